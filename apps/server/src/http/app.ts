@@ -1,0 +1,68 @@
+/** The Express application: parsers with limits, request logs, the routes of the table, errors. */
+import crypto from "node:crypto";
+import express, { type Express } from "express";
+import { pinoHttp } from "pino-http";
+import type { DomainContext } from "../domain/context.ts";
+import type { TokenService } from "../auth/tokens.ts";
+import type { Presence } from "../realtime/presence.ts";
+import { createPassport, requireJwt } from "./passport.ts";
+import { errorHandler, notFound } from "./errors.ts";
+import { authRoutes } from "./routes/auth-routes.ts";
+import { userRoutes } from "./routes/user-routes.ts";
+import { chatRoutes } from "./routes/chat-routes.ts";
+import { messageRoutes } from "./routes/message-routes.ts";
+import { healthRoutes, type ReadinessProbe } from "./routes/health-routes.ts";
+import { docsRoutes } from "./routes/docs-routes.ts";
+
+export interface AppDeps {
+  ctx: DomainContext;
+  tokens: TokenService;
+  jwtSecret: string;
+  presence: Presence;
+  probe: ReadinessProbe;
+  openapi: object;
+  asyncapi: object;
+  /** Extra routers mounted before the 404 (metrics, admin, the web client). */
+  extra?: express.Router[];
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(
+    pinoHttp({
+      logger: deps.ctx.log,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && /^[\w-]{1,64}$/.test(given) ? given : crypto.randomUUID();
+        res.setHeader("x-request-id", id);
+        return id;
+      },
+      // Success is debug: no per-request (or per-message) info lines under load.
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug",
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(express.json({ limit: "64kb", strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: "64kb" }));
+
+  const passport = createPassport(deps.ctx, deps.jwtSecret);
+  app.use(passport.initialize());
+  const auth = requireJwt(passport);
+
+  app.use(healthRoutes(deps.ctx.db, deps.probe));
+  app.use(docsRoutes(deps.openapi, deps.asyncapi));
+  app.use(authRoutes(deps.ctx, deps.tokens, passport));
+  app.use(userRoutes(deps.ctx, auth, deps.presence));
+  app.use(chatRoutes(deps.ctx, auth));
+  app.use(messageRoutes(deps.ctx, auth));
+  for (const r of deps.extra ?? []) app.use(r);
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

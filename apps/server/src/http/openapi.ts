@@ -1,0 +1,76 @@
+/** The OpenAPI 3.1 document, generated from packages/protocol's route table and schemas. */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { errorCatalogue, ErrorResponseSchema, routes, type RouteDef } from "@chat/protocol";
+import { z } from "zod";
+
+export function buildOpenApi(version: string) {
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "The access_token from POST /token",
+  });
+  for (const def of Object.values(routes) as RouteDef[]) {
+    const errorStatuses = new Map<number, string[]>();
+    for (const code of def.errors) {
+      const s = errorCatalogue[code].status;
+      errorStatuses.set(s, [...(errorStatuses.get(s) ?? []), code]);
+    }
+    if (!def.auth || def.errors.length > 0) {
+      errorStatuses.set(500, ["internal"]);
+    }
+    const responses: Record<
+      string,
+      { description: string; content?: Record<string, { schema: z.ZodType }> }
+    > = {
+      [def.status]: { description: "Success", content: { "application/json": { schema: def.response } } },
+    };
+    for (const s of def.alsoStatus ?? []) {
+      responses[s] = {
+        description: "Success (existing resource)",
+        content: { "application/json": { schema: def.response } },
+      };
+    }
+    for (const [s, codes] of errorStatuses) {
+      responses[s] = {
+        description: `Error: ${codes.join(", ")}`,
+        content: { "application/json": { schema: ErrorResponseSchema } },
+      };
+    }
+    const bodyContent: Record<string, { schema: z.ZodType }> = {};
+    if (def.body) {
+      bodyContent["application/json"] = { schema: def.body };
+      if (def.form) bodyContent["application/x-www-form-urlencoded"] = { schema: def.body };
+    }
+    registry.registerPath({
+      method: def.method,
+      path: def.path,
+      summary: def.summary,
+      tags: [def.tag],
+      security: def.auth ? [{ [bearer.name]: [] }] : [],
+      request: {
+        params: def.params as z.ZodObject | undefined,
+        query: def.query as z.ZodObject | undefined,
+        body: def.body
+          ? {
+              content: bodyContent,
+              required: def.method !== "post" || def.path !== "/chats/{chat_id}/members",
+            }
+          : undefined,
+      },
+      responses,
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Chat cluster API",
+      version,
+      description:
+        "REST API of the chat cluster. Errors answer `{error: {code, message, details?}}`. " +
+        "The realtime protocol (Socket.IO) is described at /asyncapi.json.",
+    },
+    servers: [{ url: "/" }],
+  });
+}

@@ -1,0 +1,37 @@
+import { Router } from "express";
+import type passport from "passport";
+import { AppError, TokenBody } from "@chat/protocol";
+import type { DomainContext } from "../../domain/context.ts";
+import { registerUser } from "../../domain/users.ts";
+import type { TokenService } from "../../auth/tokens.ts";
+import { bind } from "../bind.ts";
+import { requireLocal } from "../passport.ts";
+
+export function authRoutes(ctx: DomainContext, tokens: TokenService, p: passport.PassportStatic): Router {
+  const r = Router();
+  bind(r, "register", [], async ({ body }) => {
+    const user = await registerUser(ctx, body);
+    return { ...user, message: `User ${user.email} registered` };
+  });
+
+  // Validate (form or JSON), let `email` stand for OAuth2's `username`, then passport-local.
+  const normalize = (req: { body: unknown }, _res: unknown, next: (e?: unknown) => void) => {
+    const parsed = TokenBody.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      return next(
+        new AppError(
+          "validation_failed",
+          "Invalid body",
+          parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, in: "body" })),
+        ),
+      );
+    }
+    req.body = { username: parsed.data.username ?? parsed.data.email, password: parsed.data.password };
+    next();
+  };
+  bind(r, "token", [normalize, requireLocal(p)], async ({ user }) => {
+    const { token, expiresIn } = tokens.sign(user.id);
+    return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
+  });
+  return r;
+}

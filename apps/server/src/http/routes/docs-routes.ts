@@ -1,0 +1,25 @@
+/** /openapi.json, Swagger UI at /docs and ReDoc at /redoc (served from npm, no CDN), as the origin had. */
+import { createRequire } from "node:module";
+import path from "node:path";
+import express, { Router } from "express";
+import swaggerUi from "swagger-ui-express";
+
+const require = createRequire(import.meta.url);
+
+export function docsRoutes(openapi: object, asyncapi: object): Router {
+  const r = Router();
+  r.get("/openapi.json", (_req, res) => void res.json(openapi));
+  r.get("/asyncapi.json", (_req, res) => void res.json(asyncapi));
+  r.use("/docs", swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: "Chat cluster API" }));
+  const redocDir = path.dirname(require.resolve("redoc/bundles/redoc.standalone.js"));
+  r.get("/redoc/redoc.standalone.js", (_req, res) =>
+    res.sendFile(path.join(redocDir, "redoc.standalone.js")),
+  );
+  r.get("/redoc", (_req, res) => {
+    res.type("html").send(`<!doctype html>
+<html><head><meta charset="utf-8"><title>Chat cluster API — ReDoc</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc><script src="/redoc/redoc.standalone.js"></script></body></html>`);
+  });
+  return r;
+}

@@ -1,0 +1,154 @@
+/**
+ * One chat node: database (given or embedded), migrations, Express, Socket.IO, optional Redis.
+ * main.ts runs it from the environment; tests start it in-process or as child processes.
+ */
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Config } from "./config/env.ts";
+import { resolveJwtSecret } from "./auth/secret.ts";
+import { TokenService } from "./auth/tokens.ts";
+import { openDatabase, type Database } from "./store/database.ts";
+import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
+import { migrate } from "./store/migrate.ts";
+import { MessageWriter } from "./store/message-writer.ts";
+import type { DomainContext } from "./domain/context.ts";
+import { createApp } from "./http/app.ts";
+import { buildOpenApi } from "./http/openapi.ts";
+import { buildAsyncApi } from "./realtime/asyncapi.ts";
+import { attachHandlers, createGateway } from "./realtime/gateway.ts";
+import { MemoryPresence, type Presence } from "./realtime/presence.ts";
+import { RedisPresence } from "./realtime/redis-presence.ts";
+import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
+
+export const VERSION = "0.1.0";
+export const MIGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../../../prisma/migrations",
+);
+
+export interface RunningNode {
+  url: string;
+  port: number;
+  nodeId: string;
+  db: Database;
+  io: ChatServer;
+  close(): Promise<void>;
+}
+
+function redisClient(url: string, log: Logger, role: string): Redis {
+  const r = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  let down = false;
+  r.on("error", (err) => {
+    if (!down) log.warn({ err: err.message, role }, "redis connection error");
+    down = true;
+  });
+  r.on("ready", () => {
+    if (down) log.info({ role }, "redis reconnected");
+    down = false;
+  });
+  return r;
+}
+
+export async function startNode(config: Config, log: Logger): Promise<RunningNode> {
+  const started = Date.now();
+  const dataDir = path.resolve(config.rootDir, config.DATA_DIR);
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres(path.join(dataDir, "pg"), { onLog: (l) => log.debug({ pg: l }) });
+    databaseUrl = await ensureDatabase(embedded.url, "chat");
+  }
+  const db = openDatabase(databaseUrl);
+  const migrated = await migrate(db.pool, MIGRATIONS_DIR);
+  if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
+
+  const secret = resolveJwtSecret(
+    { secret: config.JWT_SECRET, production: config.NODE_ENV === "production", dataDir },
+    (m) => log.warn(m),
+  );
+  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
+  const writer = new MessageWriter(db.pool);
+
+  const server = http.createServer();
+  const corsOrigins = config.CORS_ORIGINS
+    ? config.CORS_ORIGINS.split(",").map((s) => s.trim())
+    : "same-origin";
+  const redis = config.REDIS_URL
+    ? {
+        pub: redisClient(config.REDIS_URL, log, "pub"),
+        sub: redisClient(config.REDIS_URL, log, "sub"),
+        data: redisClient(config.REDIS_URL, log, "data"),
+      }
+    : undefined;
+  const io = createGateway(server, {
+    redis: redis && {
+      pub: redis.pub,
+      sub: redis.sub,
+      sharded: config.REDIS_ADAPTER === "sharded",
+      prefix: config.REDIS_KEY_PREFIX,
+    },
+    corsOrigins,
+    log,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const nodeId = config.NODE_ID ?? `${os.hostname()}:${port}`;
+  const presence: Presence = redis
+    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, nodeId)
+    : new MemoryPresence();
+
+  const ctx: DomainContext = { db, writer, bus: socketBroadcast(io), log, bcryptCost: config.BCRYPT_COST };
+  attachHandlers(io, ctx, tokens, presence, log);
+  const app = createApp({
+    ctx,
+    tokens,
+    jwtSecret: secret,
+    presence,
+    probe: { redis: () => (!redis ? "disabled" : redis.pub.status === "ready" ? "ok" : "down") },
+    openapi: buildOpenApi(VERSION),
+    asyncapi: buildAsyncApi(VERSION),
+  });
+  server.on("request", app);
+
+  const dbLabel = embedded
+    ? `embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${dataDir}/pg)`
+    : "DATABASE_URL";
+  const mode = redis
+    ? `cluster mode (Redis adapter: ${config.REDIS_ADAPTER})`
+    : "single node (in-memory adapter, no REDIS_URL)";
+  log.info(
+    {
+      port,
+      nodeId,
+      database: embedded ? "embedded" : "external",
+      mode: redis ? "cluster" : "single",
+      ms: Date.now() - started,
+    },
+    `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; docs at /docs`,
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      server.close(); // stop accepting
+      await writer.drain();
+      io.local.disconnectSockets(true); // clients reconnect elsewhere and sync
+      await new Promise<void>((r) => io.close(() => r()));
+      await presence.close();
+      if (redis)
+        await Promise.all(
+          [redis.pub.quit(), redis.sub.quit(), redis.data.quit()].map((p) => p.catch(() => undefined)),
+        );
+      await db.close();
+      if (embedded) await embedded.stop();
+    })());
+  return { url: `http://127.0.0.1:${port}`, port, nodeId, db, io, close };
+}

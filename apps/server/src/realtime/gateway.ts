@@ -1,0 +1,161 @@
+/**
+ * The Socket.IO gateway on the node's HTTP server: token handshake, rooms, presence, session
+ * expiry, and the event handlers. With Redis, rooms are shared by every node through the adapter.
+ */
+import type http from "node:http";
+import { Server, type Socket } from "socket.io";
+import { Redis } from "ioredis";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { AppError, clientEvents, type ConnectErrorData } from "@chat/protocol";
+import type { Logger } from "pino";
+import type { DomainContext } from "../domain/context.ts";
+import type { TokenService } from "../auth/tokens.ts";
+import { findUser } from "../domain/users.ts";
+import type { Presence } from "./presence.ts";
+import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
+import { messageHandlers } from "./handlers/messages.ts";
+import { typingHandlers } from "./handlers/typing.ts";
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+export interface GatewayOptions {
+  redis?: { pub: Redis; sub: Redis; sharded: boolean; prefix: string };
+  corsOrigins: string[] | "same-origin";
+  log: Logger;
+}
+
+function refuse(code: ConnectErrorData["code"], message?: string): Error {
+  const err = new AppError(code, message);
+  return Object.assign(new Error(err.message), { data: { code: err.code, message: err.message } });
+}
+
+export function createGateway(httpServer: http.Server, opts: GatewayOptions): ChatServer {
+  const io: ChatServer = new Server(httpServer, {
+    maxHttpBufferSize: MAX_PAYLOAD_BYTES,
+    perMessageDeflate: false,
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    connectTimeout: 10_000,
+    cors:
+      opts.corsOrigins === "same-origin"
+        ? undefined
+        : { origin: opts.corsOrigins, credentials: false, methods: ["GET", "POST"] },
+    // Cross-site WebSocket hijacking: a browser's Origin must be ours (or allow-listed).
+    allowRequest: (req, cb) => {
+      const origin = req.headers.origin;
+      if (!origin) return cb(null, true); // not a browser (bots, tests, server-side clients)
+      if (opts.corsOrigins !== "same-origin") return cb(null, opts.corsOrigins.includes(origin));
+      const host = req.headers["x-forwarded-host"] ?? req.headers.host;
+      try {
+        cb(null, new URL(origin).host === host);
+      } catch {
+        cb(null, false);
+      }
+    },
+  });
+  if (opts.redis) {
+    const { pub, sub, sharded, prefix } = opts.redis;
+    io.adapter(
+      sharded
+        ? createShardedAdapter(pub, sub, { channelPrefix: `${prefix}:sio` })
+        : createAdapter(pub, sub, { key: `${prefix}:sio` }),
+    );
+    // An adapter error with no listener would crash the process.
+    io.of("/").adapter.on("error", (err: unknown) => opts.log.warn({ err }, "socket.io adapter error"));
+  }
+  return io;
+}
+
+export function attachHandlers(
+  io: ChatServer,
+  ctx: DomainContext,
+  tokens: TokenService,
+  presence: Presence,
+  log: Logger,
+) {
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    const header = socket.handshake.headers.authorization;
+    const token =
+      typeof auth?.token === "string"
+        ? auth.token
+        : header?.startsWith("Bearer ")
+          ? header.slice(7)
+          : undefined;
+    if (!token) return next(refuse("unauthorized", "A token is required (auth: {token})"));
+    let claims: { userId: number; exp: number };
+    try {
+      claims = tokens.verify(token);
+    } catch (err) {
+      return next(refuse(err instanceof AppError ? err.code : "unauthorized"));
+    }
+    // The chats are loaded here, before the connection completes, so the socket is in every
+    // room before the client can send its first `sync`: no message falls between the two.
+    Promise.all([
+      findUser(ctx, claims.userId),
+      ctx.db.pool.query<{ chat_id: number }>("SELECT chat_id FROM chat_members WHERE user_id = $1", [
+        claims.userId,
+      ]),
+    ]).then(
+      ([user, chats]) => {
+        if (!user) return next(refuse("unauthorized", "The user no longer exists"));
+        socket.data = {
+          userId: user.id,
+          name: user.name,
+          chatIds: chats.rows.map((r) => r.chat_id),
+        } satisfies SocketData;
+        scheduleExpiry(socket, claims.exp);
+        next();
+      },
+      () => next(refuse("unavailable")),
+    );
+  });
+
+  io.on("connection", (socket) => {
+    const { userId, chatIds } = socket.data as SocketData;
+    socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
+    // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
+    messageHandlers(socket, ctx, log);
+    typingHandlers(socket, io, log);
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (event in clientEvents) return;
+      const ack = args.at(-1);
+      if (typeof ack === "function") {
+        ack({ ok: false, error: new AppError("validation_failed", `Unknown event "${event}"`).toBody() });
+      }
+    });
+    const chatsOf = () => [...socket.rooms].filter((r) => r.startsWith("chat:"));
+    const announce = (online: boolean, rooms: string[]) =>
+      presence.get(userId).then((state) => {
+        if (rooms.length > 0)
+          io.to(rooms)
+            .except(userRoom(userId))
+            .emit("presence", { ...state, online });
+      });
+    presence
+      .connect(userId, socket.id)
+      .then((cameOnline) => (cameOnline ? announce(true, chatsOf()) : undefined))
+      .catch((err) => log.warn({ err }, "presence update failed"));
+    socket.on("disconnecting", () => {
+      const rooms = chatsOf();
+      presence
+        .disconnect(userId, socket.id)
+        .then((wentOffline) => (wentOffline ? announce(false, rooms) : undefined))
+        .catch((err) => log.warn({ err }, "presence update failed"));
+    });
+  });
+}
+
+/** Tells the socket its session is over when the token expires, then disconnects it. */
+function scheduleExpiry(socket: Socket, exp: number) {
+  const ms = Math.min(exp * 1000 - Date.now(), 2_147_483_647);
+  const timer = setTimeout(
+    () => {
+      socket.emit("session:expired", { reason: "token expired" });
+      socket.disconnect(true);
+    },
+    Math.max(ms, 0),
+  );
+  timer.unref();
+  socket.once("disconnect", () => clearTimeout(timer));
+}

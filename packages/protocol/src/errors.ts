@@ -1,0 +1,61 @@
+/**
+ * The one catalogue of error codes, shared by REST answers, socket acks and connect errors.
+ * Each code has its HTTP status and whether the same request may succeed if retried later.
+ */
+export const errorCatalogue = {
+  validation_failed: { status: 400, retryable: false, message: "The request is not valid" },
+  invalid_json: { status: 400, retryable: false, message: "The body is not valid JSON" },
+  unauthorized: { status: 401, retryable: false, message: "A valid bearer token is required" },
+  token_expired: { status: 401, retryable: false, message: "The token has expired" },
+  invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
+  forbidden: { status: 403, retryable: false, message: "You may not do this" },
+  not_a_member: { status: 403, retryable: false, message: "You are not a member of this chat" },
+  not_found: { status: 404, retryable: false, message: "Not found" },
+  chat_not_found: { status: 404, retryable: false, message: "Chat not found" },
+  user_not_found: { status: 404, retryable: false, message: "User not found" },
+  message_not_found: { status: 404, retryable: false, message: "Message not found" },
+  email_taken: { status: 409, retryable: false, message: "This email is already registered" },
+  conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
+  payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
+  rate_limited: { status: 429, retryable: true, message: "Too many requests" },
+  internal: { status: 500, retryable: true, message: "Internal server error" },
+  unavailable: { status: 503, retryable: true, message: "The service is temporarily unavailable" },
+} as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+export const errorCodes = Object.keys(errorCatalogue) as [ErrorCode, ...ErrorCode[]];
+
+/** The body of every error: `{error: {code, message, details?}}` over REST, `error` in a socket ack. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** An error that knows its catalogue code; thrown by the domain, mapped once at each edge. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = "AppError";
+    this.code = code;
+    this.details = details;
+  }
+  get status(): number {
+    return errorCatalogue[this.code].status;
+  }
+  get retryable(): boolean {
+    return errorCatalogue[this.code].retryable;
+  }
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** zod issues flattened to `{path, message}` pairs: the `details` of a validation_failed error. */
+export function issuesToDetails(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) {
+  return issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+}

@@ -1,0 +1,119 @@
+/**
+ * The Socket.IO protocol: one zod schema per client→server event payload, the typed event maps
+ * used by the server (`Server<ClientToServerEvents, ServerToClientEvents>`) and by packages/client.
+ * Every client→server event takes an ack callback answered with an `Ack`.
+ */
+import { z } from "zod";
+import { id, messageText, seq } from "./schemas/common.ts";
+import { ChatSchema, MemberRole } from "./schemas/chats.ts";
+import { MessageSchema } from "./schemas/messages.ts";
+import type { ErrorBody } from "./errors.ts";
+
+export const SYNC_MAX_LIMIT = 500;
+
+export const clientEvents = {
+  "message:send": z
+    .strictObject({ chat_id: id, client_id: z.uuid(), text: messageText })
+    .meta({ id: "MessageSendEvent" }),
+  "message:read": z
+    .union([z.strictObject({ chat_id: id, seq }), z.strictObject({ message_id: id })])
+    .meta({ id: "MessageReadEvent" }),
+  "message:edit": z
+    .strictObject({ chat_id: id, message_id: id, text: messageText })
+    .meta({ id: "MessageEditEvent" }),
+  "message:delete": z.strictObject({ chat_id: id, message_id: id }).meta({ id: "MessageDeleteEvent" }),
+  typing: z.strictObject({ chat_id: id, is_typing: z.boolean() }).meta({ id: "TypingEvent" }),
+  sync: z
+    .strictObject({
+      chats: z
+        .array(z.strictObject({ chat_id: id, after_seq: seq }))
+        .max(1000)
+        .optional()
+        .meta({ description: "omit to sync every chat of mine from its read cursor" }),
+      limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).optional(),
+    })
+    .meta({ id: "SyncEvent" }),
+} as const;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientEventPayload<E extends ClientEventName> = z.input<(typeof clientEvents)[E]>;
+
+export const ReadAckSchema = z
+  .object({
+    chat_id: z.number().int(),
+    last_read_seq: z.number().int(),
+    fully_read_ids: z.array(z.number().int()),
+  })
+  .meta({ id: "ReadAck" });
+
+export const SyncChatSchema = z.object({
+  chat_id: z.number().int(),
+  messages: z.array(MessageSchema),
+  has_more: z.boolean(),
+  last_seq: z.number().int(),
+  /** Every member's read cursor. */
+  read_cursors: z.array(z.object({ user_id: z.number().int(), last_read_seq: z.number().int() })),
+  /** My messages up to this seq are read by every other member. */
+  fully_read_seq: z.number().int(),
+});
+export const SyncAckSchema = z.object({ chats: z.array(SyncChatSchema) }).meta({ id: "SyncAck" });
+
+export const serverEvents = {
+  "message:new": MessageSchema,
+  "message:updated": MessageSchema,
+  "message:deleted": MessageSchema,
+  "receipt:read": z
+    .object({ chat_id: z.number().int(), user_id: z.number().int(), last_read_seq: z.number().int() })
+    .meta({ id: "ReceiptRead" }),
+  "receipt:fully_read": z
+    .object({
+      chat_id: z.number().int(),
+      message_ids: z.array(z.number().int()),
+      up_to_seq: z.number().int(),
+    })
+    .meta({ id: "ReceiptFullyRead" }),
+  typing: z
+    .object({ chat_id: z.number().int(), user_id: z.number().int(), is_typing: z.boolean() })
+    .meta({ id: "Typing" }),
+  presence: z
+    .object({ user_id: z.number().int(), online: z.boolean(), last_seen: z.string().nullable() })
+    .meta({ id: "PresenceEvent" }),
+  "chat:added": z.object({ chat: ChatSchema }).meta({ id: "ChatAdded" }),
+  "chat:removed": z.object({ chat_id: z.number().int() }).meta({ id: "ChatRemoved" }),
+  "chat:updated": z
+    .object({
+      chat: ChatSchema,
+      change: z.enum(["member_added", "member_removed"]),
+      user_id: z.number().int(),
+      role: MemberRole.optional(),
+    })
+    .meta({ id: "ChatUpdated" }),
+  "session:expired": z.object({ reason: z.string() }).meta({ id: "SessionExpired" }),
+} as const;
+
+export type ServerEventName = keyof typeof serverEvents;
+export type ServerEventPayload<E extends ServerEventName> = z.output<(typeof serverEvents)[E]>;
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+
+export interface ClientAckData {
+  "message:send": { message: z.output<typeof MessageSchema>; duplicate: boolean };
+  "message:read": z.output<typeof ReadAckSchema>;
+  "message:edit": z.output<typeof MessageSchema>;
+  "message:delete": z.output<typeof MessageSchema>;
+  typing: Record<string, never>;
+  sync: z.output<typeof SyncAckSchema>;
+}
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientEventPayload<E>, ack: (res: Ack<ClientAckData[E]>) => void) => void;
+};
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: ServerEventPayload<E>) => void;
+};
+
+/** `connect_error` carries `data: {code, message}` from the error catalogue. */
+export interface ConnectErrorData {
+  code: ErrorBody["code"];
+  message: string;
+}

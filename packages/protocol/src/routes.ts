@@ -1,0 +1,274 @@
+/**
+ * Every REST route, once: the server validates with these schemas, the OpenAPI document is
+ * generated from them, the client and the tests call through them, and the access-control tests
+ * walk this list so a new route cannot be added without being covered.
+ */
+import type { z } from "zod";
+import type { ErrorCode } from "./errors.ts";
+import * as auth from "./schemas/auth.ts";
+import * as chats from "./schemas/chats.ts";
+import * as msgs from "./schemas/messages.ts";
+import * as health from "./schemas/health.ts";
+import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface RouteDef {
+  method: Method;
+  /** OpenAPI style: `/chats/{chat_id}`. */
+  path: string;
+  summary: string;
+  tag: "auth" | "users" | "chats" | "messages" | "origin" | "health";
+  /** Needs a bearer token. */
+  auth: boolean;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Also accepts `application/x-www-form-urlencoded` (the OAuth2 password form). */
+  form?: boolean;
+  status: number;
+  response: z.ZodType;
+  /** Extra 2xx answers, e.g. 200 for an idempotent repeat of a 201. */
+  alsoStatus?: number[];
+  errors: ErrorCode[];
+}
+
+const authErrors: ErrorCode[] = ["unauthorized", "token_expired"];
+const chatErrors: ErrorCode[] = [...authErrors, "validation_failed", "not_a_member", "chat_not_found"];
+
+export const routes = {
+  register: {
+    method: "post",
+    path: "/register",
+    summary: "Create an account",
+    tag: "auth",
+    auth: false,
+    body: auth.RegisterBody,
+    status: 201,
+    response: auth.RegisterResponse,
+    errors: ["validation_failed", "invalid_json", "email_taken", "payload_too_large", "rate_limited"],
+  },
+  token: {
+    method: "post",
+    path: "/token",
+    summary: "Log in (OAuth2 password flow; form or JSON) and get a bearer token",
+    tag: "auth",
+    auth: false,
+    body: auth.TokenBody,
+    form: true,
+    status: 200,
+    response: auth.TokenResponse,
+    errors: ["validation_failed", "invalid_json", "invalid_credentials", "rate_limited"],
+  },
+  me: {
+    method: "get",
+    path: "/me",
+    summary: "The current user",
+    tag: "users",
+    auth: true,
+    status: 200,
+    response: auth.UserSchema,
+    errors: authErrors,
+  },
+  searchUsers: {
+    method: "get",
+    path: "/users",
+    summary: "Find people by name or email",
+    tag: "users",
+    auth: true,
+    query: auth.UserSearchQuery,
+    status: 200,
+    response: auth.UserSearchResponse,
+    errors: [...authErrors, "validation_failed"],
+  },
+  presence: {
+    method: "get",
+    path: "/users/{user_id}/presence",
+    summary: "Whether a user is online on any node",
+    tag: "users",
+    auth: true,
+    params: UserIdParams,
+    status: 200,
+    response: PresenceSchema,
+    errors: [...authErrors, "validation_failed", "user_not_found"],
+  },
+  listChats: {
+    method: "get",
+    path: "/chats",
+    summary: "My chats, most recent activity first, with last message and unread count",
+    tag: "chats",
+    auth: true,
+    status: 200,
+    response: chats.ChatListResponse,
+    errors: authErrors,
+  },
+  createChat: {
+    method: "post",
+    path: "/chats",
+    summary: "Create a group or private chat (a private chat that exists for the pair is returned, 200)",
+    tag: "chats",
+    auth: true,
+    body: chats.CreateChatBody,
+    status: 201,
+    alsoStatus: [200],
+    response: chats.CreateChatResponse,
+    errors: [...authErrors, "validation_failed", "invalid_json", "user_not_found", "conflict"],
+  },
+  getChat: {
+    method: "get",
+    path: "/chats/{chat_id}",
+    summary: "One chat of mine",
+    tag: "chats",
+    auth: true,
+    params: chats.ChatIdParams,
+    status: 200,
+    response: chats.ChatSummarySchema,
+    errors: chatErrors,
+  },
+  listMembers: {
+    method: "get",
+    path: "/chats/{chat_id}/members",
+    summary: "Members of a chat",
+    tag: "chats",
+    auth: true,
+    params: chats.ChatIdParams,
+    status: 200,
+    response: chats.MembersResponse,
+    errors: chatErrors,
+  },
+  addMember: {
+    method: "post",
+    path: "/chats/{chat_id}/members",
+    summary: "Add a member (`?user_id=N` as the origin, or a JSON body); owner or admin only",
+    tag: "chats",
+    auth: true,
+    params: chats.ChatIdParams,
+    query: chats.AddMemberQuery,
+    body: chats.AddMemberBody,
+    status: 200,
+    response: chats.AddMemberResponse,
+    errors: [...chatErrors, "forbidden", "user_not_found", "conflict"],
+  },
+  removeMember: {
+    method: "delete",
+    path: "/chats/{chat_id}/members/{user_id}",
+    summary: "Remove a member (owner or admin), or leave (yourself)",
+    tag: "chats",
+    auth: true,
+    params: chats.ChatMemberParams,
+    status: 200,
+    response: chats.RemoveMemberResponse,
+    errors: [...chatErrors, "forbidden", "user_not_found", "conflict"],
+  },
+  listMessages: {
+    method: "get",
+    path: "/chats/{chat_id}/messages",
+    summary: "Messages by seq cursor: before_seq pages back (newest page first), after_seq catches up",
+    tag: "messages",
+    auth: true,
+    params: chats.ChatIdParams,
+    query: msgs.MessagesQuery,
+    status: 200,
+    response: msgs.MessagePage,
+    errors: chatErrors,
+  },
+  sendMessage: {
+    method: "post",
+    path: "/chats/{chat_id}/messages",
+    summary: "Send a message; a repeated client_id returns the first message (200, duplicate: true)",
+    tag: "messages",
+    auth: true,
+    params: chats.ChatIdParams,
+    body: msgs.SendMessageBody,
+    status: 201,
+    alsoStatus: [200],
+    response: msgs.SendMessageResponse,
+    errors: [...chatErrors, "invalid_json", "payload_too_large", "rate_limited", "unavailable"],
+  },
+  editMessage: {
+    method: "patch",
+    path: "/chats/{chat_id}/messages/{message_id}",
+    summary: "Edit my own message",
+    tag: "messages",
+    auth: true,
+    params: msgs.MessageParams,
+    body: msgs.EditMessageBody,
+    status: 200,
+    response: msgs.MessageSchema,
+    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict"],
+  },
+  deleteMessage: {
+    method: "delete",
+    path: "/chats/{chat_id}/messages/{message_id}",
+    summary: "Delete my own message (its seq stays; text is emptied)",
+    tag: "messages",
+    auth: true,
+    params: msgs.MessageParams,
+    status: 200,
+    response: msgs.MessageSchema,
+    errors: [...chatErrors, "forbidden", "message_not_found"],
+  },
+  readChat: {
+    method: "put",
+    path: "/chats/{chat_id}/read",
+    summary: "Move my read cursor to seq",
+    tag: "messages",
+    auth: true,
+    params: chats.ChatIdParams,
+    body: msgs.ReadChatBody,
+    status: 200,
+    response: msgs.ReadResponse,
+    errors: [...chatErrors, "invalid_json"],
+  },
+  history: {
+    method: "get",
+    path: "/history/{chat_id}",
+    summary: "The origin's history: the newest `limit` (10) messages after skipping `offset`, oldest first",
+    tag: "origin",
+    auth: true,
+    params: chats.ChatIdParams,
+    query: msgs.HistoryQuery,
+    status: 200,
+    response: msgs.HistoryResponse,
+    errors: chatErrors,
+  },
+  readMessage: {
+    method: "put",
+    path: "/message/read/{message_id}",
+    summary: "The origin's read mark: everything up to this message counts as read",
+    tag: "origin",
+    auth: true,
+    params: msgs.ReadMessageParams,
+    status: 200,
+    response: msgs.ReadResponse,
+    errors: [...authErrors, "validation_failed", "not_a_member", "message_not_found"],
+  },
+  healthz: {
+    method: "get",
+    path: "/healthz",
+    summary: "The process is alive",
+    tag: "health",
+    auth: false,
+    status: 200,
+    response: health.HealthResponse,
+    errors: [],
+  },
+  readyz: {
+    method: "get",
+    path: "/readyz",
+    summary: "Database (and Redis, in a cluster) reachable; 503 when not",
+    tag: "health",
+    auth: false,
+    status: 200,
+    response: health.ReadyResponse,
+    errors: ["unavailable"],
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type RouteName = keyof typeof routes;
+type R<N extends RouteName> = (typeof routes)[N];
+type Field<N extends RouteName, K extends string> =
+  R<N> extends Record<K, infer S extends z.ZodType> ? S : never;
+/** What the client sends for route N (before parsing: path params and query are strings). */
+export type RouteBody<N extends RouteName> = z.input<Field<N, "body">>;
+export type RouteResponse<N extends RouteName> = z.output<Field<N, "response">>;

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email("must be a valid email"))
+  .transform((s) => s.toLowerCase());
+const password = z.string().min(8, "must be at least 8 characters").max(72, "must be at most 72 bytes");
+
+export const RegisterBody = z
+  .strictObject({
+    name: z.string().trim().min(1, "must not be empty").max(100),
+    email,
+    password: password.refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes"),
+  })
+  .meta({ id: "RegisterBody" });
+
+export const UserSchema = z
+  .object({ id: z.number().int(), name: z.string(), email: z.string() })
+  .meta({ id: "User" });
+
+export const PublicUserSchema = z
+  .object({ id: z.number().int(), name: z.string() })
+  .meta({ id: "PublicUser" });
+
+export const RegisterResponse = UserSchema.extend({ message: z.string() }).meta({ id: "RegisterResponse" });
+
+/** OAuth2 password form (`username` is the email) or the same fields as JSON. */
+export const TokenBody = z
+  .object({
+    username: z.string().max(254).optional(),
+    email: z.string().max(254).optional(),
+    password: z.string().max(1024),
+    grant_type: z.literal("password").optional(),
+    scope: z.string().max(1024).optional(),
+    client_id: z.string().max(1024).optional(),
+    client_secret: z.string().max(1024).optional(),
+  })
+  .refine((b) => b.username !== undefined || b.email !== undefined, {
+    message: "username (the email) is required",
+    path: ["username"],
+  })
+  .meta({ id: "TokenBody" });
+
+export const TokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal("bearer"),
+    expires_in: z.number().int().meta({ description: "seconds until the token expires" }),
+  })
+  .meta({ id: "TokenResponse" });
+
+export const UserSearchQuery = z.strictObject({
+  query: z.string().trim().min(1).max(100),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,3}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(50))
+    .optional(),
+});
+export const UserSearchResponse = z.object({ users: z.array(PublicUserSchema) }).meta({ id: "UserList" });

@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { id, idParam, isoDate } from "./common.ts";
+import { PublicUserSchema } from "./auth.ts";
+import { MessageSchema } from "./messages.ts";
+
+export const ChatType = z.enum(["private", "group"]);
+export const MemberRole = z.enum(["owner", "admin", "member"]);
+
+export const CreateChatBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100).optional(),
+    chat_type: ChatType,
+    /** For a private chat: the one other person. For a group: the first members besides you. */
+    member_ids: z.array(id).max(100).optional(),
+  })
+  .refine((b) => b.chat_type === "private" || b.name !== undefined, {
+    message: "a group needs a name",
+    path: ["name"],
+  })
+  .refine((b) => b.chat_type === "group" || (b.member_ids?.length ?? 0) <= 1, {
+    message: "a private chat has exactly one other member",
+    path: ["member_ids"],
+  })
+  .meta({ id: "CreateChatBody" });
+
+export const ChatSchema = z
+  .object({
+    id: z.number().int(),
+    type: ChatType,
+    name: z.string().nullable(),
+    owner_id: z.number().int().nullable(),
+    last_seq: z.number().int(),
+    created_at: isoDate,
+    activity_at: isoDate,
+  })
+  .meta({ id: "Chat" });
+
+export const ChatSummarySchema = ChatSchema.extend({
+  role: MemberRole,
+  last_read_seq: z.number().int(),
+  unread_count: z.number().int(),
+  members_count: z.number().int(),
+  /** The other person of a private chat. */
+  peer: PublicUserSchema.nullable(),
+  last_message: MessageSchema.nullable(),
+}).meta({ id: "ChatSummary" });
+
+export const ChatListResponse = z.object({ chats: z.array(ChatSummarySchema) }).meta({ id: "ChatList" });
+
+export const CreateChatResponse = z
+  .object({ message: z.string(), chat_id: z.number().int(), chat: ChatSummarySchema })
+  .meta({ id: "CreateChatResponse" });
+
+export const ChatIdParams = z.strictObject({ chat_id: idParam });
+export const ChatMemberParams = z.strictObject({ chat_id: idParam, user_id: idParam });
+
+/** The origin passes `?user_id=N`; a JSON body `{user_id, role}` works too. */
+export const AddMemberQuery = z.strictObject({ user_id: idParam.optional() });
+export const AddMemberBody = z
+  .strictObject({ user_id: id.optional(), role: z.enum(["admin", "member"]).optional() })
+  .meta({ id: "AddMemberBody" });
+
+export const AddMemberResponse = z
+  .object({
+    message: z.string(),
+    chat_id: z.number().int(),
+    user_id: z.number().int(),
+    role: MemberRole,
+  })
+  .meta({ id: "AddMemberResponse" });
+
+export const MemberSchema = PublicUserSchema.extend({
+  role: MemberRole,
+  last_read_seq: z.number().int(),
+  joined_at: isoDate,
+}).meta({ id: "Member" });
+
+export const MembersResponse = z
+  .object({ chat_id: z.number().int(), members: z.array(MemberSchema) })
+  .meta({ id: "MemberList" });
+
+export const RemoveMemberResponse = z
+  .object({ message: z.string(), chat_id: z.number().int(), user_id: z.number().int() })
+  .meta({ id: "RemoveMemberResponse" });

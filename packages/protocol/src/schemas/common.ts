@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** Largest id PostgreSQL's INTEGER holds; larger ids are a 400, not a 500. */
+export const MAX_ID = 2_147_483_647;
+export const MAX_TEXT = 4_000;
+export const MAX_PAGE = 100;
+
+/** A numeric id as it arrives in a path or query string. */
+export const idParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, "must be a positive integer")
+  .transform(Number)
+  .pipe(z.number().max(MAX_ID, "is too large"));
+
+export const id = z.number().int().positive().max(MAX_ID);
+/** A seq as it arrives in a query string (0 allowed: "from the start"). */
+export const seqParam = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,9})$/, "must be a non-negative integer")
+  .transform(Number)
+  .pipe(z.number().max(MAX_ID, "is too large"));
+export const seq = z.number().int().min(0).max(MAX_ID);
+
+/** Message text: 1..4000 characters, no NUL (PostgreSQL refuses it; the origin crashed on it). */
+export const messageText = z
+  .string()
+  .min(1, "must not be empty")
+  .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
+  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
+  .refine((s) => s.trim().length > 0, "must not be blank");
+
+export const isoDate = z.string().meta({ format: "date-time" });
+
+export const okMessage = z.object({ message: z.string() });
