@@ -1,0 +1,49 @@
+/**
+ * Test nodes: in-process (fast, for REST and single-node socket tests) or as child processes
+ * running `src/main.ts` exactly as `pnpm start` does (for multi-node, kill and restart tests).
+ */
+import { pino } from "pino";
+import { parseEnv } from "../../src/config/env.ts";
+import { startNode, type RunningNode } from "../../src/node.ts";
+import { freshDatabase } from "./db.ts";
+
+import { ROOT_DIR } from "../../src/launcher/paths.ts";
+import { spawnNode, type NodeProcess } from "../../src/launcher/node-process.ts";
+
+export { ROOT_DIR };
+export const TEST_SECRET = "test-secret-of-at-least-thirty-two-bytes-long!!";
+
+export interface TestNode extends RunningNode {
+  databaseUrl: string;
+}
+
+/** An in-process node on a free port with its own fresh database (unless one is given). */
+export async function startTestNode(env: Record<string, string> = {}): Promise<TestNode> {
+  const databaseUrl = env.DATABASE_URL ?? (await freshDatabase());
+  const config = parseEnv(
+    {
+      NODE_ENV: "test",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      JWT_SECRET: TEST_SECRET,
+      BCRYPT_COST: "4",
+      LOG_LEVEL: "silent",
+      ...env,
+      DATABASE_URL: databaseUrl,
+    },
+    ROOT_DIR,
+  );
+  const node = await startNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  return Object.assign(node, { databaseUrl });
+}
+
+/** A node as a child process with the test secret and cheap bcrypt; see src/launcher/node-process.ts. */
+export function spawnTestNode(env: Record<string, string>): Promise<NodeProcess> {
+  return spawnNode({
+    NODE_ENV: "test",
+    JWT_SECRET: TEST_SECRET,
+    BCRYPT_COST: "4",
+    LOG_LEVEL: "info",
+    ...env,
+  });
+}

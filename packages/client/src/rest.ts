@@ -1,0 +1,76 @@
+/**
+ * A typed REST client over packages/protocol's route table: `api.call("sendMessage", {params, body})`.
+ * Errors come back as ApiError with the catalogue code. Works in Node (fetch) and the browser.
+ */
+import { routes, type ErrorBody, type RouteBody, type RouteName, type RouteResponse } from "@chat/protocol";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(`${status} ${body.code}: ${body.message}`);
+    this.name = "ApiError";
+  }
+  get code() {
+    return this.body.code;
+  }
+}
+
+export interface CallArgs<N extends RouteName> {
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number | undefined>;
+  body?: RouteBody<N>;
+  /** Send the body as an HTML form (the OAuth2 password form of /token). */
+  form?: boolean;
+}
+
+export class ApiClient {
+  token: string | undefined;
+  constructor(
+    readonly baseUrl: string,
+    opts: { token?: string } = {},
+  ) {
+    this.token = opts.token;
+  }
+
+  async call<N extends RouteName>(name: N, args: CallArgs<N> = {}): Promise<RouteResponse<N>> {
+    const def = routes[name];
+    const path = def.path.replace(/\{(\w+)\}/g, (_, k: string) => {
+      const v = args.params?.[k];
+      if (v === undefined) throw new Error(`missing path parameter ${k}`);
+      return encodeURIComponent(String(v));
+    });
+    const url = new URL(path, this.baseUrl);
+    for (const [k, v] of Object.entries(args.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (args.body !== undefined) {
+      if (args.form) {
+        headers["content-type"] = "application/x-www-form-urlencoded";
+        body = new URLSearchParams(args.body as Record<string, string>).toString();
+      } else {
+        headers["content-type"] = "application/json";
+        body = JSON.stringify(args.body);
+      }
+    }
+    const res = await fetch(url, { method: def.method.toUpperCase(), headers, body });
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (!res.ok) throw new ApiError(res.status, json?.error ?? { code: "internal", message: text });
+    return json as RouteResponse<N>;
+  }
+
+  /** Registers (if `name` is given) and logs in; keeps the token for later calls. */
+  async login(email: string, password: string): Promise<string> {
+    const t = await this.call("token", { body: { username: email, password } });
+    this.token = t.access_token;
+    return t.access_token;
+  }
+
+  register(name: string, email: string, password: string) {
+    return this.call("register", { body: { name, email, password } });
+  }
+}

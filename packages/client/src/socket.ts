@@ -1,0 +1,245 @@
+/**
+ * The socket half: connect with the token, typed emit-with-ack with a timeout, sends retried with
+ * the same client_id (so a lost ack never doubles a message), and a per-chat timeline ordered by
+ * seq and de-duplicated by id that re-syncs from the server after every reconnect or gap.
+ */
+import { io, type Socket } from "socket.io-client";
+import type {
+  Ack,
+  ClientAckData,
+  ClientEventName,
+  ClientEventPayload,
+  ClientToServerEvents,
+  ErrorBody,
+  ServerEventName,
+  ServerEventPayload,
+  ServerToClientEvents,
+} from "@chat/protocol";
+
+export type Message = ServerEventPayload<"message:new">;
+
+export class AckError extends Error {
+  constructor(readonly error: ErrorBody) {
+    super(`${error.code}: ${error.message}`);
+    this.name = "AckError";
+  }
+  get code() {
+    return this.error.code;
+  }
+}
+
+export class TimeoutError extends Error {
+  constructor(event: string) {
+    super(`no ack for ${event}`);
+    this.name = "TimeoutError";
+  }
+}
+
+export interface ChatSocketOptions {
+  token: string;
+  /** Transports as in socket.io-client; default: polling then upgrade to websocket. */
+  transports?: ("polling" | "websocket")[];
+  /** Ack timeout per attempt (ms). @default 5000 */
+  ackTimeout?: number;
+  /** How long a send keeps retrying the same client_id (ms). @default 30000 */
+  sendDeadline?: number;
+  /** Wait this long for a missing seq before asking the server (ms). @default 300 */
+  gapWait?: number;
+  /** Extra socket.io-client options (e.g. extraHeaders, reconnectionDelay). */
+  ioOptions?: Record<string, unknown>;
+}
+
+type Listener<T> = (payload: T) => void;
+
+const uuid = () => globalThis.crypto.randomUUID();
+
+export class ChatSocket {
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** Highest seq delivered in order per chat. */
+  readonly lastSeq = new Map<number, number>();
+  private readonly pending = new Map<number, Map<number, Message>>();
+  private readonly seen = new Set<number>();
+  private readonly listeners = new Map<string, Set<Listener<unknown>>>();
+  private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  private syncing: Promise<void> | undefined;
+  private connectedOnce = false;
+  private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions">> & ChatSocketOptions;
+
+  constructor(url: string, opts: ChatSocketOptions) {
+    this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, ...opts };
+    this.socket = io(url, {
+      auth: { token: opts.token },
+      transports: opts.transports,
+      reconnectionDelay: 200,
+      reconnectionDelayMax: 2000,
+      ...opts.ioOptions,
+    });
+    this.socket.on("message:new", (m) => this.ingest([m]));
+    this.socket.on("connect", () => {
+      // After every reconnect: ask for what was missed, whichever node we landed on.
+      if (this.connectedOnce) void this.resync();
+      this.connectedOnce = true;
+      this.emitLocal("connected", undefined);
+    });
+    for (const e of [
+      "message:updated",
+      "message:deleted",
+      "receipt:read",
+      "receipt:fully_read",
+      "typing",
+      "presence",
+      "chat:added",
+      "chat:removed",
+      "chat:updated",
+      "session:expired",
+    ] as const) {
+      (this.socket.on as (e: string, f: (p: unknown) => void) => void)(e, (p) => this.emitLocal(e, p));
+    }
+    this.socket.on("chat:added", ({ chat }) => {
+      if (!this.lastSeq.has(chat.id)) this.lastSeq.set(chat.id, chat.last_seq);
+    });
+  }
+
+  /** Resolves on the first connection; rejects with the server's connect_error data. */
+  ready(): Promise<void> {
+    if (this.socket.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const ok = () => {
+        this.socket.off("connect_error", fail);
+        resolve();
+      };
+      const fail = (err: Error & { data?: ErrorBody }) => {
+        if (this.socket.active) return; // socket.io will retry (e.g. a node was down)
+        this.socket.off("connect", ok);
+        reject(err.data ? new AckError(err.data) : err);
+      };
+      this.socket.once("connect", ok);
+      this.socket.on("connect_error", fail);
+    });
+  }
+
+  /** Track a chat from a known seq (e.g. from GET /chats); its messages after it are delivered in order. */
+  track(chatId: number, afterSeq: number): void {
+    const cur = this.lastSeq.get(chatId);
+    if (cur === undefined || afterSeq > cur) this.lastSeq.set(chatId, afterSeq);
+  }
+
+  on<E extends ServerEventName>(event: E, fn: Listener<ServerEventPayload<E>>): () => void;
+  on(event: "message", fn: Listener<Message>): () => void;
+  on(event: "connected", fn: Listener<undefined>): () => void;
+  on(event: string, fn: Listener<never>): () => void {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    set.add(fn as Listener<unknown>);
+    return () => set.delete(fn as Listener<unknown>);
+  }
+
+  private emitLocal(event: string, payload: unknown) {
+    for (const fn of this.listeners.get(event) ?? []) fn(payload);
+  }
+
+  /** One emit with an ack and a timeout; resolves with `data`, throws AckError or TimeoutError. */
+  async request<E extends ClientEventName>(
+    event: E,
+    payload: ClientEventPayload<E>,
+    timeout = this.opts.ackTimeout,
+  ): Promise<ClientAckData[E]> {
+    let res: Ack<ClientAckData[E]>;
+    try {
+      res = await (
+        this.socket.timeout(timeout).emitWithAck as (e: string, p: unknown) => Promise<Ack<ClientAckData[E]>>
+      )(event, payload);
+    } catch {
+      throw new TimeoutError(event);
+    }
+    if (!res.ok) throw new AckError(res.error);
+    return res.data;
+  }
+
+  /**
+   * Sends a message; on a timeout or a retryable error it retries with the same client_id until
+   * the deadline, so the server stores it once whatever happens to acks in between.
+   */
+  async send(chatId: number, text: string, clientId: string = uuid()) {
+    const deadline = Date.now() + this.opts.sendDeadline;
+    let wait = 100;
+    for (;;) {
+      try {
+        const out = await this.request("message:send", { chat_id: chatId, client_id: clientId, text });
+        this.ingest([out.message]);
+        return out;
+      } catch (err) {
+        const retryable = err instanceof TimeoutError || (err instanceof AckError && isRetryable(err.code));
+        if (!retryable || Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+        wait = Math.min(wait * 2, 2000);
+      }
+    }
+  }
+
+  read(chatId: number, seq: number) {
+    return this.request("message:read", { chat_id: chatId, seq });
+  }
+
+  /** Asks for everything after the last seq seen in each tracked chat; repeats while has_more. */
+  resync(): Promise<void> {
+    this.syncing ??= (async () => {
+      try {
+        for (let round = 0; round < 1000; round++) {
+          const chats = [...this.lastSeq].map(([chat_id, after_seq]) => ({ chat_id, after_seq }));
+          if (chats.length === 0) return;
+          const out = await this.request("sync", { chats, limit: 500 }, 15_000);
+          for (const c of out.chats) this.ingest(c.messages);
+          if (!out.chats.some((c) => c.has_more)) return;
+        }
+      } catch (err) {
+        this.emitLocal("sync_error", err);
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+    return this.syncing;
+  }
+
+  /** Delivers messages in seq order, once each; holds back what follows a gap until it is filled. */
+  private ingest(messages: Message[]) {
+    for (const m of messages) {
+      if (this.seen.has(m.id)) continue;
+      const last = this.lastSeq.get(m.chat_id);
+      if (last !== undefined && m.seq <= last) continue;
+      const buf = this.pending.get(m.chat_id) ?? new Map<number, Message>();
+      this.pending.set(m.chat_id, buf);
+      buf.set(m.seq, m);
+    }
+    for (const [chatId, buf] of this.pending) {
+      if (buf.size === 0) continue;
+      // A chat we were not tracking (e.g. just added) starts from its first message seen.
+      let last: number = this.lastSeq.get(chatId) ?? Math.min(...buf.keys()) - 1;
+      while (buf.has(last + 1)) {
+        const m: Message = buf.get(last + 1)!;
+        buf.delete(last + 1);
+        last = m.seq;
+        this.seen.add(m.id);
+        this.emitLocal("message", m);
+      }
+      this.lastSeq.set(chatId, last);
+      if (buf.size > 0 && !this.gapTimers.has(chatId)) {
+        this.gapTimers.set(
+          chatId,
+          setTimeout(() => {
+            this.gapTimers.delete(chatId);
+            if ((this.pending.get(chatId)?.size ?? 0) > 0) void this.resync();
+          }, this.opts.gapWait),
+        );
+      }
+    }
+  }
+
+  close() {
+    for (const t of this.gapTimers.values()) clearTimeout(t);
+    this.socket.disconnect();
+  }
+}
+
+const isRetryable = (code: string) =>
+  code === "unavailable" || code === "rate_limited" || code === "internal";
