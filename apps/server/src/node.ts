@@ -23,8 +23,16 @@ import { attachHandlers, createGateway } from "./realtime/gateway.ts";
 import { MemoryPresence, type Presence } from "./realtime/presence.ts";
 import { RedisPresence } from "./realtime/redis-presence.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
+import { MemoryRateLimiter, RedisRateLimiter } from "./security/rate-limit.ts";
+import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
+import { limitsFrom } from "./security/limits.ts";
+import { instrumentNode } from "./ops/instrument.ts";
+import { closeConnections } from "./ops/engine-drain.ts";
+import { webRoutes } from "./http/routes/web-routes.ts";
 
 export const VERSION = "0.1.0";
+/** The built browser client (apps/web), relative to the repository root. */
+export const WEB_DIST = "apps/web/dist";
 export const MIGRATIONS_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   "../../../prisma/migrations",
@@ -73,7 +81,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
   const writer = new MessageWriter(db.pool);
 
-  const server = http.createServer();
+  // Express must be the server's request listener before Socket.IO attaches: engine.io then
+  // takes over /socket.io/ and hands every other request on. A listener added after it would
+  // also answer /socket.io/ (404), which breaks the long-polling transport.
+  let app: http.RequestListener | undefined;
+  const server = http.createServer((req, res) => {
+    if (app) return app(req, res);
+    res.writeHead(503).end(); // listening, but not wired yet
+  });
   const corsOrigins = config.CORS_ORIGINS
     ? config.CORS_ORIGINS.split(",").map((s) => s.trim())
     : "same-origin";
@@ -94,6 +109,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     corsOrigins,
     log,
   });
+  const ops = instrumentNode({ config, version: VERSION, io, writer, redis });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -105,18 +121,33 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, nodeId)
     : new MemoryPresence();
 
-  const ctx: DomainContext = { db, writer, bus: socketBroadcast(io), log, bcryptCost: config.BCRYPT_COST };
+  const limiter = redis ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX) : new MemoryRateLimiter();
+  const ctx: DomainContext = {
+    db,
+    writer,
+    bus: socketBroadcast(io, ops.onEmit),
+    log,
+    bcryptCost: config.BCRYPT_COST,
+    limiter,
+    limits: limitsFrom(config),
+  };
   attachHandlers(io, ctx, tokens, presence, log);
-  const app = createApp({
+  const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
+  app = createApp({
     ctx,
     tokens,
+    corsOrigins,
     jwtSecret: secret,
     presence,
     probe: { redis: () => (!redis ? "disabled" : redis.pub.status === "ready" ? "ok" : "down") },
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
+    // The web client last: it answers only what no API route took.
+    extra: [
+      ...ops.routers({ nodeId, port, ctx, jwtSecret: secret }),
+      webRoutes(path.join(config.rootDir, WEB_DIST)),
+    ],
   });
-  server.on("request", app);
 
   const dbLabel = embedded
     ? `embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${dataDir}/pg)`
@@ -138,11 +169,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      stopGuard();
       server.close(); // stop accepting
+      // Every event already received gets its ack (a send: once committed) before the sockets go.
+      await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);
       await writer.drain();
-      io.local.disconnectSockets(true); // clients reconnect elsewhere and sync
+      // Clients reconnect elsewhere and sync (a transport close, which socket.io-client retries).
+      await closeConnections(io, Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
       await new Promise<void>((r) => io.close(() => r()));
       await presence.close();
+      await ops.close();
       if (redis)
         await Promise.all(
           [redis.pub.quit(), redis.sub.quit(), redis.data.quit()].map((p) => p.catch(() => undefined)),

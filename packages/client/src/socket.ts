@@ -17,6 +17,8 @@ import type {
 } from "@chat/protocol";
 
 export type Message = ServerEventPayload<"message:new">;
+/** One chat's read state as a `sync` answers it (its messages are delivered as "message" events). */
+export type SyncedChat = Omit<ClientAckData["sync"]["chats"][number], "messages">;
 
 export class AckError extends Error {
   constructor(readonly error: ErrorBody) {
@@ -49,6 +51,11 @@ export interface ChatSocketOptions {
   ioOptions?: Record<string, unknown>;
 }
 
+/** The part of socket.io-client's Manager that URL rotation needs (`uri` is private in its types). */
+interface RotatableManager {
+  uri: string;
+}
+
 type Listener<T> = (payload: T) => void;
 
 const uuid = () => globalThis.crypto.randomUUID();
@@ -64,16 +71,34 @@ export class ChatSocket {
   private syncing: Promise<void> | undefined;
   private connectedOnce = false;
   private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions">> & ChatSocketOptions;
+  private readonly urls: string[];
+  private urlIndex = 0;
 
-  constructor(url: string, opts: ChatSocketOptions) {
+  /**
+   * `url` is one node (or a load balancer), or a list of nodes: each reconnection attempt then
+   * goes to the next one, so a device whose node died lands on a live one (socket.io-client alone
+   * would keep retrying the dead address).
+   */
+  constructor(url: string | string[], opts: ChatSocketOptions) {
+    this.urls = typeof url === "string" ? [url] : [...url];
+    if (this.urls.length === 0) throw new Error("ChatSocket needs at least one URL");
     this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, ...opts };
-    this.socket = io(url, {
+    this.socket = io(this.urls[0], {
       auth: { token: opts.token },
       transports: opts.transports,
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
+      // A rotating manager must not be shared with other sockets through io()'s cache.
+      ...(this.urls.length > 1 ? { forceNew: true } : {}),
       ...opts.ioOptions,
     });
+    if (this.urls.length > 1) {
+      this.socket.io.on("reconnect_attempt", () => {
+        this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+        // The Manager opens each attempt's engine from `uri`, which it parses afresh every time.
+        (this.socket.io as unknown as RotatableManager).uri = this.urls[this.urlIndex];
+      });
+    }
     this.socket.on("message:new", (m) => this.ingest([m]));
     this.socket.on("connect", () => {
       // After every reconnect: ask for what was missed, whichever node we landed on.
@@ -98,6 +123,21 @@ export class ChatSocket {
     this.socket.on("chat:added", ({ chat }) => {
       if (!this.lastSeq.has(chat.id)) this.lastSeq.set(chat.id, chat.last_seq);
     });
+    // A chat I left must leave the sync list too: the server refuses a sync naming it.
+    this.socket.on("chat:removed", ({ chat_id }) => this.untrack(chat_id));
+  }
+
+  /** Stops following a chat (no more sync for it). */
+  untrack(chatId: number): void {
+    this.lastSeq.delete(chatId);
+    this.pending.delete(chatId);
+    clearTimeout(this.gapTimers.get(chatId));
+    this.gapTimers.delete(chatId);
+  }
+
+  /** The URL of the node (or balancer) the socket is connected or connecting to. */
+  get url(): string {
+    return this.urls[this.urlIndex];
   }
 
   /** Resolves on the first connection; rejects with the server's connect_error data. */
@@ -127,6 +167,10 @@ export class ChatSocket {
   on<E extends ServerEventName>(event: E, fn: Listener<ServerEventPayload<E>>): () => void;
   on(event: "message", fn: Listener<Message>): () => void;
   on(event: "connected", fn: Listener<undefined>): () => void;
+  /** After each resync, per chat: the server's last seq, every member's read cursor, my fully-read watermark. */
+  on(event: "synced", fn: Listener<SyncedChat>): () => void;
+  /** A resync failed (it is tried again on the next reconnect or gap). */
+  on(event: "sync_error", fn: Listener<unknown>): () => void;
   on(event: string, fn: Listener<never>): () => void {
     const set = this.listeners.get(event) ?? new Set();
     this.listeners.set(event, set);
@@ -183,22 +227,39 @@ export class ChatSocket {
 
   /** Asks for everything after the last seq seen in each tracked chat; repeats while has_more. */
   resync(): Promise<void> {
-    this.syncing ??= (async () => {
+    if (this.syncing) return this.syncing;
+    const run = async () => {
       try {
         for (let round = 0; round < 1000; round++) {
           const chats = [...this.lastSeq].map(([chat_id, after_seq]) => ({ chat_id, after_seq }));
           if (chats.length === 0) return;
-          const out = await this.request("sync", { chats, limit: 500 }, 15_000);
+          let out;
+          try {
+            out = await this.request("sync", { chats, limit: 500 }, 15_000);
+          } catch (err) {
+            // Removed from a chat while away (no chat:removed reached us): drop it, ask again.
+            const gone = err instanceof AckError && err.code === "not_a_member" ? notMine(err) : [];
+            if (gone.length === 0) throw err;
+            for (const id of gone) this.untrack(id);
+            continue;
+          }
           for (const c of out.chats) this.ingest(c.messages);
+          // Receipts that moved while we were away come with the sync: hand them to the UI.
+          for (const { messages: _, ...state } of out.chats) this.emitLocal("synced", state);
           if (!out.chats.some((c) => c.has_more)) return;
         }
       } catch (err) {
         this.emitLocal("sync_error", err);
-      } finally {
-        this.syncing = undefined;
       }
-    })();
-    return this.syncing;
+    };
+    // Cleared in a later microtask even when run() returns at once (nothing tracked yet): a
+    // synchronous clear would come before the assignment and leave a settled promise here for
+    // good, turning every later resync into a no-op.
+    const p: Promise<void> = run().finally(() => {
+      if (this.syncing === p) this.syncing = undefined;
+    });
+    this.syncing = p;
+    return p;
   }
 
   /** Delivers messages in seq order, once each; holds back what follows a gap until it is filled. */
@@ -223,22 +284,37 @@ export class ChatSocket {
         this.emitLocal("message", m);
       }
       this.lastSeq.set(chatId, last);
-      if (buf.size > 0 && !this.gapTimers.has(chatId)) {
-        this.gapTimers.set(
-          chatId,
-          setTimeout(() => {
-            this.gapTimers.delete(chatId);
-            if ((this.pending.get(chatId)?.size ?? 0) > 0) void this.resync();
-          }, this.opts.gapWait),
-        );
-      }
+      this.armGapTimer(chatId);
     }
+  }
+
+  /**
+   * While a chat holds messages back behind a gap, asks the server after `gapWait`, and again
+   * after that sync if the gap is still there (a sync already under way when the gap appeared
+   * may have read the database before the missing message was committed).
+   */
+  private armGapTimer(chatId: number) {
+    if ((this.pending.get(chatId)?.size ?? 0) === 0 || this.gapTimers.has(chatId)) return;
+    this.gapTimers.set(
+      chatId,
+      setTimeout(() => {
+        this.gapTimers.delete(chatId);
+        if ((this.pending.get(chatId)?.size ?? 0) > 0 && this.socket.active)
+          void this.resync().then(() => this.armGapTimer(chatId));
+      }, this.opts.gapWait),
+    );
   }
 
   close() {
     for (const t of this.gapTimers.values()) clearTimeout(t);
     this.socket.disconnect();
   }
+}
+
+/** The chat ids a `not_a_member` sync refusal names (`details.chat_ids`). */
+function notMine(err: AckError): number[] {
+  const ids = (err.error.details as { chat_ids?: unknown } | undefined)?.chat_ids;
+  return Array.isArray(ids) ? ids.filter((i): i is number => typeof i === "number") : [];
 }
 
 const isRetryable = (code: string) =>

@@ -7,4 +7,5 @@ export * from "./schemas/chats.ts";
 export * from "./schemas/messages.ts";
 export * from "./schemas/health.ts";
 export * from "./schemas/presence.ts";
+export * from "./schemas/admin.ts";
 export * from "./events.ts";

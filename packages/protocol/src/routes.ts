@@ -9,6 +9,7 @@ import * as auth from "./schemas/auth.ts";
 import * as chats from "./schemas/chats.ts";
 import * as msgs from "./schemas/messages.ts";
 import * as health from "./schemas/health.ts";
+import * as admin from "./schemas/admin.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -18,7 +19,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "origin" | "health";
+  tag: "auth" | "users" | "chats" | "messages" | "origin" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -256,12 +257,22 @@ export const routes = {
   readyz: {
     method: "get",
     path: "/readyz",
-    summary: "Database (and Redis, in a cluster) reachable; 503 when not",
+    summary: "503 when the database is unreachable; 200 with status `degraded` when only Redis is",
     tag: "health",
     auth: false,
     status: 200,
     response: health.ReadyResponse,
     errors: ["unavailable"],
+  },
+  adminCluster: {
+    method: "get",
+    path: "/admin/cluster",
+    summary: "Live nodes (heartbeats in Redis), their socket counts, and Redis INFO essentials; admins only",
+    tag: "admin",
+    auth: true,
+    status: 200,
+    response: admin.ClusterResponse,
+    errors: [...authErrors, "forbidden"],
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -54,7 +54,51 @@ export const envSpec = {
     schema: z.string().optional(),
     doc: "Name of this node in logs and the cluster view (default: host:port)",
   },
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(60),
+    doc: "Register + login attempts per client IP per minute (0: off)",
+  },
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(10),
+    doc: "Login attempts per account (email) per minute (0: off)",
+  },
+  RATE_LIMIT_SENDS_PER_USER_PER_10S: {
+    schema: int(0, 10_000_000).default(200),
+    doc: "Messages a user may send per 10 s, all devices and nodes together (0: off)",
+  },
+  RATE_LIMIT_TYPING_PER_USER_PER_10S: {
+    schema: int(0, 1_000_000).default(50),
+    doc: "Typing events a user may send per 10 s (0: off)",
+  },
+  RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(120),
+    doc: "Socket connections a user may open per minute (0: off)",
+  },
+  RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE: {
+    schema: int(0, 10_000_000).default(600),
+    doc: "Socket connections per client IP per minute (0: off)",
+  },
+  SOCKET_MAX_BUFFERED_BYTES: {
+    schema: int(65_536, 1_073_741_824).default(4_194_304),
+    doc: "Bytes queued for a client that stopped reading before its socket is dropped",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600000).default(10000), doc: "Upper bound of a graceful shutdown" },
+  METRICS_TOKEN: {
+    schema: z.string().optional(),
+    doc: "If set, GET /metrics needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public ingress)",
+  },
+  ADMIN_EMAILS: {
+    schema: z.string().optional(),
+    doc: "Comma-separated emails allowed to see GET /admin/cluster, besides the first registered user",
+  },
+  NODE_HEARTBEAT_SECONDS: {
+    schema: int(1, 3600).default(15),
+    doc: "A node's registry entry in Redis lives this long; it is renewed every third of it, so a dead node drops out of /admin/cluster within this time",
+  },
+  MIGRATE_ONLY: {
+    schema: bool.default(false),
+    doc: "`true`: apply the database migrations and exit (the compose `migrate` service, the k8s Job); same as `--migrate-only`",
+  },
 } as const;
 
 type Spec = typeof envSpec;

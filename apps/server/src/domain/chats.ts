@@ -175,23 +175,35 @@ export async function addMember(
   if (role === "admin" && me.role !== "owner")
     throw new AppError("forbidden", "Only the owner may add admins");
   await requireUsers(ctx, [userId]);
-  const out = await ctx.db.prisma.$transaction(async (tx) => {
-    const chat = await tx.chat.findUniqueOrThrow({ where: { id: chatId }, include: { members: true } });
-    const existing = chat.members.find((m) => m.userId === userId);
-    if (existing) return { role: existing.role as Role, added: false, chat };
-    if (chat.type === "private") {
-      if (chat.members.length >= 2) throw new AppError("conflict", "A private chat has exactly two members");
-      const pair = pairKey(chat.members[0]?.userId ?? actorId, userId);
-      const other = await tx.chat.findUnique({ where: { privatePair: pair }, select: { id: true } });
-      if (other)
-        throw new AppError("conflict", "A private chat with this user exists", { chat_id: other.id });
-      await tx.chat.update({ where: { id: chatId }, data: { privatePair: pair } });
-    }
-    await tx.chatMember.create({
-      data: { chatId, userId, role, lastReadSeq: chat.lastSeq, fullyReadSeq: chat.lastSeq },
+  const out = await ctx.db.prisma
+    .$transaction(async (tx) => {
+      // Concurrent adds to one chat run one after the other: two peers cannot both join a private
+      // chat, and the same user added twice at once finds the first add.
+      await tx.$executeRaw`SELECT 1 FROM chats WHERE id = ${chatId} FOR UPDATE`;
+      const chat = await tx.chat.findUniqueOrThrow({ where: { id: chatId }, include: { members: true } });
+      const existing = chat.members.find((m) => m.userId === userId);
+      if (existing) return { role: existing.role as Role, added: false, chat };
+      if (chat.type === "private") {
+        if (chat.members.length >= 2)
+          throw new AppError("conflict", "A private chat has exactly two members");
+        const pair = pairKey(chat.members[0]?.userId ?? actorId, userId);
+        const other = await tx.chat.findUnique({ where: { privatePair: pair }, select: { id: true } });
+        if (other)
+          throw new AppError("conflict", "A private chat with this user exists", { chat_id: other.id });
+        await tx.chat.update({ where: { id: chatId }, data: { privatePair: pair } });
+      }
+      await tx.chatMember.create({
+        data: { chatId, userId, role, lastReadSeq: chat.lastSeq, fullyReadSeq: chat.lastSeq },
+      });
+      return { role: role as Role, added: true, chat };
+    })
+    .catch((err: unknown) => {
+      // The same pair given to two lone private chats at once: the pair's unique index decides.
+      if ((err as { code?: string }).code === "P2002" && me.type === "private") {
+        throw new AppError("conflict", "A private chat with this user exists");
+      }
+      throw err;
     });
-    return { role: role as Role, added: true, chat };
-  });
   if (out.added) {
     const wire = toChat(chatRowFromModel(out.chat));
     ctx.bus.joinChat(userId, chatId);

@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { Database } from "../store/database.ts";
 import type { MessageWriter } from "../store/message-writer.ts";
 import type { Broadcast } from "./broadcast.ts";
+import type { RateLimiter } from "../security/rate-limit.ts";
+import type { Limits } from "../security/limits.ts";
 
 /** What the domain needs from the outside world; built once in app wiring. */
 export interface DomainContext {
@@ -10,4 +12,6 @@ export interface DomainContext {
   bus: Broadcast;
   log: Logger;
   bcryptCost: number;
+  limiter: RateLimiter;
+  limits: Limits;
 }

@@ -1,18 +1,20 @@
 import { AppError, MAX_PAGE, SYNC_MAX_LIMIT } from "@chat/protocol";
 import { requireMember } from "./access.ts";
+import { enforce } from "../security/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type WireMessage } from "./serialize.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
- * broadcasts it to every device in the chat. `membershipChecked` skips nothing: the writer checks
- * membership inside its transaction either way.
+ * broadcasts it to every device in the chat. Membership is checked by the writer inside its
+ * transaction, for REST and socket sends alike. Sends per user are rate-limited across the cluster.
  */
 export async function sendMessage(
   ctx: DomainContext,
   senderId: number,
   input: { chat_id: number; client_id: string; text: string },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
+  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(senderId)]]);
   const { row, duplicate } = await ctx.writer.send({
     chatId: input.chat_id,
     senderId,
@@ -132,6 +134,12 @@ export async function deleteMessage(
 }
 
 /**
+ * Messages in one sync answer, all chats together; past it, chats answer `has_more` and the
+ * client asks again. Bounds what one small request can make a node build and send.
+ */
+export const SYNC_MAX_TOTAL = 1000;
+
+/**
  * Catch-up after a reconnect: for each chat, what came after `after_seq`, with every member's
  * read cursor and my fully-read watermark. Without a list, every chat of mine from my cursor.
  * Refuses (not_a_member) a chat I am not in.
@@ -153,7 +161,12 @@ export async function sync(
     [userId],
   );
   const byChat = new Map(mine.rows.map((r) => [r.chat_id, r]));
-  const wanted = input.chats ?? mine.rows.map((r) => ({ chat_id: r.chat_id, after_seq: r.last_read_seq }));
+  // One entry per chat (the earliest cursor asked for): a chat listed 1000 times is paged once.
+  const earliest = new Map<number, number>();
+  for (const w of input.chats ?? mine.rows.map((r) => ({ chat_id: r.chat_id, after_seq: r.last_read_seq }))) {
+    earliest.set(w.chat_id, Math.min(w.after_seq, earliest.get(w.chat_id) ?? w.after_seq));
+  }
+  const wanted = [...earliest].map(([chat_id, after_seq]) => ({ chat_id, after_seq }));
   const notMine = wanted.filter((w) => !byChat.has(w.chat_id)).map((w) => w.chat_id);
   if (notMine.length > 0)
     throw new AppError("not_a_member", "You are not a member of these chats", { chat_ids: notMine });
@@ -163,12 +176,17 @@ export async function sync(
     [ids],
   );
   const chats = [];
+  let budget = SYNC_MAX_TOTAL;
   for (const w of wanted) {
     const info = byChat.get(w.chat_id)!;
+    const take = Math.min(limit, budget);
     const page =
       w.after_seq >= info.last_seq
         ? { messages: [], has_more: false }
-        : await pageMessages(ctx, w.chat_id, { after_seq: w.after_seq, limit }, SYNC_MAX_LIMIT);
+        : take === 0
+          ? { messages: [], has_more: true }
+          : await pageMessages(ctx, w.chat_id, { after_seq: w.after_seq, limit: take }, SYNC_MAX_LIMIT);
+    budget -= page.messages.length;
     chats.push({
       chat_id: w.chat_id,
       messages: page.messages,

@@ -43,10 +43,12 @@ export async function findUser(ctx: DomainContext, id: number): Promise<PublicUs
 
 /** People to chat with: by name or email prefix/substring, never myself. */
 export async function searchUsers(ctx: DomainContext, me: number, query: string, limit = 20) {
+  // Prisma passes `contains` into LIKE unescaped: "%" or "_" would match everyone.
+  const q = query.replace(/[\\%_]/g, "\\$&");
   const users = await ctx.db.prisma.user.findMany({
     where: {
       id: { not: me },
-      OR: [{ name: { contains: query, mode: "insensitive" } }, { email: { contains: query.toLowerCase() } }],
+      OR: [{ name: { contains: q, mode: "insensitive" } }, { email: { contains: q.toLowerCase() } }],
     },
     select: { id: true, name: true },
     orderBy: { id: "asc" },

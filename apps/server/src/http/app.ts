@@ -13,6 +13,9 @@ import { chatRoutes } from "./routes/chat-routes.ts";
 import { messageRoutes } from "./routes/message-routes.ts";
 import { healthRoutes, type ReadinessProbe } from "./routes/health-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
+import { hardening } from "../security/http-hardening.ts";
+import { isTrustedProxy } from "../security/client-ip.ts";
+import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 
 export interface AppDeps {
   ctx: DomainContext;
@@ -22,6 +25,7 @@ export interface AppDeps {
   probe: ReadinessProbe;
   openapi: object;
   asyncapi: object;
+  corsOrigins: string[] | "same-origin";
   /** Extra routers mounted before the 404 (metrics, admin, the web client). */
   extra?: express.Router[];
 }
@@ -29,7 +33,8 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // req.ip (the per-IP rate limits' key) believes X-Forwarded-For only from our proxies.
+  app.set("trust proxy", (addr: string) => isTrustedProxy(addr));
   app.use(
     pinoHttp({
       logger: deps.ctx.log,
@@ -48,8 +53,10 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(express.json({ limit: "64kb", strict: true }));
-  app.use(express.urlencoded({ extended: false, limit: "64kb" }));
+  app.use(hardening(deps.corsOrigins));
+  app.use(requireUtf8Query);
+  app.use(express.json({ limit: "64kb", strict: true, verify: requireUtf8Body }));
+  app.use(express.urlencoded({ extended: false, limit: "64kb", verify: requireUtf8Body }));
 
   const passport = createPassport(deps.ctx, deps.jwtSecret);
   app.use(passport.initialize());

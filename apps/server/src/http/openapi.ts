@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document, generated from packages/protocol's route table and schemas. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import { errorCatalogue, ErrorResponseSchema, routes, type RouteDef } from "@chat/protocol";
+import { errorCatalogue, ErrorResponseSchema, routes, type ErrorCode, type RouteDef } from "@chat/protocol";
 import { z } from "zod";
 
 export function buildOpenApi(version: string) {
@@ -12,8 +12,14 @@ export function buildOpenApi(version: string) {
     description: "The access_token from POST /token",
   });
   for (const def of Object.values(routes) as RouteDef[]) {
+    // Whatever the table lists, a body can be malformed or too large and any input can fail validation.
+    const implied: ErrorCode[] = [
+      ...(def.auth ? (["unauthorized", "token_expired"] as const) : []),
+      ...(def.body || def.params || def.query ? (["validation_failed"] as const) : []),
+      ...(def.body ? (["invalid_json", "payload_too_large"] as const) : []),
+    ];
     const errorStatuses = new Map<number, string[]>();
-    for (const code of def.errors) {
+    for (const code of new Set([...def.errors, ...implied])) {
       const s = errorCatalogue[code].status;
       errorStatuses.set(s, [...(errorStatuses.get(s) ?? []), code]);
     }

@@ -27,6 +27,9 @@ export function renderNginxConf(listenPort: number, upstreamPorts: number[], pre
     .replace(/^\s*server app:3000[^;]*;/m, `    ${servers}`)
     .replace(/^pid [^;]+;/m, `pid ${prefix}/nginx.pid;`)
     .replace(/^worker_processes [^;]+;/m, "worker_processes 1;")
+    // Node gives a child's stdio as a socket, which open("/dev/stderr") refuses (ENXIO); nginx's
+    // own `stderr` target writes to fd 2 directly.
+    .replace(/^error_log \/dev\/stderr/m, "error_log stderr")
     .replace(
       /^http \{/m,
       `http {\n  client_body_temp_path ${prefix}/body;\n  proxy_temp_path ${prefix}/proxy;\n  fastcgi_temp_path ${prefix}/fastcgi;\n  uwsgi_temp_path ${prefix}/uwsgi;\n  scgi_temp_path ${prefix}/scgi;`,
@@ -61,7 +64,8 @@ export async function startNginx(upstreamPorts: number[], listenPort?: number): 
     url: `http://127.0.0.1:${port}`,
     port,
     stop: async () => {
-      if (proc.exitCode === null) {
+      // exitCode stays null for a process ended by a signal (e.g. Ctrl-C reached it): check both.
+      if (proc.exitCode === null && proc.signalCode === null) {
         await new Promise<void>((r) => {
           proc.once("exit", () => r());
           proc.kill("SIGQUIT");

@@ -46,7 +46,8 @@ export async function startRedis(): Promise<RedisProcess> {
     port,
     start,
     stop: async () => {
-      if (!proc || proc.exitCode !== null) return;
+      // exitCode stays null for a process ended by a signal: check both, or this waits forever.
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       const p = proc;
       await new Promise<void>((r) => {
         p.once("exit", () => r());

@@ -1,37 +1,107 @@
-/** The AsyncAPI 3 document of the Socket.IO protocol, generated from packages/protocol's event schemas. */
+/**
+ * The AsyncAPI 3 document of the Socket.IO protocol, generated from packages/protocol's event
+ * schemas: one channel per event name, a `send` operation (with its ack as the reply) per
+ * client→server event and a `receive` operation per server→client event.
+ */
 import { z } from "zod";
-import { clientEvents, errorCodes, serverEvents } from "@chat/protocol";
+import {
+  clientEvents,
+  ErrorBodySchema,
+  errorCodes,
+  MessageSchema,
+  ReadAckSchema,
+  SendMessageResponse,
+  serverEvents,
+  SyncAckSchema,
+  type ClientEventName,
+} from "@chat/protocol";
 
-const json = (s: z.ZodType) => z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+/** The `data` of each client event's successful ack. */
+const ackData: Record<ClientEventName, z.ZodType> = {
+  "message:send": SendMessageResponse,
+  "message:read": ReadAckSchema,
+  "message:edit": MessageSchema,
+  "message:delete": MessageSchema,
+  typing: z.strictObject({}),
+  sync: SyncAckSchema,
+};
+
+const ack = (data: z.ZodType) =>
+  z.union([
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: ErrorBodySchema }),
+  ]);
+
+/**
+ * Named schemas go to `components.schemas` and every reference points there: a `#/…` reference
+ * inside a payload is resolved against the whole document, so zod's per-schema `definitions`
+ * cannot stay where it puts them. AsyncAPI's default schema format is JSON Schema draft-07.
+ */
+class SchemaSet {
+  readonly schemas: Record<string, unknown> = {};
+
+  add(schema: z.ZodType, io: "input" | "output"): unknown {
+    const js = z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }) as Record<
+      string,
+      unknown
+    >;
+    const defs = (js.definitions ?? {}) as Record<string, unknown>;
+    delete js.definitions;
+    delete js.$schema;
+    const relink = (v: unknown) =>
+      JSON.parse(JSON.stringify(v).replaceAll('"#/definitions/', '"#/components/schemas/')) as unknown;
+    for (const [name, def] of Object.entries(defs)) {
+      const body = relink(def);
+      const known = this.schemas[name];
+      if (known !== undefined && JSON.stringify(known) !== JSON.stringify(body)) {
+        throw new Error(`Two different schemas are both named ${name}: give one another .meta({ id })`);
+      }
+      this.schemas[name] = body;
+    }
+    return relink(js);
+  }
+}
 
 export function buildAsyncApi(version: string) {
-  const channels: Record<string, unknown> = {};
+  const set = new SchemaSet();
+  const channels: Record<string, { address: string; messages: Record<string, unknown> }> = {};
   const operations: Record<string, unknown> = {};
   const messages: Record<string, unknown> = {};
   const key = (e: string) => e.replace(/[^a-zA-Z0-9]/g, "_");
-  for (const [name, schema] of Object.entries(clientEvents)) {
+  const channel = (name: string) => {
+    channels[key(name)] ??= { address: name, messages: {} };
+    return `#/channels/${key(name)}`;
+  };
+  const message = (id: string, name: string, payload: unknown, channelName: string) => {
+    messages[id] = { name, payload };
+    channels[key(channelName)].messages[id] = { $ref: `#/components/messages/${id}` };
+    return { $ref: `#/channels/${key(channelName)}/messages/${id}` };
+  };
+
+  for (const [name, schema] of Object.entries(clientEvents) as [ClientEventName, z.ZodType][]) {
     const k = key(name);
-    messages[k] = { name, payload: json(schema) };
-    channels[k] = { address: name, messages: { [k]: { $ref: `#/components/messages/${k}` } } };
+    const ref = channel(name);
+    const request = message(k, name, set.add(schema, "input"), name);
+    const reply = message(`${k}_ack`, `${name} ack`, set.add(ack(ackData[name]), "output"), name);
     operations[`send_${k}`] = {
       action: "send",
-      channel: { $ref: `#/channels/${k}` },
-      summary: `Client emits "${name}" with an ack callback: {ok: true, data} or {ok: false, error: {code, message, details?}}`,
+      channel: { $ref: ref },
+      messages: [request],
+      summary: `Client emits "${name}" with an ack callback`,
+      description:
+        "The ack is `{ok: true, data}` or `{ok: false, error: {code, message, details?}}` with a code from the error catalogue.",
+      reply: { channel: { $ref: ref }, messages: [reply] },
     };
   }
-  for (const [name, schema] of Object.entries(serverEvents)) {
+  for (const [name, schema] of Object.entries(serverEvents) as [string, z.ZodType][]) {
     const k = key(name);
-    if (messages[k]) {
-      messages[`${k}_server`] = { name, payload: json(schema) };
-      (channels[k] as { messages: Record<string, unknown> }).messages[`${k}_server`] = {
-        $ref: `#/components/messages/${k}_server`,
-      };
-      operations[`receive_${k}`] = { action: "receive", channel: { $ref: `#/channels/${k}` } };
-      continue;
-    }
-    messages[k] = { name, payload: json(schema) };
-    channels[k] = { address: name, messages: { [k]: { $ref: `#/components/messages/${k}` } } };
-    operations[`receive_${k}`] = { action: "receive", channel: { $ref: `#/channels/${k}` } };
+    const ref = channel(name);
+    const id = k in messages ? `${k}_server` : k;
+    operations[`receive_${k}`] = {
+      action: "receive",
+      channel: { $ref: ref },
+      messages: [message(id, name, set.add(schema, "output"), name)],
+    };
   }
   return {
     asyncapi: "3.0.0",
@@ -47,6 +117,6 @@ export function buildAsyncApi(version: string) {
     defaultContentType: "application/json",
     channels,
     operations,
-    components: { messages },
+    components: { messages, schemas: set.schemas },
   };
 }

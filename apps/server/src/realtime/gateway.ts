@@ -12,8 +12,11 @@ import type { DomainContext } from "../domain/context.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import { findUser } from "../domain/users.ts";
 import type { Presence } from "./presence.ts";
+import { presenceTracker } from "./presence-tracking.ts";
 import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
 import { messageHandlers } from "./handlers/messages.ts";
+import { enforce } from "../security/rate-limit.ts";
+import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -41,10 +44,11 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
         ? undefined
         : { origin: opts.corsOrigins, credentials: false, methods: ["GET", "POST"] },
     // Cross-site WebSocket hijacking: a browser's Origin must be ours (or allow-listed).
+    // The node's own origin is always allowed (the web client it serves), plus CORS_ORIGINS.
     allowRequest: (req, cb) => {
       const origin = req.headers.origin;
       if (!origin) return cb(null, true); // not a browser (bots, tests, server-side clients)
-      if (opts.corsOrigins !== "same-origin") return cb(null, opts.corsOrigins.includes(origin));
+      if (opts.corsOrigins !== "same-origin" && opts.corsOrigins.includes(origin)) return cb(null, true);
       const host = req.headers["x-forwarded-host"] ?? req.headers.host;
       try {
         cb(null, new URL(origin).host === host);
@@ -73,6 +77,7 @@ export function attachHandlers(
   presence: Presence,
   log: Logger,
 ) {
+  const tracker = presenceTracker(io, presence, log);
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const header = socket.handshake.headers.authorization;
@@ -91,24 +96,37 @@ export function attachHandlers(
     }
     // The chats are loaded here, before the connection completes, so the socket is in every
     // room before the client can send its first `sync`: no message falls between the two.
-    Promise.all([
-      findUser(ctx, claims.userId),
-      ctx.db.pool.query<{ chat_id: number }>("SELECT chat_id FROM chat_members WHERE user_id = $1", [
-        claims.userId,
-      ]),
-    ]).then(
-      ([user, chats]) => {
-        if (!user) return next(refuse("unauthorized", "The user no longer exists"));
-        socket.data = {
-          userId: user.id,
-          name: user.name,
-          chatIds: chats.rows.map((r) => r.chat_id),
-        } satisfies SocketData;
-        scheduleExpiry(socket, claims.exp);
-        next();
-      },
-      () => next(refuse("unavailable")),
-    );
+    const ip = clientIp(socket.handshake.address, socket.handshake.headers["x-forwarded-for"]);
+    enforce(ctx.limiter, [
+      [ctx.limits.connectionsPerIp, ip],
+      [ctx.limits.connectionsPerUser, String(claims.userId)],
+    ])
+      .then(() =>
+        Promise.all([
+          findUser(ctx, claims.userId),
+          ctx.db.pool.query<{ chat_id: number }>("SELECT chat_id FROM chat_members WHERE user_id = $1", [
+            claims.userId,
+          ]),
+        ]),
+      )
+      .then(
+        ([user, chats]) => {
+          if (!user) return next(refuse("unauthorized", "The user no longer exists"));
+          socket.data = {
+            userId: user.id,
+            name: user.name,
+            chatIds: chats.rows.map((r) => r.chat_id),
+          } satisfies SocketData;
+          scheduleExpiry(socket, claims.exp);
+          void tracker.beforeConnect(socket, user.id).then(() => next());
+        },
+        (err) =>
+          next(
+            err instanceof AppError && err.code === "rate_limited"
+              ? refuse("rate_limited", err.message)
+              : refuse("unavailable"),
+          ),
+      );
   });
 
   io.on("connection", (socket) => {
@@ -116,33 +134,16 @@ export function attachHandlers(
     socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
-    typingHandlers(socket, io, log);
+    typingHandlers(socket, io, ctx, log);
     socket.onAny((event: string, ...args: unknown[]) => {
-      if (event in clientEvents) return;
+      // Own keys only: "constructor" or "toString" are not events, and deserve an error ack too.
+      if (Object.hasOwn(clientEvents, event)) return;
       const ack = args.at(-1);
       if (typeof ack === "function") {
         ack({ ok: false, error: new AppError("validation_failed", `Unknown event "${event}"`).toBody() });
       }
     });
-    const chatsOf = () => [...socket.rooms].filter((r) => r.startsWith("chat:"));
-    const announce = (online: boolean, rooms: string[]) =>
-      presence.get(userId).then((state) => {
-        if (rooms.length > 0)
-          io.to(rooms)
-            .except(userRoom(userId))
-            .emit("presence", { ...state, online });
-      });
-    presence
-      .connect(userId, socket.id)
-      .then((cameOnline) => (cameOnline ? announce(true, chatsOf()) : undefined))
-      .catch((err) => log.warn({ err }, "presence update failed"));
-    socket.on("disconnecting", () => {
-      const rooms = chatsOf();
-      presence
-        .disconnect(userId, socket.id)
-        .then((wentOffline) => (wentOffline ? announce(false, rooms) : undefined))
-        .catch((err) => log.warn({ err }, "presence update failed"));
-    });
+    tracker.onConnection(socket, userId);
   });
 }
 

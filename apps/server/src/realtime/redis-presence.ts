@@ -30,33 +30,48 @@ export class RedisPresence implements Presence {
     return `${this.prefix}:presence:${id}`;
   }
 
-  private async liveDevices(userId: number): Promise<number> {
-    const all = await this.redis.hgetall(this.userKey(userId));
+  /** The entries (socketId → nodeId) whose node is alive; entries of dead nodes are dropped. */
+  private async live(userId: number, all: Record<string, string>): Promise<string[]> {
     const nodes = [...new Set(Object.values(all))];
-    if (nodes.length === 0) return 0;
+    if (nodes.length === 0) return [];
     const alive = await this.redis.mget(...nodes.map((n) => this.nodeKey(n)));
-    const live = new Set(nodes.filter((_, i) => alive[i] !== null));
-    const stale = Object.entries(all)
-      .filter(([, n]) => !live.has(n))
-      .map(([s]) => s);
+    const up = new Set(nodes.filter((_, i) => alive[i] !== null));
+    const stale = Object.keys(all).filter((s) => !up.has(all[s]));
     if (stale.length > 0) await this.redis.hdel(this.userKey(userId), ...stale);
-    return Object.values(all).filter((n) => live.has(n)).length;
+    return Object.keys(all).filter((s) => up.has(all[s]));
   }
 
+  /**
+   * "Came online" and "went offline" are decided from a snapshot taken atomically with the change
+   * (MULTI): a device that joins while another leaves, on two nodes at once, must not make the
+   * user look freshly online (or offline) because the two counts interleaved.
+   */
   async connect(userId: number, socketId: string): Promise<boolean> {
-    await this.redis.hset(this.userKey(userId), socketId, this.nodeId);
-    return (await this.liveDevices(userId)) === 1;
+    const res = await this.redis
+      .multi()
+      .hgetall(this.userKey(userId))
+      .hset(this.userKey(userId), socketId, this.nodeId)
+      .exec();
+    const before = (res?.[0]?.[1] ?? {}) as Record<string, string>;
+    delete before[socketId];
+    return (await this.live(userId, before)).length === 0;
   }
 
   async disconnect(userId: number, socketId: string): Promise<boolean> {
-    const removed = await this.redis.hdel(this.userKey(userId), socketId);
-    if (removed === 0 || (await this.liveDevices(userId)) > 0) return false;
+    const res = await this.redis
+      .multi()
+      .hdel(this.userKey(userId), socketId)
+      .hgetall(this.userKey(userId))
+      .exec();
+    const removed = Number(res?.[0]?.[1] ?? 0);
+    const after = (res?.[1]?.[1] ?? {}) as Record<string, string>;
+    if (removed === 0 || (await this.live(userId, after)).length > 0) return false;
     await this.redis.set(`${this.prefix}:last-seen:${userId}`, new Date().toISOString());
     return true;
   }
 
   async get(userId: number): Promise<PresenceState> {
-    const online = (await this.liveDevices(userId)) > 0;
+    const online = (await this.live(userId, await this.redis.hgetall(this.userKey(userId)))).length > 0;
     const lastSeen = online ? null : await this.redis.get(`${this.prefix}:last-seen:${userId}`);
     return { user_id: userId, online, last_seen: lastSeen };
   }

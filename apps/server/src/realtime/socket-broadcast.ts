@@ -19,14 +19,18 @@ export interface SocketData {
 export const userRoom = (id: number) => `user:${id}`;
 export const chatRoom = (id: number) => `chat:${id}`;
 
-export function socketBroadcast(io: ChatServer, onEmit?: (event: string) => void): Broadcast {
+/** `onEmit` sees every broadcast this node originates (metrics). */
+export function socketBroadcast(
+  io: ChatServer,
+  onEmit?: (event: string, payload: unknown) => void,
+): Broadcast {
   return {
     toChat(chatId, event, payload) {
-      onEmit?.(event);
+      onEmit?.(event, payload);
       (io.to(chatRoom(chatId)).emit as (e: string, p: unknown) => void)(event, payload);
     },
     toUser(userId, event, payload) {
-      onEmit?.(event);
+      onEmit?.(event, payload);
       (io.to(userRoom(userId)).emit as (e: string, p: unknown) => void)(event, payload);
     },
     joinChat(userId, chatId) {

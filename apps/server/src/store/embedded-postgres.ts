@@ -58,7 +58,7 @@ function isAlive(pid: number): boolean {
 
 export async function startEmbeddedPostgres(
   dataDir: string,
-  opts: { persistent?: boolean; onLog?: (line: string) => void } = {},
+  opts: { persistent?: boolean; port?: number; onLog?: (line: string) => void } = {},
 ): Promise<EmbeddedServer> {
   const dir = path.resolve(dataDir);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -70,7 +70,7 @@ export async function startEmbeddedPostgres(
       stop: async () => {},
     };
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const isRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
     databaseDir: dir,

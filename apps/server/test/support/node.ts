@@ -2,7 +2,7 @@
  * Test nodes: in-process (fast, for REST and single-node socket tests) or as child processes
  * running `src/main.ts` exactly as `pnpm start` does (for multi-node, kill and restart tests).
  */
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { parseEnv } from "../../src/config/env.ts";
 import { startNode, type RunningNode } from "../../src/node.ts";
 import { freshDatabase } from "./db.ts";
@@ -13,12 +13,25 @@ import { spawnNode, type NodeProcess } from "../../src/launcher/node-process.ts"
 export { ROOT_DIR };
 export const TEST_SECRET = "test-secret-of-at-least-thirty-two-bytes-long!!";
 
+/** Tests register many users from 127.0.0.1: rate limits off unless a test sets them. */
+export const NO_RATE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "0",
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: "0",
+  RATE_LIMIT_SENDS_PER_USER_PER_10S: "0",
+  RATE_LIMIT_TYPING_PER_USER_PER_10S: "0",
+  RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE: "0",
+  RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE: "0",
+};
+
 export interface TestNode extends RunningNode {
   databaseUrl: string;
 }
 
-/** An in-process node on a free port with its own fresh database (unless one is given). */
-export async function startTestNode(env: Record<string, string> = {}): Promise<TestNode> {
+/**
+ * An in-process node on a free port with its own fresh database (unless one is given).
+ * `logger` lets a test read what the node logs (e.g. a pino logger over an in-memory stream).
+ */
+export async function startTestNode(env: Record<string, string> = {}, logger?: Logger): Promise<TestNode> {
   const databaseUrl = env.DATABASE_URL ?? (await freshDatabase());
   const config = parseEnv(
     {
@@ -28,12 +41,13 @@ export async function startTestNode(env: Record<string, string> = {}): Promise<T
       JWT_SECRET: TEST_SECRET,
       BCRYPT_COST: "4",
       LOG_LEVEL: "silent",
+      ...NO_RATE_LIMITS,
       ...env,
       DATABASE_URL: databaseUrl,
     },
     ROOT_DIR,
   );
-  const node = await startNode(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const node = await startNode(config, logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
   return Object.assign(node, { databaseUrl });
 }
 
@@ -44,6 +58,7 @@ export function spawnTestNode(env: Record<string, string>): Promise<NodeProcess>
     JWT_SECRET: TEST_SECRET,
     BCRYPT_COST: "4",
     LOG_LEVEL: "info",
+    ...NO_RATE_LIMITS,
     ...env,
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { storable } from "./common.ts";
 
 const email = z
   .string()
@@ -10,7 +11,7 @@ const password = z.string().min(8, "must be at least 8 characters").max(72, "mus
 
 export const RegisterBody = z
   .strictObject({
-    name: z.string().trim().min(1, "must not be empty").max(100),
+    name: storable(z.string().trim().min(1, "must not be empty").max(100)),
     email,
     password: password.refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes"),
   })
@@ -26,11 +27,14 @@ export const PublicUserSchema = z
 
 export const RegisterResponse = UserSchema.extend({ message: z.string() }).meta({ id: "RegisterResponse" });
 
-/** OAuth2 password form (`username` is the email) or the same fields as JSON. */
+/**
+ * OAuth2 password form (`username` is the email) or the same fields as JSON. Strict like every
+ * other body: the OAuth2 form's own fields are all listed, anything else is a 400.
+ */
 export const TokenBody = z
-  .object({
-    username: z.string().max(254).optional(),
-    email: z.string().max(254).optional(),
+  .strictObject({
+    username: storable(z.string().max(254)).optional(),
+    email: storable(z.string().max(254)).optional(),
     password: z.string().max(1024),
     grant_type: z.literal("password").optional(),
     scope: z.string().max(1024).optional(),
@@ -52,7 +56,7 @@ export const TokenResponse = z
   .meta({ id: "TokenResponse" });
 
 export const UserSearchQuery = z.strictObject({
-  query: z.string().trim().min(1).max(100),
+  query: storable(z.string().trim().min(1).max(100)),
   limit: z
     .string()
     .regex(/^[0-9]{1,3}$/)

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { id, idParam, isoDate } from "./common.ts";
+import { id, idParam, isoDate, storable } from "./common.ts";
 import { PublicUserSchema } from "./auth.ts";
 import { MessageSchema } from "./messages.ts";
 
@@ -8,7 +8,7 @@ export const MemberRole = z.enum(["owner", "admin", "member"]);
 
 export const CreateChatBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: storable(z.string().trim().min(1).max(100)).optional(),
     chat_type: ChatType,
     /** For a private chat: the one other person. For a group: the first members besides you. */
     member_ids: z.array(id).max(100).optional(),

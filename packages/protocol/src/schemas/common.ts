@@ -21,13 +21,22 @@ export const seqParam = z
   .pipe(z.number().max(MAX_ID, "is too large"));
 export const seq = z.number().int().min(0).max(MAX_ID);
 
-/** Message text: 1..4000 characters, no NUL (PostgreSQL refuses it; the origin crashed on it). */
-export const messageText = z
-  .string()
-  .min(1, "must not be empty")
-  .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
-  .refine((s) => !s.includes("\u0000"), "must not contain NUL characters")
-  .refine((s) => s.trim().length > 0, "must not be blank");
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Any text that reaches PostgreSQL: no NUL (PostgreSQL refuses it with an error: a 500, and the
+ * origin crashed on it) and no lone surrogate from a JSON `\ud800` escape (it would be stored as
+ * U+FFFD, not as what was sent).
+ */
+export const storable = <T extends z.ZodString>(s: T) =>
+  s
+    .refine((v) => !v.includes("\u0000"), "must not contain NUL characters")
+    .refine((v) => !LONE_SURROGATE.test(v), "must be valid Unicode (no lone surrogates)");
+
+/** Message text: 1..4000 characters, storable, not blank. */
+export const messageText = storable(
+  z.string().min(1, "must not be empty").max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+).refine((s) => s.trim().length > 0, "must not be blank");
 
 export const isoDate = z.string().meta({ format: "date-time" });
 

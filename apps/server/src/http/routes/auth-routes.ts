@@ -5,17 +5,23 @@ import type { DomainContext } from "../../domain/context.ts";
 import { registerUser } from "../../domain/users.ts";
 import type { TokenService } from "../../auth/tokens.ts";
 import { bind } from "../bind.ts";
+import { enforce } from "../../security/rate-limit.ts";
 import { requireLocal } from "../passport.ts";
 
 export function authRoutes(ctx: DomainContext, tokens: TokenService, p: passport.PassportStatic): Router {
   const r = Router();
-  bind(r, "register", [], async ({ body }) => {
+  bind(r, "register", [], async ({ body, req }) => {
+    await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
     const user = await registerUser(ctx, body);
     return { ...user, message: `User ${user.email} registered` };
   });
 
   // Validate (form or JSON), let `email` stand for OAuth2's `username`, then passport-local.
-  const normalize = (req: { body: unknown }, _res: unknown, next: (e?: unknown) => void) => {
+  const normalize = async (
+    req: { body: unknown; ip?: string },
+    _res: unknown,
+    next: (e?: unknown) => void,
+  ) => {
     const parsed = TokenBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       return next(
@@ -26,7 +32,17 @@ export function authRoutes(ctx: DomainContext, tokens: TokenService, p: passport
         ),
       );
     }
-    req.body = { username: parsed.data.username ?? parsed.data.email, password: parsed.data.password };
+    const username = (parsed.data.username ?? parsed.data.email ?? "").trim().toLowerCase();
+    try {
+      // Brute force: limited per client address and per account, before any password is checked.
+      await enforce(ctx.limiter, [
+        [ctx.limits.authPerIp, req.ip ?? "?"],
+        [ctx.limits.loginPerAccount, username],
+      ]);
+    } catch (err) {
+      return next(err);
+    }
+    req.body = { username, password: parsed.data.password };
     next();
   };
   bind(r, "token", [normalize, requireLocal(p)], async ({ user }) => {

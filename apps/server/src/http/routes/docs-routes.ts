@@ -12,8 +12,9 @@ export function docsRoutes(openapi: object, asyncapi: object): Router {
   r.get("/asyncapi.json", (_req, res) => void res.json(asyncapi));
   r.use("/docs", swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: "Chat cluster API" }));
   const redocDir = path.dirname(require.resolve("redoc/bundles/redoc.standalone.js"));
+  // pnpm keeps packages under node_modules/.pnpm: without dotfiles "allow", send() answers 404.
   r.get("/redoc/redoc.standalone.js", (_req, res) =>
-    res.sendFile(path.join(redocDir, "redoc.standalone.js")),
+    res.sendFile(path.join(redocDir, "redoc.standalone.js"), { dotfiles: "allow", maxAge: "1d" }),
   );
   r.get("/redoc", (_req, res) => {
     res.type("html").send(`<!doctype html>

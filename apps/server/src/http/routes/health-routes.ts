@@ -17,7 +17,9 @@ export function healthRoutes(db: Database, probe: ReadinessProbe): Router {
       .catch(() => "down" as const);
     const redis = probe.redis();
     const state = database === "down" ? "unavailable" : redis === "down" ? "degraded" : "ok";
-    if (state !== "ok") status(503);
+    // Only a missing database takes a node out of rotation. Without Redis a node still serves its
+    // own sockets and all of REST; answering 503 then would take every node out at once.
+    if (state === "unavailable") status(503);
     return { status: state, checks: { database, redis } };
   });
   return r;

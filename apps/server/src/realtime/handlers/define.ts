@@ -20,6 +20,22 @@ export type EventHandler<E extends ClientEventName> = (
   socket: Socket,
 ) => Promise<ClientAckData[E]>;
 
+/** Watches every handled event of one Socket.IO server (metrics, graceful shutdown). */
+export interface HandlerObserver {
+  /**
+   * An event arrived; the function returned is called once its ack went out, `seconds` after
+   * the arrival, with the catalogue code of a refusal as `error`.
+   */
+  received(event: string): (seconds: number, error?: string) => void;
+}
+
+// Keyed by server so that several in-process nodes (tests) keep apart.
+const observers = new WeakMap<object, HandlerObserver[]>();
+
+export function observeHandlers(io: object, observer: HandlerObserver): void {
+  observers.set(io, [...(observers.get(io) ?? []), observer]);
+}
+
 export function on<E extends ClientEventName>(
   socket: Socket,
   event: E,
@@ -29,7 +45,14 @@ export function on<E extends ClientEventName>(
   socket.on(event as string, async (...args: unknown[]) => {
     const ack = args.at(-1);
     if (typeof ack !== "function") return;
-    const reply = ack as (res: unknown) => void;
+    const started = performance.now();
+    const answered = (observers.get(socket.nsp.server) ?? []).map((o) => o.received(event));
+    const answer = ack as (res: { ok: boolean; data?: unknown; error?: { code: string } }) => void;
+    const reply = (res: { ok: boolean; data?: unknown; error?: { code: string } }) => {
+      answer(res);
+      const seconds = (performance.now() - started) / 1000;
+      for (const done of answered) done(seconds, res.error?.code);
+    };
     try {
       if (args.length !== 2)
         throw new AppError("validation_failed", "Expected one payload and an ack callback");

@@ -1,0 +1,107 @@
+/**
+ * `pnpm bench [scenario] [options]` (see options.ts USAGE): runs, shows progress on stderr, prints
+ * a summary, and writes bench-results/<time>-…/ with result.json, report.md and SVG plots.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { takeOverSignals } from "@chat/server/launcher/cluster";
+import { parseOptions, USAGE, type BenchOptions } from "./options.ts";
+import { runBench, type BenchResult } from "./run.ts";
+import { plots } from "./plots.ts";
+import { profileMarkdown, summarizeProfile } from "./profile.ts";
+import { consoleSummary, ms, reportMarkdown } from "./report.ts";
+import { checkTargets, findReference, type References } from "./targets.ts";
+import { live } from "./topology.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+let options: BenchOptions;
+try {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  options = parseOptions(argv[0] === "--" ? argv.slice(1) : argv);
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const outDir = options.outDir
+  ? path.resolve(process.env.INIT_CWD ?? process.cwd(), options.outDir)
+  : path.join(ROOT, "bench-results");
+
+// Ctrl-C: stop the nodes, Redis, nginx and the database we started, then leave.
+takeOverSignals((signal) => {
+  console.error(`\n${signal}: stopping everything the bench started…`);
+  void Promise.allSettled([...live].map((t) => t.stop())).then(() => process.exit(130));
+});
+
+const log = (line: string) => console.error(line);
+const stamp = () =>
+  new Date()
+    .toISOString()
+    .replace(/:/g, "-")
+    .replace(/\.\d+Z$/, "Z");
+
+function folderFor(o: BenchOptions): string {
+  const name = `${stamp()}-${o.scenario}-${o.users}u-${o.baseline ? "baseline" : `${o.nodes}n`}`;
+  return path.join(outDir, name);
+}
+
+async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References) {
+  const dir = folderFor(o);
+  const profileDir = o.cpuProf && !o.baseline ? path.join(dir, "profiles") : undefined;
+  const result = await runBench(o, log, profileDir);
+  const targets = checkTargets(result, refs(result));
+  let extra = "";
+  if (profileDir && fs.existsSync(profileDir)) {
+    const files = fs.readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"));
+    // The node's main thread only (tsx's loader thread writes a second, idle profile).
+    const summaries = files
+      .map((f) => summarizeProfile(path.join(profileDir, f), result.windowMonotonicUs))
+      .filter((s) => (s.packages.find((p) => p.name === "(idle)")?.percent ?? 0) < 90);
+    extra = [
+      "## CPU profiles (`node --cpu-prof`, samples inside the measured window)",
+      "",
+      ...summaries.map(profileMarkdown),
+    ].join("\n");
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify({ ...result, targets }, null, 2));
+  fs.writeFileSync(path.join(dir, "report.md"), reportMarkdown(result, targets, extra));
+  for (const [name, svg] of Object.entries(plots(result))) fs.writeFileSync(path.join(dir, name), svg);
+  console.log(consoleSummary(result, targets, process.stdout.isTTY === true));
+  console.log(
+    `  report: ${path.relative(process.env.INIT_CWD ?? process.cwd(), path.join(dir, "report.md"))}`,
+  );
+  return { result, dir };
+}
+
+try {
+  let baseline: { result: BenchResult; dir: string } | undefined;
+  if (options.baseline) {
+    baseline = await runAndWrite(options, () => ({}));
+    console.log("");
+  }
+  const ours = await runAndWrite({ ...options, baseline: false }, (r) => ({
+    oneNode:
+      r.topology.nodes > 1
+        ? findReference(outDir, r, (x) => x.topology.kind === "chat" && x.topology.nodes === 1)
+        : undefined,
+    baseline: baseline ?? findReference(outDir, r, (x) => x.topology.kind === "baseline"),
+  }));
+  if (baseline) {
+    const ratio = ours.result.deliveredPerSec / Math.max(1, baseline.result.deliveredPerSec);
+    console.log(
+      `\nours / baseline delivered/s: ${Math.round(ours.result.deliveredPerSec)} / ${Math.round(baseline.result.deliveredPerSec)} = ${(100 * ratio).toFixed(0)} %` +
+        ` (delivery p99 ${ms(ours.result.latency.delivery.p99)} ms vs ${ms(baseline.result.latency.delivery.p99)} ms)`,
+    );
+  }
+  process.exit(ours.result.loss.ok && (!baseline || baseline.result.loss.ok) ? 0 : 1);
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  await Promise.allSettled([...live].map((t) => t.stop()));
+  process.exit(1);
+}

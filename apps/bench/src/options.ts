@@ -1,0 +1,158 @@
+/** What a bench run is told: scenario, load shape and topology. Parsed from the command line by cli.ts. */
+import { parseArgs } from "node:util";
+
+export type Scenario = "closed" | "open" | "idle" | "read";
+export const SCENARIOS: Scenario[] = ["closed", "open", "idle", "read"];
+
+export interface BenchOptions {
+  scenario: Scenario;
+  /** Users (each with `devices` connections); rounded down to a multiple of `chatSize`. */
+  users: number;
+  /** Members per group chat; every user is in exactly one chat. @default 4 */
+  chatSize: number;
+  /** Chat nodes; more than one runs behind nginx with a private Redis. @default 1 */
+  nodes: number;
+  /** Measured seconds (after `warmup`). @default 10 */
+  seconds: number;
+  /** Seconds of load before measuring starts. @default 2 */
+  warmup: number;
+  /** Offered messages/s for `open` (a list runs one step per rate) and `idle`. */
+  rates: number[];
+  /** Bytes of message text. @default 64 */
+  messageSize: number;
+  /** Connections per user, spread over the nodes. @default 1 */
+  devices: number;
+  /** `nginx`: every device through nginx (sticky by source address, so devices use 127.0.0.x); `direct`: device d of user u on node (u + d) mod N. */
+  via: "nginx" | "direct";
+  /** Run the minimal fan-out server (socket.io only, no database, no Redis) instead of ours. */
+  baseline: boolean;
+  /** Write `node --cpu-prof` profiles of every node into the result folder. */
+  cpuProf: boolean;
+  /** PostgreSQL URL; unset: DATABASE_URL, else the embedded server in .data/cluster-pg. */
+  databaseUrl?: string;
+  /** Embedded PostgreSQL's data folder when there is no database URL. @default <repo>/.data/cluster-pg */
+  pgDataDir?: string;
+  /** Folder for `<time>/` result folders. @default <repo>/bench-results */
+  outDir?: string;
+  /** Extra node environment (e.g. WRITER_MAX_IN_FLIGHT for a before/after). */
+  nodeEnv: Record<string, string>;
+  /** A free-form tag shown in the report. */
+  label?: string;
+  /** Concurrent REST calls while creating users and chats. @default 32 */
+  setupConcurrency: number;
+}
+
+/** The options a result records (no URLs or local paths). */
+export type RecordedOptions = Omit<BenchOptions, "databaseUrl" | "outDir" | "pgDataDir">;
+
+export const DEFAULTS: BenchOptions = {
+  scenario: "closed",
+  users: 200,
+  chatSize: 4,
+  nodes: 1,
+  seconds: 10,
+  warmup: 2,
+  rates: [],
+  messageSize: 64,
+  devices: 1,
+  via: "nginx",
+  baseline: false,
+  cpuProf: false,
+  nodeEnv: {},
+  setupConcurrency: 32,
+};
+
+export const USAGE = `Usage: pnpm bench [closed|open|idle|read] [options]
+  --users N          users (default 200); each is in one chat of --chat-size
+  --chat-size N      members per chat (default 4)
+  --nodes N          chat nodes (default 1; >1 adds nginx and a private Redis)
+  --seconds S        measured seconds (default 10) after --warmup S (default 2)
+  --rate R[,R2…]     offered messages/s: open (one step per rate; default 2000) and idle (default users/100)
+  --message-size B   bytes of text per message (default 64)
+  --devices N        connections per user, spread over the nodes (default 1)
+  --via nginx|direct how devices reach several nodes (default nginx)
+  --baseline         the same clients against a minimal socket.io fan-out server (no DB, no Redis),
+                     then ours with the same options, and the ratio
+  --cpu-prof         node --cpu-prof on every node; profiles land in the result folder
+  --env K=V          extra node environment (repeatable)
+  --label TEXT       a tag for the report
+  --out DIR          results folder (default bench-results)
+Database: DATABASE_URL if set, else the embedded PostgreSQL in .data/cluster-pg (a fresh database per run).`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      scenario: { type: "string" },
+      users: { type: "string" },
+      "chat-size": { type: "string" },
+      nodes: { type: "string" },
+      seconds: { type: "string" },
+      warmup: { type: "string" },
+      rate: { type: "string" },
+      "message-size": { type: "string" },
+      devices: { type: "string" },
+      via: { type: "string" },
+      baseline: { type: "boolean" },
+      "cpu-prof": { type: "boolean" },
+      env: { type: "string", multiple: true },
+      label: { type: "string" },
+      out: { type: "string" },
+      "setup-concurrency": { type: "string" },
+    },
+  });
+  const scenario = (values.scenario ?? positionals[0] ?? DEFAULTS.scenario) as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`unknown scenario "${scenario}"`);
+  if (positionals.length > 1) throw new Error(`unexpected arguments: ${positionals.slice(1).join(" ")}`);
+  const num = (name: string, v: string | undefined, def: number, min: number) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}`);
+    return n;
+  };
+  const via = values.via ?? DEFAULTS.via;
+  if (via !== "nginx" && via !== "direct") throw new Error("--via must be nginx or direct");
+  const nodeEnv: Record<string, string> = {};
+  for (const kv of values.env ?? []) {
+    const i = kv.indexOf("=");
+    if (i < 1) throw new Error(`--env wants K=V, got "${kv}"`);
+    nodeEnv[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  const rates = (values.rate ?? "")
+    .split(",")
+    .filter(Boolean)
+    .map((r) => num("rate", r, 0, 0.1));
+  const opts: BenchOptions = {
+    ...DEFAULTS,
+    scenario,
+    users: Math.floor(num("users", values.users, DEFAULTS.users, 2)),
+    chatSize: Math.floor(num("chat-size", values["chat-size"], DEFAULTS.chatSize, 2)),
+    nodes: Math.floor(num("nodes", values.nodes, DEFAULTS.nodes, 1)),
+    seconds: num("seconds", values.seconds, DEFAULTS.seconds, 0.5),
+    warmup: num("warmup", values.warmup, DEFAULTS.warmup, 0),
+    rates,
+    messageSize: Math.floor(num("message-size", values["message-size"], DEFAULTS.messageSize, 1)),
+    devices: Math.floor(num("devices", values.devices, DEFAULTS.devices, 1)),
+    via,
+    baseline: values.baseline ?? false,
+    cpuProf: values["cpu-prof"] ?? false,
+    nodeEnv,
+    label: values.label,
+    outDir: values.out,
+    setupConcurrency: Math.floor(
+      num("setup-concurrency", values["setup-concurrency"], DEFAULTS.setupConcurrency, 1),
+    ),
+  };
+  if (opts.users < opts.chatSize) throw new Error("--users must be at least --chat-size");
+  if (opts.baseline && opts.nodes > 1) throw new Error("--baseline runs one process: use --nodes 1");
+  return opts;
+}
+
+/** The offered rates of a run: `open` defaults to one step of 2,000/s, `idle` to one message/s per 100 users. */
+export function ratesOf(o: BenchOptions): number[] {
+  if (o.rates.length > 0) return o.rates;
+  if (o.scenario === "open") return [2000];
+  if (o.scenario === "idle") return [Math.max(1, o.users / 100)];
+  return [];
+}

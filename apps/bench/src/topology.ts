@@ -1,0 +1,169 @@
+/**
+ * What the bench runs against: our cluster through the same launcher as `pnpm cluster` and the
+ * tests (1 node bare, or N nodes + nginx + a private Redis), or the baseline fan-out server.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchCluster, type Cluster } from "@chat/server/launcher/cluster";
+import type { BenchOptions } from "./options.ts";
+import type { Tracked } from "./proc-stats.ts";
+
+export interface Topology {
+  kind: "chat" | "baseline";
+  /** Where REST calls go (nginx, or the only node). */
+  url: string;
+  nginxUrl?: string;
+  nodes: Array<{ name: string; url: string; port: number; pid: number }>;
+  tracked: Tracked[];
+  databaseUrl?: string;
+  database: "embedded" | "external" | "none";
+  /**
+   * Full GC in every node (idle runs only), so memory shows live objects; answers the nodes'
+   * summed V8 heap used + external memory in kB after it (0 elsewhere).
+   */
+  collectGarbage(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const GC_PRELOAD = path.join(BENCH_DIR, "src", "gc-on-signal.cjs");
+
+/** The node environment of a bench run: what we measure is messaging, not login or abuse limits. */
+export const BENCH_NODE_ENV: Record<string, string> = {
+  NODE_ENV: "production",
+  BCRYPT_COST: "4", // setup creates thousands of users; bcrypt is not what is measured
+  ACCESS_TOKEN_EXPIRE_MINUTES: "120",
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "0",
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: "0",
+  RATE_LIMIT_SENDS_PER_USER_PER_10S: "0",
+  RATE_LIMIT_TYPING_PER_USER_PER_10S: "0",
+  RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE: "0",
+  RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE: "0",
+};
+
+/** Topologies running now (the CLI stops them on Ctrl-C). */
+export const live = new Set<Topology>();
+
+export async function startTopology(o: BenchOptions, runId: string, profileDir?: string): Promise<Topology> {
+  const t = o.baseline ? await startBaseline() : await startChat(o, runId, profileDir);
+  live.add(t);
+  const stop = t.stop;
+  let stopping: Promise<void> | undefined;
+  t.stop = () => (stopping ??= stop().finally(() => live.delete(t)));
+  return t;
+}
+
+async function startChat(o: BenchOptions, runId: string, profileDir?: string): Promise<Topology> {
+  const databaseUrl = o.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const memoryFile = path.join(os.tmpdir(), `chat-bench-memory-${runId}`);
+  const cluster: Cluster = await launchCluster({
+    nodes: o.nodes,
+    bare: o.nodes === 1,
+    databaseUrl,
+    pgDataDir: o.pgDataDir,
+    database: `bench_${runId}`,
+    dropDatabaseOnStop: true,
+    env: { ...BENCH_NODE_ENV, CHAT_BENCH_MEMORY_FILE: memoryFile, ...o.nodeEnv },
+    nodeArgs: [
+      ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+      ...(o.scenario === "idle" ? ["--expose-gc", "--require", GC_PRELOAD] : []),
+    ],
+  });
+  const tracked: Tracked[] = cluster.nodes.map((n) => ({
+    name: n.id,
+    kind: "node" as const,
+    pid: n.pid,
+    withChildren: false,
+  }));
+  if (cluster.redis?.pid)
+    tracked.push({ name: "redis", kind: "redis", pid: cluster.redis.pid, withChildren: false });
+  if (cluster.nginx?.pid)
+    tracked.push({ name: "nginx", kind: "nginx", pid: cluster.nginx.pid, withChildren: true });
+  if (cluster.postgresPid)
+    tracked.push({ name: "postgres", kind: "postgres", pid: cluster.postgresPid, withChildren: true });
+  return {
+    kind: "chat",
+    url: cluster.url,
+    nginxUrl: cluster.nginx?.url,
+    nodes: cluster.nodes.map((n) => ({ name: n.id, url: n.url, port: n.port, pid: n.pid })),
+    tracked,
+    databaseUrl: cluster.databaseUrl,
+    database: databaseUrl ? "external" : "embedded",
+    collectGarbage: async () => {
+      if (o.scenario !== "idle") return 0;
+      // Twice: the second pass frees what the first one's finalizers released.
+      for (let pass = 0; pass < 2; pass++) {
+        for (const n of cluster.nodes) process.kill(n.pid, "SIGUSR2");
+        await new Promise((r) => setTimeout(r, 750));
+      }
+      let kB = 0;
+      for (const n of cluster.nodes) {
+        const file = `${memoryFile}.${n.pid}`;
+        const m = JSON.parse(fs.readFileSync(file, "utf8")) as { heapUsed: number; external: number };
+        fs.rmSync(file, { force: true });
+        kB += (m.heapUsed + m.external) / 1024;
+      }
+      return kB;
+    },
+    stop: () => cluster.stop(),
+  };
+}
+
+async function startBaseline(): Promise<Topology> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "src/baseline-server.ts"], {
+    cwd: BENCH_DIR,
+    env: { ...process.env, PORT: "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("baseline server did not start")), 30_000);
+    proc.stdout!.on("data", (c: Buffer) => {
+      buf += c.toString();
+      const m = /"port":(\d+)/.exec(buf);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    void exited.then(() => reject(new Error("baseline server exited before listening")));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    kind: "baseline",
+    url,
+    nodes: [{ name: "baseline", url, port, pid: proc.pid! }],
+    tracked: [{ name: "baseline", kind: "baseline", pid: proc.pid!, withChildren: false }],
+    database: "none",
+    collectGarbage: async () => 0,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Established TCP connections per local port (the nodes' side of every socket), from /proc/net/tcp. */
+export function connectionsPerPort(ports: number[]): Record<number, number> {
+  const out: Record<number, number> = Object.fromEntries(ports.map((p) => [p, 0]));
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== "01") continue; // 01 = ESTABLISHED
+      const port = parseInt(f[1].split(":")[1], 16);
+      if (port in out) out[port]++;
+    }
+  }
+  return out;
+}

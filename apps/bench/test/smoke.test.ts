@@ -1,0 +1,79 @@
+/**
+ * A short run of the bench in each topology, asserting that the accounting finds zero loss — not
+ * speed (the machine is shared; figures belong in docs/performance.md, not in tests).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { DEFAULTS, type BenchOptions } from "../src/options.ts";
+import { runBench, type BenchResult } from "../src/run.ts";
+import { checkTargets } from "../src/targets.ts";
+import { reportMarkdown } from "../src/report.ts";
+import { plots } from "../src/plots.ts";
+
+describe("pnpm bench (smoke)", function () {
+  this.timeout(120_000);
+  let pgDir: string | undefined;
+  const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  before(() => {
+    if (databaseUrl) return;
+    pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "chat-bench-pg-"));
+    fs.chmodSync(pgDir, 0o755); // the embedded server runs as the postgres user when we are root
+  });
+  after(() => {
+    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
+  });
+
+  const run = (o: Partial<BenchOptions>) =>
+    runBench(
+      {
+        ...DEFAULTS,
+        users: 8,
+        seconds: 1.5,
+        warmup: 0.5,
+        databaseUrl,
+        pgDataDir: pgDir && path.join(pgDir, "pg"),
+        ...o,
+      },
+      () => undefined,
+    );
+
+  const expectZeroLoss = (r: BenchResult) => {
+    expect(r.loss, JSON.stringify(r.loss)).to.include({ ok: true, lost: 0, doubled: 0, unanswered: 0 });
+    expect(r.counts.acked).to.be.greaterThan(0);
+    expect(r.counts.ackErrors).to.deep.equal({});
+    // every device of the other members got every acked message
+    expect(r.counts.delivered).to.equal(r.counts.acked * (r.options.chatSize * r.options.devices - 1));
+  };
+
+  it("closed loop on one node: every acked message delivered once to each other member and stored", async () => {
+    const r = await run({ scenario: "closed" });
+    expectZeroLoss(r);
+    expect(r.counts.dbRows).to.equal(r.counts.acked);
+    expect(r.loss.storedButUnacked).to.equal(0);
+    expect(r.processes.map((p) => p.kind)).to.include.members(["node", "postgres", "client"]);
+    expect(r.latency.delivery.count).to.be.greaterThan(0);
+    // the report and plots render from the result
+    const md = reportMarkdown(r, checkTargets(r, {}));
+    expect(md).to.match(/ZERO LOSS/);
+    expect(Object.values(plots(r)).every((svg) => svg.includes("<polyline"))).to.equal(true);
+  });
+
+  it("reads across 2 nodes + nginx + Redis with 2 devices per user: deliveries and fully-read notices exactly once", async () => {
+    const r = await run({ scenario: "read", nodes: 2, devices: 2 });
+    expectZeroLoss(r);
+    expect(r.topology).to.include({ nodes: 2, redis: true, nginx: true });
+    expect(r.loss.fullyReadMissing).to.equal(0);
+    expect(r.loss.fullyReadDoubled).to.equal(0);
+    expect(r.read!.readsAcked).to.equal(r.read!.readsSent);
+    expect(r.processes.map((p) => p.kind)).to.include.members(["node", "redis", "nginx", "postgres"]);
+  });
+
+  it("the baseline server takes the same clients", async () => {
+    const r = await run({ scenario: "closed", baseline: true });
+    expectZeroLoss(r);
+    expect(r.topology.kind).to.equal("baseline");
+    expect(r.counts.dbRows).to.equal(null);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `pnpm cluster [--nodes N] [--port P] [--logs]`: the deployed topology from real processes (see
+ * cluster.ts), until Ctrl-C or SIGTERM stops everything. Database: DATABASE_URL, else embedded.
+ */
+import { parseArgs } from "node:util";
+import { launchCluster, takeOverSignals, CLUSTER_PG_DIR, type Cluster } from "./cluster.ts";
+
+const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--logs]
+  --nodes N   chat nodes behind nginx (default 3)
+  --port P    nginx's port (default 8080)
+  --logs      print every node log line (default: warnings and errors only)
+Database: DATABASE_URL if set, else an embedded PostgreSQL with its data in .data/cluster-pg.`;
+
+let args;
+try {
+  const argv = process.argv.slice(2);
+  args = parseArgs({
+    args: argv[0] === "--" ? argv.slice(1) : argv, // `pnpm cluster -- --nodes 2` passes the "--" on
+    options: {
+      nodes: { type: "string", default: "3" },
+      port: { type: "string", default: "8080" },
+      logs: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+  }).values;
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${usage}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const nodes = Number(args.nodes);
+const port = Number(args.port);
+if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`--nodes must be ≥ 1 and --port a TCP port\n\n${usage}`);
+  process.exit(2);
+}
+
+let cluster: Cluster | undefined;
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping nginx, ${nodes} node(s), Redis and the database…`);
+  void (cluster?.stop() ?? Promise.resolve()).then(
+    () => {
+      console.log("stopped");
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error("stop failed:", err);
+      process.exit(1);
+    },
+  );
+};
+
+const started = Date.now();
+console.log(`starting ${nodes} node(s), Redis and nginx on port ${port}…`);
+try {
+  cluster = await launchCluster({
+    nodes,
+    nginxPort: port,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    onNodeLog: (node, line) => {
+      // pino levels: 40 warn, 50 error, 60 fatal.
+      const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 30);
+      if (args.logs || level >= 40) console.log(`[${node.id}] ${line}`);
+    },
+  });
+} catch (err) {
+  console.error(`cluster failed to start: ${(err as Error).message}`);
+  process.exit(1);
+}
+takeOverSignals(stop);
+
+const c = cluster;
+console.log(`\nchat cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${c.url}  (nginx)`);
+for (const n of c.nodes) console.log(`  ${n.id.padEnd(8)} ${n.url}  pid ${n.pid}`);
+if (c.redis) console.log(`  redis    ${c.redis.url}`);
+console.log(
+  `  database ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL (data in ${CLUSTER_PG_DIR})`}`,
+);
+console.log("Ctrl-C stops everything.");
+
+// A node that dies on its own is reported; the others keep serving (nginx routes around it).
+for (const n of c.nodes) {
+  void n.exited.then((code) => {
+    if (!stopping) console.error(`${n.id} exited (code ${code}); the other nodes keep serving`);
+  });
+}

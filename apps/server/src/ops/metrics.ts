@@ -1,0 +1,172 @@
+/**
+ * Prometheus metrics of one node (prom-client). Each node has its own Registry, never the global
+ * one, so several nodes in one process (tests) count apart. Every series carries a `node` label
+ * (the node id) so dashboards can split per node whatever the scrape target is called.
+ *
+ * What feeds it: the handlers' `on()` wrapper (events in, ack latency), each socket's outgoing
+ * packets (events out, fan-out delivery latency, on every node that delivers), the domain's
+ * broadcasts (socket-broadcast.ts onEmit), the message writer's batches, Redis client events.
+ */
+import type { Redis } from "ioredis";
+import client from "prom-client";
+import type { HandlerObserver } from "../realtime/handlers/define.ts";
+import type { ChatServer } from "../realtime/socket-broadcast.ts";
+
+/** Seconds: from 1 ms (an ack on loopback) to 10 s (a node drowning). */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Messages per group commit: 1 when idle, up to the writer's maxBatch (500) under load. */
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+
+export class NodeMetrics implements HandlerObserver {
+  readonly registry = new client.Registry();
+  private sockets: () => number = () => 0;
+
+  private readonly connections = this.counter("chat_socket_connections_total", "Sockets that connected");
+  private readonly eventsIn = this.counter(
+    "chat_events_in_total",
+    "Client events handled (with an ack), by event",
+    ["event"],
+  );
+  private readonly ackErrors = this.counter(
+    "chat_ack_errors_total",
+    "Client events answered with an error, by event and code",
+    ["event", "code"],
+  );
+  private readonly eventsOut = this.counter(
+    "chat_events_out_total",
+    "Events written to this node's sockets (each delivery counts once), by event",
+    ["event"],
+  );
+  private readonly broadcasts = this.counter(
+    "chat_broadcasts_total",
+    "Broadcasts this node originated (to a chat or a user's devices, on every node), by event",
+    ["event"],
+  );
+  private readonly inFlight = new client.Gauge({
+    name: "chat_handlers_in_flight",
+    help: "Client events received and not yet answered",
+    registers: [this.registry],
+  });
+  private readonly ackLatency = new client.Histogram({
+    name: "chat_ack_latency_seconds",
+    help: "From a client event's arrival to its ack (message:send: stored and committed), by event",
+    labelNames: ["event"],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly deliveryLatency = new client.Histogram({
+    name: "chat_delivery_latency_seconds",
+    help: "From a message's stored timestamp (its transaction, database clock) to its delivery to a socket of this node",
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly batchSize = new client.Histogram({
+    name: "chat_db_batch_size",
+    help: "Messages written per group commit",
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly batchDuration = new client.Histogram({
+    name: "chat_db_batch_duration_seconds",
+    help: "Duration of one group commit (connect, insert, commit)",
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly redisErrors = this.counter(
+    "chat_redis_errors_total",
+    "Redis connection errors, by client role (pub, sub, data)",
+    ["role"],
+  );
+  private readonly redisReconnects = this.counter(
+    "chat_redis_reconnects_total",
+    "Redis reconnect attempts, by client role",
+    ["role"],
+  );
+  private readonly adapterErrors = this.counter(
+    "chat_adapter_errors_total",
+    "Errors reported by the Socket.IO Redis adapter",
+  );
+
+  constructor(version: string) {
+    const sockets = () => this.sockets();
+    new client.Gauge({
+      name: "chat_sockets_connected",
+      help: "Sockets connected to this node",
+      registers: [this.registry],
+      // Read the live count at scrape time rather than tracking connects and disconnects.
+      collect() {
+        this.set(sockets());
+      },
+    });
+    new client.Gauge({
+      name: "chat_node_info",
+      help: "Always 1; the labels tell the node's version",
+      labelNames: ["version"],
+      registers: [this.registry],
+    }).set({ version }, 1);
+    // Event loop lag, heap, RSS, GC, handles: prom-client's standard process and Node.js series.
+    client.collectDefaultMetrics({ register: this.registry });
+  }
+
+  private counter(name: string, help: string, labelNames: string[] = []) {
+    return new client.Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** Labels every series with the node id (known once the node listens). */
+  setNode(nodeId: string): void {
+    this.registry.setDefaultLabels({ node: nodeId });
+  }
+
+  /** Sockets count at scrape time; every outgoing packet of every socket is counted. */
+  watchServer(io: ChatServer): void {
+    this.sockets = () => io.of("/").sockets.size;
+    io.on("connection", (socket) => {
+      this.connections.inc();
+      socket.onAnyOutgoing((event: string, payload: unknown) => this.delivered(event, payload));
+    });
+  }
+
+  /** Errors of the Redis adapter (an unhandled one would crash the process; gateway.ts logs them). */
+  watchAdapter(io: ChatServer): void {
+    io.of("/").adapter.on("error", () => this.adapterErrors.inc());
+  }
+
+  watchRedis(redis: Redis, role: string): void {
+    redis.on("error", () => this.redisErrors.inc({ role }));
+    redis.on("reconnecting", () => this.redisReconnects.inc({ role }));
+  }
+
+  received(event: string): (seconds: number, error?: string) => void {
+    this.eventsIn.inc({ event });
+    this.inFlight.inc();
+    return (seconds, error) => {
+      this.inFlight.dec();
+      this.ackLatency.observe({ event }, seconds);
+      if (error) this.ackErrors.inc({ event, code: error });
+    };
+  }
+
+  /** The domain broadcast something (socket-broadcast.ts onEmit). */
+  broadcast(event: string): void {
+    this.broadcasts.inc({ event });
+  }
+
+  /** A message group commit finished (MessageWriter.onBatch). */
+  batch(size: number, seconds: number): void {
+    this.batchSize.observe(size);
+    this.batchDuration.observe(seconds);
+  }
+
+  private delivered(event: string, payload: unknown): void {
+    this.eventsOut.inc({ event });
+    if (event !== "message:new") return;
+    const at = Date.parse((payload as { created_at?: string } | undefined)?.created_at ?? "");
+    // A clock skew between the database and this node must not produce negative latencies.
+    if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
+  }
+
+  /** Prometheus text exposition of this node's registry. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

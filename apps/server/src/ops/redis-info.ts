@@ -1,0 +1,49 @@
+/** The essentials of Redis INFO for the cluster view: version, memory, ops/s, clients, pub/sub. */
+import type { Redis } from "ioredis";
+import type { z } from "zod";
+import type { RedisInfoSchema } from "@chat/protocol";
+
+export type RedisInfo = z.output<typeof RedisInfoSchema>;
+
+/** `key:value` lines of INFO, sections and comments skipped. */
+export function parseInfo(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (!line || line.startsWith("#")) continue;
+    const i = line.indexOf(":");
+    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}
+
+/** Null when Redis does not answer within `timeoutMs` (the view still lists what it can). */
+export async function redisInfo(redis: Redis, prefix: string, timeoutMs = 2000): Promise<RedisInfo | null> {
+  const query = async (): Promise<RedisInfo> => {
+    const [info, numpat, prefixed] = await Promise.all([
+      redis.info(),
+      redis.call("PUBSUB", "NUMPAT") as Promise<number>,
+      redis.call("PUBSUB", "CHANNELS", `${prefix}*`) as Promise<string[]>,
+    ]);
+    const f = parseInfo(info);
+    const num = (k: string) => Number(f.get(k) ?? 0);
+    return {
+      version: f.get("redis_version") ?? "unknown",
+      used_memory: num("used_memory"),
+      used_memory_human: f.get("used_memory_human") ?? "",
+      instantaneous_ops_per_sec: num("instantaneous_ops_per_sec"),
+      connected_clients: num("connected_clients"),
+      pubsub_channels: num("pubsub_channels"),
+      pubsub_patterns: Number(numpat),
+      pubsub_shard_channels: f.has("pubsubshard_channels") ? num("pubsubshard_channels") : null,
+      prefix_channels: prefixed.length,
+      uptime_seconds: num("uptime_in_seconds"),
+    };
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
+  try {
+    return await Promise.race([query().catch(() => null), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

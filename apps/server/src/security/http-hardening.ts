@@ -1,0 +1,35 @@
+/**
+ * Security headers (helmet) and CORS. Browsers may call the API only from the node's own origin
+ * unless CORS_ORIGINS lists others. The CSP allows what the web client, Swagger UI and ReDoc need
+ * from this origin only (ReDoc renders with inline styles and a blob: worker).
+ */
+import type { RequestHandler } from "express";
+import helmet from "helmet";
+import cors from "cors";
+
+export function hardening(corsOrigins: string[] | "same-origin"): RequestHandler[] {
+  return [
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          "default-src": ["'self'"],
+          "script-src": ["'self'"],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "img-src": ["'self'", "data:"],
+          "connect-src": ["'self'", "ws:", "wss:"],
+          "worker-src": ["'self'", "blob:"],
+          "font-src": ["'self'", "data:"],
+          // Plain-HTTP deployments (nginx on :80, localhost) must keep working.
+          "upgrade-insecure-requests": null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+    cors({
+      origin: corsOrigins === "same-origin" ? false : corsOrigins,
+      methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+      maxAge: 600,
+    }),
+  ];
+}

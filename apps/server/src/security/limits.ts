@@ -1,0 +1,32 @@
+/** The limits of this node, from config (each 0 disables it). */
+import type { Config } from "../config/env.ts";
+import type { Limit } from "./rate-limit.ts";
+
+export interface Limits {
+  authPerIp: Limit;
+  loginPerAccount: Limit;
+  sendsPerUser: Limit;
+  typingPerUser: Limit;
+  connectionsPerUser: Limit;
+  connectionsPerIp: Limit;
+}
+
+export function limitsFrom(c: Config): Limits {
+  const minute = 60_000;
+  return {
+    authPerIp: { name: "auth-ip", max: c.RATE_LIMIT_AUTH_PER_IP_PER_MINUTE, windowMs: minute },
+    loginPerAccount: {
+      name: "login-account",
+      max: c.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
+      windowMs: minute,
+    },
+    sendsPerUser: { name: "send-user", max: c.RATE_LIMIT_SENDS_PER_USER_PER_10S, windowMs: 10_000 },
+    typingPerUser: { name: "typing-user", max: c.RATE_LIMIT_TYPING_PER_USER_PER_10S, windowMs: 10_000 },
+    connectionsPerUser: {
+      name: "conn-user",
+      max: c.RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE,
+      windowMs: minute,
+    },
+    connectionsPerIp: { name: "conn-ip", max: c.RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE, windowMs: minute },
+  };
+}

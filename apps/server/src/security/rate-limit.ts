@@ -1,0 +1,84 @@
+/**
+ * Rate limits: one narrow seam (`hit`), a memory implementation for one node and a Redis one
+ * shared by every node of a cluster, chosen in one place (createRateLimiter). Fixed windows:
+ * simple, O(1) per hit, and good enough to stop brute force and floods.
+ */
+import type { Redis } from "ioredis";
+import { AppError } from "@chat/protocol";
+
+export interface Limit {
+  /** Counter name, e.g. "login-ip". */
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
+export interface RateLimiter {
+  /** Counts one hit for `key`; answers how long to wait when over the limit (0 = allowed). */
+  hit(limit: Limit, key: string): Promise<number>;
+}
+
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  async hit(limit: Limit, key: string): Promise<number> {
+    const now = Date.now();
+    const k = `${limit.name}:${key}`;
+    let w = this.windows.get(k);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + limit.windowMs };
+      this.windows.set(k, w);
+      if (this.windows.size > 100_000) this.sweep(now);
+    }
+    w.count++;
+    return w.count > limit.max ? w.resetAt - now : 0;
+  }
+
+  private sweep(now: number) {
+    for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+  }
+}
+
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+return {n, ttl}`;
+
+export class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    /** Used while Redis is unreachable: limits keep working per node instead of failing open or closed. */
+    private readonly fallback: RateLimiter = new MemoryRateLimiter(),
+  ) {}
+
+  async hit(limit: Limit, key: string): Promise<number> {
+    if (this.redis.status !== "ready") return this.fallback.hit(limit, key);
+    try {
+      const [n, ttl] = (await this.redis.eval(
+        HIT_SCRIPT,
+        1,
+        `${this.prefix}:rl:${limit.name}:${key}`,
+        String(limit.windowMs),
+      )) as [number, number];
+      return n > limit.max ? Math.max(ttl, 1) : 0;
+    } catch {
+      return this.fallback.hit(limit, key);
+    }
+  }
+}
+
+/** Throws rate_limited with `details.retry_after` (seconds) when any of the limits is exceeded. */
+export async function enforce(limiter: RateLimiter, checks: Array<[Limit, string]>): Promise<void> {
+  for (const [limit, key] of checks) {
+    if (limit.max <= 0) continue; // 0 disables a limit
+    const waitMs = await limiter.hit(limit, key);
+    if (waitMs > 0) {
+      const retryAfter = Math.ceil(waitMs / 1000);
+      throw new AppError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
+        retry_after: retryAfter,
+      });
+    }
+  }
+}

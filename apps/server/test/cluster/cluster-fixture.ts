@@ -1,0 +1,74 @@
+/**
+ * The multi-node fixture: a private redis-server, one fresh database and 3 nodes as child
+ * processes (`src/main.ts`, as `pnpm start` runs it) sharing both. Starting 3 processes costs a few
+ * seconds on 2 cores, so every file under test/cluster shares one cluster: it starts on first use
+ * and stops in a root `after` hook. Tests keep apart by creating their own users and chats; a test
+ * that kills a node kills an extra one it spawned (`spawnExtraNode`), never one of the three.
+ */
+import crypto from "node:crypto";
+import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { NodeProcess } from "../../src/launcher/node-process.ts";
+import { freshDatabase } from "../support/db.ts";
+import { spawnTestNode } from "../support/node.ts";
+
+export interface Cluster {
+  redis: RedisProcess;
+  databaseUrl: string;
+  /** Node 1, 2 and 3. */
+  nodes: NodeProcess[];
+  urls: string[];
+  env: Record<string, string>;
+}
+
+let shared: Promise<Cluster> | undefined;
+const extras: NodeProcess[] = [];
+
+async function start(): Promise<Cluster> {
+  const redis = await startRedis();
+  const databaseUrl = await freshDatabase();
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    REDIS_KEY_PREFIX: `cl-${crypto.randomUUID().slice(0, 8)}`,
+    PORT: "0",
+  };
+  const nodes: NodeProcess[] = [];
+  try {
+    // One first, so the migration check runs once; then two in parallel.
+    nodes.push(await spawnTestNode({ ...env, NODE_ID: "n1" }));
+    nodes.push(...(await Promise.all(["n2", "n3"].map((id) => spawnTestNode({ ...env, NODE_ID: id })))));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.kill("SIGKILL")));
+    await redis.stop();
+    throw err;
+  }
+  return { redis, databaseUrl, nodes, urls: nodes.map((n) => n.url), env };
+}
+
+/** The shared 3-node cluster (started on first call). */
+export function cluster(): Promise<Cluster> {
+  shared ??= start();
+  return shared;
+}
+
+/** One more node in the same cluster, stopped with the others at the end (or killed by the test). */
+export async function spawnExtraNode(c: Cluster, nodeId: string): Promise<NodeProcess> {
+  const node = await spawnTestNode({ ...c.env, NODE_ID: nodeId });
+  extras.push(node);
+  return node;
+}
+
+/** The last lines a node logged: attached to assertion messages when something cross-node fails. */
+export function tail(node: NodeProcess, lines = 30): string {
+  return node.logs.slice(-lines).join("\n");
+}
+
+// Root hook (this module is imported at load time, outside any describe): stop everything once.
+after(async function () {
+  this.timeout(30_000);
+  if (!shared) return;
+  const c = await shared.catch(() => undefined);
+  shared = undefined;
+  await Promise.all([...extras, ...(c?.nodes ?? [])].map((n) => n.kill("SIGTERM")));
+  await c?.redis.stop();
+});

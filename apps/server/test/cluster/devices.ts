@@ -1,0 +1,49 @@
+/**
+ * Devices for socket tests: ChatSockets that are closed after each test, and recorders that
+ * collect what a device received. Cross-node assertions wait with `eventually`, and a test that
+ * must show something did NOT arrive first waits for a later event from the same emitting node
+ * (a "barrier"): the Redis adapter keeps one node's broadcasts in order.
+ */
+import { ChatSocket, type ChatSocketOptions, type Message } from "@chat/client";
+import type { ServerEventName, ServerEventPayload } from "@chat/protocol";
+import type { TestUser } from "../support/users.ts";
+
+export class Devices {
+  private readonly open: ChatSocket[] = [];
+
+  /** A device of `user` on `url` (or rotating over several node URLs), still connecting. */
+  create(url: string | string[], user: Pick<TestUser, "token">, opts: Partial<ChatSocketOptions> = {}) {
+    const s = new ChatSocket(url, { transports: ["websocket"], ...opts, token: user.token });
+    this.open.push(s);
+    return s;
+  }
+
+  /** A connected device (see `create`). */
+  async connect(
+    url: string | string[],
+    user: Pick<TestUser, "token">,
+    opts: Partial<ChatSocketOptions> = {},
+  ): Promise<ChatSocket> {
+    const s = this.create(url, user, opts);
+    await s.ready();
+    return s;
+  }
+
+  closeAll(): void {
+    for (const s of this.open.splice(0)) s.close();
+  }
+}
+
+/** Every payload of one server event, as the raw socket got it (no client-side dedupe). */
+export function record<E extends ServerEventName>(s: ChatSocket, event: E): ServerEventPayload<E>[] {
+  const got: ServerEventPayload<E>[] = [];
+  (s.socket.on as (e: string, f: (p: ServerEventPayload<E>) => void) => void)(event, (p) => got.push(p));
+  return got;
+}
+
+/** The messages ChatSocket delivered to the app: in seq order, once each. */
+export function delivered(s: ChatSocket): Message[] {
+  const got: Message[] = [];
+  s.on("message", (m) => got.push(m));
+  return got;
+}

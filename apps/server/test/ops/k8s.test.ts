@@ -1,0 +1,158 @@
+/**
+ * deploy/k8s/*.yaml against the Kubernetes API schemas (npm kubernetes-models: the OpenAPI
+ * schemas of Kubernetes compiled to validators, offline), then against the app itself: ports,
+ * environment, probes, selectors, and the references between the objects.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import { parseAllDocuments } from "yaml";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { Job } from "kubernetes-models/batch/v1";
+import { Ingress } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
+import type { IContainer } from "kubernetes-models/v1";
+import { routes } from "@chat/protocol";
+import { envSpec, parseEnv } from "../../src/config/env.ts";
+import { ROOT_DIR } from "../support/node.ts";
+
+const K8S_DIR = path.join(ROOT_DIR, "deploy/k8s");
+
+/** The kinds these manifests may use, by apiVersion/kind. */
+const models: Record<string, new (data: never) => { validate(): void }> = {
+  "apps/v1/Deployment": Deployment,
+  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "batch/v1/Job": Job,
+  "networking.k8s.io/v1/Ingress": Ingress,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
+  "v1/ConfigMap": ConfigMap,
+  "v1/Secret": Secret,
+  "v1/Service": Service,
+};
+
+interface Manifest {
+  file: string;
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+}
+
+function loadManifests(): Manifest[] {
+  return fs
+    .readdirSync(K8S_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .flatMap((file) =>
+      parseAllDocuments(fs.readFileSync(path.join(K8S_DIR, file), "utf8")).map((doc) => {
+        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+        return { ...(doc.toJS() as Omit<Manifest, "file">), file } as Manifest;
+      }),
+    );
+}
+
+describe("deploy/k8s manifests", () => {
+  const manifests = loadManifests();
+  const one = <T>(kind: string) => {
+    const all = manifests.filter((m) => m.kind === kind);
+    expect(all, kind).to.have.length(1);
+    return all[0] as unknown as T;
+  };
+  const deployment = one<Deployment>("Deployment");
+  const service = one<Service>("Service");
+  const ingress = one<Ingress>("Ingress");
+  const hpa = one<HorizontalPodAutoscaler>("HorizontalPodAutoscaler");
+  const configMap = one<ConfigMap>("ConfigMap");
+  const secret = one<Secret>("Secret");
+  const job = one<Job>("Job");
+  const pod = deployment.spec!.template.spec!;
+  const app = pod.containers[0];
+  const nodeEnv = { ...configMap.data, ...secret.stringData } as Record<string, string>;
+
+  it("has a known apiVersion/kind and passes the Kubernetes schema, for every document", () => {
+    expect(manifests.length).to.be.at.least(8);
+    for (const m of manifests) {
+      const Model = models[`${m.apiVersion}/${m.kind}`];
+      expect(Model, `${m.file}: ${m.apiVersion} ${m.kind}`).to.not.equal(undefined);
+      const { file: _file, ...data } = m;
+      expect(() => new Model(data as never).validate(), m.file).to.not.throw();
+    }
+  });
+
+  it("the validation is real: a wrong type is refused", () => {
+    const broken = structuredClone(deployment) as unknown as { spec: { replicas: unknown } };
+    broken.spec.replicas = "three";
+    expect(() => new Deployment(broken as never).validate()).to.throw(/replicas/);
+  });
+
+  it("the ConfigMap and Secret hold only variables the node reads, and they parse", () => {
+    const keys = [...Object.keys(nodeEnv), ...(app.env ?? []).map((e) => e.name)];
+    expect(keys.filter((k) => !(k in envSpec))).to.deep.equal([]);
+    const config = parseEnv(nodeEnv, ROOT_DIR);
+    expect(config.NODE_ENV).to.equal("production");
+    expect(config.REDIS_URL, "a cluster needs Redis").to.be.a("string");
+    expect(config.DATABASE_URL).to.be.a("string");
+    // The app takes both as a whole; each secret key stays out of the ConfigMap.
+    expect(app.envFrom).to.deep.equal([
+      { configMapRef: { name: configMap.metadata!.name } },
+      { secretRef: { name: secret.metadata!.name } },
+    ]);
+    for (const k of ["JWT_SECRET", "DATABASE_URL", "METRICS_TOKEN"])
+      expect(configMap.data ?? {}, k).to.not.have.property(k);
+  });
+
+  it("the container port is the app's PORT, and the Service and Ingress reach it", () => {
+    const port = parseEnv(nodeEnv, ROOT_DIR).PORT;
+    expect(app.ports).to.deep.equal([{ name: "http", containerPort: port, protocol: "TCP" }]);
+    const labels = deployment.spec!.template.metadata!.labels!;
+    expect(labels).to.include(deployment.spec!.selector.matchLabels!);
+    expect(labels).to.include(service.spec!.selector!);
+    const sp = service.spec!.ports!;
+    expect(sp).to.have.length(1);
+    expect(sp[0].targetPort).to.equal("http");
+    const backend = ingress.spec!.rules![0].http!.paths[0].backend.service!;
+    expect(backend.name).to.equal(service.metadata!.name);
+    expect(backend.port).to.deep.equal({ name: sp[0].name });
+    expect(ingress.spec!.rules![0].http!.paths[0].path).to.equal("/");
+  });
+
+  it("ingress-nginx: cookie affinity and proxy timeouts above Socket.IO's ping (45 s)", () => {
+    const a = ingress.metadata!.annotations!;
+    expect(ingress.spec!.ingressClassName).to.equal("nginx");
+    expect(a["nginx.ingress.kubernetes.io/affinity"]).to.equal("cookie");
+    expect(a["nginx.ingress.kubernetes.io/session-cookie-name"]).to.be.a("string");
+    expect(Number(a["nginx.ingress.kubernetes.io/proxy-read-timeout"])).to.be.greaterThan(45);
+    expect(Number(a["nginx.ingress.kubernetes.io/proxy-send-timeout"])).to.be.greaterThan(45);
+  });
+
+  it("probes hit the app's health routes; a pod gets time to shut down gracefully", () => {
+    expect(app.livenessProbe?.httpGet).to.deep.equal({ path: routes.healthz.path, port: "http" });
+    expect(app.readinessProbe?.httpGet).to.deep.equal({ path: routes.readyz.path, port: "http" });
+    const shutdown = parseEnv(nodeEnv, ROOT_DIR).SHUTDOWN_TIMEOUT_MS / 1000;
+    const preStop = Number(app.lifecycle?.preStop?.exec?.command?.at(-1) ?? 0);
+    expect(pod.terminationGracePeriodSeconds).to.be.greaterThan(shutdown + preStop);
+    expect(deployment.spec!.strategy?.rollingUpdate?.maxUnavailable).to.equal(0);
+    expect(pod.securityContext?.runAsNonRoot).to.equal(true);
+  });
+
+  it("the HPA scales this Deployment from at least 2 replicas", () => {
+    expect(hpa.spec!.scaleTargetRef).to.deep.equal({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: deployment.metadata!.name,
+    });
+    expect(hpa.spec!.minReplicas).to.be.at.least(2);
+    expect(hpa.spec!.maxReplicas).to.be.greaterThan(hpa.spec!.minReplicas!);
+  });
+
+  it("the migration Job runs the same image with --migrate-only and the database URL", () => {
+    const c = job.spec!.template.spec!.containers[0] as IContainer;
+    expect(c.image).to.equal(app.image);
+    expect(c.command).to.deep.equal(["node", "--import", "tsx", "src/main.ts", "--migrate-only"]);
+    const url = c.env?.find((e) => e.name === "DATABASE_URL");
+    expect(url?.valueFrom?.secretKeyRef).to.deep.equal({ name: secret.metadata!.name, key: "DATABASE_URL" });
+    expect(job.spec!.template.spec!.restartPolicy).to.equal("OnFailure");
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * One valid request per route of the table. The table walks in errors.test.ts start from these
+ * and break one thing at a time; the `Record<RouteName, …>` type makes a new route without a
+ * sample a compile error, so no route escapes the walks.
+ */
+import crypto from "node:crypto";
+import request, { type Test } from "supertest";
+import type { RouteName } from "@chat/protocol";
+import type { TestUser } from "../../support/users.ts";
+import { def, fillPath } from "./paths.ts";
+
+export interface WalkFixture {
+  owner: TestUser;
+  member: TestUser;
+  outsider: TestUser;
+  /** A group of owner and member. The owner registered first, so is also the cluster admin. */
+  chatId: number;
+  /** A message of the owner in that chat. */
+  messageId: number;
+}
+
+export interface Sample {
+  params?: Record<string, number | string>;
+  query?: Record<string, string>;
+  body?: Record<string, unknown>;
+  /** Body fields without which the request is a 400. */
+  required?: string[];
+  form?: boolean;
+}
+
+export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
+  register: () => ({
+    body: { name: "Walker", email: `walk-${crypto.randomUUID()}@example.test`, password: "password1" },
+    required: ["name", "email", "password"],
+  }),
+  token: (f) => ({ body: { username: f.owner.email, password: f.owner.password }, required: ["password"] }),
+  me: () => ({}),
+  searchUsers: () => ({ query: { query: "walk" } }),
+  presence: (f) => ({ params: { user_id: f.member.id } }),
+  listChats: () => ({}),
+  createChat: () => ({ body: { name: "walk", chat_type: "group" }, required: ["chat_type"] }),
+  getChat: (f) => ({ params: { chat_id: f.chatId } }),
+  listMembers: (f) => ({ params: { chat_id: f.chatId } }),
+  addMember: (f) => ({
+    params: { chat_id: f.chatId },
+    body: { user_id: f.member.id },
+    required: ["user_id"],
+  }),
+  removeMember: (f) => ({ params: { chat_id: f.chatId, user_id: f.member.id } }),
+  listMessages: (f) => ({ params: { chat_id: f.chatId }, query: { limit: "10" } }),
+  sendMessage: (f) => ({
+    params: { chat_id: f.chatId },
+    body: { client_id: crypto.randomUUID(), text: "walk" },
+    required: ["client_id", "text"],
+  }),
+  editMessage: (f) => ({
+    params: { chat_id: f.chatId, message_id: f.messageId },
+    body: { text: "edited" },
+    required: ["text"],
+  }),
+  deleteMessage: (f) => ({ params: { chat_id: f.chatId, message_id: f.messageId } }),
+  readChat: (f) => ({ params: { chat_id: f.chatId }, body: { seq: 1 }, required: ["seq"] }),
+  history: (f) => ({ params: { chat_id: f.chatId }, query: { limit: "10", offset: "0" } }),
+  readMessage: (f) => ({ params: { message_id: f.messageId } }),
+  healthz: () => ({}),
+  readyz: () => ({}),
+  adminCluster: () => ({}),
+};
+
+/** Sends a sample (with changes) as `user`; the body is sent as given (JSON), or raw if a string. */
+export function sendSample(
+  baseUrl: string,
+  name: RouteName,
+  s: Sample,
+  user?: TestUser,
+  raw?: { body: string; type: string },
+): Test {
+  const d = def(name);
+  let t = request(baseUrl)[d.method](fillPath(name, s.params));
+  if (user) t = t.set(user.auth);
+  if (s.query) t = t.query(s.query);
+  if (raw) return t.set("content-type", raw.type).send(raw.body);
+  if (s.body !== undefined) t = t.send(s.body);
+  return t;
+}

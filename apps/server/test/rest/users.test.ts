@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import request from "supertest";
+import { MAX_ID } from "@chat/protocol";
+import { startTestNode, type TestNode } from "../support/node.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
+
+describe("REST: me, people search, presence", () => {
+  let node: TestNode;
+  let me: TestUser;
+  let olga: TestUser;
+  let oleg: TestUser;
+  let zed: TestUser;
+  before(async () => {
+    node = await startTestNode();
+    me = await createUser(node.url, "Searcher");
+    olga = await createUser(node.url, "Olga");
+    oleg = await createUser(node.url, "Oleg");
+    zed = await createUser(node.url, "Zed");
+  });
+  after(() => node.close());
+
+  const search = (q: Record<string, string>, who = me) =>
+    request(node.url).get("/users").query(q).set(who.auth);
+
+  it("GET /me answers the token's user: {id, name, email} and nothing else", async () => {
+    const body = expectOk("me", await request(node.url).get("/me").set(olga.auth));
+    expect(body).to.deep.equal({ id: olga.id, name: "Olga", email: olga.email });
+    const raw = (await request(node.url).get("/me").set(olga.auth)).body;
+    expect(Object.keys(raw)).to.have.members(["id", "name", "email"]);
+  });
+
+  it("GET /users?query= finds people by name, case-insensitively, as {id, name}", async () => {
+    const body = expectOk("searchUsers", await search({ query: "OL" }));
+    expect(body.users.map((u) => u.id)).to.deep.equal([olga.id, oleg.id]);
+    expect(body.users[0]).to.deep.equal({ id: olga.id, name: "Olga" }); // no email of others
+  });
+
+  it("finds people by email, and never answers the caller", async () => {
+    const byEmail = expectOk("searchUsers", await search({ query: zed.email.toUpperCase() }));
+    expect(byEmail.users).to.deep.equal([{ id: zed.id, name: "Zed" }]);
+    const self = expectOk("searchUsers", await search({ query: "Searcher" }));
+    expect(self.users).to.deep.equal([]);
+    const nobody = expectOk("searchUsers", await search({ query: "no such person" }));
+    expect(nobody.users).to.deep.equal([]);
+  });
+
+  it("treats %, _ and \\ in the query as plain characters", async () => {
+    expect(expectOk("searchUsers", await search({ query: "%" })).users).to.deep.equal([]);
+    expect(expectOk("searchUsers", await search({ query: "\\" })).users).to.deep.equal([]);
+    const under = await createUser(node.url, "Under_Score");
+    expect(expectOk("searchUsers", await search({ query: "_" })).users).to.deep.equal([
+      { id: under.id, name: "Under_Score" },
+    ]);
+  });
+
+  it("honours limit (1..50)", async () => {
+    const one = expectOk("searchUsers", await search({ query: "ol", limit: "1" }));
+    expect(one.users).to.have.length(1);
+    for (const limit of ["0", "51", "abc", "-1", "1.5"])
+      expectInvalid(await search({ query: "ol", limit }), "limit");
+  });
+
+  it("answers 400 for a missing, empty or over-long query, or an unknown parameter", async () => {
+    expectInvalid(await request(node.url).get("/users").set(me.auth), "query");
+    expectInvalid(await search({ query: "   " }), "query");
+    expectInvalid(await search({ query: "x".repeat(101) }), "query");
+    expectError(await search({ query: "ol", page: "2" }), 400, "validation_failed");
+  });
+
+  it("GET /users/{id}/presence answers {user_id, online, last_seen}; 404 for an unknown user", async () => {
+    const body = expectOk("presence", await request(node.url).get(`/users/${olga.id}/presence`).set(me.auth));
+    expect(body).to.include({ user_id: olga.id, online: false });
+    expectError(await request(node.url).get(`/users/${MAX_ID}/presence`).set(me.auth), 404, "user_not_found");
+    expectInvalid(
+      await request(node.url)
+        .get(`/users/${MAX_ID + 1}/presence`)
+        .set(me.auth),
+      "user_id",
+    );
+    expectInvalid(await request(node.url).get("/users/olga/presence").set(me.auth), "user_id");
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The access-control matrix: what every route of packages/protocol's table and every client
+ * socket event answers to each kind of caller. Typed as Record<RouteName, …> and
+ * Record<ClientEventName, …>, so adding a route or an event without a row here fails the type
+ * check (and the test checks the keys too). The five token-level principals are not written per
+ * row: they follow from the route's `auth` flag in the table.
+ */
+import type { ClientEventName, ErrorCode, RouteName } from "@chat/protocol";
+
+/** Holders of a broken or no token. */
+export const TOKEN_PRINCIPALS = ["none", "forged", "expired", "algNone", "deleted"] as const;
+/** Real users, by their place in the chat the row acts on. */
+export const USER_PRINCIPALS = ["outsider", "member", "admin", "owner"] as const;
+export const PRINCIPALS = [...TOKEN_PRINCIPALS, ...USER_PRINCIPALS] as const;
+
+export type TokenPrincipal = (typeof TOKEN_PRINCIPALS)[number];
+export type UserPrincipal = (typeof USER_PRINCIPALS)[number];
+export type Principal = (typeof PRINCIPALS)[number];
+
+/** How a protected route or the socket handshake refuses each bad token. */
+export const TOKEN_REFUSAL: Record<TokenPrincipal, ErrorCode> = {
+  none: "unauthorized",
+  forged: "unauthorized",
+  expired: "token_expired",
+  algNone: "unauthorized",
+  deleted: "unauthorized",
+};
+
+/** A status, or a status with the catalogue code of the refusal. */
+export type Outcome = number | [number, ErrorCode];
+
+/** The ids a row's request points at; `fresh` ones are made for each request that may succeed. */
+export interface MatrixWorld {
+  groupId: number;
+  /** Sent by the member: only the member may edit or delete them. */
+  memberMessageId: number;
+  memberMessageToDeleteId: number;
+  /** Sent by the owner. */
+  ownerMessageId: number;
+  memberId: number;
+  /** Credentials anyone may log in with (the route ignores the caller's token). */
+  login: { email: string; password: string };
+  /** A registered user outside the group. */
+  freshUser(): Promise<number>;
+  /** A plain member of the group, added for this request. */
+  freshMember(): Promise<number>;
+}
+
+export interface RestCall {
+  path: string;
+  body?: unknown;
+  form?: boolean;
+}
+
+export interface RestRow {
+  call(w: MatrixWorld): Promise<RestCall> | RestCall;
+  /** Outcome for each real user (for a route without auth, every caller gets `outsider`'s). */
+  expect: Record<UserPrincipal, Outcome>;
+}
+
+const all = (o: Outcome): Record<UserPrincipal, Outcome> => ({ outsider: o, member: o, admin: o, owner: o });
+const membersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [403, "not_a_member"],
+  member: ok,
+  admin: ok,
+  owner: ok,
+});
+const managersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [403, "not_a_member"],
+  member: [403, "forbidden"],
+  admin: ok,
+  owner: ok,
+});
+const senderOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [403, "not_a_member"],
+  member: ok,
+  admin: [403, "forbidden"],
+  owner: [403, "forbidden"],
+});
+
+export const restMatrix: Record<RouteName, RestRow> = {
+  register: {
+    call: () => ({
+      path: "/register",
+      body: { name: "New", email: `new-${crypto.randomUUID()}@example.test`, password: "password123" },
+    }),
+    expect: all(201),
+  },
+  token: {
+    call: (w) => ({
+      path: "/token",
+      form: true,
+      body: { username: w.login.email, password: w.login.password },
+    }),
+    expect: all(200),
+  },
+  me: { call: () => ({ path: "/me" }), expect: all(200) },
+  searchUsers: { call: () => ({ path: "/users?query=e" }), expect: all(200) },
+  presence: { call: (w) => ({ path: `/users/${w.memberId}/presence` }), expect: all(200) },
+  listChats: { call: () => ({ path: "/chats" }), expect: all(200) },
+  createChat: {
+    call: () => ({ path: "/chats", body: { name: "mine", chat_type: "group" } }),
+    expect: all(201),
+  },
+  getChat: { call: (w) => ({ path: `/chats/${w.groupId}` }), expect: membersOnly(200) },
+  listMembers: { call: (w) => ({ path: `/chats/${w.groupId}/members` }), expect: membersOnly(200) },
+  addMember: {
+    call: async (w) => ({ path: `/chats/${w.groupId}/members?user_id=${await w.freshUser()}` }),
+    expect: managersOnly(200),
+  },
+  removeMember: {
+    call: async (w) => ({ path: `/chats/${w.groupId}/members/${await w.freshMember()}` }),
+    expect: managersOnly(200),
+  },
+  listMessages: { call: (w) => ({ path: `/chats/${w.groupId}/messages` }), expect: membersOnly(200) },
+  sendMessage: {
+    call: (w) => ({
+      path: `/chats/${w.groupId}/messages`,
+      body: { client_id: crypto.randomUUID(), text: "matrix" },
+    }),
+    expect: membersOnly(201),
+  },
+  editMessage: {
+    call: (w) => ({ path: `/chats/${w.groupId}/messages/${w.memberMessageId}`, body: { text: "edited" } }),
+    expect: senderOnly(200),
+  },
+  deleteMessage: {
+    call: (w) => ({ path: `/chats/${w.groupId}/messages/${w.memberMessageToDeleteId}` }),
+    expect: senderOnly(200),
+  },
+  readChat: {
+    call: (w) => ({ path: `/chats/${w.groupId}/read`, body: { seq: 1 } }),
+    expect: membersOnly(200),
+  },
+  history: { call: (w) => ({ path: `/history/${w.groupId}` }), expect: membersOnly(200) },
+  readMessage: { call: (w) => ({ path: `/message/read/${w.ownerMessageId}` }), expect: membersOnly(200) },
+  healthz: { call: () => ({ path: "/healthz" }), expect: all(200) },
+  readyz: { call: () => ({ path: "/readyz" }), expect: all(200) },
+  // The matrix's admin is also in ADMIN_EMAILS: the cluster view is for administrators only.
+  adminCluster: {
+    call: () => ({ path: "/admin/cluster" }),
+    expect: {
+      outsider: [403, "forbidden"],
+      member: [403, "forbidden"],
+      admin: 200,
+      owner: [403, "forbidden"],
+    },
+  },
+};
+
+/** A socket event's ack: "ok" or the catalogue code of the refusal. */
+export type AckOutcome = "ok" | ErrorCode;
+
+export interface EventRow {
+  payload(w: MatrixWorld): unknown;
+  expect: Record<UserPrincipal, AckOutcome>;
+}
+
+const ackMembersOnly: Record<UserPrincipal, AckOutcome> = {
+  outsider: "not_a_member",
+  member: "ok",
+  admin: "ok",
+  owner: "ok",
+};
+const ackSenderOnly: Record<UserPrincipal, AckOutcome> = {
+  outsider: "not_a_member",
+  member: "ok",
+  admin: "forbidden",
+  owner: "forbidden",
+};
+
+export const eventMatrix: Record<ClientEventName, EventRow> = {
+  "message:send": {
+    payload: (w) => ({ chat_id: w.groupId, client_id: crypto.randomUUID(), text: "matrix" }),
+    expect: ackMembersOnly,
+  },
+  "message:read": { payload: (w) => ({ chat_id: w.groupId, seq: 1 }), expect: ackMembersOnly },
+  "message:edit": {
+    payload: (w) => ({ chat_id: w.groupId, message_id: w.memberMessageId, text: "edited again" }),
+    expect: ackSenderOnly,
+  },
+  "message:delete": {
+    payload: (w) => ({ chat_id: w.groupId, message_id: w.memberMessageToDeleteId }),
+    expect: ackSenderOnly,
+  },
+  typing: { payload: (w) => ({ chat_id: w.groupId, is_typing: true }), expect: ackMembersOnly },
+  sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
+};

@@ -1,0 +1,8 @@
+/** Shapes the client works with, all derived from packages/protocol so they follow the server. */
+import type { RouteResponse, ServerEventPayload } from "@chat/protocol";
+
+export type Message = ServerEventPayload<"message:new">;
+export type ChatSummary = RouteResponse<"listChats">["chats"][number];
+export type Member = RouteResponse<"listMembers">["members"][number];
+export type PublicUser = RouteResponse<"searchUsers">["users"][number];
+export type Me = RouteResponse<"me">;

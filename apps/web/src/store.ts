@@ -1,0 +1,79 @@
+/** Everything the page shows, in one place; views read it, the controller (app.ts) changes it. */
+import { mergeSummary } from "./logic/chat-list.ts";
+import { ReadCursors } from "./logic/receipts.ts";
+import { Timeline } from "./logic/timeline.ts";
+import { TypingState } from "./logic/typing.ts";
+import type { ChatSummary, Me, Member } from "./logic/types.ts";
+
+export type Connection = "connecting" | "online" | "reconnecting" | "offline";
+export type Panel = "none" | "new-chat" | "new-group";
+
+export interface ChatEntry {
+  summary: ChatSummary;
+  timeline: Timeline;
+  cursors: ReadCursors;
+  /** My messages up to this seq are read by every other member (✓✓). */
+  fullyReadSeq: number;
+  /** Loaded when the chat is first opened, then kept live by chat:updated. */
+  members: Member[] | undefined;
+  membersStale: boolean;
+  loadingOlder: boolean;
+  /** The highest seq a read request was sent for (to send each once). */
+  readRequested: number;
+}
+
+export class Store {
+  readonly chats = new Map<number, ChatEntry>();
+  /** Names of everyone met so far (peers, members, search results, me). */
+  readonly names = new Map<number, string>();
+  readonly presence = new Map<number, boolean>();
+  readonly typing = new TypingState();
+  chatsLoaded = false;
+  activeChatId: number | undefined;
+  connection: Connection = "connecting";
+  reconnectAttempt = 0;
+  panel: Panel = "none";
+  membersOpen = false;
+  notice: string | undefined;
+  /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
+  scrollToEnd = false;
+
+  constructor(readonly me: Me) {
+    this.names.set(me.id, me.name);
+  }
+
+  get active(): ChatEntry | undefined {
+    return this.activeChatId === undefined ? undefined : this.chats.get(this.activeChatId);
+  }
+
+  entry(summary: ChatSummary): ChatEntry {
+    const cur = this.chats.get(summary.id);
+    if (cur) {
+      cur.summary = mergeSummary(cur.summary, summary);
+    } else {
+      this.chats.set(summary.id, {
+        summary,
+        timeline: new Timeline(this.me.id),
+        cursors: new ReadCursors(),
+        fullyReadSeq: 0,
+        members: undefined,
+        membersStale: false,
+        loadingOlder: false,
+        readRequested: 0,
+      });
+    }
+    if (summary.peer) this.names.set(summary.peer.id, summary.peer.name);
+    const e = this.chats.get(summary.id)!;
+    e.cursors.set(this.me.id, e.summary.last_read_seq);
+    return e;
+  }
+
+  nameOf(userId: number): string {
+    if (userId === this.me.id) return "You";
+    return this.names.get(userId) ?? `User ${userId}`;
+  }
+
+  canManage(e: ChatEntry): boolean {
+    return e.summary.type === "group" && (e.summary.role === "owner" || e.summary.role === "admin");
+  }
+}

@@ -1,0 +1,23 @@
+/** What the views may ask the controller to do. */
+import type { PublicUser } from "../logic/types.ts";
+import type { Panel } from "../store.ts";
+
+export interface Actions {
+  openChat(chatId: number | undefined): void;
+  send(text: string): void;
+  retry(clientId: string): void;
+  discard(clientId: string): void;
+  edit(messageId: number, text: string): Promise<boolean>;
+  remove(messageId: number): Promise<void>;
+  loadOlder(): void;
+  typing(): void;
+  stopTyping(): void;
+  searchUsers(query: string): Promise<PublicUser[]>;
+  startPrivate(userId: number): Promise<void>;
+  createGroup(name: string, memberIds: number[]): Promise<boolean>;
+  addMember(userId: number): Promise<void>;
+  removeMember(userId: number): Promise<void>;
+  setPanel(panel: Panel): void;
+  toggleMembers(): void;
+  logout(): void;
+}

@@ -1,0 +1,247 @@
+/**
+ * The open chat: header (title, presence or members, typing), the message log with history
+ * loading as you scroll up, and the composer (Enter sends, Shift+Enter adds a line).
+ */
+import { h, reconcile, setAttr, setText } from "../dom.ts";
+import { chatTitle } from "../logic/chat-list.ts";
+import { typingLabel } from "../logic/typing.ts";
+import type { Store } from "../store.ts";
+import type { Actions } from "./actions.ts";
+import { MembersPanel } from "./members-panel.ts";
+import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
+
+const NEAR_BOTTOM_PX = 80;
+const NEAR_TOP_PX = 120;
+
+export class Conversation {
+  readonly el: HTMLElement;
+  private readonly title = h("h2", { id: "conversation-title" });
+  private readonly subtitle = h("p", { class: "subtitle" });
+  private readonly presenceDot = h("span", { class: "dot", role: "img" });
+  private readonly membersBtn: HTMLButtonElement;
+  private readonly scroller: HTMLElement;
+  private readonly list = h("ol", { class: "messages" });
+  private readonly olderBtn: HTMLButtonElement;
+  private readonly typingLine = h("p", { class: "typing-line", "aria-live": "polite" });
+  private readonly composer = h("textarea", {
+    id: "composer",
+    rows: 1,
+    maxlength: 4000,
+    placeholder: "Write a message…",
+    autocomplete: "off",
+  });
+  private readonly form: HTMLFormElement;
+  private readonly members: MembersPanel;
+  private readonly placeholder = h(
+    "div",
+    { class: "placeholder" },
+    h("p", null, "Choose a chat, or start a new one."),
+  );
+  private readonly body: HTMLElement;
+  private shownChat: number | undefined;
+  private readonly ui: ItemUi;
+
+  constructor(
+    private readonly store: Store,
+    private readonly actions: Actions,
+  ) {
+    this.ui = {
+      editing: undefined,
+      confirmingDelete: undefined,
+      setEditing: (id) => {
+        this.ui.editing = id;
+        this.ui.confirmingDelete = undefined;
+        this.update();
+        if (id === undefined) this.composer.focus();
+      },
+      setConfirmingDelete: (id) => {
+        this.ui.confirmingDelete = id;
+        this.update();
+      },
+    };
+    this.membersBtn = h(
+      "button",
+      {
+        type: "button",
+        "aria-controls": "members-panel",
+        "aria-expanded": "false",
+        onclick: () => actions.toggleMembers(),
+      },
+      "Members",
+    );
+    this.olderBtn = h(
+      "button",
+      { type: "button", class: "small link", onclick: () => actions.loadOlder() },
+      "Load older messages",
+    );
+    this.scroller = h(
+      "div",
+      {
+        class: "scroller",
+        tabindex: 0,
+        role: "log",
+        "aria-labelledby": "conversation-title",
+        "aria-live": "polite",
+      },
+      h("div", { class: "older" }, this.olderBtn),
+      this.list,
+    );
+    this.scroller.addEventListener("scroll", () => {
+      const e = this.store.active;
+      if (e && this.scroller.scrollTop < NEAR_TOP_PX && e.timeline.hasOlder && !e.loadingOlder)
+        actions.loadOlder();
+    });
+    this.form = h(
+      "form",
+      { class: "composer", "aria-label": "Send a message" },
+      h("label", { for: "composer", class: "visually-hidden" }, "Message"),
+      this.composer,
+      h("button", { type: "submit", class: "primary send" }, "Send"),
+    );
+    this.form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.submit();
+    });
+    this.composer.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.submit();
+      }
+    });
+    this.composer.addEventListener("input", () => {
+      this.autosize();
+      if (this.composer.value.trim()) actions.typing();
+      else actions.stopTyping();
+    });
+    this.members = new MembersPanel(store, actions);
+    const back = h(
+      "button",
+      {
+        type: "button",
+        class: "back",
+        "aria-label": "Back to chats",
+        onclick: () => actions.openChat(undefined),
+      },
+      "←",
+    );
+    this.body = h(
+      "div",
+      { class: "conversation-body" },
+      h(
+        "header",
+        { class: "conversation-head" },
+        back,
+        h(
+          "div",
+          { class: "head-text" },
+          h("div", { class: "title-row" }, this.presenceDot, this.title),
+          this.subtitle,
+        ),
+        this.membersBtn,
+      ),
+      this.members.el,
+      this.scroller,
+      this.typingLine,
+      this.form,
+    );
+    this.el = h(
+      "section",
+      { class: "conversation", "aria-label": "Conversation" },
+      this.placeholder,
+      this.body,
+    );
+  }
+
+  private submit() {
+    const text = this.composer.value;
+    if (!text.trim()) return;
+    this.composer.value = "";
+    this.autosize();
+    this.actions.send(text);
+    this.composer.focus();
+  }
+
+  private autosize() {
+    this.composer.style.height = "auto";
+    this.composer.style.height = `${Math.min(this.composer.scrollHeight, 160)}px`;
+  }
+
+  focusComposer() {
+    this.composer.focus();
+  }
+
+  update(): void {
+    const s = this.store;
+    const e = s.active;
+    this.placeholder.hidden = !!e;
+    this.body.hidden = !e;
+    if (!e) {
+      this.shownChat = undefined;
+      return;
+    }
+    const c = e.summary;
+    const switched = this.shownChat !== c.id;
+    if (switched) {
+      this.shownChat = c.id;
+      this.ui.editing = undefined;
+      this.ui.confirmingDelete = undefined;
+      this.composer.value = "";
+      this.autosize();
+    }
+    setText(this.title, chatTitle(c));
+    const peerOnline = c.peer ? s.presence.get(c.peer.id) === true : false;
+    this.presenceDot.hidden = c.type !== "private" || !c.peer;
+    this.presenceDot.className = `dot ${peerOnline ? "online" : "offline"}`;
+    setAttr(this.presenceDot, "aria-label", peerOnline ? "online" : "offline");
+    const typers = s.typing.who(c.id).map((u) => s.nameOf(u));
+    setText(
+      this.subtitle,
+      c.type === "group"
+        ? `${c.members_count} member${c.members_count === 1 ? "" : "s"}`
+        : c.peer
+          ? peerOnline
+            ? "online"
+            : "offline"
+          : "waiting for someone to join",
+    );
+    setText(this.typingLine, typingLabel(typers));
+    this.membersBtn.hidden = c.type !== "group";
+    this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
+    this.members.update(e);
+
+    const tl = e.timeline;
+    this.olderBtn.hidden = !tl.hasOlder || !tl.loaded;
+    this.olderBtn.disabled = e.loadingOlder;
+    setText(this.olderBtn, e.loadingOlder ? "Loading…" : "Load older messages");
+
+    // Scroll: stay at the bottom when there, keep the view still when older messages come in above.
+    const sc = this.scroller;
+    const wasAtBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < NEAR_BOTTOM_PX;
+    const anchor = this.list.firstElementChild as HTMLElement | null;
+    const anchorTop = anchor?.offsetTop ?? 0;
+    const items = tl.items();
+    reconcile(
+      this.list,
+      items,
+      (it) => itemKey(it, s.me.id),
+      createItem,
+      (el, it) => updateItem(el, it, e, s, this.ui, this.actions),
+    );
+    if (switched || s.scrollToEnd || wasAtBottom) {
+      sc.scrollTop = sc.scrollHeight;
+      s.scrollToEnd = false;
+    } else if (anchor && anchor.isConnected && anchor !== this.list.firstElementChild) {
+      sc.scrollTop += anchor.offsetTop - anchorTop;
+    }
+    // A short history does not fill the view, so no scroll event would ever ask for more.
+    if (
+      tl.loaded &&
+      tl.hasOlder &&
+      !e.loadingOlder &&
+      sc.clientHeight > 0 &&
+      sc.scrollHeight <= sc.clientHeight + 10
+    ) {
+      queueMicrotask(() => this.actions.loadOlder());
+    }
+  }
+}

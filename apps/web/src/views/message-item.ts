@@ -1,0 +1,245 @@
+/**
+ * One message in the conversation. Its content is rebuilt only when something it shows changed
+ * (a signature of those fields), which keeps updates cheap and the code plain.
+ */
+import { h, setChildren } from "../dom.ts";
+import { formatTime } from "../logic/format.ts";
+import { readByLabel, tickGlyph, tickLabel, tickOf, type Tick } from "../logic/receipts.ts";
+import type { TimelineItem } from "../logic/timeline.ts";
+import type { ChatEntry, Store } from "../store.ts";
+import type { Actions } from "./actions.ts";
+
+export interface ItemUi {
+  editing: number | undefined;
+  confirmingDelete: number | undefined;
+  setEditing(messageId: number | undefined): void;
+  setConfirmingDelete(messageId: number | undefined): void;
+}
+
+const signatures = new WeakMap<HTMLElement, string>();
+
+export function itemKey(item: TimelineItem, me: number): string {
+  // My messages are keyed by client_id so the bubble stays the same element from pending to ✓✓.
+  if (item.kind === "pending") return `c:${item.send.clientId}`;
+  const m = item.message;
+  return m.sender_id === me ? `c:${m.client_id}` : `m:${m.id}`;
+}
+
+export function createItem(): HTMLElement {
+  return h("li", { class: "msg" });
+}
+
+export function updateItem(
+  li: HTMLElement,
+  item: TimelineItem,
+  e: ChatEntry,
+  s: Store,
+  ui: ItemUi,
+  actions: Actions,
+) {
+  const me = s.me.id;
+  const group = e.summary.type === "group";
+  if (item.kind === "pending") {
+    const p = item.send;
+    const tick: Tick = p.state === "failed" ? "failed" : s.connection === "online" ? "pending" : "queued";
+    const sig = JSON.stringify(["p", p.text, tick, p.error]);
+    if (signatures.get(li) === sig) return;
+    signatures.set(li, sig);
+    li.className = `msg mine ${tick}`;
+    li.dataset.state = tick;
+    li.dataset.clientId = p.clientId;
+    delete li.dataset.seq;
+    setChildren(
+      li,
+      h(
+        "div",
+        { class: "bubble" },
+        h("p", { class: "text" }, p.text),
+        h(
+          "div",
+          { class: "foot" },
+          h("time", { datetime: p.createdAt }, formatTime(p.createdAt)),
+          h(
+            "span",
+            { class: "tick", role: "img", "aria-label": tickLabel[tick], title: tickLabel[tick] },
+            tickGlyph[tick],
+          ),
+        ),
+        tick === "queued" && h("div", { class: "queued-row" }, "Will be sent when the connection is back"),
+        tick === "failed" &&
+          h(
+            "div",
+            { class: "failed-row" },
+            h("span", { class: "failed-text" }, `Not sent${p.error ? `: ${p.error}` : ""}`),
+            h(
+              "button",
+              { type: "button", class: "small", onclick: () => actions.retry(p.clientId) },
+              "Retry",
+            ),
+            h(
+              "button",
+              { type: "button", class: "small link", onclick: () => actions.discard(p.clientId) },
+              "Discard",
+            ),
+          ),
+      ),
+    );
+    return;
+  }
+
+  const m = item.message;
+  const mine = m.sender_id === me;
+  const tick: Tick | undefined = mine ? tickOf(m, e.fullyReadSeq) : undefined;
+  const readers =
+    mine && group
+      ? e.cursors
+          .readersOf(m.seq, me)
+          .map((u) => s.nameOf(u))
+          .sort()
+      : [];
+  const editing = ui.editing === m.id;
+  const confirming = ui.confirmingDelete === m.id;
+  const sender = mine ? "You" : s.nameOf(m.sender_id);
+  const sig = JSON.stringify([
+    m.id,
+    m.text,
+    m.edited_at,
+    m.deleted_at,
+    tick,
+    readers,
+    editing,
+    confirming,
+    sender,
+  ]);
+  if (signatures.get(li) === sig) return;
+  signatures.set(li, sig);
+  li.className = `msg ${mine ? "mine" : "theirs"}${m.deleted_at ? " deleted" : ""}`;
+  li.dataset.seq = String(m.seq);
+  li.dataset.clientId = m.client_id;
+  li.dataset.state = tick ?? "received";
+
+  let body: HTMLElement;
+  if (editing) body = editor(m.id, m.text, ui, actions);
+  else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
+  else body = h("p", { class: "text" }, m.text);
+
+  const controls =
+    mine && !m.deleted_at && !editing
+      ? confirming
+        ? h(
+            "div",
+            { class: "msg-actions confirm", role: "group", "aria-label": "Delete this message?" },
+            h("span", null, "Delete this message?"),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "small danger",
+                onclick: () => {
+                  ui.setConfirmingDelete(undefined);
+                  void actions.remove(m.id);
+                },
+              },
+              "Delete",
+            ),
+            h(
+              "button",
+              { type: "button", class: "small link", onclick: () => ui.setConfirmingDelete(undefined) },
+              "Keep",
+            ),
+          )
+        : h(
+            "div",
+            { class: "msg-actions" },
+            h(
+              "button",
+              {
+                type: "button",
+                class: "small link",
+                "aria-label": "Edit message",
+                onclick: () => ui.setEditing(m.id),
+              },
+              "Edit",
+            ),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "small link",
+                "aria-label": "Delete message",
+                onclick: () => ui.setConfirmingDelete(m.id),
+              },
+              "Delete",
+            ),
+          )
+      : null;
+
+  const foot = h(
+    "div",
+    { class: "foot" },
+    !confirming && controls,
+    m.edited_at && !m.deleted_at && h("span", { class: "edited" }, "edited"),
+    h(
+      "time",
+      { datetime: m.created_at, title: new Date(m.created_at).toLocaleString() },
+      formatTime(m.created_at),
+    ),
+    tick &&
+      !m.deleted_at &&
+      h(
+        "span",
+        { class: `tick ${tick}`, role: "img", "aria-label": tickLabel[tick], title: tickLabel[tick] },
+        tickGlyph[tick],
+      ),
+  );
+  setChildren(
+    li,
+    h(
+      "div",
+      { class: "bubble" },
+      !mine && h("div", { class: "sender" }, sender),
+      body,
+      foot,
+      readers.length > 0 &&
+        h("div", { class: "read-by", title: `Read by ${readers.join(", ")}` }, readByLabel(readers)),
+      confirming && controls,
+    ),
+  );
+}
+
+function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): HTMLElement {
+  const id = `edit-${messageId}`;
+  const area = h("textarea", { id, class: "edit-area", rows: 2, maxlength: 4000 });
+  area.value = text;
+  const save = async () => {
+    const next = area.value;
+    if (!next.trim()) return;
+    if (next === text) return ui.setEditing(undefined);
+    if (await actions.edit(messageId, next)) ui.setEditing(undefined);
+  };
+  area.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      ui.setEditing(undefined);
+    } else if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      void save();
+    }
+  });
+  queueMicrotask(() => {
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  });
+  return h(
+    "div",
+    { class: "editor" },
+    h("label", { for: id, class: "visually-hidden" }, "Edit message"),
+    area,
+    h(
+      "div",
+      { class: "msg-actions" },
+      h("button", { type: "button", class: "small primary", onclick: () => void save() }, "Save"),
+      h("button", { type: "button", class: "small link", onclick: () => ui.setEditing(undefined) }, "Cancel"),
+    ),
+  );
+}

@@ -1,0 +1,27 @@
+/**
+ * Debian's Chromium driven by playwright-core (a dev dependency of this package), for the
+ * end-to-end tests in apps/server/test/e2e: they import this file so that playwright-core
+ * resolves from here. Playwright's own browser download cannot work offline; the system one does.
+ */
+import fs from "node:fs";
+import { chromium, type Browser } from "playwright-core";
+
+export type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+
+export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+
+export function launchChromium(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error("Chromium is not installed (apt-get install chromium)");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // Without the networking flags Chromium keeps calling Google's hosts, which this machine refuses.
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
