@@ -254,6 +254,7 @@ export async function runBench(o: BenchOptions, log: Log, profileDir?: string): 
         }
         const got = await measure(o.seconds);
         gen.stop();
+        // Latencies are summarized after the drain: under overload a step's messages arrive later.
         steps.push({
           rate: rates[i],
           seconds: o.seconds,
@@ -300,6 +301,10 @@ export async function runBench(o: BenchOptions, log: Log, profileDir?: string): 
     }
     clearInterval(ticker);
     c.close();
+    steps.forEach((step, i) => {
+      step.ack = summarize(c.stepAck[i]);
+      step.delivery = summarize(c.stepDelivery[i]);
+    });
 
     const db = topology.databaseUrl ? await databaseCheck(topology.databaseUrl, chats) : null;
     const loss = c.ledger.report(db, o.scenario === "read");

@@ -132,6 +132,11 @@ export function attachHandlers(
   io.on("connection", (socket) => {
     const { userId, chatIds } = socket.data as SocketData;
     socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
+    // A member added or removed while this socket was in the handshake was announced to the user
+    // room before the socket joined it: look once more now that it is in, and catch up.
+    void reconcileRooms(ctx, socket, userId, chatIds).catch((err) =>
+      log.warn({ err }, "could not re-check chat rooms after connect"),
+    );
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
     typingHandlers(socket, io, ctx, log);
@@ -159,4 +164,15 @@ function scheduleExpiry(socket: Socket, exp: number) {
   );
   timer.unref();
   socket.once("disconnect", () => clearTimeout(timer));
+}
+
+async function reconcileRooms(ctx: DomainContext, socket: Socket, userId: number, joined: number[]) {
+  const { rows } = await ctx.db.pool.query<{ chat_id: number }>(
+    "SELECT chat_id FROM chat_members WHERE user_id = $1",
+    [userId],
+  );
+  const now = new Set(rows.map((r) => r.chat_id));
+  const had = new Set(joined);
+  for (const id of now) if (!had.has(id)) socket.join(chatRoom(id));
+  for (const id of had) if (!now.has(id)) socket.leave(chatRoom(id));
 }

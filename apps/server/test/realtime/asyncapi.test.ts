@@ -52,3 +52,19 @@ describe("/asyncapi.json", () => {
     ]);
   });
 });
+
+describe("/asyncapi (the readable page)", () => {
+  let node: TestNode;
+  before(async () => {
+    node = await startTestNode();
+  });
+  after(() => node.close());
+
+  it("lists every event with its payload, as escaped text", async () => {
+    const res = await request(node.url).get("/asyncapi").expect(200).expect("content-type", /html/);
+    for (const e of [...Object.keys(clientEvents), ...Object.keys(serverEvents)]) {
+      expect(res.text).to.include(`<code>${e}</code>`);
+    }
+    expect(res.text).to.not.match(/<script/i);
+  });
+});

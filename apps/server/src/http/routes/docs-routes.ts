@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import express, { Router } from "express";
 import swaggerUi from "swagger-ui-express";
+import { renderAsyncApiPage } from "../../realtime/asyncapi-page.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -10,6 +11,8 @@ export function docsRoutes(openapi: object, asyncapi: object): Router {
   const r = Router();
   r.get("/openapi.json", (_req, res) => void res.json(openapi));
   r.get("/asyncapi.json", (_req, res) => void res.json(asyncapi));
+  const asyncapiPage = renderAsyncApiPage(asyncapi as Parameters<typeof renderAsyncApiPage>[0]);
+  r.get("/asyncapi", (_req, res) => void res.type("html").send(asyncapiPage));
   r.use("/docs", swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: "Chat cluster API" }));
   const redocDir = path.dirname(require.resolve("redoc/bundles/redoc.standalone.js"));
   // pnpm keeps packages under node_modules/.pnpm: without dotfiles "allow", send() answers 404.
