@@ -242,3 +242,43 @@ export async function reconcile(c: FaultCluster, w: World, stats: TrafficStats, 
     await pool.end();
   }
 }
+
+/**
+ * One fault scenario: a cluster and a world before, teardown after, and one test that runs traffic,
+ * lets `inject` do its damage, stops the traffic and reconciles (no loss, no doubles, in order).
+ */
+export function faultScenario(
+  title: string,
+  testTitle: string,
+  opts: { ownPostgres?: boolean; timeoutMs?: number },
+  inject: (c: FaultCluster, w: World) => Promise<void>,
+): void {
+  describe(title, function () {
+    this.timeout(opts.timeoutMs ?? 120_000);
+    let c: FaultCluster;
+    let w: World;
+    before(async () => {
+      c = await startFaultCluster({ ownPostgres: opts.ownPostgres });
+      w = await buildWorld(c);
+    });
+    after(async () => {
+      w?.close();
+      await c?.stop();
+    });
+
+    it(testTitle, async () => {
+      const traffic = startTraffic(w);
+      await new Promise((r) => setTimeout(r, 1000));
+      await inject(c, w);
+      await new Promise((r) => setTimeout(r, 1000));
+      await traffic.stop();
+      for (const n of c.nodes) {
+        expect(n.proc.exitCode, `node exited:\n${n.logs.slice(-15).join("\n")}`).to.equal(null);
+      }
+      const r = await reconcile(c, w, traffic.stats, 30_000);
+      console.log(`      ${title}: ${JSON.stringify(r)}`);
+      expect(traffic.stats.failed, traffic.stats.errors.join("\n")).to.equal(0);
+      expect(r).to.include({ lost: 0, doubled: 0, outOfOrder: 0 });
+    });
+  });
+}
