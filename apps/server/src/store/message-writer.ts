@@ -82,29 +82,34 @@ export class MessageWriter {
     const settled: Array<() => void> = [];
     let broken: Error | undefined;
     try {
-      await client.query("BEGIN");
+      // Four round trips per flush: BEGIN + lock, membership + duplicates, INSERT + last_seq, COMMIT.
+      // The chat ids are integers validated at the edge; inlined, BEGIN and the lock share one trip.
       const chatIds = [...new Set(batch.map((p) => p.chatId))].sort((a, b) => a - b);
-      const chats = await client.query<{ id: number; last_seq: number }>(
-        "SELECT id, last_seq FROM chats WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE",
-        [chatIds],
-      );
-      const lastSeq = new Map(chats.rows.map((r) => [r.id, r.last_seq]));
-      const members = await client.query<{ chat_id: number; user_id: number }>(
-        `SELECT m.chat_id, m.user_id FROM chat_members m
-           JOIN unnest($1::int[], $2::int[]) AS k(chat_id, user_id) ON m.chat_id = k.chat_id AND m.user_id = k.user_id`,
-        [batch.map((p) => p.chatId), batch.map((p) => p.senderId)],
-      );
-      const isMember = new Set(members.rows.map((r) => `${r.chat_id}:${r.user_id}`));
-      const existing = await client.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS.split(", ")
+      if (!chatIds.every((id) => Number.isSafeInteger(id) && id > 0))
+        throw new Error("invalid chat id in batch");
+      const opened = (await client.query(
+        `BEGIN; SELECT id, last_seq FROM chats WHERE id IN (${chatIds.join(",")}) ORDER BY id FOR UPDATE`,
+      )) as unknown as [unknown, { rows: { id: number; last_seq: number }[] }];
+      const lastSeq = new Map(opened[1].rows.map((r) => [r.id, r.last_seq]));
+      // One row per request, in order: is the sender a member, and is this client_id already stored?
+      const checks = await client.query<MessageRow & { is_member: boolean; i: string }>(
+        `SELECT k.i, cm.user_id IS NOT NULL AS is_member, ${MESSAGE_COLUMNS.split(", ")
           .map((c) => `m.${c}`)
-          .join(", ")} FROM messages m
-           JOIN unnest($1::int[], $2::int[], $3::uuid[]) AS k(chat_id, sender_id, client_id)
-             ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_id = k.client_id`,
+          .join(", ")}
+           FROM unnest($1::int[], $2::int[], $3::uuid[]) WITH ORDINALITY AS k(chat_id, sender_id, client_id, i)
+           LEFT JOIN chat_members cm ON cm.chat_id = k.chat_id AND cm.user_id = k.sender_id
+           LEFT JOIN messages m ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_id = k.client_id`,
         [batch.map((p) => p.chatId), batch.map((p) => p.senderId), batch.map((p) => p.clientId)],
       );
+      const isMember = new Set<string>();
+      const existingRows: MessageRow[] = [];
+      for (const r of checks.rows) {
+        const p = batch[Number(r.i) - 1];
+        if (r.is_member) isMember.add(`${p.chatId}:${p.senderId}`);
+        if (r.id !== null) existingRows.push(r);
+      }
       const key = (c: number, s: number, id: string) => `${c}:${s}:${id.toLowerCase()}`;
-      const stored = new Map(existing.rows.map((r) => [key(r.chat_id, r.sender_id, r.client_id), r]));
+      const stored = new Map(existingRows.map((r) => [key(r.chat_id, r.sender_id, r.client_id), r]));
 
       // Decide each request: error, duplicate of a stored row, duplicate within this batch, or new.
       const fresh: Pending[] = [];
@@ -141,26 +146,28 @@ export class MessageWriter {
           lastSeq.set(p.chatId, next);
           return next;
         });
+        const touched = [...new Set(fresh.map((p) => p.chatId))];
         const res = await client.query<MessageRow>(
-          `INSERT INTO messages (chat_id, seq, sender_id, client_id, text)
-           SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::uuid[], $5::text[])
-           RETURNING ${MESSAGE_COLUMNS}`,
+          `WITH ins AS (
+             INSERT INTO messages (chat_id, seq, sender_id, client_id, text)
+             SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::uuid[], $5::text[])
+             RETURNING ${MESSAGE_COLUMNS}),
+           upd AS (
+             UPDATE chats SET last_seq = v.seq, activity_at = now()
+               FROM unnest($6::int[], $7::int[]) AS v(id, seq) WHERE chats.id = v.id)
+           SELECT * FROM ins`,
           [
             fresh.map((p) => p.chatId),
             seqs,
             fresh.map((p) => p.senderId),
             fresh.map((p) => p.clientId),
             fresh.map((p) => p.text),
+            touched,
+            touched.map((c) => lastSeq.get(c)),
           ],
         );
         const bySeq = new Map(res.rows.map((r) => [`${r.chat_id}:${r.seq}`, r]));
         fresh.forEach((p, i) => inserted.set(p, bySeq.get(`${p.chatId}:${seqs[i]}`)!));
-        const touched = [...new Set(fresh.map((p) => p.chatId))];
-        await client.query(
-          `UPDATE chats SET last_seq = v.seq, activity_at = now()
-             FROM unnest($1::int[], $2::int[]) AS v(id, seq) WHERE chats.id = v.id`,
-          [touched, touched.map((c) => lastSeq.get(c))],
-        );
       }
       await client.query("COMMIT");
       // Acks only after the commit: an acknowledged message is durable.
