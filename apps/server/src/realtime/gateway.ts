@@ -18,6 +18,7 @@ import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../security/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
+import { corkWebsocket } from "./cork-per-tick.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -132,6 +133,7 @@ export function attachHandlers(
   io.on("connection", (socket) => {
     const { userId, chatIds } = socket.data as SocketData;
     socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
+    corkWebsocket(socket.conn as unknown as Parameters<typeof corkWebsocket>[0]);
     // A member added or removed while this socket was in the handshake was announced to the user
     // room before the socket joined it: look once more now that it is in, and catch up.
     void reconcileRooms(ctx, socket, userId, chatIds).catch((err) =>
