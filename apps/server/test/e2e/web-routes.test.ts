@@ -28,6 +28,9 @@ describe("web routes: the client at /", () => {
       expect(res.text).to.contain("<title>Chat</title>");
       expect(res.headers["cache-control"]).to.equal("no-cache");
     }
+    // The root answers the app whatever the Accept header (curl, health checkers).
+    const root = await request(app(dist)).get("/").set("accept", "*/*").expect(200);
+    expect(root.text).to.contain("<title>Chat</title>");
   });
 
   it("serves hashed assets with a long cache", async () => {

@@ -30,6 +30,8 @@ The API is up: see <a href="/docs">/docs</a>.</p></body></html>`;
 
 function isClientRoute(req: Request): boolean {
   if (req.method !== "GET" && req.method !== "HEAD") return false;
+  // The root is the app for anyone (curl, a health checker); deeper paths only for browsers.
+  if (req.path === "/") return true;
   if (!(req.headers.accept ?? "").includes("text/html")) return false;
   const first = req.path.split("/")[1] ?? "";
   if (SERVER_SEGMENTS.has(first)) return false;
