@@ -9,8 +9,7 @@
 import { AppError } from "@chat/protocol";
 import type pg from "pg";
 import type { DomainContext } from "./context.ts";
-
-const RECEIPT_LOCK = 1;
+import { inChatBatch, RECEIPT_LOCK } from "./chat-lock-batch.ts";
 
 export interface FullyRead {
   senderId: number;
@@ -89,7 +88,7 @@ export async function markRead(
   readerId: number,
   seq: number,
 ): Promise<ReadOutcome> {
-  const out = await withChatLock(ctx.db.pool, chatId, async (client) => {
+  const out = await inChatBatch(ctx.db.pool, chatId, async (client) => {
     const cur = await client.query<{ last_read_seq: number; last_seq: number }>(
       `SELECT m.last_read_seq, c.last_seq FROM chat_members m JOIN chats c ON c.id = m.chat_id
         WHERE m.chat_id = $1 AND m.user_id = $2`,

@@ -14,8 +14,12 @@ export interface Database {
 
 export function openDatabase(url: string, opts: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, idleTimeoutMillis: 30_000 });
-  // An idle client's error (server restarted, network cut) must not crash the process.
+  // A client's error (server restarted, network cut) must not crash the process: the pool reports
+  // idle clients' errors here, and a checked-out client between two queries (e.g. inside a
+  // transaction) emits its own "error" event, which would be unhandled without a listener. The
+  // failure still reaches the caller through its next query, and the broken client leaves the pool.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     pool,
