@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchCluster, type Cluster } from "@chat/server/launcher/cluster";
+import { launchCluster, RATE_LIMITS_OFF, type Cluster } from "@chat/server/launcher/cluster";
 import type { BenchOptions } from "./options.ts";
 import type { Tracked } from "./proc-stats.ts";
 
@@ -36,12 +36,7 @@ export const BENCH_NODE_ENV: Record<string, string> = {
   NODE_ENV: "production",
   BCRYPT_COST: "4", // setup creates thousands of users; bcrypt is not what is measured
   ACCESS_TOKEN_EXPIRE_MINUTES: "120",
-  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "0",
-  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: "0",
-  RATE_LIMIT_SENDS_PER_USER_PER_10S: "0",
-  RATE_LIMIT_TYPING_PER_USER_PER_10S: "0",
-  RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE: "0",
-  RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE: "0",
+  ...RATE_LIMITS_OFF,
 };
 
 /** Topologies running now (the CLI stops them on Ctrl-C). */

@@ -1,6 +1,6 @@
 /**
- * Read marks of one chat, group-committed. Every receipt change runs under the chat's advisory
- * lock; instead of one transaction (and one WAL flush) per read, the reads of a chat that arrive
+ * Receipt changes of one chat (read marks, a member leaving), group-committed. Each runs under the
+ * chat's advisory lock; instead of one transaction (and one WAL flush) per read, the reads of a chat that arrive
  * while its previous batch is being written run together in the next one: one lock, each read
  * applied in arrival order exactly as it would be alone (so "fully read" is still attributed to the
  * read that completed it), one COMMIT, then every caller is answered.
@@ -18,7 +18,7 @@ type Job = {
 };
 
 /** The first key of the per-chat advisory lock every receipt change holds. */
-export const RECEIPT_LOCK = 1;
+const RECEIPT_LOCK = 1;
 const state = new WeakMap<pg.Pool, { queued: Map<number, Job[]>; running: Set<number> }>();
 
 export function inChatBatch<T>(

@@ -3,7 +3,8 @@ import type { z } from "zod";
 import type { ChatSummarySchema } from "@chat/protocol";
 import { canManageMembers, requireMember } from "./access.ts";
 import type { DomainContext } from "./context.ts";
-import { advanceWatermarks, publishReceipts, withChatLock } from "./receipts.ts";
+import { advanceWatermarks, publishReceipts } from "./receipts.ts";
+import { inChatBatch } from "./chat-lock-batch.ts";
 import {
   chatRowFromModel,
   MESSAGE_COLUMNS,
@@ -227,7 +228,7 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
   const me = await requireMember(ctx.db, chatId, actorId);
   if (me.type === "private") throw new AppError("conflict", "Members of a private chat cannot change");
   const self = actorId === userId;
-  const fullyRead = await withChatLock(ctx.db.pool, chatId, async (client) => {
+  const fullyRead = await inChatBatch(ctx.db.pool, chatId, async (client) => {
     const target = await client.query<{ role: Role }>(
       "SELECT role FROM chat_members WHERE chat_id = $1 AND user_id = $2",
       [chatId, userId],

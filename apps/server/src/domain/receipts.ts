@@ -9,7 +9,7 @@
 import { AppError } from "@chat/protocol";
 import type pg from "pg";
 import type { DomainContext } from "./context.ts";
-import { inChatBatch, RECEIPT_LOCK } from "./chat-lock-batch.ts";
+import { inChatBatch } from "./chat-lock-batch.ts";
 
 export interface FullyRead {
   senderId: number;
@@ -22,26 +22,6 @@ export interface ReadOutcome {
   lastReadSeq: number;
   moved: boolean;
   fullyRead: FullyRead[];
-}
-
-export async function withChatLock<T>(
-  pool: pg.Pool,
-  chatId: number,
-  fn: (c: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1, $2)", [RECEIPT_LOCK, chatId]);
-    const out = await fn(client);
-    await client.query("COMMIT");
-    return out;
-  } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 /** Raises every sender's watermark to the lowest cursor of the other members; answers what became fully read. */

@@ -11,6 +11,7 @@ import pg from "pg";
 import {
   dropDatabase,
   ensureDatabase,
+  isAlive,
   startEmbeddedPostgres,
   type EmbeddedServer,
 } from "../store/embedded-postgres.ts";
@@ -18,6 +19,8 @@ import { spawnNode, type NodeProcess } from "./node-process.ts";
 import { startRedis, type RedisProcess } from "./redis-process.ts";
 import { startNginx, type NginxProcess } from "./nginx-process.ts";
 import { ROOT_DIR } from "./paths.ts";
+
+export { RATE_LIMITS_OFF } from "../security/limits.ts";
 
 export interface ClusterOptions {
   /** How many nodes. */
@@ -274,13 +277,4 @@ function childPids(): Set<number> {
 function newChild(before: Set<number>, comm: string): number | undefined {
   for (const pid of childPids()) if (!before.has(pid) && procComm(pid)?.startsWith(comm)) return pid;
   return undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

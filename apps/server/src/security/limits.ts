@@ -1,5 +1,5 @@
 /** The limits of this node, from config (each 0 disables it). */
-import type { Config } from "../config/env.ts";
+import { envSpec, type Config } from "../config/env.ts";
 import type { Limit } from "./rate-limit.ts";
 
 export interface Limits {
@@ -30,3 +30,10 @@ export function limitsFrom(c: Config): Limits {
     connectionsPerIp: { name: "conn-ip", max: c.RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE, windowMs: minute },
   };
 }
+
+/** Every RATE_LIMIT_* variable set to 0 (off): for tests and the bench, which register thousands of users from one address. */
+export const RATE_LIMITS_OFF: Record<string, string> = Object.fromEntries(
+  Object.keys(envSpec)
+    .filter((k) => k.startsWith("RATE_LIMIT_"))
+    .map((k) => [k, "0"]),
+);

@@ -8,20 +8,14 @@ import { startNode, type RunningNode } from "../../src/node.ts";
 import { freshDatabase } from "./db.ts";
 
 import { ROOT_DIR } from "../../src/launcher/paths.ts";
+import { RATE_LIMITS_OFF } from "../../src/security/limits.ts";
 import { spawnNode, type NodeProcess } from "../../src/launcher/node-process.ts";
 
 export { ROOT_DIR };
 export const TEST_SECRET = "test-secret-of-at-least-thirty-two-bytes-long!!";
 
 /** Tests register many users from 127.0.0.1: rate limits off unless a test sets them. */
-export const NO_RATE_LIMITS: Record<string, string> = {
-  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "0",
-  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: "0",
-  RATE_LIMIT_SENDS_PER_USER_PER_10S: "0",
-  RATE_LIMIT_TYPING_PER_USER_PER_10S: "0",
-  RATE_LIMIT_CONNECTIONS_PER_USER_PER_MINUTE: "0",
-  RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE: "0",
-};
+export const NO_RATE_LIMITS = RATE_LIMITS_OFF;
 
 export interface TestNode extends RunningNode {
   databaseUrl: string;
