@@ -9,7 +9,7 @@
 import { AppError } from "@chat/protocol";
 import type pg from "pg";
 import type { DomainContext } from "./context.ts";
-import { inChatBatch } from "./chat-lock-batch.ts";
+import { inChatBatchOf, type BatchHandler, type Outcome } from "./chat-lock-batch.ts";
 
 export interface FullyRead {
   senderId: number;
@@ -68,32 +68,123 @@ export async function markRead(
   readerId: number,
   seq: number,
 ): Promise<ReadOutcome> {
-  const out = await inChatBatch(ctx.db.pool, chatId, async (client) => {
-    const cur = await client.query<{ last_read_seq: number; last_seq: number }>(
-      `SELECT m.last_read_seq, c.last_seq FROM chat_members m JOIN chats c ON c.id = m.chat_id
-        WHERE m.chat_id = $1 AND m.user_id = $2`,
-      [chatId, readerId],
-    );
-    const row = cur.rows[0];
-    if (!row) {
-      const chat = await client.query("SELECT 1 FROM chats WHERE id = $1", [chatId]);
-      throw new AppError(chat.rowCount ? "not_a_member" : "chat_not_found");
-    }
-    const target = Math.min(seq, row.last_seq);
-    if (target <= row.last_read_seq) {
-      return { chatId, lastReadSeq: row.last_read_seq, moved: false, fullyRead: [] };
-    }
-    await client.query("UPDATE chat_members SET last_read_seq = $3 WHERE chat_id = $1 AND user_id = $2", [
-      chatId,
-      readerId,
-      target,
-    ]);
-    const fullyRead = await advanceWatermarks(client, chatId);
-    return { chatId, lastReadSeq: target, moved: true, fullyRead };
-  });
+  const out = await inChatBatchOf(ctx.db.pool, chatId, applyReads, { readerId, seq });
   publishReceipts(ctx, out.chatId, out.moved ? readerId : null, out.lastReadSeq, out.fullyRead);
   return out;
 }
+
+interface ReadRequest {
+  readerId: number;
+  seq: number;
+}
+interface MemberCursor {
+  lastRead: number;
+  fullyRead: number;
+  dirty: boolean;
+}
+
+/**
+ * Every read of a batch in two queries, whatever their number and chats: the chats' cursors are read
+ * once, each read is applied in arrival order in memory exactly as `advanceWatermarks` would apply it
+ * alone (so the read that completes a message is the one told it is fully read), then the moved
+ * cursors and raised watermarks are written and the newly fully-read messages fetched in one statement.
+ */
+const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) => {
+  const { rows } = await client.query<{
+    chat_id: number;
+    last_seq: number;
+    user_id: number | null;
+    last_read_seq: number;
+    fully_read_seq: number;
+  }>(
+    `SELECT c.id AS chat_id, c.last_seq, m.user_id, m.last_read_seq, m.fully_read_seq
+       FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ANY($1::int[])`,
+    [[...new Set(jobs.map((j) => j.chatId))]],
+  );
+  const chats = new Map<number, { lastSeq: number; members: Map<number, MemberCursor> }>();
+  for (const r of rows) {
+    let chat = chats.get(r.chat_id);
+    if (!chat) chats.set(r.chat_id, (chat = { lastSeq: r.last_seq, members: new Map() }));
+    if (r.user_id !== null)
+      chat.members.set(r.user_id, { lastRead: r.last_read_seq, fullyRead: r.fully_read_seq, dirty: false });
+  }
+
+  const outcomes: Outcome<ReadOutcome>[] = [];
+  const raised: Array<{ chatId: number; senderId: number; lo: number; hi: number; job: number }> = [];
+  jobs.forEach(({ chatId, input: { readerId, seq } }, job) => {
+    const chat = chats.get(chatId);
+    if (!chat) return outcomes.push({ ok: false, error: new AppError("chat_not_found") });
+    const me = chat.members.get(readerId);
+    if (!me) return outcomes.push({ ok: false, error: new AppError("not_a_member") });
+    const target = Math.min(seq, chat.lastSeq);
+    if (target <= me.lastRead) {
+      return outcomes.push({
+        ok: true,
+        value: { chatId, lastReadSeq: me.lastRead, moved: false, fullyRead: [] },
+      });
+    }
+    me.lastRead = target;
+    me.dirty = true;
+    // Each sender's watermark is the lowest cursor among the other members: the lowest and the
+    // second lowest of all cursors answer that for every member at once.
+    let min = Infinity;
+    let second = Infinity;
+    let minHolder = -1;
+    for (const [id, m] of chat.members) {
+      if (m.lastRead < min) [second, min, minHolder] = [min, m.lastRead, id];
+      else if (m.lastRead < second) second = m.lastRead;
+    }
+    for (const [id, m] of chat.members) {
+      const wm = id === minHolder ? second : min;
+      if (wm !== Infinity && wm > m.fullyRead) {
+        raised.push({ chatId, senderId: id, lo: m.fullyRead, hi: wm, job });
+        m.fullyRead = wm;
+        m.dirty = true;
+      }
+    }
+    return outcomes.push({ ok: true, value: { chatId, lastReadSeq: target, moved: true, fullyRead: [] } });
+  });
+
+  const dirty = [...chats].flatMap(([chatId, c]) =>
+    [...c.members].filter(([, m]) => m.dirty).map(([userId, m]) => ({ chatId, userId, ...m })),
+  );
+  if (dirty.length === 0) return outcomes;
+  const ids = await client.query<{ id: number; sender_id: number; job: number }>(
+    `WITH cursors AS (
+       UPDATE chat_members m SET last_read_seq = v.last_read, fully_read_seq = v.fully_read
+         FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) AS v(chat_id, user_id, last_read, fully_read)
+        WHERE m.chat_id = v.chat_id AND m.user_id = v.user_id)
+     SELECT m.id, m.sender_id, r.job FROM messages m
+       JOIN unnest($5::int[], $6::int[], $7::int[], $8::int[], $9::int[]) AS r(chat_id, sender_id, lo, hi, job)
+         ON m.chat_id = r.chat_id AND m.sender_id = r.sender_id AND m.seq > r.lo AND m.seq <= r.hi
+      ORDER BY m.seq`,
+    [
+      dirty.map((d) => d.chatId),
+      dirty.map((d) => d.userId),
+      dirty.map((d) => d.lastRead),
+      dirty.map((d) => d.fullyRead),
+      raised.map((r) => r.chatId),
+      raised.map((r) => r.senderId),
+      raised.map((r) => r.lo),
+      raised.map((r) => r.hi),
+      raised.map((r) => r.job),
+    ],
+  );
+  const byRaise = new Map<string, number[]>();
+  for (const m of ids.rows) {
+    const k = `${m.job}:${m.sender_id}`;
+    const list = byRaise.get(k);
+    if (list) list.push(m.id);
+    else byRaise.set(k, [m.id]);
+  }
+  for (const r of raised) {
+    const o = outcomes[r.job];
+    const messageIds = byRaise.get(`${r.job}:${r.senderId}`) ?? [];
+    if (o.ok && messageIds.length > 0)
+      o.value.fullyRead.push({ senderId: r.senderId, upToSeq: r.hi, messageIds });
+  }
+  return outcomes;
+};
 
 export function publishReceipts(
   ctx: DomainContext,

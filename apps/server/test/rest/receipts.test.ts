@@ -187,6 +187,36 @@ describe("REST: read marks and 'fully read'", () => {
       expect(h.every((m) => m.read)).to.equal(true);
     });
 
+    it("reads of many chats at once (group-committed together): each answered as if alone", async () => {
+      const [a, ...others] = users;
+      const chats = await Promise.all(others.map((u) => createGroup(node.url, a, [u])));
+      const left = await createGroup(node.url, a, others.slice(0, 2));
+      for (let round = 0; round < 10; round++) {
+        const ms = await Promise.all(chats.map((c) => sendText(node.url, a, c, `r${round}`)));
+        const m3 = await sendText(node.url, a, left, `left ${round}`);
+        const [mine, again, outsiders, other3] = await Promise.all([
+          Promise.all(others.map((u, i) => read(u, ms[i].id))),
+          Promise.all(others.map((u, i) => read(u, ms[i].id))),
+          Promise.all(ms.map((m) => read(outsider, m.id))),
+          Promise.all([read(others[0], m3.id), read(others[1], m3.id)]),
+        ]);
+        // Each chat of two has one reader: exactly one of its two simultaneous reads completes it.
+        mine.forEach((r, i) => {
+          const both = [expectOk("readMessage", r), expectOk("readMessage", again[i])];
+          expect(
+            both.filter((x) => x.fully_read),
+            `round ${round} chat ${i}`,
+          ).to.have.length(1);
+          expect(both.map((x) => x.last_read_seq)).to.deep.equal([round + 1, round + 1]);
+        });
+        for (const r of outsiders) expectError(r, 403, "not_a_member");
+        expect(other3.filter((r) => expectOk("readMessage", r).fully_read)).to.have.length(1);
+      }
+      for (const [i, c] of chats.entries()) {
+        expect(Object.values(await historyRead(a, c)), `chat ${i}`).to.deep.equal(Array(10).fill(true));
+      }
+    });
+
     it("two messages of two senders read at once by everyone: never two reports for one message", async () => {
       const chatId = await createGroup(node.url, users[0], users.slice(1, 4));
       const members = users.slice(0, 4);
