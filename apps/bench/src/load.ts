@@ -5,7 +5,7 @@
  */
 import crypto from "node:crypto";
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "@chat/protocol";
+import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } from "@chat/protocol";
 import { Ledger, type DeviceState, type SentRecord } from "./ledger.ts";
 import { histogram, record, type Histogram } from "./latency.ts";
 import type { BenchUser } from "./setup.ts";
@@ -108,7 +108,7 @@ export class LoadClient {
         const { url, localAddress } = placement.target(dev.user, i % this.opts.devices, i);
         const socket: ChatClient = io(url, {
           transports: ["websocket"],
-          auth: { token: user.token },
+          auth: { token: user.token, batch: true }, // takes message:batch, as ChatSocket does
           forceNew: true, // one connection per device: never multiplexed over a shared manager
           reconnection: false, // a dropped connection is a failure of the run, counted as such
           timeout: 30_000,
@@ -126,7 +126,7 @@ export class LoadClient {
   }
 
   private listen(socket: ChatClient, dev: DeviceState) {
-    socket.on("message:new", (m) => {
+    const onMessage = (m: ServerEventPayload<"message:new">) => {
       const rec = this.ledger.deliver(dev, m);
       if (!rec) return;
       const now = performance.now();
@@ -139,7 +139,9 @@ export class LoadClient {
         record(this.stepDelivery[rec.step], ms);
       }
       if (this.opts.read) this.wantRead(socket, dev, m.seq);
-    });
+    };
+    socket.on("message:new", onMessage);
+    socket.on("message:batch", (b) => b.messages.forEach(onMessage));
     socket.on("receipt:fully_read", (r) => this.ledger.fullyRead(r.message_ids));
     socket.on("receipt:read", () => this.receiptsReceived++);
     socket.on("disconnect", () => {

@@ -84,7 +84,8 @@ export class ChatSocket {
     if (this.urls.length === 0) throw new Error("ChatSocket needs at least one URL");
     this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, ...opts };
     this.socket = io(this.urls[0], {
-      auth: { token: opts.token },
+      // batch: several new messages of a chat may arrive as one `message:batch` (fewer frames).
+      auth: { token: opts.token, batch: true },
       transports: opts.transports,
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
@@ -100,6 +101,7 @@ export class ChatSocket {
       });
     }
     this.socket.on("message:new", (m) => this.ingest([m]));
+    this.socket.on("message:batch", (b) => this.ingest(b.messages));
     this.socket.on("connect", () => {
       // After every reconnect: ask for what was missed, whichever node we landed on.
       if (this.connectedOnce) void this.resync();

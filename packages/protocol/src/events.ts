@@ -60,6 +60,13 @@ export const SyncAckSchema = z.object({ chats: z.array(SyncChatSchema) }).meta({
 
 export const serverEvents = {
   "message:new": MessageSchema,
+  /**
+   * Several new messages of one chat at once, in seq order: sent instead of their `message:new` events
+   * only to connections that opted in with `auth: { token, batch: true }`.
+   */
+  "message:batch": z
+    .object({ chat_id: z.number().int(), messages: z.array(MessageSchema).min(2) })
+    .meta({ id: "MessageBatch" }),
   "message:updated": MessageSchema,
   "message:deleted": MessageSchema,
   "receipt:read": z

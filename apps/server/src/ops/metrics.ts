@@ -159,8 +159,14 @@ export class NodeMetrics implements HandlerObserver {
 
   private delivered(event: string, payload: unknown): void {
     this.eventsOut.inc({ event });
-    if (event !== "message:new") return;
-    const at = Date.parse((payload as { created_at?: string } | undefined)?.created_at ?? "");
+    if (event === "message:new") this.observeDelivery(payload as { created_at?: string } | undefined);
+    else if (event === "message:batch")
+      for (const m of (payload as { messages: Array<{ created_at?: string }> }).messages)
+        this.observeDelivery(m);
+  }
+
+  private observeDelivery(message: { created_at?: string } | undefined): void {
+    const at = Date.parse(message?.created_at ?? "");
     // A clock skew between the database and this node must not produce negative latencies.
     if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
   }

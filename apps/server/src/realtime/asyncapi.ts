@@ -110,6 +110,8 @@ export function buildAsyncApi(version: string) {
       version,
       description:
         "Connect with the Socket.IO client: `io(url, { auth: { token } })` where token is POST /token's access_token. " +
+        "Add `batch: true` to auth to receive several new messages of a chat as one `message:batch` event; " +
+        "without it every new message arrives as its own `message:new`. " +
         "A refused handshake gives connect_error with data {code, message}; codes: " +
         errorCodes.join(", ") +
         ". After any reconnect, emit `sync` with the last seq seen per chat.",

@@ -19,6 +19,7 @@ import { enforce } from "../security/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
+import { unbatchForPlainClients } from "./message-batch.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -68,6 +69,7 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
     // An adapter error with no listener would crash the process.
     io.of("/").adapter.on("error", (err: unknown) => opts.log.warn({ err }, "socket.io adapter error"));
   }
+  unbatchForPlainClients(io.of("/").adapter);
   return io;
 }
 
@@ -80,7 +82,7 @@ export function attachHandlers(
 ) {
   const tracker = presenceTracker(io, presence, log);
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown } | undefined;
     const header = socket.handshake.headers.authorization;
     const token =
       typeof auth?.token === "string"
@@ -117,6 +119,7 @@ export function attachHandlers(
             userId: user.id,
             name: user.name,
             chatIds: chats.rows.map((r) => r.chat_id),
+            batch: auth?.batch === true,
           } satisfies SocketData;
           scheduleExpiry(socket, claims.exp);
           void tracker.beforeConnect(socket, user.id).then(() => next());

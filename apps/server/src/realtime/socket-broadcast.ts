@@ -1,7 +1,8 @@
 /** The domain's Broadcast over Socket.IO rooms; with the Redis adapter every call reaches every node. */
 import type { Server } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents } from "@chat/protocol";
+import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } from "@chat/protocol";
 import type { Broadcast } from "../domain/broadcast.ts";
+import { messageCoalescer } from "./message-batch.ts";
 
 export type ChatServer = Server<
   ClientToServerEvents,
@@ -14,6 +15,8 @@ export interface SocketData {
   name: string;
   /** Chats at handshake time; later changes arrive through socketsJoin/socketsLeave. */
   chatIds: number[];
+  /** The connection takes `message:batch` (auth.batch); otherwise it gets `message:new` only. */
+  batch: boolean;
 }
 
 export const userRoom = (id: number) => `user:${id}`;
@@ -24,10 +27,16 @@ export function socketBroadcast(
   io: ChatServer,
   onEmit?: (event: string, payload: unknown) => void,
 ): Broadcast {
+  const emitToChat = (chatId: number, event: string, payload: unknown) => {
+    onEmit?.(event, payload);
+    (io.to(chatRoom(chatId)).emit as (e: string, p: unknown) => void)(event, payload);
+  };
+  // New messages of one chat in one tick leave together (message-batch.ts).
+  const deliver = messageCoalescer(emitToChat);
   return {
     toChat(chatId, event, payload) {
-      onEmit?.(event, payload);
-      (io.to(chatRoom(chatId)).emit as (e: string, p: unknown) => void)(event, payload);
+      if (event === "message:new") deliver(chatId, payload as ServerEventPayload<"message:new">);
+      else emitToChat(chatId, event, payload);
     },
     toUser(userId, event, payload) {
       onEmit?.(event, payload);

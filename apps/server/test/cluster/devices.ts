@@ -41,6 +41,14 @@ export function record<E extends ServerEventName>(s: ChatSocket, event: E): Serv
   return got;
 }
 
+/** Every new message that reached the connection, as sent: `message:new` and the messages of each `message:batch`. */
+export function recordMessages(s: ChatSocket): Message[] {
+  const got: Message[] = [];
+  s.socket.on("message:new", (m) => got.push(m));
+  s.socket.on("message:batch", (b) => got.push(...b.messages));
+  return got;
+}
+
 /** The messages ChatSocket delivered to the app: in seq order, once each. */
 export function delivered(s: ChatSocket): Message[] {
   const got: Message[] = [];

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { AckError } from "@chat/client";
 import request from "supertest";
 import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { Devices, record, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -62,7 +62,7 @@ describe("cluster: editing and deleting messages", () => {
     expect(page.body.messages).to.deep.equal([gone]);
     // Barrier: a message from node 3 (where the repeated delete ran) reaches everyone after any
     // second message:deleted would have.
-    const news = all.map((s) => record(s, "message:new"));
+    const news = all.map((s) => recordMessages(s));
     const barrier = (await b.send(chatId, "after")).message;
     await eventually(() => {
       for (const n of news) expect(n.map((x) => x.id)).to.deep.equal([barrier.id]);

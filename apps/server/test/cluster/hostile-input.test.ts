@@ -5,7 +5,7 @@ import request from "supertest";
 import { AckError, type ChatSocket } from "@chat/client";
 import { errorCodes, type ErrorBody } from "@chat/protocol";
 import { cluster, tail, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { Devices, recordMessages } from "./devices.ts";
 import { TEST_SECRET } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
@@ -90,7 +90,7 @@ describe("cluster: hostile or broken clients", () => {
     const theirs = await createGroup(n1, u, [v], "theirs");
     const mine = await createGroup(n3, m, [v], "mine");
     const observer = await devices.connect(n2, v);
-    const seen = record(observer, "message:new");
+    const seen = recordMessages(observer);
     const su = await devices.connect(n1, u);
     const victim = (await su.send(theirs, "private")).message;
     const mal = await devices.connect(n3, m);
@@ -168,7 +168,7 @@ describe("cluster: hostile or broken clients", () => {
       const v = await createUser(n2, "Peer");
       const chatId = await createGroup(n1, u, [v]);
       const observer = await devices.connect(n2, v);
-      const seen = record(observer, "message:new");
+      const seen = recordMessages(observer);
       const big = await devices.connect(n1, u, {
         transports: [transport],
         ioOptions: { reconnection: false },

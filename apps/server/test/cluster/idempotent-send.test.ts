@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import pg from "pg";
 import request from "supertest";
 import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { Devices, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -31,7 +31,7 @@ describe("cluster: a client_id retried from another device or node", () => {
     const a = await devices.connect(n1, u);
     const b = await devices.connect(n3, u);
     const sv = await devices.connect(n2, v);
-    return { u, chatId, a, b, sv, seen: record(sv, "message:new") };
+    return { u, chatId, a, b, sv, seen: recordMessages(sv) };
   }
 
   it("stores one row, broadcasts once, and acks both with the same message (duplicate on the second)", async () => {

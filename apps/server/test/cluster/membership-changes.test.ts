@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { AckError } from "@chat/client";
 import request from "supertest";
 import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { Devices, record, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -26,7 +26,7 @@ describe("cluster: membership changes act on already-open sockets on every node"
     const x2 = await devices.connect(n2, x);
     const x3 = await devices.connect(n3, x);
     const xs = [x2, x3];
-    const news = xs.map((s) => record(s, "message:new"));
+    const news = xs.map((s) => recordMessages(s));
     const added = xs.map((s) => record(s, "chat:added"));
     const removed = xs.map((s) => record(s, "chat:removed"));
     const updates = record(so, "chat:updated");

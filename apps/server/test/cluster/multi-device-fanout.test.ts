@@ -2,7 +2,7 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import request from "supertest";
 import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { delivered, Devices, record } from "./devices.ts";
+import { delivered, Devices, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -26,7 +26,7 @@ describe("cluster: one user's devices on two nodes, the peer on a third", () => 
     const all = [a, b, sv];
     for (const s of all) s.track(chatId, 0);
     const got = all.map(delivered);
-    const raw = all.map((s) => record(s, "message:new"));
+    const raw = all.map((s) => recordMessages(s));
 
     // V's message reaches both of U's devices.
     const m1 = (await sv.send(chatId, "from V")).message;

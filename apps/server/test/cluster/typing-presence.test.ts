@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { Devices, record, recordMessages } from "./devices.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -25,7 +25,7 @@ describe("cluster: typing and presence", () => {
     const sv = await devices.connect(n2, v);
     const sw = await devices.connect(n3, w);
     const [ta, tb, tv, tw] = [a, b, sv, sw].map((s) => record(s, "typing"));
-    const newOnB = record(b, "message:new");
+    const newOnB = recordMessages(b);
 
     await a.request("typing", { chat_id: chatId, is_typing: true });
     const expected = { chat_id: chatId, user_id: u.id, is_typing: true };

@@ -5,7 +5,7 @@ import { MessageSchema, serverEvents, SyncAckSchema } from "@chat/protocol";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { delivered, Devices, record } from "../cluster/devices.ts";
+import { delivered, Devices, record, recordMessages } from "../cluster/devices.ts";
 
 /** One node, in-memory adapter: the protocol's basics and the client's ordering and catch-up. */
 describe("single node (in-memory adapter)", () => {
@@ -23,7 +23,7 @@ describe("single node (in-memory adapter)", () => {
     const chatId = await createGroup(node.url, u, [v]);
     const su = await devices.connect(node.url, u);
     const sv = await devices.connect(node.url, v);
-    const news = record(sv, "message:new");
+    const news = recordMessages(sv);
     const reads = record(su, "receipt:read");
     const fully = record(su, "receipt:fully_read");
 
