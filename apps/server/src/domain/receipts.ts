@@ -1,10 +1,10 @@
 /**
  * Read cursors and the "fully read" watermark (ARCHITECTURE.md, "Read receipts").
  *
- * Every change that can move a watermark (a cursor moving, a member leaving) runs in one
- * transaction holding a per-chat advisory lock, so two members reading at the same instant are
- * serialized: the second sees the first's cursor, and the conditional UPDATE of the sender's
- * `fully_read_seq` (only where it grows) reports each message as newly fully read exactly once.
+ * Every change that can move a watermark (a cursor moving, a member leaving) runs in a transaction
+ * holding the chat's advisory lock (chat-lock-batch.ts), so two members reading at the same instant
+ * are serialized: the second sees the first's cursor, and a sender's `fully_read_seq` only ever grows
+ * (`raiseWatermarks`), so each message is reported as newly fully read exactly once.
  */
 import { AppError } from "@chat/protocol";
 import type pg from "pg";
@@ -24,41 +24,17 @@ export interface ReadOutcome {
   fullyRead: FullyRead[];
 }
 
-/** Raises every sender's watermark to the lowest cursor of the other members; answers what became fully read. */
+/**
+ * Raises every sender's watermark to the lowest cursor of the other members (after a member left);
+ * answers what became fully read. The caller holds the chat's receipt lock (chat-lock-batch.ts).
+ */
 export async function advanceWatermarks(client: pg.PoolClient, chatId: number): Promise<FullyRead[]> {
-  const raised = await client.query<{ user_id: number; old_seq: number; new_seq: number }>(
-    `WITH wm AS (
-       SELECT s.user_id, s.fully_read_seq AS old_seq,
-              (SELECT min(o.last_read_seq) FROM chat_members o
-                WHERE o.chat_id = s.chat_id AND o.user_id <> s.user_id) AS new_seq
-         FROM chat_members s WHERE s.chat_id = $1)
-     UPDATE chat_members s SET fully_read_seq = wm.new_seq
-       FROM wm
-      WHERE s.chat_id = $1 AND s.user_id = wm.user_id AND wm.new_seq > s.fully_read_seq
-     RETURNING s.user_id, wm.old_seq, wm.new_seq`,
-    [chatId],
-  );
-  if (raised.rows.length === 0) return [];
-  const msgs = await client.query<{ id: number; sender_id: number }>(
-    `SELECT m.id, m.sender_id FROM messages m
-       JOIN unnest($2::int[], $3::int[], $4::int[]) AS r(sender_id, lo, hi)
-         ON m.sender_id = r.sender_id AND m.seq > r.lo AND m.seq <= r.hi
-      WHERE m.chat_id = $1
-      ORDER BY m.seq`,
-    [
-      chatId,
-      raised.rows.map((r) => r.user_id),
-      raised.rows.map((r) => r.old_seq),
-      raised.rows.map((r) => r.new_seq),
-    ],
-  );
-  return raised.rows
-    .map((r) => ({
-      senderId: r.user_id,
-      upToSeq: r.new_seq,
-      messageIds: msgs.rows.filter((m) => m.sender_id === r.user_id).map((m) => m.id),
-    }))
-    .filter((f) => f.messageIds.length > 0);
+  const chats = await loadCursors(client, [chatId]);
+  const chat = chats.get(chatId);
+  if (!chat) return [];
+  const raised = raiseWatermarks(chat, chatId, 0);
+  const ids = await writeCursors(client, chats, raised);
+  return fullyReadOf(raised, ids);
 }
 
 /** Moves the reader's cursor to max(cursor, seq), capped at the chat's last seq. */
@@ -85,32 +61,14 @@ interface MemberCursor {
 
 /**
  * Every read of a batch in two queries, whatever their number and chats: the chats' cursors are read
- * once, each read is applied in arrival order in memory exactly as `advanceWatermarks` would apply it
- * alone (so the read that completes a message is the one told it is fully read), then the moved
- * cursors and raised watermarks are written and the newly fully-read messages fetched in one statement.
+ * once, each read is applied in arrival order in memory exactly as it would be alone (so the read
+ * that completes a message is the one told it is fully read), then the moved cursors and raised
+ * watermarks are written and the newly fully-read messages fetched in one statement.
  */
 const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) => {
-  const { rows } = await client.query<{
-    chat_id: number;
-    last_seq: number;
-    user_id: number | null;
-    last_read_seq: number;
-    fully_read_seq: number;
-  }>(
-    `SELECT c.id AS chat_id, c.last_seq, m.user_id, m.last_read_seq, m.fully_read_seq
-       FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ANY($1::int[])`,
-    [[...new Set(jobs.map((j) => j.chatId))]],
-  );
-  const chats = new Map<number, { lastSeq: number; members: Map<number, MemberCursor> }>();
-  for (const r of rows) {
-    let chat = chats.get(r.chat_id);
-    if (!chat) chats.set(r.chat_id, (chat = { lastSeq: r.last_seq, members: new Map() }));
-    if (r.user_id !== null)
-      chat.members.set(r.user_id, { lastRead: r.last_read_seq, fullyRead: r.fully_read_seq, dirty: false });
-  }
-
+  const chats = await loadCursors(client, [...new Set(jobs.map((j) => j.chatId))]);
   const outcomes: Outcome<ReadOutcome>[] = [];
-  const raised: Array<{ chatId: number; senderId: number; lo: number; hi: number; job: number }> = [];
+  const raised: Raise[] = [];
   jobs.forEach(({ chatId, input: { readerId, seq } }, job) => {
     const chat = chats.get(chatId);
     if (!chat) return outcomes.push({ ok: false, error: new AppError("chat_not_found") });
@@ -125,30 +83,87 @@ const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) 
     }
     me.lastRead = target;
     me.dirty = true;
-    // Each sender's watermark is the lowest cursor among the other members: the lowest and the
-    // second lowest of all cursors answer that for every member at once.
-    let min = Infinity;
-    let second = Infinity;
-    let minHolder = -1;
-    for (const [id, m] of chat.members) {
-      if (m.lastRead < min) [second, min, minHolder] = [min, m.lastRead, id];
-      else if (m.lastRead < second) second = m.lastRead;
-    }
-    for (const [id, m] of chat.members) {
-      const wm = id === minHolder ? second : min;
-      if (wm !== Infinity && wm > m.fullyRead) {
-        raised.push({ chatId, senderId: id, lo: m.fullyRead, hi: wm, job });
-        m.fullyRead = wm;
-        m.dirty = true;
-      }
-    }
+    raised.push(...raiseWatermarks(chat, chatId, job));
     return outcomes.push({ ok: true, value: { chatId, lastReadSeq: target, moved: true, fullyRead: [] } });
   });
+  const ids = await writeCursors(client, chats, raised);
+  for (const f of fullyReadOf(raised, ids)) {
+    const o = outcomes[f.job];
+    if (o.ok) o.value.fullyRead.push({ senderId: f.senderId, upToSeq: f.upToSeq, messageIds: f.messageIds });
+  }
+  return outcomes;
+};
 
+interface ChatCursors {
+  lastSeq: number;
+  members: Map<number, MemberCursor>;
+}
+/** A sender's watermark raised from `lo` to `hi` by job `job` of a batch. */
+interface Raise {
+  chatId: number;
+  senderId: number;
+  lo: number;
+  hi: number;
+  job: number;
+}
+
+async function loadCursors(client: pg.PoolClient, chatIds: number[]): Promise<Map<number, ChatCursors>> {
+  const { rows } = await client.query<{
+    chat_id: number;
+    last_seq: number;
+    user_id: number | null;
+    last_read_seq: number;
+    fully_read_seq: number;
+  }>(
+    `SELECT c.id AS chat_id, c.last_seq, m.user_id, m.last_read_seq, m.fully_read_seq
+       FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ANY($1::int[])`,
+    [chatIds],
+  );
+  const chats = new Map<number, ChatCursors>();
+  for (const r of rows) {
+    let chat = chats.get(r.chat_id);
+    if (!chat) chats.set(r.chat_id, (chat = { lastSeq: r.last_seq, members: new Map() }));
+    if (r.user_id !== null)
+      chat.members.set(r.user_id, { lastRead: r.last_read_seq, fullyRead: r.fully_read_seq, dirty: false });
+  }
+  return chats;
+}
+
+/**
+ * The one rule of "fully read": each sender's watermark is the lowest cursor among the other members,
+ * and only ever grows. The lowest and the second lowest of all cursors answer it for every member.
+ */
+function raiseWatermarks(chat: ChatCursors, chatId: number, job: number): Raise[] {
+  let min = Infinity;
+  let second = Infinity;
+  let minHolder = -1;
+  for (const [id, m] of chat.members) {
+    if (m.lastRead < min) [second, min, minHolder] = [min, m.lastRead, id];
+    else if (m.lastRead < second) second = m.lastRead;
+  }
+  const raised: Raise[] = [];
+  for (const [id, m] of chat.members) {
+    const wm = id === minHolder ? second : min;
+    if (wm !== Infinity && wm > m.fullyRead) {
+      raised.push({ chatId, senderId: id, lo: m.fullyRead, hi: wm, job });
+      m.fullyRead = wm;
+      m.dirty = true;
+    }
+  }
+  return raised;
+}
+
+/** Writes the changed cursors; answers the ids of the messages each raise made fully read, by `job:sender`. */
+async function writeCursors(
+  client: pg.PoolClient,
+  chats: Map<number, ChatCursors>,
+  raised: Raise[],
+): Promise<Map<string, number[]>> {
   const dirty = [...chats].flatMap(([chatId, c]) =>
     [...c.members].filter(([, m]) => m.dirty).map(([userId, m]) => ({ chatId, userId, ...m })),
   );
-  if (dirty.length === 0) return outcomes;
+  const byRaise = new Map<string, number[]>();
+  if (dirty.length === 0) return byRaise;
   const ids = await client.query<{ id: number; sender_id: number; job: number }>(
     `WITH cursors AS (
        UPDATE chat_members m SET last_read_seq = v.last_read, fully_read_seq = v.fully_read
@@ -170,21 +185,21 @@ const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) 
       raised.map((r) => r.job),
     ],
   );
-  const byRaise = new Map<string, number[]>();
   for (const m of ids.rows) {
     const k = `${m.job}:${m.sender_id}`;
     const list = byRaise.get(k);
     if (list) list.push(m.id);
     else byRaise.set(k, [m.id]);
   }
-  for (const r of raised) {
-    const o = outcomes[r.job];
-    const messageIds = byRaise.get(`${r.job}:${r.senderId}`) ?? [];
-    if (o.ok && messageIds.length > 0)
-      o.value.fullyRead.push({ senderId: r.senderId, upToSeq: r.hi, messageIds });
-  }
-  return outcomes;
-};
+  return byRaise;
+}
+
+function fullyReadOf(raised: Raise[], ids: Map<string, number[]>): Array<FullyRead & { job: number }> {
+  return raised.flatMap((r) => {
+    const messageIds = ids.get(`${r.job}:${r.senderId}`) ?? [];
+    return messageIds.length > 0 ? [{ senderId: r.senderId, upToSeq: r.hi, messageIds, job: r.job }] : [];
+  });
+}
 
 export function publishReceipts(
   ctx: DomainContext,
