@@ -12,6 +12,8 @@
  * The test test/security/answer-budget.test.ts uses the same functions with smaller numbers.
  */
 import fs from "node:fs";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import crypto from "node:crypto";
 import pg from "pg";
 import { io as connect, type Socket } from "socket.io-client";
@@ -50,11 +52,18 @@ async function user(url: string, name: string): Promise<string> {
 }
 
 /** Two users, the attacker's chat filled (straight in SQL) with `messages` rows of `chars` CJK characters. */
-export async function seed(url: string, databaseUrl: string, messages: number, chars: number): Promise<Seeded> {
+export async function seed(
+  url: string,
+  databaseUrl: string,
+  messages: number,
+  chars: number,
+): Promise<Seeded> {
   const attacker = await user(url, "attacker");
   const victim = await user(url, "victim");
-  const floodChat = (await post(url, "/chats", { chat_type: "group", name: "flood" }, attacker)).chat_id as number;
-  const victimChat = (await post(url, "/chats", { chat_type: "group", name: "quiet" }, victim)).chat_id as number;
+  const floodChat = (await post(url, "/chats", { chat_type: "group", name: "flood" }, attacker))
+    .chat_id as number;
+  const victimChat = (await post(url, "/chats", { chat_type: "group", name: "quiet" }, victim))
+    .chat_id as number;
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
@@ -127,7 +136,88 @@ export interface FloodResult {
   rssAfterMB: number;
   idle: Latency;
   attack: Latency;
-  syncs: { ok: number; refused: Record<string, number>; bytes: number; seconds: number };
+  syncs: SyncTally;
+}
+
+interface SyncTally {
+  ok: number;
+  refused: Record<string, number>;
+  bytes: number;
+  seconds: number;
+}
+
+/** The attackers' side: S sockets × P parallel syncs; answers what came back. */
+async function attack(
+  url: string,
+  token: string,
+  chatId: number,
+  o: { sockets: number; parallel: number; limit: number },
+) {
+  const attackers = await Promise.all(Array.from({ length: o.sockets }, () => socketOf(url, token)));
+  process.stdout.write("ready\n");
+  const refused: Record<string, number> = {};
+  let ok = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    attackers.flatMap((s) =>
+      Array.from({ length: o.parallel }, async () => {
+        const res = (await s
+          .timeout(120_000)
+          .emitWithAck("sync", { chats: [{ chat_id: chatId, after_seq: 0 }], limit: o.limit })
+          .catch(() => ({ ok: false, error: { code: "no answer (timeout or dropped)" } }))) as {
+          ok: boolean;
+          data?: { chats: { messages: { text: string }[] }[] };
+          error?: { code: string };
+        };
+        if (res.ok) {
+          ok++;
+          for (const m of res.data!.chats[0].messages) bytes += Buffer.byteLength(m.text);
+        } else refused[res.error!.code] = (refused[res.error!.code] ?? 0) + 1;
+      }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  for (const s of attackers) s.disconnect();
+  return { ok, refused, bytes, seconds };
+}
+
+/**
+ * The attackers run in a child process of their own: decoding their answers must not slow the
+ * victim's client, only the node may.
+ */
+function attackInChild(
+  url: string,
+  seeded: Seeded,
+  o: { sockets: number; parallel: number; limit: number },
+  onReady: () => void,
+) {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(import.meta.url),
+      "--attacker",
+      JSON.stringify({ url, token: seeded.attacker, chatId: seeded.floodChat, ...o }),
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+    if (out.startsWith("ready\n")) {
+      out = out.slice(6);
+      onReady();
+    }
+  });
+  return new Promise<SyncTally>((resolve, reject) =>
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as SyncTally)
+        : reject(new Error(`attacker exited ${code}: ${out}`)),
+    ),
+  );
 }
 
 /** Runs the attack against a running node (`pid` is its process, for /proc). */
@@ -135,59 +225,38 @@ export async function flood(
   url: string,
   pid: number,
   seeded: Seeded,
-  o: { sockets: number; parallel: number; limit?: number; idleSends?: number },
+  o: { sockets: number; parallel: number; limit?: number; idleMs?: number },
 ): Promise<FloodResult> {
   const victim = await socketOf(url, seeded.victim);
-  const attackers = await Promise.all(Array.from({ length: o.sockets }, () => socketOf(url, seeded.attacker)));
   try {
     // Idle: the victim alone (after a warm-up so the first, JIT-cold sends do not count).
     let loop = victimLoop(victim, seeded.victimChat);
     await new Promise((r) => setTimeout(r, 500));
     await loop.stop();
     loop = victimLoop(victim, seeded.victimChat);
-    await new Promise((r) => setTimeout(r, (o.idleSends ?? 100) * 27));
+    await new Promise((r) => setTimeout(r, o.idleMs ?? 3000));
     const idle = await loop.stop();
     const before = memoryMB(pid);
 
-    loop = victimLoop(victim, seeded.victimChat);
-    const refused: Record<string, number> = {};
-    let ok = 0;
-    let bytes = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      attackers.flatMap((s) =>
-        Array.from({ length: o.parallel }, async () => {
-          const res = (await s
-            .timeout(120_000)
-            .emitWithAck("sync", {
-              chats: [{ chat_id: seeded.floodChat, after_seq: 0 }],
-              limit: o.limit ?? 500,
-            })
-            .catch(() => ({ ok: false, error: { code: "no answer (timeout or dropped)" } }))) as {
-            ok: boolean;
-            data?: { chats: { messages: { text: string }[] }[] };
-            error?: { code: string };
-          };
-          if (res.ok) {
-            ok++;
-            for (const m of res.data!.chats[0].messages) bytes += Buffer.byteLength(m.text);
-          } else refused[res.error!.code] = (refused[res.error!.code] ?? 0) + 1;
-        }),
-      ),
+    // Measured from the moment the attackers are connected and fire.
+    const syncs = await attackInChild(
+      url,
+      seeded,
+      { sockets: o.sockets, parallel: o.parallel, limit: o.limit ?? 500 },
+      () => (loop = victimLoop(victim, seeded.victimChat)),
     );
-    const seconds = (performance.now() - t0) / 1000;
-    const attack = await loop.stop();
+    const attacked = await loop.stop();
     const after = memoryMB(pid);
     return {
       rssBeforeMB: before.rss,
       rssPeakMB: after.peak,
       rssAfterMB: after.rss,
       idle: summary(idle),
-      attack: summary(attack),
-      syncs: { ok, refused, bytes, seconds },
+      attack: summary(attacked),
+      syncs,
     };
   } finally {
-    for (const s of [victim, ...attackers]) s.disconnect();
+    victim.disconnect();
   }
 }
 
@@ -218,8 +287,11 @@ async function main() {
       parallel: arg("parallel", 40),
       limit: arg("limit", 500),
     });
-    const f = (l: Latency) => `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms (n=${l.n})`;
-    console.log(`node RSS: before ${r.rssBeforeMB.toFixed(0)} MB, peak ${r.rssPeakMB.toFixed(0)} MB, after ${r.rssAfterMB.toFixed(0)} MB`);
+    const f = (l: Latency) =>
+      `p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms (n=${l.n})`;
+    console.log(
+      `node RSS: before ${r.rssBeforeMB.toFixed(0)} MB, peak ${r.rssPeakMB.toFixed(0)} MB, after ${r.rssAfterMB.toFixed(0)} MB`,
+    );
     console.log(`victim ack idle:   ${f(r.idle)}`);
     console.log(`victim ack attack: ${f(r.attack)}`);
     console.log(
@@ -231,8 +303,23 @@ async function main() {
   }
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop()!)) {
-  main().catch((err) => {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const i = process.argv.indexOf("--attacker");
+  (i >= 0
+    ? (async () => {
+        const a = JSON.parse(process.argv[i + 1]) as {
+          url: string;
+          token: string;
+          chatId: number;
+          sockets: number;
+          parallel: number;
+          limit: number;
+        };
+        process.stdout.write(JSON.stringify(await attack(a.url, a.token, a.chatId, a)));
+        process.exit(0);
+      })()
+    : main()
+  ).catch((err) => {
     console.error(err);
     process.exit(1);
   });

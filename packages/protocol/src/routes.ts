@@ -96,12 +96,14 @@ export const routes = {
   listChats: {
     method: "get",
     path: "/chats",
-    summary: "My chats, most recent activity first, with last message and unread count",
+    summary:
+      "My chats, most recent activity first, with last message and unread count; `has_more` when the byte budget cut the list (page on with `offset`)",
     tag: "chats",
     auth: true,
+    query: chats.ListChatsQuery,
     status: 200,
     response: chats.ChatListResponse,
-    errors: authErrors,
+    errors: [...authErrors, "validation_failed"],
   },
   createChat: {
     method: "post",
