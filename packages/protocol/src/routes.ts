@@ -198,7 +198,7 @@ export const routes = {
     body: msgs.EditMessageBody,
     status: 200,
     response: msgs.MessageSchema,
-    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict"],
+    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict", "rate_limited"],
   },
   deleteMessage: {
     method: "delete",
@@ -209,7 +209,7 @@ export const routes = {
     params: msgs.MessageParams,
     status: 200,
     response: msgs.MessageSchema,
-    errors: [...chatErrors, "forbidden", "message_not_found"],
+    errors: [...chatErrors, "forbidden", "message_not_found", "rate_limited"],
   },
   readChat: {
     method: "put",

@@ -15,7 +15,17 @@ export async function sendMessage(
   senderId: number,
   input: { chat_id: number; client_id: string; text: string },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
-  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(senderId)]]);
+  const budget = ctx.limits.sendsPerUser;
+  try {
+    await enforce(ctx.limiter, [[budget, String(senderId)]]);
+  } catch (err) {
+    // A retry of a message already stored (its ack was lost) is free: it answers the stored
+    // message as a duplicate, never rate_limited, so a client recovering from a cut converges.
+    const stored =
+      err instanceof AppError && err.code === "rate_limited" && (await storedSend(ctx, senderId, input));
+    if (stored) return { message: toMessage(stored), duplicate: true };
+    throw err;
+  }
   const { row, duplicate } = await ctx.writer.send({
     chatId: input.chat_id,
     senderId,
@@ -24,7 +34,26 @@ export async function sendMessage(
   });
   const message = toMessage(row);
   if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message);
+  // A duplicate stores nothing: give back what it spent, so retries do not eat new messages' budget.
+  else if (budget.max > 0) await ctx.limiter.refund?.(budget, String(senderId)).catch(() => undefined);
   return { message, duplicate };
+}
+
+/** The message this sender already stored under this client_id, if any (and still a member). */
+async function storedSend(
+  ctx: DomainContext,
+  senderId: number,
+  input: { chat_id: number; client_id: string },
+): Promise<MessageRow | undefined> {
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS.split(", ")
+      .map((c) => `m.${c}`)
+      .join(", ")}
+       FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = m.sender_id
+      WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
+    [input.chat_id, senderId, input.client_id],
+  );
+  return rows[0];
 }
 
 /** A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the oldest after it. Ascending either way. */
@@ -131,6 +160,8 @@ export async function editMessage(
   messageId: number,
   text: string,
 ): Promise<WireMessage> {
+  // Every edit is pushed to every member, like a new message: it spends the send budget.
+  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
   const { rows } = await ctx.db.pool.query<MessageRow>(
@@ -150,6 +181,7 @@ export async function deleteMessage(
   chatId: number,
   messageId: number,
 ): Promise<WireMessage> {
+  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) return toMessage(m);
   const { rows } = await ctx.db.pool.query<MessageRow>(
