@@ -31,8 +31,10 @@ describe("sync flood (node child process)", function () {
     const report = JSON.stringify(r);
     // Before the fix: peak +300..500 MB and acks of seconds.
     expect(r.rssPeakMB - r.rssBeforeMB, report).to.be.below(60);
-    // Within ~2× of idle; the floor absorbs scheduling noise on a small shared machine.
-    expect(r.attack.p99, report).to.be.below(Math.max(2 * r.idle.p99, r.idle.p99 + 100));
+    // Within ~2× of idle. The burst is short now (a fraction of a second, a few acks), so one
+    // scheduling hiccup of a busy 2-core machine is its p99: the floor absorbs that, and is
+    // still far below the seconds the acks took before the fix.
+    expect(r.attack.p99, report).to.be.below(Math.max(2 * r.idle.p99, r.idle.p99 + 300));
     expect(r.syncs.ok, report).to.be.at.least(1);
   });
 });
