@@ -88,6 +88,12 @@ function socketOf(url: string, token: string): Promise<Socket> {
   });
 }
 
+/** CPU seconds (user + system) the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime: fields 14 and 15, in clock ticks
+}
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
@@ -134,6 +140,8 @@ export interface FloodResult {
   rssBeforeMB: number;
   rssPeakMB: number;
   rssAfterMB: number;
+  /** CPU seconds the node spent during the attack. */
+  nodeCpuSeconds: number;
   idle: Latency;
   attack: Latency;
   syncs: SyncTally;
@@ -237,6 +245,7 @@ export async function flood(
     await new Promise((r) => setTimeout(r, o.idleMs ?? 3000));
     const idle = await loop.stop();
     const before = memoryMB(pid);
+    const cpuBefore = cpuSeconds(pid);
 
     // Measured from the moment the attackers are connected and fire.
     const syncs = await attackInChild(
@@ -251,6 +260,7 @@ export async function flood(
       rssBeforeMB: before.rss,
       rssPeakMB: after.peak,
       rssAfterMB: after.rss,
+      nodeCpuSeconds: cpuSeconds(pid) - cpuBefore,
       idle: summary(idle),
       attack: summary(attacked),
       syncs,
@@ -292,6 +302,7 @@ async function main() {
     console.log(
       `node RSS: before ${r.rssBeforeMB.toFixed(0)} MB, peak ${r.rssPeakMB.toFixed(0)} MB, after ${r.rssAfterMB.toFixed(0)} MB`,
     );
+    console.log(`node CPU during the attack: ${r.nodeCpuSeconds.toFixed(2)} s`);
     console.log(`victim ack idle:   ${f(r.idle)}`);
     console.log(`victim ack attack: ${f(r.attack)}`);
     console.log(
