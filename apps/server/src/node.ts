@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "./config/env.ts";
-import { resolveJwtSecret } from "./auth/secret.ts";
+import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
@@ -70,6 +70,12 @@ function redisClient(url: string, log: Logger, role: string): Redis {
 export async function startNode(config: Config, log: Logger): Promise<RunningNode> {
   const started = Date.now();
   const dataDir = path.resolve(config.rootDir, config.DATA_DIR);
+  // First: a refused secret stops the start before anything (database, sockets) needs closing.
+  const secret = resolveJwtSecret(
+    { secret: config.JWT_SECRET, production: config.NODE_ENV === "production", dataDir },
+    (m) => log.warn(m),
+  );
+  checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -80,10 +86,6 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const migrated = await migrate(db.pool, MIGRATIONS_DIR);
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
 
-  const secret = resolveJwtSecret(
-    { secret: config.JWT_SECRET, production: config.NODE_ENV === "production", dataDir },
-    (m) => log.warn(m),
-  );
   const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
   const writer = new MessageWriter(db.pool);
 
