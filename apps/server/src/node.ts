@@ -29,6 +29,7 @@ import { limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
 import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
+import { readinessProbe } from "./ops/readiness.ts";
 
 export const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -47,9 +48,12 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-function redisClient(url: string, log: Logger, role: string): Redis {
+function redisClient(url: string, log: Logger, role: string, commandTimeoutMs?: number): Redis {
   const r = new Redis(url, {
     maxRetriesPerRequest: 2,
+    // A stalled Redis (packets stop, the connection stays open) would otherwise hold every
+    // command forever: sends, logins and handshakes wait on the rate limiter (issue 12, item 3).
+    ...(commandTimeoutMs ? { commandTimeout: commandTimeoutMs } : {}),
     enableOfflineQueue: true,
     lazyConnect: false,
     // The commands of one tick (a group commit's broadcasts) leave in one write: docs/performance.md.
@@ -82,9 +86,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     embedded = await startEmbeddedPostgres(path.join(dataDir, "pg"), { onLog: (l) => log.debug({ pg: l }) });
     databaseUrl = await ensureDatabase(embedded.url, "chat");
   }
-  const db = openDatabase(databaseUrl);
-  const migrated = await migrate(db.pool, MIGRATIONS_DIR);
+  // Migrations without query timeouts (they may wait for another node's lock, or run long); the
+  // serving pool then gets the bounds that keep a stalled PostgreSQL from hanging requests.
+  const migrationDb = openDatabase(databaseUrl, { max: 1 });
+  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR).finally(() => migrationDb.close());
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
+  const db = openDatabase(databaseUrl, {
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  });
 
   const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
   const writer = new MessageWriter(db.pool);
@@ -102,9 +113,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : "same-origin";
   const redis = config.REDIS_URL
     ? {
-        pub: redisClient(config.REDIS_URL, log, "pub"),
+        pub: redisClient(config.REDIS_URL, log, "pub", config.REDIS_COMMAND_TIMEOUT_MS),
         sub: redisClient(config.REDIS_URL, log, "sub"),
-        data: redisClient(config.REDIS_URL, log, "data"),
+        data: redisClient(config.REDIS_URL, log, "data", config.REDIS_COMMAND_TIMEOUT_MS),
       }
     : undefined;
   const io = createGateway(server, {
@@ -129,7 +140,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, nodeId)
     : new MemoryPresence();
 
-  const limiter = redis ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX) : new MemoryRateLimiter();
+  const limiter = redis
+    ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX, { breakerMs: config.REDIS_BREAKER_MS })
+    : new MemoryRateLimiter();
   const ctx: DomainContext = {
     db,
     writer,
@@ -147,7 +160,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     corsOrigins,
     jwtSecret: secret,
     presence,
-    probe: { redis: () => (!redis ? "disabled" : redis.pub.status === "ready" ? "ok" : "down") },
+    probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.

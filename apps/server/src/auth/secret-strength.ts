@@ -63,6 +63,7 @@ export function secretWeakness(secret: string, minBytes: number): string | undef
   if (runs / (bytes.length - 2) > MAX_RUN_SHARE) return "repeated or sequential characters";
   if (zlib.deflateRawSync(bytes).length < bytes.length * MIN_COMPRESSED_SHARE) return "a repeating pattern";
   const bits = estimatedBits(secret);
-  if (bits < MIN_SECRET_BITS) return `too little entropy (≈ ${Math.round(bits)} bits, need ${MIN_SECRET_BITS})`;
+  if (bits < MIN_SECRET_BITS)
+    return `too little entropy (≈ ${Math.round(bits)} bits, need ${MIN_SECRET_BITS})`;
   return undefined;
 }

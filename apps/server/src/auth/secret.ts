@@ -41,5 +41,6 @@ export function resolveJwtSecret(
 export function checkMetricsToken(token: string | undefined, production: boolean): void {
   if (token === undefined || !production) return;
   const weakness = secretWeakness(token, 16);
-  if (weakness) throw new Error(`METRICS_TOKEN is refused in production: ${weakness}; use e.g. \`openssl rand -hex 24\``);
+  if (weakness)
+    throw new Error(`METRICS_TOKEN is refused in production: ${weakness}; use e.g. \`openssl rand -hex 24\``);
 }

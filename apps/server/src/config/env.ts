@@ -82,6 +82,30 @@ export const envSpec = {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
     doc: "Bytes queued for a client that stopped reading before its socket is dropped",
   },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(1000),
+    doc: "A Redis command without an answer after this long fails (a stalled Redis must not hang sends, logins or handshakes)",
+  },
+  REDIS_BREAKER_MS: {
+    schema: int(0, 600_000).default(5000),
+    doc: "After a Redis command failed or timed out, rate limits use per-node memory this long before asking Redis again",
+  },
+  DB_CONNECT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(3000),
+    doc: "Upper bound of opening a PostgreSQL connection and of waiting for a free one in the pool",
+  },
+  DB_QUERY_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(5000),
+    doc: "A query without an answer after this long fails and its connection is dropped (a stalled PostgreSQL)",
+  },
+  DB_STATEMENT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(4000),
+    doc: "PostgreSQL `statement_timeout` of the node's sessions (the server cancels a slow statement)",
+  },
+  READYZ_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(1000),
+    doc: "GET /readyz reports a dependency that does not answer its check within this long as down",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600000).default(10000), doc: "Upper bound of a graceful shutdown" },
   METRICS_TOKEN: {
     schema: z.string().optional(),

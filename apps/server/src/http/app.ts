@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   const auth = requireJwt(passport);
 
-  app.use(healthRoutes(deps.ctx.db, deps.probe));
+  app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
   app.use(authRoutes(deps.ctx, deps.tokens, passport));
   app.use(userRoutes(deps.ctx, auth, deps.presence));

@@ -46,16 +46,32 @@ local ttl = redis.call('PTTL', KEYS[1])
 return {n, ttl}`;
 
 export class RedisRateLimiter implements RateLimiter {
+  /** Until when Redis is skipped after a failure (a circuit breaker; 0 = closed). */
+  private skipUntil = 0;
+  private readonly fallback: RateLimiter;
+  private readonly breakerMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    /** Used while Redis is unreachable: limits keep working per node instead of failing open or closed. */
-    private readonly fallback: RateLimiter = new MemoryRateLimiter(),
-  ) {}
+    opts: {
+      /** Used while Redis is unreachable or slow: limits keep working per node instead of failing open or closed. */
+      fallback?: RateLimiter;
+      /**
+       * After a failed or timed-out command, go straight to memory this long: a stalled Redis
+       * otherwise costs every send, login and handshake the full command timeout.
+       */
+      breakerMs?: number;
+    } = {},
+  ) {
+    this.fallback = opts.fallback ?? new MemoryRateLimiter();
+    this.breakerMs = opts.breakerMs ?? 5000;
+  }
 
   async hit(limit: Limit, key: string): Promise<number> {
-    if (this.redis.status !== "ready") return this.fallback.hit(limit, key);
+    if (this.redis.status !== "ready" || Date.now() < this.skipUntil) return this.fallback.hit(limit, key);
     try {
+      // Bounded by the client's commandTimeout (REDIS_COMMAND_TIMEOUT_MS).
       const [n, ttl] = (await this.redis.eval(
         HIT_SCRIPT,
         1,
@@ -64,6 +80,7 @@ export class RedisRateLimiter implements RateLimiter {
       )) as [number, number];
       return n > limit.max ? Math.max(ttl, 1) : 0;
     } catch {
+      this.skipUntil = Date.now() + this.breakerMs;
       return this.fallback.hit(limit, key);
     }
   }
