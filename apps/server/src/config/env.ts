@@ -78,6 +78,10 @@ export const envSpec = {
     schema: int(0, 10_000_000).default(600),
     doc: "Socket connections per client IP per minute (0: off)",
   },
+  RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(30),
+    doc: "GET /users searches a user may make per minute (0: off)",
+  },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
     doc: "Bytes queued for a client that stopped reading before its socket is dropped",

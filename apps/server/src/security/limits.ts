@@ -9,6 +9,7 @@ export interface Limits {
   typingPerUser: Limit;
   connectionsPerUser: Limit;
   connectionsPerIp: Limit;
+  userSearchesPerUser: Limit;
 }
 
 export function limitsFrom(c: Config): Limits {
@@ -28,6 +29,11 @@ export function limitsFrom(c: Config): Limits {
       windowMs: minute,
     },
     connectionsPerIp: { name: "conn-ip", max: c.RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE, windowMs: minute },
+    userSearchesPerUser: {
+      name: "search-user",
+      max: c.RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE,
+      windowMs: minute,
+    },
   };
 }
 
