@@ -151,6 +151,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     bcryptCost: config.BCRYPT_COST,
     limiter,
     limits: limitsFrom(config),
+    trustProxyHops: config.TRUST_PROXY_HOPS,
   };
   attachHandlers(io, ctx, tokens, presence, log);
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
@@ -158,6 +159,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ctx,
     tokens,
     corsOrigins,
+    loginSlowdown: {
+      maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
+      maxWaiting: config.LOGIN_SLOWDOWN_MAX_WAITING,
+    },
     jwtSecret: secret,
     presence,
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS),

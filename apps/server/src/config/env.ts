@@ -45,6 +45,10 @@ export const envSpec = {
     schema: z.string().optional(),
     doc: "Comma-separated origins allowed for HTTP and Socket.IO. Unset: the node's own origin only",
   },
+  TRUST_PROXY_HOPS: {
+    schema: int(0, 10).default(0),
+    doc: "Proxies in front of the node whose X-Forwarded-For is believed (the client address of per-IP limits): 0 = clients connect directly, 1 = behind the shipped nginx (which overwrites the header)",
+  },
   BCRYPT_COST: { schema: int(4, 15).default(10), doc: "bcrypt cost factor" },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -60,7 +64,15 @@ export const envSpec = {
   },
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: {
     schema: int(0, 1_000_000).default(10),
-    doc: "Login attempts per account (email) per minute (0: off)",
+    doc: "Login attempts per account (email) from one client address per minute, then 429; past this many per account from all addresses, logins are slowed (LOGIN_SLOWDOWN_MAX_MS), never refused (0: off)",
+  },
+  LOGIN_SLOWDOWN_MAX_MS: {
+    schema: int(0, 60_000).default(2000),
+    doc: "Longest delay of a login to an account under an account-wide flood (it doubles from 100 ms per attempt past the limit)",
+  },
+  LOGIN_SLOWDOWN_MAX_WAITING: {
+    schema: int(1, 100_000).default(200),
+    doc: "Slowed logins a node holds at once; more get 429 (bounded memory under a flood)",
   },
   RATE_LIMIT_SENDS_PER_USER_PER_10S: {
     schema: int(0, 10_000_000).default(200),

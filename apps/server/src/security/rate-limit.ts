@@ -16,12 +16,23 @@ export interface Limit {
 export interface RateLimiter {
   /** Counts one hit for `key`; answers how long to wait when over the limit (0 = allowed). */
   hit(limit: Limit, key: string): Promise<number>;
+  /** Counts one hit for `key`; answers the hits in the current window (this one included). */
+  count(limit: Limit, key: string): Promise<number>;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
+  async count(limit: Limit, key: string): Promise<number> {
+    return this.add(limit, key).count;
+  }
+
   async hit(limit: Limit, key: string): Promise<number> {
+    const w = this.add(limit, key);
+    return w.count > limit.max ? w.resetAt - Date.now() : 0;
+  }
+
+  private add(limit: Limit, key: string) {
     const now = Date.now();
     const k = `${limit.name}:${key}`;
     let w = this.windows.get(k);
@@ -31,7 +42,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (this.windows.size > 100_000) this.sweep(now);
     }
     w.count++;
-    return w.count > limit.max ? w.resetAt - now : 0;
+    return w;
   }
 
   private sweep(now: number) {
@@ -69,19 +80,31 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async hit(limit: Limit, key: string): Promise<number> {
-    if (this.redis.status !== "ready" || Date.now() < this.skipUntil) return this.fallback.hit(limit, key);
+    const shared = await this.add(limit, key);
+    if (!shared) return this.fallback.hit(limit, key);
+    const [n, ttl] = shared;
+    return n > limit.max ? Math.max(ttl, 1) : 0;
+  }
+
+  async count(limit: Limit, key: string): Promise<number> {
+    const shared = await this.add(limit, key);
+    return shared ? shared[0] : this.fallback.count(limit, key);
+  }
+
+  /** [hits, ms left in the window] from Redis, or undefined when Redis cannot answer in time. */
+  private async add(limit: Limit, key: string): Promise<[number, number] | undefined> {
+    if (this.redis.status !== "ready" || Date.now() < this.skipUntil) return undefined;
     try {
       // Bounded by the client's commandTimeout (REDIS_COMMAND_TIMEOUT_MS).
-      const [n, ttl] = (await this.redis.eval(
+      return (await this.redis.eval(
         HIT_SCRIPT,
         1,
         `${this.prefix}:rl:${limit.name}:${key}`,
         String(limit.windowMs),
       )) as [number, number];
-      return n > limit.max ? Math.max(ttl, 1) : 0;
     } catch {
       this.skipUntil = Date.now() + this.breakerMs;
-      return this.fallback.hit(limit, key);
+      return undefined;
     }
   }
 }

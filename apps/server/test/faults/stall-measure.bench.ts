@@ -43,7 +43,7 @@ describe("stall figures (issue 12, item 3)", function () {
       const b = await createUser(node.url, "B");
       const chatId = await createGroup(node.url, a, [b]);
       const open = connectSocket(node.url, a.token);
-      await new Promise((r) => open.once("connect", r));
+      await new Promise<void>((r) => open.once("connect", () => r()));
       const round = async () => {
         const [socketSend, restSend, token, handshake, readyz, me] = await Promise.all([
           probes.socketSend(open, chatId, CAP_MS),
@@ -54,7 +54,9 @@ describe("stall figures (issue 12, item 3)", function () {
           probes.me(node.url, a, CAP_MS),
         ]);
         return Object.entries({ socketSend, restSend, token, handshake, readyz, me })
-          .map(([k, v]) => `${k} ${v.ms} ms (${v.outcome}${k === "readyz" ? ` ${JSON.stringify(v.body)}` : ""})`)
+          .map(
+            ([k, v]) => `${k} ${v.ms} ms (${v.outcome}${k === "readyz" ? ` ${JSON.stringify(v.body)}` : ""})`,
+          )
           .join("\n        ");
       };
 

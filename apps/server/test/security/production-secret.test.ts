@@ -82,7 +82,9 @@ describe("production JWT_SECRET", function () {
   });
 
   it("a production node refuses the shipped example METRICS_TOKEN", async () => {
-    const err = await start(crypto.randomBytes(32).toString("base64"), { METRICS_TOKEN: shipped("METRICS_TOKEN") }).then(
+    const err = await start(crypto.randomBytes(32).toString("base64"), {
+      METRICS_TOKEN: shipped("METRICS_TOKEN"),
+    }).then(
       (n) => (void n.kill(), undefined),
       (e: Error) => e,
     );
