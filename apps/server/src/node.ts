@@ -29,6 +29,7 @@ import { limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
 import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
+import { startMetricsServer } from "./ops/metrics-routes.ts";
 import { readinessProbe } from "./ops/readiness.ts";
 
 export const VERSION = "0.1.0";
@@ -42,6 +43,8 @@ export const MIGRATIONS_DIR = path.resolve(
 export interface RunningNode {
   url: string;
   port: number;
+  /** The METRICS_PORT server's port, when metrics have their own. */
+  metricsPort?: number;
   nodeId: string;
   db: Database;
   io: ChatServer;
@@ -175,6 +178,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ],
   });
 
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(ops.metrics, config.METRICS_TOKEN, config.HOST, config.METRICS_PORT);
+
   const dbLabel = embedded
     ? `embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${dataDir}/pg)`
     : "DATABASE_URL";
@@ -188,6 +196,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       database: embedded ? "embedded" : "external",
       mode: redis ? "cluster" : "single",
       ms: Date.now() - started,
+      ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     },
     `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; docs at /docs`,
   );
@@ -197,6 +206,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (closing ??= (async () => {
       stopGuard();
       server.close(); // stop accepting
+      await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.
       await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);
       await writer.drain();
@@ -212,5 +222,5 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       await db.close();
       if (embedded) await embedded.stop();
     })());
-  return { url: `http://127.0.0.1:${port}`, port, nodeId, db, io, close };
+  return { url: `http://127.0.0.1:${port}`, port, metricsPort: metricsServer?.port, nodeId, db, io, close };
 }

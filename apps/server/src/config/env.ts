@@ -123,6 +123,10 @@ export const envSpec = {
     doc: "GET /readyz reports a dependency that does not answer its check within this long as down",
   },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600000).default(10000), doc: "Upper bound of a graceful shutdown" },
+  METRICS_PORT: {
+    schema: int(0, 65535).optional(),
+    doc: "If set, GET /metrics is served on this port only (on HOST; 0: any free port) and the main port answers 404 for it. Never route it through the proxy",
+  },
   METRICS_TOKEN: {
     schema: z.string().optional(),
     doc: "If set, GET /metrics needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public ingress)",
