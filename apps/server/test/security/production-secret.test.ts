@@ -63,7 +63,7 @@ describe("production JWT_SECRET", function () {
 
   it("a production node refuses the shipped example with a clear startup error", async () => {
     const err = await start(shippedExample()).then(
-      (n) => (void n.kill(), undefined),
+      async (n) => void (await n.kill("SIGKILL")), // it should not have started: end it at once
       (e: Error) => e,
     );
     expect(err, "the node started").to.be.instanceOf(Error);
@@ -74,7 +74,7 @@ describe("production JWT_SECRET", function () {
   it("a production node refuses other weak values", async () => {
     for (const s of [WEAK[3], WEAK[6]]) {
       const err = await start(s).then(
-        (n) => (void n.kill(), undefined),
+        async (n) => void (await n.kill("SIGKILL")), // it should not have started: end it at once
         (e: Error) => e,
       );
       expect(err?.message, s).to.match(/JWT_SECRET is refused in production/);
@@ -85,7 +85,7 @@ describe("production JWT_SECRET", function () {
     const err = await start(crypto.randomBytes(32).toString("base64"), {
       METRICS_TOKEN: shipped("METRICS_TOKEN"),
     }).then(
-      (n) => (void n.kill(), undefined),
+      async (n) => void (await n.kill("SIGKILL")), // it should not have started: end it at once
       (e: Error) => e,
     );
     expect(err?.message).to.match(/METRICS_TOKEN is refused in production: looks like a placeholder/);
