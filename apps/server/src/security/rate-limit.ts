@@ -99,7 +99,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async refund(limit: Limit, key: string): Promise<void> {
-    if (this.redis.status !== "ready" || Date.now() < this.skipUntil) return this.fallback.refund?.(limit, key);
+    if (this.redis.status !== "ready" || Date.now() < this.skipUntil)
+      return this.fallback.refund?.(limit, key);
     try {
       await this.redis.eval(REFUND_SCRIPT, 1, `${this.prefix}:rl:${limit.name}:${key}`);
     } catch {
