@@ -1,4 +1,4 @@
-/** Everything the page shows, in one place; views read it, the controller (app.ts) changes it. */
+/** Everything the page shows, in one place; views read it, the controller (app.ts and its parts in controller/) changes it. */
 import { mergeSummary } from "./logic/chat-list.ts";
 import { ReadCursors } from "./logic/receipts.ts";
 import { Timeline } from "./logic/timeline.ts";
