@@ -1,5 +1,5 @@
 /** The run's plots as plain SVG (polylines on axes): latency over time, throughput over time, latency CDF. */
-import type { BenchResult } from "./run.ts";
+import type { BenchResult } from "./result.ts";
 
 interface Series {
   name: string;

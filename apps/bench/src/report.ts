@@ -1,6 +1,6 @@
 /** report.md and the console summary of a run. */
 import type { RecordedOptions } from "./options.ts";
-import type { BenchResult } from "./run.ts";
+import type { BenchResult } from "./result.ts";
 import type { TargetCheck } from "./targets.ts";
 import type { LatencySummary } from "./latency.ts";
 

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { BenchResult } from "./run.ts";
+import type { BenchResult } from "./result.ts";
 
 export interface TargetCheck {
   name: string;
