@@ -13,7 +13,7 @@ import { Shell } from "./views/shell.ts";
 import { Api } from "./api.ts";
 import { Sends } from "./sends.ts";
 import { ChatList } from "./controller/chat-list.ts";
-import { Connection } from "./controller/connection.ts";
+import { ConnectionState } from "./controller/connection-state.ts";
 import { Conversation } from "./controller/conversation.ts";
 import { listenToSocket, listenToWindow } from "./controller/events.ts";
 import { Incoming } from "./controller/incoming.ts";
@@ -40,7 +40,7 @@ export class ChatApp implements Actions, Parts {
   readonly receipts = new Receipts(this);
   readonly presence = new Presence(this);
   readonly typingRelay = new TypingRelay(this);
-  readonly connection = new Connection(this);
+  readonly connectionState = new ConnectionState(this);
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   private readonly cleanups: (() => void)[] = [];
@@ -68,7 +68,7 @@ export class ChatApp implements Actions, Parts {
     );
     root.replaceChildren(shell.el);
     this.cleanups.push(listenToSocket(this));
-    this.connection.watch();
+    this.connectionState.watch();
     this.cleanups.push(listenToWindow(this));
     this.store.activeChatId = chatIdFromPath(location.pathname);
     this.screen.render();

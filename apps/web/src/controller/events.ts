@@ -11,14 +11,14 @@ export function listenToSocket(p: Parts): () => void {
     sk.on("receipt:read", (r) => p.receipts.cursor(r.chat_id, r.user_id, r.last_read_seq)),
     sk.on("receipt:fully_read", (r) => p.receipts.fullyRead(r)),
     sk.on("synced", (c) => p.receipts.synced(c)),
-    sk.on("sync_error", (err) => p.connection.syncFailed(err)),
+    sk.on("sync_error", (err) => p.connectionState.syncFailed(err)),
     sk.on("typing", (t) => p.typingRelay.heard(t)),
     sk.on("presence", (x) => p.presence.changed(x)),
     sk.on("chat:added", ({ chat }) => void p.chatList.refresh(chat.id)),
     sk.on("chat:removed", ({ chat_id }) => p.chatList.drop(chat_id, true)),
     sk.on("chat:updated", (u) => p.members.chatUpdated(u)),
     sk.on("session:expired", () => p.expire()),
-    sk.on("connected", () => p.connection.connected()),
+    sk.on("connected", () => p.connectionState.connected()),
   ];
   return () => off.forEach((f) => f());
 }
@@ -32,7 +32,7 @@ export function listenToWindow(p: Parts): () => void {
   listen("popstate", () => p.conversation.open(chatIdFromPath(location.pathname), false));
   listen("focus", () => p.receipts.markRead());
   listen("visibilitychange", () => p.receipts.markRead(), document);
-  listen("offline", () => p.connection.offline());
-  listen("online", () => p.connection.online());
+  listen("offline", () => p.connectionState.offline());
+  listen("online", () => p.connectionState.online());
   return () => off.forEach((f) => f());
 }

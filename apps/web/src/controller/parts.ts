@@ -8,7 +8,7 @@ import type { Api } from "../api.ts";
 import type { Sends } from "../sends.ts";
 import type { Store } from "../store.ts";
 import type { ChatList } from "./chat-list.ts";
-import type { Connection } from "./connection.ts";
+import type { ConnectionState } from "./connection-state.ts";
 import type { Conversation } from "./conversation.ts";
 import type { Incoming } from "./incoming.ts";
 import type { Members } from "./members.ts";
@@ -30,7 +30,7 @@ export interface Parts {
   readonly receipts: Receipts;
   readonly presence: Presence;
   readonly typingRelay: TypingRelay;
-  readonly connection: Connection;
+  readonly connectionState: ConnectionState;
   /** Set once by stop(): timers and retries check it before acting. */
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */

@@ -4,7 +4,7 @@
  */
 import type { Parts } from "./parts.ts";
 
-export class Connection {
+export class ConnectionState {
   private firstConnect = true;
 
   constructor(private readonly p: Parts) {}
