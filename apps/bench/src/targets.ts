@@ -49,7 +49,7 @@ function atMost(name: string, measured: number, target: number, unit: string, di
 }
 
 /** Same load shape (what makes two runs comparable). */
-export function sameLoad(a: BenchResult, b: BenchResult): boolean {
+function sameLoad(a: BenchResult, b: BenchResult): boolean {
   const k = (r: BenchResult) =>
     [
       r.options.scenario,

@@ -5,7 +5,7 @@ import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
 import type { ChatSummary, Me, Member } from "./logic/types.ts";
 
-export type Connection = "connecting" | "online" | "reconnecting" | "offline";
+type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
 
 export interface ChatEntry {
