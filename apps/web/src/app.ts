@@ -14,7 +14,7 @@ import { Api } from "./api.ts";
 import { Sends } from "./sends.ts";
 import { ChatList } from "./controller/chat-list.ts";
 import { ConnectionState } from "./controller/connection-state.ts";
-import { Conversation } from "./controller/conversation.ts";
+import { ActiveChat } from "./controller/active-chat.ts";
 import { listenToSocket, listenToWindow } from "./controller/events.ts";
 import { Incoming } from "./controller/incoming.ts";
 import { Members } from "./controller/members.ts";
@@ -35,7 +35,7 @@ export class ChatApp implements Actions, Parts {
   readonly sends: Sends;
   readonly chatList = new ChatList(this);
   readonly incoming = new Incoming(this);
-  readonly conversation = new Conversation(this);
+  readonly activeChat = new ActiveChat(this);
   readonly members = new Members(this);
   readonly receipts = new Receipts(this);
   readonly presence = new Presence(this);
@@ -78,11 +78,11 @@ export class ChatApp implements Actions, Parts {
   // ---- what the views ask for -------------------------------------------------------------------
 
   openChat(chatId: number | undefined, push = true): void {
-    this.conversation.open(chatId, push);
+    this.activeChat.open(chatId, push);
   }
 
   loadOlder(): void {
-    this.conversation.loadOlder();
+    this.activeChat.loadOlder();
   }
 
   send(text: string): void {

@@ -30,8 +30,8 @@ export class ChatList {
     if (socket.socket.connected) void socket.resync();
     void this.p.presence.load(list.flatMap((c) => (c.peer ? [c.peer.id] : [])));
     if (s.activeChatId !== undefined) {
-      if (s.chats.has(s.activeChatId)) this.p.conversation.open(s.activeChatId, false);
-      else this.p.conversation.open(undefined, false);
+      if (s.chats.has(s.activeChatId)) this.p.activeChat.open(s.activeChatId, false);
+      else this.p.activeChat.open(undefined, false);
     }
     this.p.screen.render();
   }
@@ -70,7 +70,7 @@ export class ChatList {
     if (!e) return;
     s.chats.delete(chatId);
     if (s.activeChatId === chatId) {
-      this.p.conversation.open(undefined);
+      this.p.activeChat.open(undefined);
       if (tell) this.p.screen.notify(`You are no longer in ${chatTitle(e.summary)}`);
     }
     this.p.screen.render();

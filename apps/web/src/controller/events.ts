@@ -29,7 +29,7 @@ export function listenToWindow(p: Parts): () => void {
     target.addEventListener(type, fn);
     off.push(() => target.removeEventListener(type, fn));
   };
-  listen("popstate", () => p.conversation.open(chatIdFromPath(location.pathname), false));
+  listen("popstate", () => p.activeChat.open(chatIdFromPath(location.pathname), false));
   listen("focus", () => p.receipts.markRead());
   listen("visibilitychange", () => p.receipts.markRead(), document);
   listen("offline", () => p.connectionState.offline());

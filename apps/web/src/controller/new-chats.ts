@@ -22,7 +22,7 @@ export class NewChats {
       this.p.chatList.add(out.chat);
       if (out.chat.peer) void this.p.presence.load([out.chat.peer.id]);
       this.p.store.panel = "none";
-      this.p.conversation.open(out.chat.id);
+      this.p.activeChat.open(out.chat.id);
     } catch (err) {
       this.p.screen.notify(`Could not start the chat: ${errorText(err)}`);
     }
@@ -35,7 +35,7 @@ export class NewChats {
       });
       this.p.chatList.add(out.chat);
       this.p.store.panel = "none";
-      this.p.conversation.open(out.chat.id);
+      this.p.activeChat.open(out.chat.id);
       return true;
     } catch (err) {
       this.p.screen.notify(`Could not create the group: ${errorText(err)}`);

@@ -9,7 +9,7 @@ import type { Sends } from "../sends.ts";
 import type { Store } from "../store.ts";
 import type { ChatList } from "./chat-list.ts";
 import type { ConnectionState } from "./connection-state.ts";
-import type { Conversation } from "./conversation.ts";
+import type { ActiveChat } from "./active-chat.ts";
 import type { Incoming } from "./incoming.ts";
 import type { Members } from "./members.ts";
 import type { Presence } from "./presence.ts";
@@ -25,7 +25,7 @@ export interface Parts {
   readonly screen: Screen;
   readonly chatList: ChatList;
   readonly incoming: Incoming;
-  readonly conversation: Conversation;
+  readonly activeChat: ActiveChat;
   readonly members: Members;
   readonly receipts: Receipts;
   readonly presence: Presence;

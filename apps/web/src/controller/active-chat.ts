@@ -1,4 +1,4 @@
-/** The open chat: opening and closing it (with the address bar), its newest page of messages, and older pages on scroll. */
+/** The open (active) chat: opening and closing it (with the address bar), its newest page of messages, and older pages on scroll. */
 import { ApiError } from "@chat/client";
 import type { ChatEntry } from "../store.ts";
 import type { Parts } from "./parts.ts";
@@ -6,7 +6,7 @@ import { showChatInPath } from "./routing.ts";
 
 const PAGE = 40;
 
-export class Conversation {
+export class ActiveChat {
   constructor(private readonly p: Parts) {}
 
   /** `push`: add a history entry (not when following the address bar). */
