@@ -18,7 +18,7 @@ export interface Placement {
   target(user: number, device: number, deviceIndex: number): { url: string; localAddress?: string };
 }
 
-export interface Window {
+interface Window {
   /** Latencies of sends inside it go to the histograms. */
   measuring: boolean;
   step: number;

@@ -1,8 +1,8 @@
 /** What a bench run is told: scenario, load shape and topology. Parsed from the command line by cli.ts. */
 import { parseArgs } from "node:util";
 
-export type Scenario = "closed" | "open" | "idle" | "read";
-export const SCENARIOS: Scenario[] = ["closed", "open", "idle", "read"];
+type Scenario = "closed" | "open" | "idle" | "read";
+const SCENARIOS: Scenario[] = ["closed", "open", "idle", "read"];
 
 export interface BenchOptions {
   scenario: Scenario;

@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 
-export interface ProcStat {
+interface ProcStat {
   pid: number;
   ppid: number;
   comm: string;
@@ -24,7 +24,7 @@ const CLK_TCK = (() => {
   }
 })();
 
-export function readStat(pid: number): ProcStat | undefined {
+function readStat(pid: number): ProcStat | undefined {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = s.lastIndexOf(")");
@@ -38,7 +38,7 @@ export function readStat(pid: number): ProcStat | undefined {
 }
 
 /** Fields of /proc/<pid>/status in kB (VmRSS, VmHWM, RssAnon, RssFile, RssShmem). */
-export function readStatus(pid: number): Record<string, number> {
+function readStatus(pid: number): Record<string, number> {
   const out: Record<string, number> = {};
   try {
     for (const line of fs.readFileSync(`/proc/${pid}/status`, "utf8").split("\n")) {
@@ -51,7 +51,7 @@ export function readStatus(pid: number): Record<string, number> {
   return out;
 }
 
-export function childrenOf(ppid: number): number[] {
+function childrenOf(ppid: number): number[] {
   const out: number[] = [];
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;

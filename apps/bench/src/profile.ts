@@ -17,7 +17,7 @@ interface CpuProfile {
   endTime: number;
 }
 
-export interface ProfileSummary {
+interface ProfileSummary {
   file: string;
   seconds: number;
   frames: Array<{ frame: string; selfMs: number; percent: number }>;

@@ -1,6 +1,6 @@
 /** report.md and the console summary of a run. */
 import type { RecordedOptions } from "./options.ts";
-import type { BenchResult } from "./run.ts";
+import type { BenchResult } from "./result.ts";
 import type { TargetCheck } from "./targets.ts";
 import type { LatencySummary } from "./latency.ts";
 
@@ -10,7 +10,7 @@ export const ms = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Numb
 const lat = (l: LatencySummary) => [l.p50, l.p90, l.p99, l.p999, l.max].map(ms).join(" / ");
 
 /** The command that reproduces a run. */
-export function commandOf(o: RecordedOptions): string {
+function commandOf(o: RecordedOptions): string {
   const parts = ["pnpm bench", o.scenario, `--users ${o.users}`];
   if (o.chatSize !== 4) parts.push(`--chat-size ${o.chatSize}`);
   if (o.nodes !== 1) parts.push(`--nodes ${o.nodes}`);
@@ -26,7 +26,7 @@ export function commandOf(o: RecordedOptions): string {
   return parts.join(" ");
 }
 
-export function lossLine(r: BenchResult): string {
+function lossLine(r: BenchResult): string {
   const l = r.loss;
   if (l.ok)
     return (
@@ -49,7 +49,7 @@ export function lossLine(r: BenchResult): string {
   return `LOSS: ${parts.join(", ")}`;
 }
 
-export function title(r: BenchResult): string {
+function title(r: BenchResult): string {
   const where =
     r.topology.kind === "baseline"
       ? "baseline fan-out server"

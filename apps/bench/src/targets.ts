@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { BenchResult } from "./run.ts";
+import type { BenchResult } from "./result.ts";
 
 export interface TargetCheck {
   name: string;
@@ -49,7 +49,7 @@ function atMost(name: string, measured: number, target: number, unit: string, di
 }
 
 /** Same load shape (what makes two runs comparable). */
-export function sameLoad(a: BenchResult, b: BenchResult): boolean {
+function sameLoad(a: BenchResult, b: BenchResult): boolean {
   const k = (r: BenchResult) =>
     [
       r.options.scenario,

@@ -32,7 +32,7 @@ const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 const GC_PRELOAD = path.join(BENCH_DIR, "src", "gc-on-signal.cjs");
 
 /** The node environment of a bench run: what we measure is messaging, not login or abuse limits. */
-export const BENCH_NODE_ENV: Record<string, string> = {
+const BENCH_NODE_ENV: Record<string, string> = {
   NODE_ENV: "production",
   BCRYPT_COST: "4", // setup creates thousands of users; bcrypt is not what is measured
   ACCESS_TOKEN_EXPIRE_MINUTES: "120",

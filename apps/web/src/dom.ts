@@ -4,7 +4,7 @@
  */
 type Child = Node | string | number | null | undefined | false | Child[];
 type AttrValue = string | number | boolean | null | undefined;
-export type Attrs = { [name: string]: AttrValue | ((ev: never) => void) };
+type Attrs = { [name: string]: AttrValue | ((ev: never) => void) };
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,

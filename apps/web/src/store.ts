@@ -1,11 +1,11 @@
-/** Everything the page shows, in one place; views read it, the controller (app.ts) changes it. */
+/** Everything the page shows, in one place; views read it, the controller (app.ts and its parts in controller/) changes it. */
 import { mergeSummary } from "./logic/chat-list.ts";
 import { ReadCursors } from "./logic/receipts.ts";
 import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
 import type { ChatSummary, Me, Member } from "./logic/types.ts";
 
-export type Connection = "connecting" | "online" | "reconnecting" | "offline";
+type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
 
 export interface ChatEntry {

@@ -8,7 +8,7 @@ import { chromium, type Browser } from "playwright-core";
 
 export type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 
-export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 
 export function launchChromium(): Promise<Browser> {
   if (!CHROMIUM) throw new Error("Chromium is not installed (apt-get install chromium)");

@@ -30,7 +30,7 @@ export class AckError extends Error {
   }
 }
 
-export class TimeoutError extends Error {
+class TimeoutError extends Error {
   constructor(event: string) {
     super(`no ack for ${event}`);
     this.name = "TimeoutError";

@@ -6,7 +6,7 @@
  */
 import type { Message } from "./types.ts";
 
-export type SendState = "pending" | "failed";
+type SendState = "pending" | "failed";
 
 export interface PendingSend {
   chatId: number;

@@ -1,7 +1,7 @@
 /** Log in / register: one form, two modes; errors are announced (role="alert"). */
 import { h, setText } from "../dom.ts";
 
-export interface AuthHandlers {
+interface AuthHandlers {
   login(email: string, password: string): Promise<void>;
   register(name: string, email: string, password: string): Promise<void>;
 }

@@ -1,0 +1,72 @@
+/**
+ * The connection banner's state (connecting, online, reconnecting, offline) and what a (re)connect
+ * sets going: ChatSocket re-syncs messages itself; the chat list, presence and members are asked again.
+ */
+import type { Parts } from "./parts.ts";
+
+export class ConnectionState {
+  private firstConnect = true;
+
+  constructor(private readonly p: Parts) {}
+
+  /** socket.io's own connection events (the chat events are in events.ts). */
+  watch(): void {
+    const s = this.p.store;
+    const sk = this.p.socket;
+    sk.socket.on("disconnect", (reason) => {
+      if (reason === "io client disconnect") return;
+      s.connection = navigator.onLine ? "reconnecting" : "offline";
+      this.p.screen.render();
+    });
+    sk.socket.io.on("reconnect_attempt", (n) => {
+      s.reconnectAttempt = n;
+      s.connection = navigator.onLine ? "reconnecting" : "offline";
+      this.p.screen.render();
+    });
+    sk.socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+      const code = err.data?.code;
+      if (code === "unauthorized" || code === "token_expired") return this.p.expire();
+      if (s.connection === "online" || s.connection === "connecting") s.connection = "reconnecting";
+      this.p.screen.render();
+      // A refusal by the server (not a transport error) stops socket.io's own retries.
+      if (!sk.socket.active) setTimeout(() => !this.p.stopped && sk.socket.connect(), 2000);
+    });
+  }
+
+  connected(): void {
+    const s = this.p.store;
+    s.connection = "online";
+    s.reconnectAttempt = 0;
+    if (this.firstConnect) {
+      this.firstConnect = false;
+      // Close the window between the chat list's snapshot and the socket joining its rooms.
+      if (s.chatsLoaded) void this.p.socket.resync();
+    } else {
+      // ChatSocket re-syncs messages itself; chats added or removed meanwhile come from the list,
+      // and presence and members may have changed unseen.
+      this.p.presence.forget();
+      this.p.members.markAllStale();
+      void this.p.chatList.load();
+    }
+    this.p.sends.retryFailed();
+    this.p.receipts.markRead();
+    this.p.screen.render();
+  }
+
+  /** ChatSocket would only try again on the next reconnect or gap: retry while connected. */
+  syncFailed(err: unknown): void {
+    const sk = this.p.socket;
+    console.warn("sync failed; trying again", err);
+    setTimeout(() => !this.p.stopped && sk.socket.connected && void sk.resync(), 2000);
+  }
+
+  offline(): void {
+    this.p.store.connection = "offline";
+    this.p.screen.render();
+  }
+
+  online(): void {
+    if (!this.p.socket.socket.connected) this.p.store.connection = "reconnecting";
+    this.p.screen.render();
+  }
+}

@@ -1,0 +1,32 @@
+/** Who is online: asked over REST for the people shown, then kept current by the socket. */
+import type { ServerEventPayload } from "@chat/protocol";
+import type { Parts } from "./parts.ts";
+
+export class Presence {
+  constructor(private readonly p: Parts) {}
+
+  /** Asks for those not known yet (at most 50 at a time); a failed ask leaves them unknown. */
+  async load(userIds: number[]): Promise<void> {
+    const s = this.p.store;
+    const todo = [...new Set(userIds)].filter((u) => u !== s.me.id && !s.presence.has(u)).slice(0, 50);
+    await Promise.all(
+      todo.map((u) =>
+        this.p.api.call("presence", { params: { user_id: u } }).then(
+          (p) => void s.presence.set(u, p.online),
+          () => undefined,
+        ),
+      ),
+    );
+    this.p.screen.render();
+  }
+
+  changed(p: ServerEventPayload<"presence">): void {
+    this.p.store.presence.set(p.user_id, p.online);
+    this.p.screen.render();
+  }
+
+  /** After a reconnect: what changed unseen meanwhile is asked again. */
+  forget(): void {
+    this.p.store.presence.clear();
+  }
+}
