@@ -2,6 +2,7 @@
  * One chat node: database (given or embedded), migrations, Express, Socket.IO, optional Redis.
  * main.ts runs it from the environment; tests start it in-process or as child processes.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -123,8 +124,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
   const port = (server.address() as { port: number }).port;
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${port}`;
+  // NODE_ID is the readable name and repeats across restarts (host:port does by default); what
+  // this process registers in Redis (devices, heartbeat) is keyed by this start's own instance id,
+  // so a SIGKILLed predecessor's entries expire with its heartbeat instead of being renewed by us.
+  const instanceId = `${nodeId}~${crypto.randomUUID().slice(0, 8)}`;
   const presence: Presence = redis
-    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, nodeId)
+    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, instanceId, config.NODE_HEARTBEAT_SECONDS)
     : new MemoryPresence();
 
   const limiter = redis ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX) : new MemoryRateLimiter();
@@ -150,7 +155,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
     extra: [
-      ...ops.routers({ nodeId, port, ctx, jwtSecret: secret }),
+      ...ops.routers({ nodeId, instanceId, port, ctx, jwtSecret: secret }),
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });

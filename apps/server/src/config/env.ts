@@ -93,7 +93,7 @@ export const envSpec = {
   },
   NODE_HEARTBEAT_SECONDS: {
     schema: int(1, 3600).default(15),
-    doc: "A node's registry entry in Redis lives this long; it is renewed every third of it, so a dead node drops out of /admin/cluster within this time",
+    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it, so a dead node drops out of /admin/cluster, and its users' devices stop counting as online, within this time",
   },
   MIGRATE_ONLY: {
     schema: bool.default(false),
