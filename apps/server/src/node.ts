@@ -24,6 +24,8 @@ import { attachHandlers, createGateway } from "./realtime/gateway.ts";
 import { MemoryPresence, type Presence } from "./realtime/presence.ts";
 import { RedisPresence } from "./realtime/redis-presence.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
+import { MembershipView } from "./realtime/membership-view.ts";
+import { syncMembership } from "./realtime/membership-sync.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "./security/rate-limit.ts";
 import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
 import { limitsFrom } from "./security/limits.ts";
@@ -106,7 +108,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         data: redisClient(config.REDIS_URL, log, "data"),
       }
     : undefined;
+  // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
+  const view = new MembershipView(db.pool);
   const io = createGateway(server, {
+    view,
+    orderHoldMs: config.DELIVERY_ORDER_HOLD_MS,
     redis: redis && {
       pub: redis.pub,
       sub: redis.sub,
@@ -136,13 +142,21 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const ctx: DomainContext = {
     db,
     writer,
-    bus: socketBroadcast(io, ops.onEmit),
+    bus: socketBroadcast(io, view, ops.onEmit),
     log,
     bcryptCost: config.BCRYPT_COST,
     limiter,
     limits: limitsFrom(config),
   };
   attachHandlers(io, ctx, tokens, presence, log);
+  // With Redis, rooms can miss a socketsJoin/socketsLeave: reconcile them from the database.
+  const stopMembershipSync = redis
+    ? syncMembership(io, db.pool, view, {
+        pollMs: config.MEMBERSHIP_POLL_MS,
+        redis: [redis.pub, redis.sub],
+        log,
+      })
+    : () => undefined;
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
   app = createApp({
     ctx,
@@ -181,6 +195,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const close = () =>
     (closing ??= (async () => {
       stopGuard();
+      stopMembershipSync();
       server.close(); // stop accepting
       // Every event already received gets its ack (a send: once committed) before the sockets go.
       await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);

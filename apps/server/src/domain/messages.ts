@@ -15,14 +15,14 @@ export async function sendMessage(
   input: { chat_id: number; client_id: string; text: string },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(senderId)]]);
-  const { row, duplicate } = await ctx.writer.send({
+  const { row, duplicate, membersVersion } = await ctx.writer.send({
     chatId: input.chat_id,
     senderId,
     clientId: input.client_id,
     text: input.text,
   });
   const message = toMessage(row);
-  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message);
+  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
   return { message, duplicate };
 }
 
