@@ -96,6 +96,13 @@ async function ownMessage(ctx: DomainContext, userId: number, chatId: number, me
   return m;
 }
 
+/**
+ * The chat's members version as this statement sees it: a removal committed before the change is
+ * counted, so no node delivers the change to the removed member (realtime/local-delivery.ts).
+ */
+const MEMBERS_VERSION =
+  "(SELECT c.members_version FROM chats c WHERE c.id = messages.chat_id) AS members_version";
+
 export async function editMessage(
   ctx: DomainContext,
   userId: number,
@@ -105,13 +112,14 @@ export async function editMessage(
 ): Promise<WireMessage> {
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
-  const { rows } = await ctx.db.pool.query<MessageRow>(
-    `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+  const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
+    `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL
+     RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
     [messageId, text],
   );
   if (!rows[0]) throw new AppError("conflict", "The message was deleted");
   const message = toMessage(rows[0]);
-  ctx.bus.toChat(chatId, "message:updated", message);
+  ctx.bus.toChat(chatId, "message:updated", message, { membersVersion: rows[0].members_version });
   return message;
 }
 
@@ -124,12 +132,12 @@ export async function deleteMessage(
 ): Promise<WireMessage> {
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) return toMessage(m);
-  const { rows } = await ctx.db.pool.query<MessageRow>(
-    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
+  const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
+    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
     [messageId],
   );
   const message = toMessage(rows[0]);
-  ctx.bus.toChat(chatId, "message:deleted", message);
+  ctx.bus.toChat(chatId, "message:deleted", message, { membersVersion: rows[0].members_version });
   return message;
 }
 

@@ -35,12 +35,14 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       const witness = await createUser(n2, "C");
       const d = await createUser(n2, "D");
       const chatId = await createGroup(n1, owner, [b, witness], "blip");
+      const probe = await createGroup(n1, owner, [witness], "probe");
       const so = await devices.connect(n1, owner);
       const sb = await devices.connect(n2, b);
       const sc = await devices.connect(n2, witness);
       const sd = await devices.connect(n2, d);
       const [onB, onC] = [sb, sc].map((s) => recordMessages(s));
       const [typingB, typingC] = [sb, sc].map((s) => record(s, "typing"));
+      const [editsB, editsC] = [sb, sc].map((s) => record(s, "message:updated"));
       const addedD = record(sd, "chat:added");
       const onD = delivered(sd);
 
@@ -70,10 +72,13 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       const later: number[] = [];
       for (let i = 1; i <= 5; i++) later.push((await so.send(chatId, `after ${i}`)).message.id);
       await so.request("typing", { chat_id: chatId, is_typing: false });
+      await so.request("message:edit", { chat_id: chatId, message_id: m0.id, text: "before (edited)" });
       await eventually(() => {
-        expect(onC.map((m) => m.id)).to.deep.equal([m0.id, ...later]);
+        expect(onC.filter((m) => m.chat_id === chatId).map((m) => m.id)).to.deep.equal([m0.id, ...later]);
         expect(typingC.map((t) => t.is_typing)).to.deep.equal([true, false]);
+        expect(editsC.map((e) => e.text)).to.deep.equal(["before (edited)"]);
       }, 10_000);
+      expect(editsB, "B got an edit made after its removal").to.deep.equal([]);
       expect(
         onB.map((m) => m.id),
         "B got messages sent after its removal",
