@@ -122,6 +122,13 @@ export async function createChat(
     }
     throw err;
   }
+  // Logged for the nodes' room reconciliation (realtime/membership-sync.ts), like every later
+  // change: a member on another node hears of the new chat even if Redis loses the publishes below.
+  await ctx.db.pool.query(
+    `INSERT INTO membership_changes (chat_id, user_id, kind, members_version)
+     SELECT $1, u, 'added', 0 FROM unnest($2::int[]) AS u`,
+    [chatId, others],
+  );
   const summary = await getChat(ctx, ownerId, chatId);
   const wire = stripSummary(summary);
   for (const uid of [ownerId, ...others]) {

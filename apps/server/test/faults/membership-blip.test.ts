@@ -59,6 +59,7 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       const away = Date.now();
       await request(n1).delete(`/chats/${chatId}/members/${b.id}`).set(owner.auth).expect(200);
       await request(n1).post(`/chats/${chatId}/members?user_id=${d.id}`).set(owner.auth).expect(200);
+      const born = await createGroup(n1, owner, [d], "born in the blip");
       await sleep(Math.max(0, 500 - (Date.now() - away)));
       if (blip === "stopped") await c.redis.start();
       else c.redis.resume();
@@ -91,10 +92,15 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       expect(typing).to.be.instanceOf(AckError);
       expect((typing as AckError).code).to.equal("not_a_member");
 
-      // D, added during the blip: its open socket is told within seconds and gets every message.
+      // D, added during the blip (and put in a new chat): its open socket is told within seconds
+      // and gets every message.
       // (Paused, the publish may still arrive after the poll told D: a repeat is harmless to clients.)
-      await eventually(() => expect(addedD.map((a) => a.chat.id)).to.include(chatId), 5000, 50);
-      expect(new Set(addedD.map((a) => a.chat.id))).to.deep.equal(new Set([chatId]));
+      await eventually(
+        () => expect(addedD.map((a) => a.chat.id)).to.include.members([chatId, born]),
+        5000,
+        50,
+      );
+      expect(new Set(addedD.map((a) => a.chat.id))).to.deep.equal(new Set([chatId, born]));
       const last = (await so.send(chatId, "welcome D")).message;
       await eventually(() => expect(onD.map((m) => m.id)).to.deep.equal([...later, last.id]), 5000, 50);
       expect(onB.map((m) => m.id)).to.deep.equal([m0.id]);
