@@ -60,6 +60,12 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       await request(n1).delete(`/chats/${chatId}/members/${b.id}`).set(owner.auth).expect(200);
       await request(n1).post(`/chats/${chatId}/members?user_id=${d.id}`).set(owner.auth).expect(200);
       const born = await createGroup(n1, owner, [d], "born in the blip");
+      // Still during the blip, on B's own node: node 2 delivers its own broadcasts locally, without
+      // Redis, to whatever sockets its rooms hold — B's among them if nothing else is checked.
+      const during = (await sc.send(chatId, "during the blip")).message;
+      await sc.request("typing", { chat_id: chatId, is_typing: true });
+      const typedDuring = await sb.request("typing", { chat_id: chatId, is_typing: false }).catch((e) => e);
+      expect((typedDuring as AckError).code, "B may not type once removed").to.equal("not_a_member");
       await sleep(Math.max(0, 500 - (Date.now() - away)));
       if (blip === "stopped") await c.redis.start();
       else c.redis.resume();
@@ -75,7 +81,11 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       await so.request("typing", { chat_id: chatId, is_typing: false });
       await so.request("message:edit", { chat_id: chatId, message_id: m0.id, text: "before (edited)" });
       await eventually(() => {
-        expect(onC.filter((m) => m.chat_id === chatId).map((m) => m.id)).to.deep.equal([m0.id, ...later]);
+        expect(onC.filter((m) => m.chat_id === chatId).map((m) => m.id)).to.deep.equal([
+          m0.id,
+          during.id,
+          ...later,
+        ]);
         expect(typingC.map((t) => t.is_typing)).to.deep.equal([true, false]);
         expect(editsC.map((e) => e.text)).to.deep.equal(["before (edited)"]);
       }, 10_000);
@@ -102,7 +112,11 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       );
       expect(new Set(addedD.map((a) => a.chat.id))).to.deep.equal(new Set([chatId, born]));
       const last = (await so.send(chatId, "welcome D")).message;
-      await eventually(() => expect(onD.map((m) => m.id)).to.deep.equal([...later, last.id]), 5000, 50);
+      await eventually(
+        () => expect(onD.map((m) => m.id)).to.deep.equal([during.id, ...later, last.id]),
+        5000,
+        50,
+      );
       expect(onB.map((m) => m.id)).to.deep.equal([m0.id]);
     });
   });
