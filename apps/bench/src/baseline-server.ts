@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import { Server } from "socket.io";
+import { exitWithLauncher } from "@chat/server/launcher/exit-with-launcher";
 
 interface Chat {
   id: number;
@@ -182,8 +183,10 @@ server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
   const port = (server.address() as { port: number }).port;
   console.log(JSON.stringify({ level: 30, port, msg: "listening" }));
 });
-process.on("SIGTERM", () => {
+const stop = () => {
   io.close();
   server.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
-});
+};
+process.on("SIGTERM", stop);
+exitWithLauncher(stop); // the bench that spawned it is gone (IPC channel closed)

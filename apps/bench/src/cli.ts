@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { takeOverSignals } from "@chat/server/launcher/cluster";
+import { exitWithLauncher } from "@chat/server/launcher/exit-with-launcher";
 import { parseOptions, USAGE, type BenchOptions } from "./options.ts";
 import { runBench, type BenchResult } from "./run.ts";
 import { plots } from "./plots.ts";
@@ -32,11 +33,17 @@ const outDir = options.outDir
   ? path.resolve(process.env.INIT_CWD ?? process.cwd(), options.outDir)
   : path.join(ROOT, "bench-results");
 
-// Ctrl-C: stop the nodes, Redis, nginx and the database we started, then leave.
-takeOverSignals((signal) => {
-  console.error(`\n${signal}: stopping everything the bench started…`);
+// Ctrl-C: stop the nodes, Redis, nginx and the database we started, then leave. The same when the
+// npx/pnpm processes that started the bench go away (they do not pass SIGTERM on).
+let stopping = false;
+const stopAll = (why: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.error(`\n${why}: stopping everything the bench started…`);
   void Promise.allSettled([...live].map((t) => t.stop())).then(() => process.exit(130));
-});
+};
+takeOverSignals(stopAll);
+exitWithLauncher(stopAll);
 
 const log = (line: string) => console.error(line);
 const stamp = () =>

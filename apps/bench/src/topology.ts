@@ -112,7 +112,7 @@ async function startBaseline(): Promise<Topology> {
   const proc = spawn(process.execPath, ["--import", "tsx", "src/baseline-server.ts"], {
     cwd: BENCH_DIR,
     env: { ...process.env, PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "inherit", "ipc"], // the channel closes with the bench: it stops then
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const port = await new Promise<number>((resolve, reject) => {

@@ -5,10 +5,18 @@
 # Part of `pnpm test`, `pnpm cluster` and `pnpm bench`, so a bare machine with Node needs nothing else.
 set -euo pipefail
 
+# Another apt/dpkg (unattended-upgrades, a second terminal) may hold the package locks: wait for
+# them, bounded, instead of failing at once with apt's exit 100.
+LOCK_TIMEOUT="${SYSTEM_DEPS_LOCK_TIMEOUT:-600}"
+
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# SYSTEM_DEPS_EXTRA: more Debian packages to require, space-separated (the lock test uses a tiny one).
+for pkg in ${SYSTEM_DEPS_EXTRA:-}; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "system-deps: installing ${need[*]} from Debian's packages" >&2
@@ -24,6 +32,20 @@ else
   echo "system-deps: not root and no sudo; install ${need[*]} as root" >&2
   exit 1
 fi
-"${SUDO[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "system-deps: if another apt or dpkg holds the package lock, this waits for it (at most ${LOCK_TIMEOUT} s)" >&2
+
+# apt-get update takes the lists lock, which DPkg::Lock::Timeout does not cover (apt 2.6): retry
+# while the error is that lock, until the deadline; any other failure stops here.
+deadline=$((SECONDS + LOCK_TIMEOUT))
+while ! out=$("${SUDO[@]}" apt-get update -qq -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" 2>&1); do
+  if ! grep -q "Could not get lock" <<<"$out" || [ $SECONDS -ge $deadline ]; then
+    echo "$out" >&2
+    exit 100
+  fi
+  echo "system-deps: waiting for the apt lists lock ($((deadline - SECONDS)) s left)" >&2
+  sleep 2
+done
+# install waits for the dpkg frontend lock itself (apt prints "Waiting for cache lock" meanwhile).
+DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
+  -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" "${need[@]}" >/dev/null
 echo "system-deps: installed ${need[*]}" >&2

@@ -18,6 +18,11 @@ export const errorCatalogue = {
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
   rate_limited: { status: 429, retryable: true, message: "Too many requests" },
+  too_many_connections: {
+    status: 429,
+    retryable: false,
+    message: "Too many open connections for this user; close one first",
+  },
   internal: { status: 500, retryable: true, message: "Internal server error" },
   unavailable: { status: 503, retryable: true, message: "The service is temporarily unavailable" },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

@@ -96,12 +96,14 @@ export const routes = {
   listChats: {
     method: "get",
     path: "/chats",
-    summary: "My chats, most recent activity first, with last message and unread count",
+    summary:
+      "My chats, most recent activity first, with last message and unread count; `has_more` when the byte budget cut the list (page on with `offset`)",
     tag: "chats",
     auth: true,
+    query: chats.ListChatsQuery,
     status: 200,
     response: chats.ChatListResponse,
-    errors: authErrors,
+    errors: [...authErrors, "validation_failed"],
   },
   createChat: {
     method: "post",
@@ -196,7 +198,7 @@ export const routes = {
     body: msgs.EditMessageBody,
     status: 200,
     response: msgs.MessageSchema,
-    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict"],
+    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict", "rate_limited"],
   },
   deleteMessage: {
     method: "delete",
@@ -207,7 +209,7 @@ export const routes = {
     params: msgs.MessageParams,
     status: 200,
     response: msgs.MessageSchema,
-    errors: [...chatErrors, "forbidden", "message_not_found"],
+    errors: [...chatErrors, "forbidden", "message_not_found", "rate_limited"],
   },
   readChat: {
     method: "put",

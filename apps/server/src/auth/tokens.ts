@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
-import { AppError } from "@chat/protocol";
+import { AppError, MAX_ID } from "@chat/protocol";
 
 export interface TokenClaims {
   sub: string;
@@ -9,7 +9,14 @@ export interface TokenClaims {
   jti: string;
 }
 
-/** Signs and verifies HS256 access tokens. Only HS256 is accepted: `alg: none` and RS/HS confusion fail. */
+/** A user id as `sub` carries it: digits only, within PostgreSQL's INTEGER (a larger one was a 500). */
+const SUBJECT = /^[1-9][0-9]{0,9}$/;
+
+/**
+ * Signs and verifies HS256 access tokens. Only HS256 is accepted: `alg: none` and RS/HS confusion
+ * fail. `verify` is the one JWT check of the project: the socket handshake calls it and so does
+ * every REST route (http/passport.ts delegates to it), so the two cannot disagree on a token.
+ */
 export class TokenService {
   constructor(
     private readonly secret: string,
@@ -35,10 +42,12 @@ export class TokenService {
       if (err instanceof jwt.TokenExpiredError) throw new AppError("token_expired");
       throw new AppError("unauthorized", "The token is not valid");
     }
-    const userId = Number(claims.sub);
-    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof claims.exp !== "number") {
+    // A token without `exp` never expires: refused, as is a subject that is not a user id.
+    const sub = typeof claims.sub === "string" && SUBJECT.test(claims.sub) ? Number(claims.sub) : NaN;
+    if (!(sub <= MAX_ID) || typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
       throw new AppError("unauthorized", "The token is not valid");
     }
+    const userId = sub;
     return { userId, exp: claims.exp };
   }
 }

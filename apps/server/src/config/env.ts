@@ -78,6 +78,18 @@ export const envSpec = {
     schema: int(0, 10_000_000).default(600),
     doc: "Socket connections per client IP per minute (0: off)",
   },
+  RATE_LIMIT_SYNCS_PER_USER_PER_10S: {
+    schema: int(0, 1_000_000).default(100),
+    doc: "Socket `sync` requests a user may make per 10 s, all devices and nodes together (0: off). A reconnecting device syncs once per page of about ANSWER_MAX_BYTES",
+  },
+  ANSWER_MAX_BYTES: {
+    schema: int(16_384, 268_435_456).default(1_048_576),
+    doc: "Byte budget of one answer that returns messages (`sync`, message paging, `/history`, `GET /chats`); past it the answer stops early and says there is more",
+  },
+  MAX_SOCKETS_PER_USER: {
+    schema: int(0, 100_000).default(20),
+    doc: "Open sockets one user may hold at once, all nodes together (0: no cap); one more is refused with `too_many_connections`",
+  },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
     doc: "Bytes queued for a client that stopped reading before its socket is dropped",

@@ -13,25 +13,37 @@ import {
   type ChatRow,
   type MessageRow,
 } from "./serialize.ts";
+import { withinBudget, type BudgetedRow } from "./answer-budget.ts";
 
 export type ChatSummary = z.output<typeof ChatSummarySchema>;
 type Role = "owner" | "admin" | "member";
 
 const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
-/** My chats (or one of them) with role, cursor, unread count, member count, peer and last message. */
-export async function listChats(ctx: DomainContext, userId: number, chatId?: number): Promise<ChatSummary[]> {
+/**
+ * My chats (or one of them) with role, cursor, unread count, member count, peer and last message,
+ * most recent activity first. Within the answer byte budget, cut in SQL: past it the list stops
+ * (`has_more`) and `offset` pages on.
+ */
+export async function listChats(
+  ctx: DomainContext,
+  userId: number,
+  opts: { chatId?: number; offset?: number } = {},
+): Promise<{ chats: ChatSummary[]; has_more: boolean }> {
   const { rows } = await ctx.db.pool.query<
-    ChatRow & {
-      role: Role;
-      last_read_seq: number;
-      unread_count: number;
-      members_count: number;
-      peer: { id: number; name: string } | null;
-      last_message: MessageRow | null;
-    }
+    BudgetedRow<
+      ChatRow & {
+        role: Role;
+        last_read_seq: number;
+        unread_count: number;
+        members_count: number;
+        peer: { id: number; name: string } | null;
+        last_message: MessageRow | null;
+      }
+    >
   >(
-    `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at,
+    withinBudget(
+      `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at,
             m.role, m.last_read_seq,
             (SELECT count(*)::int FROM messages x
               WHERE x.chat_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id
@@ -44,10 +56,15 @@ export async function listChats(ctx: DomainContext, userId: number, chatId?: num
                WHERE chat_id = c.id ORDER BY seq DESC LIMIT 1) lm) AS last_message
        FROM chat_members m JOIN chats c ON c.id = m.chat_id
       WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
-      ORDER BY c.activity_at DESC, c.id DESC`,
-    [userId, chatId ?? null],
+      ORDER BY c.activity_at DESC, c.id DESC OFFSET $3`,
+      // The chat's own fields, peer and counts: well under 400 bytes besides its last message.
+      `coalesce(octet_length(p.last_message::text), 0) + coalesce(octet_length(p.name), 0) + 400`,
+      "p.activity_at DESC, p.id DESC",
+      "$4",
+    ),
+    [userId, opts.chatId ?? null, opts.offset ?? 0, ctx.limits.answerBytes],
   );
-  return rows.map((r) => ({
+  const chats = rows.map((r) => ({
     ...toChat(r),
     role: r.role,
     last_read_seq: r.last_read_seq,
@@ -56,11 +73,14 @@ export async function listChats(ctx: DomainContext, userId: number, chatId?: num
     peer: r.peer,
     last_message: r.last_message ? toMessage(r.last_message) : null,
   }));
+  return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
 }
 
 export async function getChat(ctx: DomainContext, userId: number, chatId: number): Promise<ChatSummary> {
   await requireMember(ctx.db, chatId, userId);
-  const [chat] = await listChats(ctx, userId, chatId);
+  const {
+    chats: [chat],
+  } = await listChats(ctx, userId, { chatId });
   return chat;
 }
 

@@ -3,6 +3,7 @@ import { requireMember } from "./access.ts";
 import { enforce } from "../security/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
 import { MESSAGE_COLUMNS, toMessage, type MessageRow, type WireMessage } from "./serialize.ts";
+import { MESSAGE_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
@@ -14,7 +15,17 @@ export async function sendMessage(
   senderId: number,
   input: { chat_id: number; client_id: string; text: string },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
-  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(senderId)]]);
+  const budget = ctx.limits.sendsPerUser;
+  try {
+    await enforce(ctx.limiter, [[budget, String(senderId)]]);
+  } catch (err) {
+    // A retry of a message already stored (its ack was lost) is free: it answers the stored
+    // message as a duplicate, never rate_limited, so a client recovering from a cut converges.
+    const stored =
+      err instanceof AppError && err.code === "rate_limited" && (await storedSend(ctx, senderId, input));
+    if (stored) return { message: toMessage(stored), duplicate: true };
+    throw err;
+  }
   const { row, duplicate, membersVersion } = await ctx.writer.send({
     chatId: input.chat_id,
     senderId,
@@ -23,7 +34,26 @@ export async function sendMessage(
   });
   const message = toMessage(row);
   if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
+  // A duplicate stores nothing: give back what it spent, so retries do not eat new messages' budget.
+  else if (budget.max > 0) await ctx.limiter.refund?.(budget, String(senderId)).catch(() => undefined);
   return { message, duplicate };
+}
+
+/** The message this sender already stored under this client_id, if any (and still a member). */
+async function storedSend(
+  ctx: DomainContext,
+  senderId: number,
+  input: { chat_id: number; client_id: string },
+): Promise<MessageRow | undefined> {
+  const { rows } = await ctx.db.pool.query<MessageRow>(
+    `SELECT ${MESSAGE_COLUMNS.split(", ")
+      .map((c) => `m.${c}`)
+      .join(", ")}
+       FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = m.sender_id
+      WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
+    [input.chat_id, senderId, input.client_id],
+  );
+  return rows[0];
 }
 
 /** A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the oldest after it. Ascending either way. */
@@ -34,31 +64,50 @@ export async function listMessages(
   q: { before_seq?: number; after_seq?: number; limit?: number },
 ): Promise<{ messages: WireMessage[]; has_more: boolean }> {
   await requireMember(ctx.db, chatId, userId);
-  return pageMessages(ctx, chatId, q);
+  const { messages, has_more } = await pageMessages(ctx, chatId, q, MAX_PAGE, ctx.limits.answerBytes);
+  return { messages, has_more };
 }
 
+/**
+ * A page of at most `limit` messages and about `budget` bytes of JSON: the cut is made in SQL
+ * (a running sum of each row's JSON size), so the node never loads more than the budget, however
+ * large the messages. The first message always comes, so a page always moves forward; `bytes` is
+ * what the page holds (for a caller that spends one budget over several pages).
+ */
 export async function pageMessages(
   ctx: DomainContext,
   chatId: number,
   q: { before_seq?: number; after_seq?: number; limit?: number },
-  maxLimit = MAX_PAGE,
-): Promise<{ messages: WireMessage[]; has_more: boolean }> {
+  maxLimit: number,
+  budget: number,
+): Promise<{ messages: WireMessage[]; has_more: boolean; bytes: number }> {
   const limit = Math.min(q.limit ?? 50, maxLimit);
-  if (q.after_seq !== undefined) {
-    const { rows } = await ctx.db.pool.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq ASC LIMIT $3`,
-      [chatId, q.after_seq, limit + 1],
-    );
-    return { messages: rows.slice(0, limit).map(toMessage), has_more: rows.length > limit };
-  }
-  const { rows } = await ctx.db.pool.query<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-    [chatId, q.before_seq ?? 2_147_483_647, limit + 1],
+  const forward = q.after_seq !== undefined;
+  const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow>>(
+    withinBudget(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages
+        WHERE chat_id = $1 AND ${forward ? "seq > $2" : "seq < $2"}
+        ORDER BY seq ${forward ? "ASC" : "DESC"} LIMIT $3`,
+      `octet_length(p.text) + ${MESSAGE_JSON_OVERHEAD}`,
+      `p.seq ${forward ? "ASC" : "DESC"}`,
+      "$4",
+    ),
+    [chatId, forward ? q.after_seq : (q.before_seq ?? 2_147_483_647), limit + 1, budget],
   );
-  return { messages: rows.slice(0, limit).reverse().map(toMessage), has_more: rows.length > limit };
+  const kept = rows.slice(0, limit);
+  if (!forward) kept.reverse();
+  return {
+    messages: kept.map(toMessage),
+    has_more: rows.length > 0 && rows[0].total > kept.length,
+    bytes: kept.reduce((max, r) => Math.max(max, r.running), 0),
+  };
 }
 
-/** The origin's history: skip `offset` newest, take `limit` (10), oldest first; `read` = read by all others. */
+/**
+ * The origin's history: skip `offset` newest, take `limit` (10), oldest first; `read` = read by all
+ * others. Within the answer byte budget: fewer than `limit` items may come, and `has_more` (the
+ * route's `X-Has-More` header) says whether older messages remain after them.
+ */
 export async function history(
   ctx: DomainContext,
   userId: number,
@@ -66,14 +115,21 @@ export async function history(
   q: { limit?: number; offset?: number },
 ) {
   await requireMember(ctx.db, chatId, userId);
-  const { rows } = await ctx.db.pool.query<MessageRow & { read: boolean }>(
-    `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at,
-            COALESCE(s.fully_read_seq >= m.seq, false) AS read
-       FROM messages m LEFT JOIN chat_members s ON s.chat_id = m.chat_id AND s.user_id = m.sender_id
-      WHERE m.chat_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3`,
-    [chatId, q.limit ?? 10, q.offset ?? 0],
+  const limit = q.limit ?? 10;
+  const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow & { read: boolean }>>(
+    withinBudget(
+      `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at,
+              COALESCE(s.fully_read_seq >= m.seq, false) AS read
+         FROM messages m LEFT JOIN chat_members s ON s.chat_id = m.chat_id AND s.user_id = m.sender_id
+        WHERE m.chat_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3`,
+      `octet_length(p.text) + ${MESSAGE_JSON_OVERHEAD}`,
+      "p.seq DESC",
+      "$4",
+    ),
+    [chatId, limit + 1, q.offset ?? 0, ctx.limits.answerBytes],
   );
-  return rows.reverse().map((r) => ({
+  const kept = rows.slice(0, limit);
+  const items = kept.reverse().map((r) => ({
     id: r.id,
     chat_id: r.chat_id,
     seq: r.seq,
@@ -82,6 +138,7 @@ export async function history(
     timestamp: new Date(r.created_at).toISOString(),
     read: r.read,
   }));
+  return { items, has_more: rows.length > 0 && rows[0].total > kept.length };
 }
 
 async function ownMessage(ctx: DomainContext, userId: number, chatId: number, messageId: number) {
@@ -110,6 +167,8 @@ export async function editMessage(
   messageId: number,
   text: string,
 ): Promise<WireMessage> {
+  // Every edit is pushed to every member, like a new message: it spends the send budget.
+  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
@@ -130,6 +189,7 @@ export async function deleteMessage(
   chatId: number,
   messageId: number,
 ): Promise<WireMessage> {
+  await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) return toMessage(m);
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
@@ -142,8 +202,8 @@ export async function deleteMessage(
 }
 
 /**
- * Messages in one sync answer, all chats together; past it, chats answer `has_more` and the
- * client asks again. Bounds what one small request can make a node build and send.
+ * Messages in one sync answer, all chats together; past it (or past the byte budget), chats
+ * answer `has_more` and the client asks again. Bounds what one small request can make a node build.
  */
 export const SYNC_MAX_TOTAL = 1000;
 
@@ -185,16 +245,25 @@ export async function sync(
   );
   const chats = [];
   let budget = SYNC_MAX_TOTAL;
+  // One byte budget for the whole answer, spent chat after chat.
+  let bytesLeft = ctx.limits.answerBytes;
   for (const w of wanted) {
     const info = byChat.get(w.chat_id)!;
     const take = Math.min(limit, budget);
     const page =
       w.after_seq >= info.last_seq
-        ? { messages: [], has_more: false }
-        : take === 0
-          ? { messages: [], has_more: true }
-          : await pageMessages(ctx, w.chat_id, { after_seq: w.after_seq, limit: take }, SYNC_MAX_LIMIT);
+        ? { messages: [], has_more: false, bytes: 0 }
+        : take === 0 || bytesLeft <= 0
+          ? { messages: [], has_more: true, bytes: 0 }
+          : await pageMessages(
+              ctx,
+              w.chat_id,
+              { after_seq: w.after_seq, limit: take },
+              SYNC_MAX_LIMIT,
+              bytesLeft,
+            );
     budget -= page.messages.length;
+    bytesLeft -= page.bytes;
     chats.push({
       chat_id: w.chat_id,
       messages: page.messages,

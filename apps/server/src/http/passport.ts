@@ -1,16 +1,46 @@
 /**
- * passport-local behind /token, passport-jwt on every other protected route. Failures become
- * catalogue errors (401 unauthorized / token_expired / invalid_credentials), never passport's
- * plain-text 401 or a 500.
+ * passport-local behind /token, a bearer-token strategy on every other protected route. Failures
+ * become catalogue errors (401 unauthorized / token_expired / invalid_credentials), never
+ * passport's plain-text 401 or a 500.
  */
 import passport from "passport";
-import { Strategy as JwtStrategy, ExtractJwt } from "passport-jwt";
 import { Strategy as LocalStrategy } from "passport-local";
-import jwt from "jsonwebtoken";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../domain/context.ts";
 import { authenticate, findUser, type PublicUser } from "../domain/users.ts";
+import { TokenService } from "../auth/tokens.ts";
+
+/**
+ * `Authorization: Bearer <token>`, checked by TokenService.verify: the socket handshake's own
+ * check, so REST and sockets accept exactly the same tokens (passport-jwt accepted a token
+ * without `exp`, and a `sub` past INTEGER reached the database as a 500).
+ */
+class BearerStrategy extends passport.Strategy {
+  override name = "jwt";
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly ctx: DomainContext,
+  ) {
+    super();
+  }
+  override authenticate(req: Request) {
+    const header = req.headers.authorization;
+    const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+    if (!token) return this.fail(new AppError("unauthorized"), 401);
+    let userId: number;
+    try {
+      userId = this.tokens.verify(token).userId;
+    } catch (err) {
+      return this.fail(err instanceof AppError ? err : new AppError("unauthorized"), 401);
+    }
+    // A token of a user who no longer exists is refused.
+    findUser(this.ctx, userId).then(
+      (u) => (u ? this.success(u) : this.fail(new AppError("unauthorized"), 401)),
+      (err) => this.error(err),
+    );
+  }
+}
 
 export function createPassport(ctx: DomainContext, secret: string): passport.PassportStatic {
   const p = new passport.Passport() as unknown as passport.PassportStatic;
@@ -25,21 +55,8 @@ export function createPassport(ctx: DomainContext, secret: string): passport.Pas
       },
     ),
   );
-  p.use(
-    new JwtStrategy(
-      {
-        jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-        secretOrKey: secret,
-        algorithms: ["HS256"],
-      },
-      (claims: { sub?: string }, done) => {
-        const id = Number(claims.sub);
-        if (!Number.isSafeInteger(id) || id <= 0) return done(null, false);
-        // A token of a user who no longer exists is refused.
-        findUser(ctx, id).then((u) => done(null, u ?? false), done);
-      },
-    ),
-  );
+  // Verification only: the lifetime is the signer's business.
+  p.use(new BearerStrategy(new TokenService(secret, 0), ctx));
   return p;
 }
 
@@ -55,7 +72,7 @@ export function requireJwt(p: passport.PassportStatic): RequestHandler {
     p.authenticate("jwt", { session: false }, (err: unknown, user: PublicUser | false, info: unknown) => {
       if (err) return next(err);
       if (!user) {
-        if (info instanceof jwt.TokenExpiredError) return next(new AppError("token_expired"));
+        if (info instanceof AppError && info.code === "token_expired") return next(info);
         return next(new AppError("unauthorized"));
       }
       req.user = user;

@@ -3,6 +3,7 @@
  * cluster.ts), until Ctrl-C or SIGTERM stops everything. Database: DATABASE_URL, else embedded.
  */
 import { parseArgs } from "node:util";
+import { exitWithLauncher } from "./exit-with-launcher.ts";
 import { launchCluster, takeOverSignals, CLUSTER_PG_DIR, type Cluster } from "./cluster.ts";
 
 const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--logs]
@@ -57,6 +58,12 @@ const stop = (signal: string) => {
   );
 };
 
+// The package-manager chain above `pnpm cluster` does not pass a SIGTERM on: when its top process
+// goes, stop everything as on Ctrl-C (during start-up: right after the launch).
+let launched = false;
+let launcherGone: string | undefined;
+exitWithLauncher((reason) => (launched ? stop(reason) : (launcherGone = reason)));
+
 const started = Date.now();
 console.log(`starting ${nodes} node(s), Redis and nginx on port ${port}…`);
 try {
@@ -75,6 +82,8 @@ try {
   process.exit(1);
 }
 takeOverSignals(stop);
+launched = true;
+if (launcherGone) stop(launcherGone);
 
 const c = cluster;
 console.log(`\nchat cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${c.url}  (nginx)`);

@@ -20,7 +20,9 @@ export async function spawnNode(
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "src/main.ts"], {
     cwd: SERVER_DIR,
     env: { ...process.env, HOST: "127.0.0.1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    // The IPC channel is how the node knows its launcher is gone (it closes however the launcher
+    // dies) and stops itself: see exit-with-launcher.ts.
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   const logs: string[] = [];
   let buf = "";

@@ -21,6 +21,7 @@ import { typingHandlers } from "./handlers/typing.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
+import { SocketCap } from "./socket-cap.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -91,6 +92,7 @@ export function attachHandlers(
   log: Logger,
 ) {
   const tracker = presenceTracker(io, presence, log);
+  const sockets = new SocketCap(ctx.limits.socketsPerUser);
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; batch?: unknown } | undefined;
     const header = socket.handshake.headers.authorization;
@@ -107,6 +109,18 @@ export function attachHandlers(
     } catch (err) {
       return next(refuse(err instanceof AppError ? err.code : "unauthorized"));
     }
+    // A slot of MAX_SOCKETS_PER_USER, given back if this handshake fails below.
+    const release = sockets.take(claims.userId, socket);
+    if (!release) {
+      return next(
+        refuse("too_many_connections", `At most ${ctx.limits.socketsPerUser} open connections per user`),
+      );
+    }
+    const next_ = next;
+    next = (err?: Error) => {
+      if (err) release();
+      next_(err);
+    };
     // The chats are loaded here, before the connection completes, so the socket is in every
     // room before the client can send its first `sync`: no message falls between the two.
     const ip = clientIp(socket.handshake.address, socket.handshake.headers["x-forwarded-for"]);

@@ -9,6 +9,13 @@ export interface Limits {
   typingPerUser: Limit;
   connectionsPerUser: Limit;
   connectionsPerIp: Limit;
+  syncsPerUser: Limit;
+  /** `sync` requests one socket may have in flight; one more is answered rate_limited. */
+  syncsInFlightPerSocket: number;
+  /** Byte budget of one answer that returns messages (ANSWER_MAX_BYTES). */
+  answerBytes: number;
+  /** Open sockets per user (0: no cap). */
+  socketsPerUser: number;
 }
 
 export function limitsFrom(c: Config): Limits {
@@ -28,6 +35,10 @@ export function limitsFrom(c: Config): Limits {
       windowMs: minute,
     },
     connectionsPerIp: { name: "conn-ip", max: c.RATE_LIMIT_CONNECTIONS_PER_IP_PER_MINUTE, windowMs: minute },
+    syncsPerUser: { name: "sync-user", max: c.RATE_LIMIT_SYNCS_PER_USER_PER_10S, windowMs: 10_000 },
+    syncsInFlightPerSocket: 2,
+    answerBytes: c.ANSWER_MAX_BYTES,
+    socketsPerUser: c.MAX_SOCKETS_PER_USER,
   };
 }
 

@@ -16,6 +16,8 @@ export interface Limit {
 export interface RateLimiter {
   /** Counts one hit for `key`; answers how long to wait when over the limit (0 = allowed). */
   hit(limit: Limit, key: string): Promise<number>;
+  /** Gives back one hit of the current window (a request that turned out to cost nothing). */
+  refund?(limit: Limit, key: string): Promise<void>;
 }
 
 export class MemoryRateLimiter implements RateLimiter {
@@ -32,6 +34,11 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     w.count++;
     return w.count > limit.max ? w.resetAt - now : 0;
+  }
+
+  async refund(limit: Limit, key: string): Promise<void> {
+    const w = this.windows.get(`${limit.name}:${key}`);
+    if (w && w.resetAt > Date.now() && w.count > 0) w.count--;
   }
 
   private sweep(now: number) {
@@ -67,7 +74,17 @@ export class RedisRateLimiter implements RateLimiter {
       return this.fallback.hit(limit, key);
     }
   }
+
+  async refund(limit: Limit, key: string): Promise<void> {
+    if (this.redis.status !== "ready") return this.fallback.refund?.(limit, key);
+    await this.redis.eval(REFUND_SCRIPT, 1, `${this.prefix}:rl:${limit.name}:${key}`);
+  }
 }
+
+const REFUND_SCRIPT = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return 0`;
 
 /** Throws rate_limited with `details.retry_after` (seconds) when any of the limits is exceeded. */
 export async function enforce(limiter: RateLimiter, checks: Array<[Limit, string]>): Promise<void> {

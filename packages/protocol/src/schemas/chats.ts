@@ -45,7 +45,24 @@ export const ChatSummarySchema = ChatSchema.extend({
   last_message: MessageSchema.nullable(),
 }).meta({ id: "ChatSummary" });
 
-export const ChatListResponse = z.object({ chats: z.array(ChatSummarySchema) }).meta({ id: "ChatList" });
+export const ChatListResponse = z
+  .object({
+    chats: z.array(ChatSummarySchema),
+    has_more: z.boolean().meta({
+      description:
+        "the list stopped early at the answer's byte budget (ANSWER_MAX_BYTES, about 1 MB, mostly last messages): ask again with `offset` = the chats received so far",
+    }),
+  })
+  .meta({ id: "ChatList" });
+
+/** `GET /chats?offset=N`: skip the first N chats (in the list's order), to page past the byte budget. */
+export const ListChatsQuery = z.strictObject({
+  offset: z
+    .string()
+    .regex(/^[0-9]{1,9}$/, "must be a non-negative integer")
+    .transform(Number)
+    .optional(),
+});
 
 export const CreateChatResponse = z
   .object({ message: z.string(), chat_id: z.number().int(), chat: ChatSummarySchema })

@@ -33,10 +33,20 @@ export const storable = <T extends z.ZodString>(s: T) =>
     .refine((v) => !v.includes("\u0000"), "must not contain NUL characters")
     .refine((v) => !LONE_SURROGATE.test(v), "must be valid Unicode (no lone surrogates)");
 
-/** Message text: 1..4000 characters, storable, not blank. */
+/**
+ * What shows as nothing: white space, default-ignorable code points (zero-width space and joiners,
+ * BOM, variation selectors, the Hangul fillers U+115F/U+1160/U+3164/U+FFA0), format characters
+ * (bidi marks and isolates) and the blank Braille pattern U+2800, which renders as a space.
+ */
+const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800\u115F\u1160\u3164\uFFA0]/gu;
+
+/** True when the text shows nothing at all: a message of only invisible characters is blank. */
+export const isBlank = (s: string) => s.replace(INVISIBLE, "").length === 0;
+
+/** Message text: 1..4000 characters, storable, not blank (invisible characters count as blank). */
 export const messageText = storable(
   z.string().min(1, "must not be empty").max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
-).refine((s) => s.trim().length > 0, "must not be blank");
+).refine((s) => !isBlank(s), "must not be blank");
 
 export const isoDate = z.string().meta({ format: "date-time" });
 

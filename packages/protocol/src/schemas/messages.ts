@@ -51,7 +51,10 @@ export const MessagesQuery = z
 export const MessagePage = z
   .object({
     messages: z.array(MessageSchema).meta({ description: "ascending by seq" }),
-    has_more: z.boolean(),
+    has_more: z.boolean().meta({
+      description:
+        "more messages lie beyond this page: `limit` was reached, or the answer's byte budget (ANSWER_MAX_BYTES, about 1 MB) was, in which case the page holds fewer than `limit`",
+    }),
   })
   .meta({ id: "MessagePage" });
 
@@ -78,7 +81,11 @@ export const HistoryItem = z
   })
   .meta({ id: "HistoryItem" });
 
-export const HistoryResponse = z.array(HistoryItem).meta({ id: "History" });
+export const HistoryResponse = z.array(HistoryItem).meta({
+  id: "History",
+  description:
+    "Oldest first. Within the answer byte budget (ANSWER_MAX_BYTES, about 1 MB): it may hold fewer than `limit` items; the `X-Has-More: true|false` header says whether older messages remain (ask again with `offset` + the number of items received)",
+});
 
 export const ReadMessageParams = z.strictObject({ message_id: idParam });
 export const ReadChatBody = z.strictObject({ seq }).meta({ id: "ReadChatBody" });

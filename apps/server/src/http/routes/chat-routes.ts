@@ -6,7 +6,7 @@ import { bind } from "../bind.ts";
 
 export function chatRoutes(ctx: DomainContext, auth: RequestHandler): Router {
   const r = Router();
-  bind(r, "listChats", [auth], async ({ user }) => ({ chats: await listChats(ctx, user.id) }));
+  bind(r, "listChats", [auth], async ({ user, query }) => listChats(ctx, user.id, { offset: query.offset }));
 
   bind(r, "createChat", [auth], async ({ user, body, status }) => {
     const { chat, created } = await createChat(ctx, user.id, body);

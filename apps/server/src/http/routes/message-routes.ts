@@ -36,7 +36,12 @@ export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router 
   });
 
   // The origin's paths.
-  bind(r, "history", [auth], async ({ user, params, query }) => history(ctx, user.id, params.chat_id, query));
+  // The origin's answer is a bare array: whether older messages remain goes in a header.
+  bind(r, "history", [auth], async ({ user, params, query, res }) => {
+    const { items, has_more } = await history(ctx, user.id, params.chat_id, query);
+    res.setHeader("X-Has-More", String(has_more));
+    return items;
+  });
 
   bind(r, "readMessage", [auth], async ({ user, params }) => {
     const out = await markMessageRead(ctx, params.message_id, user.id);

@@ -1,10 +1,16 @@
 import type { Socket } from "socket.io";
+import { AppError } from "@chat/protocol";
+import { enforce } from "../../security/rate-limit.ts";
 import type { Logger } from "pino";
 import type { DomainContext } from "../../domain/context.ts";
 import { deleteMessage, editMessage, sendMessage, sync } from "../../domain/messages.ts";
 import { markMessageRead, markRead } from "../../domain/receipts.ts";
 import type { SocketData } from "../socket-broadcast.ts";
 import { on } from "./define.ts";
+import { syncGateOf } from "./sync-gate.ts";
+
+/** Sync answers of one user this node builds at once. */
+const SYNCS_BUILT_PER_USER = 2;
 
 export function messageHandlers(socket: Socket, ctx: DomainContext, log: Logger) {
   const me = () => (socket.data as SocketData).userId;
@@ -25,5 +31,25 @@ export function messageHandlers(socket: Socket, ctx: DomainContext, log: Logger)
 
   on(socket, "message:edit", log, (p) => editMessage(ctx, me(), p.chat_id, p.message_id, p.text));
   on(socket, "message:delete", log, (p) => deleteMessage(ctx, me(), p.chat_id, p.message_id));
-  on(socket, "sync", log, (p) => sync(ctx, me(), p));
+
+  // A sync answer is up to ANSWER_MAX_BYTES. A socket may have only a few syncs in flight (one
+  // more is refused, not queued: a flood costs the node nothing); this node builds only a few
+  // answers of one user at once (the rest wait, see sync-gate.ts); and every sync spends the
+  // user's sync budget, all devices and nodes together.
+  const gate = syncGateOf(socket.nsp.server, SYNCS_BUILT_PER_USER);
+  let syncing = 0;
+  on(socket, "sync", log, async (p) => {
+    if (syncing >= ctx.limits.syncsInFlightPerSocket) {
+      throw new AppError("rate_limited", "A sync of this connection is still running; retry in 1 s", {
+        retry_after: 1,
+      });
+    }
+    syncing++;
+    try {
+      await enforce(ctx.limiter, [[ctx.limits.syncsPerUser, String(me())]]);
+      return await gate.run(me(), () => sync(ctx, me(), p));
+    } finally {
+      syncing--;
+    }
+  });
 }

@@ -37,7 +37,7 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   me: () => ({}),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),
-  listChats: () => ({}),
+  listChats: () => ({ query: { offset: "0" } }),
   createChat: () => ({ body: { name: "walk", chat_type: "group" }, required: ["chat_type"] }),
   getChat: (f) => ({ params: { chat_id: f.chatId } }),
   listMembers: (f) => ({ params: { chat_id: f.chatId } }),

@@ -123,8 +123,10 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "readMessage":
       d.params = { message_id: id(w.messageId) };
       break;
-    case "me":
     case "listChats":
+      d.query = [["offset", "0"]];
+      break;
+    case "me":
     case "healthz":
     case "readyz":
     case "adminCluster":
