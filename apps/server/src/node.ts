@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Config } from "./config/env.ts";
-import { resolveJwtSecret } from "./auth/secret.ts";
+import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
@@ -32,6 +32,8 @@ import { limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
 import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
+import { startMetricsServer } from "./ops/metrics-routes.ts";
+import { readinessProbe } from "./ops/readiness.ts";
 
 export const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -44,15 +46,20 @@ export const MIGRATIONS_DIR = path.resolve(
 export interface RunningNode {
   url: string;
   port: number;
+  /** The METRICS_PORT server's port, when metrics have their own. */
+  metricsPort?: number;
   nodeId: string;
   db: Database;
   io: ChatServer;
   close(): Promise<void>;
 }
 
-function redisClient(url: string, log: Logger, role: string): Redis {
+function redisClient(url: string, log: Logger, role: string, commandTimeoutMs?: number): Redis {
   const r = new Redis(url, {
     maxRetriesPerRequest: 2,
+    // A stalled Redis (packets stop, the connection stays open) would otherwise hold every
+    // command forever: sends, logins and handshakes wait on the rate limiter (issue 12, item 3).
+    ...(commandTimeoutMs ? { commandTimeout: commandTimeoutMs } : {}),
     enableOfflineQueue: true,
     lazyConnect: false,
     // The commands of one tick (a group commit's broadcasts) leave in one write: docs/performance.md.
@@ -73,20 +80,29 @@ function redisClient(url: string, log: Logger, role: string): Redis {
 export async function startNode(config: Config, log: Logger): Promise<RunningNode> {
   const started = Date.now();
   const dataDir = path.resolve(config.rootDir, config.DATA_DIR);
+  // First: a refused secret stops the start before anything (database, sockets) needs closing.
+  const secret = resolveJwtSecret(
+    { secret: config.JWT_SECRET, production: config.NODE_ENV === "production", dataDir },
+    (m) => log.warn(m),
+  );
+  checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres(path.join(dataDir, "pg"), { onLog: (l) => log.debug({ pg: l }) });
     databaseUrl = await ensureDatabase(embedded.url, "chat");
   }
-  const db = openDatabase(databaseUrl);
-  const migrated = await migrate(db.pool, MIGRATIONS_DIR);
+  // Migrations without query timeouts (they may wait for another node's lock, or run long); the
+  // serving pool then gets the bounds that keep a stalled PostgreSQL from hanging requests.
+  const migrationDb = openDatabase(databaseUrl, { max: 1 });
+  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR).finally(() => migrationDb.close());
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
+  const db = openDatabase(databaseUrl, {
+    connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  });
 
-  const secret = resolveJwtSecret(
-    { secret: config.JWT_SECRET, production: config.NODE_ENV === "production", dataDir },
-    (m) => log.warn(m),
-  );
   const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
   const writer = new MessageWriter(db.pool);
 
@@ -103,9 +119,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : "same-origin";
   const redis = config.REDIS_URL
     ? {
-        pub: redisClient(config.REDIS_URL, log, "pub"),
+        pub: redisClient(config.REDIS_URL, log, "pub", config.REDIS_COMMAND_TIMEOUT_MS),
         sub: redisClient(config.REDIS_URL, log, "sub"),
-        data: redisClient(config.REDIS_URL, log, "data"),
+        data: redisClient(config.REDIS_URL, log, "data", config.REDIS_COMMAND_TIMEOUT_MS),
       }
     : undefined;
   // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
@@ -138,7 +154,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, instanceId, config.NODE_HEARTBEAT_SECONDS)
     : new MemoryPresence();
 
-  const limiter = redis ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX) : new MemoryRateLimiter();
+  const limiter = redis
+    ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX, { breakerMs: config.REDIS_BREAKER_MS })
+    : new MemoryRateLimiter();
   const ctx: DomainContext = {
     db,
     writer,
@@ -147,6 +165,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     bcryptCost: config.BCRYPT_COST,
     limiter,
     limits: limitsFrom(config),
+    trustProxyHops: config.TRUST_PROXY_HOPS,
   };
   attachHandlers(io, ctx, tokens, presence, log);
   // With Redis, rooms can miss a socketsJoin/socketsLeave: reconcile them from the database.
@@ -162,9 +181,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ctx,
     tokens,
     corsOrigins,
+    loginSlowdown: {
+      maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
+      maxWaiting: config.LOGIN_SLOWDOWN_MAX_WAITING,
+    },
     jwtSecret: secret,
     presence,
-    probe: { redis: () => (!redis ? "disabled" : redis.pub.status === "ready" ? "ok" : "down") },
+    probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
@@ -173,6 +196,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });
+
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(ops.metrics, config.METRICS_TOKEN, config.HOST, config.METRICS_PORT);
 
   const dbLabel = embedded
     ? `embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${dataDir}/pg)`
@@ -187,6 +215,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       database: embedded ? "embedded" : "external",
       mode: redis ? "cluster" : "single",
       ms: Date.now() - started,
+      ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     },
     `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; docs at /docs`,
   );
@@ -197,6 +226,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       stopGuard();
       stopMembershipSync();
       server.close(); // stop accepting
+      await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.
       await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);
       await writer.drain();
@@ -212,5 +242,5 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       await db.close();
       if (embedded) await embedded.stop();
     })());
-  return { url: `http://127.0.0.1:${port}`, port, nodeId, db, io, close };
+  return { url: `http://127.0.0.1:${port}`, port, metricsPort: metricsServer?.port, nodeId, db, io, close };
 }

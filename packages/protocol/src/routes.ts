@@ -74,13 +74,13 @@ export const routes = {
   searchUsers: {
     method: "get",
     path: "/users",
-    summary: "Find people by name or email",
+    summary: "Find people by name (substring) or by whole email (exact); rate-limited per user",
     tag: "users",
     auth: true,
     query: auth.UserSearchQuery,
     status: 200,
     response: auth.UserSearchResponse,
-    errors: [...authErrors, "validation_failed"],
+    errors: [...authErrors, "validation_failed", "rate_limited"],
   },
   presence: {
     method: "get",

@@ -1,10 +1,12 @@
 /**
- * The JWT secret. Production demands one of at least 32 bytes; elsewhere one is generated once,
- * kept in the data folder (so tokens survive restarts and every local node shares it), and warned about.
+ * The JWT secret. Production demands a strong one (at least 32 bytes, no placeholder, enough
+ * entropy: secret-strength.ts); elsewhere one is generated once, kept in the data folder (so tokens
+ * survive restarts and every local node shares it), and a weak given one is warned about.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { secretWeakness } from "./secret-strength.ts";
 
 const MIN_BYTES = 32;
 
@@ -13,9 +15,11 @@ export function resolveJwtSecret(
   warn: (msg: string) => void,
 ): string {
   if (opts.secret !== undefined) {
-    if (Buffer.byteLength(opts.secret) < MIN_BYTES) {
-      if (opts.production) throw new Error(`JWT_SECRET must be at least ${MIN_BYTES} bytes in production`);
-      warn(`JWT_SECRET is shorter than ${MIN_BYTES} bytes; use a longer one in production`);
+    const weakness = secretWeakness(opts.secret, MIN_BYTES);
+    if (weakness) {
+      const advice = "use e.g. `openssl rand -base64 48`";
+      if (opts.production) throw new Error(`JWT_SECRET is refused in production: ${weakness}; ${advice}`);
+      warn(`JWT_SECRET is weak (${weakness}); production would refuse it: ${advice}`);
     }
     return opts.secret;
   }
@@ -31,4 +35,12 @@ export function resolveJwtSecret(
     warn(`JWT_SECRET not set: using the generated one in ${file}`);
   }
   return fs.readFileSync(file, "utf8").trim();
+}
+
+/** METRICS_TOKEN guards the scrape endpoint: in production a placeholder (the example's `change-me`) is refused too. */
+export function checkMetricsToken(token: string | undefined, production: boolean): void {
+  if (token === undefined || !production) return;
+  const weakness = secretWeakness(token, 16);
+  if (weakness)
+    throw new Error(`METRICS_TOKEN is refused in production: ${weakness}; use e.g. \`openssl rand -hex 24\``);
 }

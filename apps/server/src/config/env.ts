@@ -45,6 +45,10 @@ export const envSpec = {
     schema: z.string().optional(),
     doc: "Comma-separated origins allowed for HTTP and Socket.IO. Unset: the node's own origin only",
   },
+  TRUST_PROXY_HOPS: {
+    schema: int(0, 10).default(0),
+    doc: "Proxies in front of the node whose X-Forwarded-For is believed (the client address of per-IP limits): 0 = clients connect directly, 1 = behind the shipped nginx (which overwrites the header)",
+  },
   BCRYPT_COST: { schema: int(4, 15).default(10), doc: "bcrypt cost factor" },
   LOG_LEVEL: {
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -60,7 +64,15 @@ export const envSpec = {
   },
   RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: {
     schema: int(0, 1_000_000).default(10),
-    doc: "Login attempts per account (email) per minute (0: off)",
+    doc: "Login attempts per account (email) from one client address per minute, then 429; past this many per account from all addresses, logins are slowed (LOGIN_SLOWDOWN_MAX_MS), never refused (0: off)",
+  },
+  LOGIN_SLOWDOWN_MAX_MS: {
+    schema: int(0, 60_000).default(2000),
+    doc: "Longest delay of a login to an account under an account-wide flood (it doubles from 100 ms per attempt past the limit)",
+  },
+  LOGIN_SLOWDOWN_MAX_WAITING: {
+    schema: int(1, 100_000).default(200),
+    doc: "Slowed logins a node holds at once; more get 429 (bounded memory under a flood)",
   },
   RATE_LIMIT_SENDS_PER_USER_PER_10S: {
     schema: int(0, 10_000_000).default(200),
@@ -88,13 +100,45 @@ export const envSpec = {
   },
   MAX_SOCKETS_PER_USER: {
     schema: int(0, 100_000).default(20),
-    doc: "Open sockets one user may hold at once, all nodes together (0: no cap); one more is refused with `too_many_connections`",
+    doc: "Open sockets one user may hold at once on one node (0: no cap); one more is refused with `too_many_connections`",
+  },
+  RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(30),
+    doc: "GET /users searches a user may make per minute (0: off)",
   },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
     doc: "Bytes queued for a client that stopped reading before its socket is dropped",
   },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(1000),
+    doc: "A Redis command without an answer after this long fails (a stalled Redis must not hang sends, logins or handshakes)",
+  },
+  REDIS_BREAKER_MS: {
+    schema: int(0, 600_000).default(5000),
+    doc: "After a Redis command failed or timed out, rate limits use per-node memory this long before asking Redis again",
+  },
+  DB_CONNECT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(3000),
+    doc: "Upper bound of opening a PostgreSQL connection and of waiting for a free one in the pool",
+  },
+  DB_QUERY_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(5000),
+    doc: "A query without an answer after this long fails and its connection is dropped (a stalled PostgreSQL)",
+  },
+  DB_STATEMENT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(4000),
+    doc: "PostgreSQL `statement_timeout` of the node's sessions (the server cancels a slow statement)",
+  },
+  READYZ_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(1000),
+    doc: "GET /readyz reports a dependency that does not answer its check within this long as down",
+  },
   SHUTDOWN_TIMEOUT_MS: { schema: int(0, 600000).default(10000), doc: "Upper bound of a graceful shutdown" },
+  METRICS_PORT: {
+    schema: int(0, 65535).optional(),
+    doc: "If set, GET /metrics is served on this port only (on HOST; 0: any free port) and the main port answers 404 for it. Never route it through the proxy",
+  },
   METRICS_TOKEN: {
     schema: z.string().optional(),
     doc: "If set, GET /metrics needs `Authorization: Bearer <token>`. Unset: /metrics is open (keep it off the public ingress)",

@@ -14,4 +14,6 @@ export interface DomainContext {
   bcryptCost: number;
   limiter: RateLimiter;
   limits: Limits;
+  /** Proxy hops whose X-Forwarded-For is believed (TRUST_PROXY_HOPS; security/client-ip.ts). */
+  trustProxyHops: number;
 }

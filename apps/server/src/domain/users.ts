@@ -41,14 +41,19 @@ export async function findUser(ctx: DomainContext, id: number): Promise<PublicUs
   return u;
 }
 
-/** People to chat with: by name or email prefix/substring, never myself. */
+/**
+ * People to chat with: by name (substring, any case) or by the *whole* email (exact, any case),
+ * never myself. Email substrings are not matched: with them an attacker rebuilt a user's email
+ * character by character from search results (issue 12, item 7).
+ */
 export async function searchUsers(ctx: DomainContext, me: number, query: string, limit = 20) {
   // Prisma passes `contains` into LIKE unescaped: "%" or "_" would match everyone.
   const q = query.replace(/[\\%_]/g, "\\$&");
   const users = await ctx.db.prisma.user.findMany({
     where: {
       id: { not: me },
-      OR: [{ name: { contains: q, mode: "insensitive" } }, { email: { contains: q.toLowerCase() } }],
+      // Emails are stored lower-cased (the register schema), so equality on the lower-cased query is exact.
+      OR: [{ name: { contains: q, mode: "insensitive" } }, { email: query.trim().toLowerCase() }],
     },
     select: { id: true, name: true },
     orderBy: { id: "asc" },

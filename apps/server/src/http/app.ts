@@ -14,7 +14,7 @@ import { messageRoutes } from "./routes/message-routes.ts";
 import { healthRoutes, type ReadinessProbe } from "./routes/health-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { hardening } from "../security/http-hardening.ts";
-import { isTrustedProxy } from "../security/client-ip.ts";
+import { clientIp } from "../security/client-ip.ts";
 import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 
 export interface AppDeps {
@@ -26,6 +26,8 @@ export interface AppDeps {
   openapi: object;
   asyncapi: object;
   corsOrigins: string[] | "same-origin";
+  /** LOGIN_SLOWDOWN_MAX_MS / LOGIN_SLOWDOWN_MAX_WAITING. */
+  loginSlowdown?: { maxDelayMs: number; maxWaiting: number };
   /** Extra routers mounted before the 404 (metrics, admin, the web client). */
   extra?: express.Router[];
 }
@@ -33,8 +35,16 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
-  // req.ip (the per-IP rate limits' key) believes X-Forwarded-For only from our proxies.
-  app.set("trust proxy", (addr: string) => isTrustedProxy(addr));
+  // req.ip (the per-IP rate limits' key) believes X-Forwarded-For for TRUST_PROXY_HOPS hops only,
+  // and only IP addresses in it: the same rule as the socket handshake (security/client-ip.ts).
+  const hops = deps.ctx.trustProxyHops;
+  app.set("trust proxy", hops);
+  Object.defineProperty(app.request, "ip", {
+    configurable: true,
+    get(this: express.Request) {
+      return clientIp(this.socket.remoteAddress, this.headers["x-forwarded-for"], hops);
+    },
+  });
   app.use(
     pinoHttp({
       logger: deps.ctx.log,
@@ -62,9 +72,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(passport.initialize());
   const auth = requireJwt(passport);
 
-  app.use(healthRoutes(deps.ctx.db, deps.probe));
+  app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
-  app.use(authRoutes(deps.ctx, deps.tokens, passport));
+  app.use(authRoutes(deps.ctx, deps.tokens, passport, deps.loginSlowdown));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));

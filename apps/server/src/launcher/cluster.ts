@@ -119,6 +119,8 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
       JWT_SECRET: jwtSecret,
       DATABASE_URL: databaseUrl,
       ...(redis ? { REDIS_URL: redis.url } : {}),
+      // Behind nginx, which overwrites X-Forwarded-For: one hop is believed (security/client-ip.ts).
+      ...(opts.bare ? {} : { TRUST_PROXY_HOPS: "1" }),
       ...opts.env,
     };
     const argsOf = (i: number) =>

@@ -13,7 +13,7 @@ import type { MessageWriter } from "../store/message-writer.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { InFlightEvents } from "./in-flight.ts";
 import { NodeMetrics } from "./metrics.ts";
-import { metricsRoutes } from "./metrics-routes.ts";
+import { metricsRoutes, refuseMetricsRoutes } from "./metrics-routes.ts";
 import { createNodeRegistry, nodeAddress, processSnapshot, type NodeRegistry } from "./node-registry.ts";
 
 export interface NodeOps {
@@ -73,7 +73,10 @@ export function instrumentNode(o: {
         }),
       });
       return [
-        metricsRoutes(metrics, o.config.METRICS_TOKEN),
+        // With METRICS_PORT the metrics live on their own server (node.ts); here every variant is 404.
+        o.config.METRICS_PORT === undefined
+          ? metricsRoutes(metrics, o.config.METRICS_TOKEN)
+          : refuseMetricsRoutes(),
         adminRoutes({
           ctx,
           jwtSecret,

@@ -123,7 +123,11 @@ export function attachHandlers(
     };
     // The chats are loaded here, before the connection completes, so the socket is in every
     // room before the client can send its first `sync`: no message falls between the two.
-    const ip = clientIp(socket.handshake.address, socket.handshake.headers["x-forwarded-for"]);
+    const ip = clientIp(
+      socket.handshake.address,
+      socket.handshake.headers["x-forwarded-for"],
+      ctx.trustProxyHops,
+    );
     enforce(ctx.limiter, [
       [ctx.limits.connectionsPerIp, ip],
       [ctx.limits.connectionsPerUser, String(claims.userId)],

@@ -4,6 +4,9 @@ import type { Limit } from "./rate-limit.ts";
 
 export interface Limits {
   authPerIp: Limit;
+  /** Per (account, client address): the attacker's own budget against one account. */
+  loginPerAccountAddress: Limit;
+  /** Per account from all addresses: past `max`, logins are slowed, not refused (login-throttle.ts). */
   loginPerAccount: Limit;
   sendsPerUser: Limit;
   typingPerUser: Limit;
@@ -16,12 +19,18 @@ export interface Limits {
   answerBytes: number;
   /** Open sockets per user (0: no cap). */
   socketsPerUser: number;
+  userSearchesPerUser: Limit;
 }
 
 export function limitsFrom(c: Config): Limits {
   const minute = 60_000;
   return {
     authPerIp: { name: "auth-ip", max: c.RATE_LIMIT_AUTH_PER_IP_PER_MINUTE, windowMs: minute },
+    loginPerAccountAddress: {
+      name: "login-account-ip",
+      max: c.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
+      windowMs: minute,
+    },
     loginPerAccount: {
       name: "login-account",
       max: c.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
@@ -39,6 +48,11 @@ export function limitsFrom(c: Config): Limits {
     syncsInFlightPerSocket: 2,
     answerBytes: c.ANSWER_MAX_BYTES,
     socketsPerUser: c.MAX_SOCKETS_PER_USER,
+    userSearchesPerUser: {
+      name: "search-user",
+      max: c.RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE,
+      windowMs: minute,
+    },
   };
 }
 

@@ -209,6 +209,7 @@ export function isConnectionError(err: unknown): boolean {
       "ECONNRESET",
       "ETIMEDOUT",
       "EPIPE",
+      "57014", // statement_timeout (DB_STATEMENT_TIMEOUT_MS)
       "57P01",
       "57P02",
       "57P03",
@@ -216,7 +217,7 @@ export function isConnectionError(err: unknown): boolean {
       "08001",
       "08003",
     ].includes(code) ||
-    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    /Connection terminated|connection timeout|Client has encountered a connection error|Query read timeout|timeout exceeded when trying to connect/i.test(
       e.message ?? "",
     )
   );

@@ -63,6 +63,7 @@ export async function startWebWorld(): Promise<WebWorld> {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `web-${crypto.randomUUID().slice(0, 8)}`,
       PORT: "0",
+      TRUST_PROXY_HOPS: "1", // behind nginx, as deployed
     };
     nodes.push(await spawnTestNode({ ...env, NODE_ID: "w1" }));
     const [n2, br] = await Promise.all([spawnTestNode({ ...env, NODE_ID: "w2" }), launchChromium()]);

@@ -148,7 +148,9 @@ describe("docker-compose.yml", () => {
     expect(config.NODE_ENV).to.equal("production");
     expect(config.PORT).to.equal(3000);
     expect(config.HOST).to.equal("0.0.0.0");
-    expect(svc("app").expose).to.deep.equal([String(config.PORT)]);
+    expect(config.METRICS_PORT).to.be.a("number").and.not.equal(config.PORT);
+    expect(config.TRUST_PROXY_HOPS, "behind nginx").to.equal(1);
+    expect(svc("app").expose).to.deep.equal([String(config.PORT), String(config.METRICS_PORT)]);
     // The stores it names are services of this file, on their default ports.
     expect(new URL(config.DATABASE_URL!).host).to.equal("postgres:5432");
     expect(new URL(config.REDIS_URL!).host).to.equal("redis:6379");
@@ -198,6 +200,9 @@ describe("docker-compose.yml", () => {
   });
 });
 
+/** The app service's METRICS_PORT (Prometheus scrapes it; nginx never proxies it). */
+const appMetricsPort = () => Number(svc("app").environment?.METRICS_PORT);
+
 describe("monitoring profile", () => {
   const prometheus = parse(read("deploy/monitoring/prometheus.yml")) as {
     scrape_configs: Array<{
@@ -216,7 +221,7 @@ describe("monitoring profile", () => {
   it("Prometheus discovers every app replica through DNS and sends the METRICS_TOKEN", () => {
     const chat = prometheus.scrape_configs.find((j) => j.job_name === "chat")!;
     expect(chat.dns_sd_configs).to.deep.equal([
-      { names: ["app"], type: "A", port: parseEnv({}, ROOT_DIR).PORT, refresh_interval: "15s" },
+      { names: ["app"], type: "A", port: appMetricsPort(), refresh_interval: "15s" },
     ]);
     expect(chat.metrics_path).to.equal("/metrics");
     expect(chat.authorization).to.deep.equal({

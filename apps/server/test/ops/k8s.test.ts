@@ -104,8 +104,16 @@ describe("deploy/k8s manifests", () => {
   });
 
   it("the container port is the app's PORT, and the Service and Ingress reach it", () => {
-    const port = parseEnv(nodeEnv, ROOT_DIR).PORT;
-    expect(app.ports).to.deep.equal([{ name: "http", containerPort: port, protocol: "TCP" }]);
+    const config = parseEnv(nodeEnv, ROOT_DIR);
+    const port = config.PORT;
+    // Metrics on their own port, which neither the Service nor the Ingress routes; Prometheus scrapes it.
+    expect(app.ports).to.deep.equal([
+      { name: "http", containerPort: port, protocol: "TCP" },
+      { name: "metrics", containerPort: config.METRICS_PORT, protocol: "TCP" },
+    ]);
+    const annotations = deployment.spec!.template.metadata!.annotations!;
+    expect(annotations["prometheus.io/port"]).to.equal(String(config.METRICS_PORT));
+    expect(config.TRUST_PROXY_HOPS, "behind the ingress controller").to.equal(1);
     const labels = deployment.spec!.template.metadata!.labels!;
     expect(labels).to.include(deployment.spec!.selector.matchLabels!);
     expect(labels).to.include(service.spec!.selector!);

@@ -45,6 +45,38 @@ describe("REST: me, people search, presence", () => {
     expect(nobody.users).to.deep.equal([]);
   });
 
+  it("matches an email only whole: a prefix, substring or suffix of one finds nobody (issue 12, item 7)", async () => {
+    const email = zed.email; // zed-1a2b3c4d@example.test
+    const at = email.indexOf("@");
+    for (const part of [
+      email.slice(0, 5),
+      email.slice(0, at),
+      email.slice(0, -1),
+      email.slice(1),
+      email.slice(at),
+      email.slice(4, at + 3),
+    ]) {
+      const body = expectOk("searchUsers", await search({ query: part }));
+      expect(body.users, part).to.deep.equal([]);
+    }
+    const whole = expectOk("searchUsers", await search({ query: ` ${email.toUpperCase()} ` }));
+    expect(whole.users).to.deep.equal([{ id: zed.id, name: "Zed" }]);
+  });
+
+  it("limits searches per user: 429 past RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE, others unaffected", async () => {
+    const limited = await startTestNode({ RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: "5" });
+    try {
+      const [x, y] = [await createUser(limited.url, "X"), await createUser(limited.url, "Y")];
+      const q = (who: TestUser) => request(limited.url).get("/users").query({ query: "a" }).set(who.auth);
+      for (let i = 0; i < 5; i++) expectOk("searchUsers", await q(x));
+      const res = expectError(await q(x), 429, "rate_limited");
+      expect(res.details).to.have.property("retry_after");
+      expectOk("searchUsers", await q(y));
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("treats %, _ and \\ in the query as plain characters", async () => {
     expect(expectOk("searchUsers", await search({ query: "%" })).users).to.deep.equal([]);
     expect(expectOk("searchUsers", await search({ query: "\\" })).users).to.deep.equal([]);

@@ -7,9 +7,16 @@ import type { TokenService } from "../../auth/tokens.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../security/rate-limit.ts";
 import { requireLocal } from "../passport.ts";
+import { LoginThrottle } from "../../security/login-throttle.ts";
 
-export function authRoutes(ctx: DomainContext, tokens: TokenService, p: passport.PassportStatic): Router {
+export function authRoutes(
+  ctx: DomainContext,
+  tokens: TokenService,
+  p: passport.PassportStatic,
+  slowdown: { maxDelayMs: number; maxWaiting: number } = { maxDelayMs: 2000, maxWaiting: 200 },
+): Router {
   const r = Router();
+  const throttle = new LoginThrottle(ctx.limiter, ctx.limits, slowdown);
   bind(r, "register", [], async ({ body, req }) => {
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
     const user = await registerUser(ctx, body);
@@ -34,11 +41,9 @@ export function authRoutes(ctx: DomainContext, tokens: TokenService, p: passport
     }
     const username = (parsed.data.username ?? parsed.data.email ?? "").trim().toLowerCase();
     try {
-      // Brute force: limited per client address and per account, before any password is checked.
-      await enforce(ctx.limiter, [
-        [ctx.limits.authPerIp, req.ip ?? "?"],
-        [ctx.limits.loginPerAccount, username],
-      ]);
+      // Brute force, before any password is checked: refused per address and per (account,
+      // address), slowed per account (security/login-throttle.ts).
+      await throttle.admit(username, req.ip ?? "?");
     } catch (err) {
       return next(err);
     }

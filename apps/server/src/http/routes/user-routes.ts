@@ -4,13 +4,16 @@ import type { DomainContext } from "../../domain/context.ts";
 import { findUser, searchUsers } from "../../domain/users.ts";
 import type { Presence } from "../../realtime/presence.ts";
 import { bind } from "../bind.ts";
+import { enforce } from "../../security/rate-limit.ts";
 
 export function userRoutes(ctx: DomainContext, auth: RequestHandler, presence: Presence): Router {
   const r = Router();
   bind(r, "me", [auth], async ({ user }) => ({ id: user.id, name: user.name, email: user.email }));
-  bind(r, "searchUsers", [auth], async ({ user, query }) => ({
-    users: await searchUsers(ctx, user.id, query.query, query.limit),
-  }));
+  bind(r, "searchUsers", [auth], async ({ user, query }) => {
+    // Per user: searching is how an account is enumerated (names, whole emails).
+    await enforce(ctx.limiter, [[ctx.limits.userSearchesPerUser, String(user.id)]]);
+    return { users: await searchUsers(ctx, user.id, query.query, query.limit) };
+  });
   bind(r, "presence", [auth], async ({ params }) => {
     if (!(await findUser(ctx, params.user_id))) throw new AppError("user_not_found");
     return presence.get(params.user_id);

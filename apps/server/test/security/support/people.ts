@@ -1,7 +1,7 @@
 /**
  * Users and sockets for the security suites. Every call can claim a client address through
- * X-Forwarded-For (the test talks to the node over loopback, a trusted proxy hop), so tests of
- * per-IP limits keep apart from each other and from the setup traffic.
+ * X-Forwarded-For (believed by nodes started with TRUST_PROXY_HOPS=1, the test playing their
+ * proxy), so tests of per-IP limits keep apart from each other and from the setup traffic.
  */
 import crypto from "node:crypto";
 import request from "supertest";
