@@ -76,8 +76,8 @@ interface ChatState {
   usedAt: number;
 }
 
-const LOAD_ATTEMPTS = 5;
-const LOAD_RETRY_MS = 200;
+const LOAD_DEADLINE_MS = 5000;
+const LOAD_RETRY_MS = 100;
 /** A chat with nothing held or queued for this long forgets its expected seq (bounded memory). */
 const IDLE_MS = 30_000;
 
@@ -143,18 +143,27 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
     inOrder(st, item);
   }
 
-  /** Loads until the view is at least at `version`; false if the database could not say. */
+  /**
+   * Loads until the view is at least at `version`; false if the database could not say within
+   * LOAD_DEADLINE_MS. (A load may also be discarded because a change was heard of meanwhile: then
+   * it is simply read again.)
+   */
   async function loadThen(ids: number[], version: number | undefined): Promise<boolean> {
-    for (let attempt = 1; attempt <= LOAD_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + LOAD_DEADLINE_MS;
+    let lastError: unknown;
+    for (;;) {
       try {
         await o.view.load(ids);
         if (!ids.some((c) => o.view.needsLoad(c, version))) return true;
       } catch (err) {
-        if (attempt === LOAD_ATTEMPTS) o.log.warn({ err, chats: ids }, "could not read chat members");
+        lastError = err;
+      }
+      if (Date.now() >= deadline) {
+        o.log.warn({ err: lastError, chats: ids, version }, "could not read chat members");
+        return false;
       }
       await new Promise((r) => setTimeout(r, LOAD_RETRY_MS));
     }
-    return false;
   }
 
   /** Membership unknown: deliver to nobody rather than to someone who may have been removed. */

@@ -88,7 +88,11 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
         ]);
         expect(typingC.map((t) => t.is_typing)).to.deep.equal([true, false]);
         expect(editsC.map((e) => e.text)).to.deep.equal(["before (edited)"]);
-      }, 10_000);
+      }, 10_000).catch((err: Error) => {
+        // What the nodes warned about is the first thing to read when this fails.
+        const warned = c.nodes.flatMap((n) => n.logs.filter((l) => /"level":(40|50)/.test(l)));
+        throw Object.assign(err, { message: `${err.message}\n${warned.slice(-20).join("\n")}` });
+      });
       expect(editsB, "B got an edit made after its removal").to.deep.equal([]);
       expect(
         onB.map((m) => m.id),
