@@ -2,6 +2,7 @@
  * One chat node: database (given or embedded), migrations, Express, Socket.IO, optional Redis.
  * main.ts runs it from the environment; tests start it in-process or as child processes.
  */
+import crypto from "node:crypto";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +24,8 @@ import { attachHandlers, createGateway } from "./realtime/gateway.ts";
 import { MemoryPresence, type Presence } from "./realtime/presence.ts";
 import { RedisPresence } from "./realtime/redis-presence.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
+import { MembershipView } from "./realtime/membership-view.ts";
+import { syncMembership } from "./realtime/membership-sync.ts";
 import { MemoryRateLimiter, RedisRateLimiter } from "./security/rate-limit.ts";
 import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
 import { limitsFrom } from "./security/limits.ts";
@@ -121,7 +124,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         data: redisClient(config.REDIS_URL, log, "data", config.REDIS_COMMAND_TIMEOUT_MS),
       }
     : undefined;
+  // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
+  const view = new MembershipView(db.pool);
   const io = createGateway(server, {
+    view,
+    orderHoldMs: config.DELIVERY_ORDER_HOLD_MS,
     redis: redis && {
       pub: redis.pub,
       sub: redis.sub,
@@ -139,8 +146,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
   const port = (server.address() as { port: number }).port;
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${port}`;
+  // NODE_ID is the readable name and repeats across restarts (host:port does by default); what
+  // this process registers in Redis (devices, heartbeat) is keyed by this start's own instance id,
+  // so a SIGKILLed predecessor's entries expire with its heartbeat instead of being renewed by us.
+  const instanceId = `${nodeId}~${crypto.randomUUID().slice(0, 8)}`;
   const presence: Presence = redis
-    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, nodeId)
+    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, instanceId, config.NODE_HEARTBEAT_SECONDS)
     : new MemoryPresence();
 
   const limiter = redis
@@ -149,7 +160,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const ctx: DomainContext = {
     db,
     writer,
-    bus: socketBroadcast(io, ops.onEmit),
+    bus: socketBroadcast(io, view, ops.onEmit),
     log,
     bcryptCost: config.BCRYPT_COST,
     limiter,
@@ -157,6 +168,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
   attachHandlers(io, ctx, tokens, presence, log);
+  // With Redis, rooms can miss a socketsJoin/socketsLeave: reconcile them from the database.
+  const stopMembershipSync = redis
+    ? syncMembership(io, db.pool, view, {
+        pollMs: config.MEMBERSHIP_POLL_MS,
+        redis: [redis.pub, redis.sub],
+        log,
+      })
+    : () => undefined;
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
   app = createApp({
     ctx,
@@ -173,7 +192,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
     extra: [
-      ...ops.routers({ nodeId, port, ctx, jwtSecret: secret }),
+      ...ops.routers({ nodeId, instanceId, port, ctx, jwtSecret: secret }),
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });
@@ -205,6 +224,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const close = () =>
     (closing ??= (async () => {
       stopGuard();
+      stopMembershipSync();
       server.close(); // stop accepting
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.

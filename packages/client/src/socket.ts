@@ -1,7 +1,9 @@
 /**
  * The socket half: connect with the token, typed emit-with-ack with a timeout, sends retried with
  * the same client_id (so a lost ack never doubles a message), and a per-chat timeline ordered by
- * seq and de-duplicated by id that re-syncs from the server after every reconnect or gap.
+ * seq and de-duplicated by id that re-syncs from the server after every reconnect or gap. The
+ * server delivers live messages in seq order unless one is later than its hold (docs/realtime.md),
+ * so the reordering here is what makes the order hold always.
  */
 import { io, type Socket } from "socket.io-client";
 import type {

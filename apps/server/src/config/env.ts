@@ -149,7 +149,15 @@ export const envSpec = {
   },
   NODE_HEARTBEAT_SECONDS: {
     schema: int(1, 3600).default(15),
-    doc: "A node's registry entry in Redis lives this long; it is renewed every third of it, so a dead node drops out of /admin/cluster within this time",
+    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it, so a dead node drops out of /admin/cluster, and its users' devices stop counting as online, within this time",
+  },
+  MEMBERSHIP_POLL_MS: {
+    schema: int(50, 60_000).default(1000),
+    doc: "How often each node reads the membership change log and fixes its sockets' chat rooms (a member added or removed while Redis was away)",
+  },
+  DELIVERY_ORDER_HOLD_MS: {
+    schema: int(0, 5000).default(200),
+    doc: "How long a live message waits behind a missing earlier seq of its chat (still on its way from another node) before it is delivered anyway",
   },
   MIGRATE_ONLY: {
     schema: bool.default(false),

@@ -142,6 +142,13 @@ export async function createChat(
     }
     throw err;
   }
+  // Logged for the nodes' room reconciliation (realtime/membership-sync.ts), like every later
+  // change: a member on another node hears of the new chat even if Redis loses the publishes below.
+  await ctx.db.pool.query(
+    `INSERT INTO membership_changes (chat_id, user_id, kind, members_version)
+     SELECT $1, u, 'added', 0 FROM unnest($2::int[]) AS u`,
+    [chatId, others],
+  );
   const summary = await getChat(ctx, ownerId, chatId);
   const wire = stripSummary(summary);
   for (const uid of [ownerId, ...others]) {
@@ -149,6 +156,27 @@ export async function createChat(
     ctx.bus.toUser(uid, "chat:added", { chat: wire });
   }
   return { chat: summary, created: true };
+}
+
+/**
+ * Bumps the chat's members_version and logs the change, inside the change's own transaction: the
+ * version (taken under the chat row's lock, as message-writer.ts takes it) orders the change against
+ * every send, and the log lets every node reconcile its sockets' rooms (realtime/membership-sync.ts)
+ * whatever Redis did with the socketsJoin/socketsLeave.
+ */
+async function recordChange(
+  query: (sql: string, params: unknown[]) => Promise<Array<{ members_version: number }>>,
+  chatId: number,
+  userId: number,
+  kind: "added" | "removed",
+): Promise<number> {
+  const rows = await query(
+    `WITH v AS (UPDATE chats SET members_version = members_version + 1 WHERE id = $1 RETURNING members_version)
+     INSERT INTO membership_changes (chat_id, user_id, kind, members_version)
+     SELECT $1, $2, $3, members_version FROM v RETURNING members_version`,
+    [chatId, userId, kind],
+  );
+  return rows[0].members_version;
 }
 
 function stripSummary(s: ChatSummary) {
@@ -203,7 +231,7 @@ export async function addMember(
       await tx.$executeRaw`SELECT 1 FROM chats WHERE id = ${chatId} FOR UPDATE`;
       const chat = await tx.chat.findUniqueOrThrow({ where: { id: chatId }, include: { members: true } });
       const existing = chat.members.find((m) => m.userId === userId);
-      if (existing) return { role: existing.role as Role, added: false, chat };
+      if (existing) return { role: existing.role as Role, added: false, chat, membersVersion: 0 };
       if (chat.type === "private") {
         if (chat.members.length >= 2)
           throw new AppError("conflict", "A private chat has exactly two members");
@@ -216,7 +244,13 @@ export async function addMember(
       await tx.chatMember.create({
         data: { chatId, userId, role, lastReadSeq: chat.lastSeq, fullyReadSeq: chat.lastSeq },
       });
-      return { role: role as Role, added: true, chat };
+      const membersVersion = await recordChange(
+        (sql, params) => tx.$queryRawUnsafe(sql, ...params),
+        chatId,
+        userId,
+        "added",
+      );
+      return { role: role as Role, added: true, chat, membersVersion };
     })
     .catch((err: unknown) => {
       // The same pair given to two lone private chats at once: the pair's unique index decides.
@@ -229,12 +263,12 @@ export async function addMember(
     const wire = toChat(chatRowFromModel(out.chat));
     ctx.bus.joinChat(userId, chatId);
     ctx.bus.toUser(userId, "chat:added", { chat: wire });
-    ctx.bus.toChat(chatId, "chat:updated", {
-      chat: wire,
-      change: "member_added",
-      user_id: userId,
-      role: out.role,
-    });
+    ctx.bus.toChat(
+      chatId,
+      "chat:updated",
+      { chat: wire, change: "member_added", user_id: userId, role: out.role },
+      { membersVersion: out.membersVersion },
+    );
   }
   return { role: out.role, added: out.added };
 }
@@ -248,7 +282,7 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
   const me = await requireMember(ctx.db, chatId, actorId);
   if (me.type === "private") throw new AppError("conflict", "Members of a private chat cannot change");
   const self = actorId === userId;
-  const fullyRead = await inChatBatch(ctx.db.pool, chatId, async (client) => {
+  const { membersVersion, fullyRead } = await inChatBatch(ctx.db.pool, chatId, async (client) => {
     const target = await client.query<{ role: Role }>(
       "SELECT role FROM chat_members WHERE chat_id = $1 AND user_id = $2",
       [chatId, userId],
@@ -263,6 +297,12 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
       }
     }
     await client.query("DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2", [chatId, userId]);
+    const membersVersion = await recordChange(
+      (sql, params) => client.query<{ members_version: number }>(sql, params).then((r) => r.rows),
+      chatId,
+      userId,
+      "removed",
+    );
     if (t.role === "owner") {
       const heir = await client.query<{ user_id: number }>(
         `UPDATE chat_members SET role = 'owner' WHERE chat_id = $1 AND user_id =
@@ -275,15 +315,16 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
         heir.rows[0]?.user_id ?? null,
       ]);
     }
-    return advanceWatermarks(client, chatId);
+    return { membersVersion, fullyRead: await advanceWatermarks(client, chatId) };
   });
   const chat = await ctx.db.prisma.chat.findUniqueOrThrow({ where: { id: chatId } });
   ctx.bus.leaveChat(userId, chatId);
   ctx.bus.toUser(userId, "chat:removed", { chat_id: chatId });
-  ctx.bus.toChat(chatId, "chat:updated", {
-    chat: toChat(chatRowFromModel(chat)),
-    change: "member_removed",
-    user_id: userId,
-  });
+  ctx.bus.toChat(
+    chatId,
+    "chat:updated",
+    { chat: toChat(chatRowFromModel(chat)), change: "member_removed", user_id: userId },
+    { membersVersion },
+  );
   publishReceipts(ctx, chatId, null, 0, fullyRead);
 }

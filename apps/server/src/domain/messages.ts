@@ -26,14 +26,14 @@ export async function sendMessage(
     if (stored) return { message: toMessage(stored), duplicate: true };
     throw err;
   }
-  const { row, duplicate } = await ctx.writer.send({
+  const { row, duplicate, membersVersion } = await ctx.writer.send({
     chatId: input.chat_id,
     senderId,
     clientId: input.client_id,
     text: input.text,
   });
   const message = toMessage(row);
-  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message);
+  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
   // A duplicate stores nothing: give back what it spent, so retries do not eat new messages' budget.
   else if (budget.max > 0) await ctx.limiter.refund?.(budget, String(senderId)).catch(() => undefined);
   return { message, duplicate };
@@ -153,6 +153,13 @@ async function ownMessage(ctx: DomainContext, userId: number, chatId: number, me
   return m;
 }
 
+/**
+ * The chat's members version as this statement sees it: a removal committed before the change is
+ * counted, so no node delivers the change to the removed member (realtime/local-delivery.ts).
+ */
+const MEMBERS_VERSION =
+  "(SELECT c.members_version FROM chats c WHERE c.id = messages.chat_id) AS members_version";
+
 export async function editMessage(
   ctx: DomainContext,
   userId: number,
@@ -164,13 +171,14 @@ export async function editMessage(
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
-  const { rows } = await ctx.db.pool.query<MessageRow>(
-    `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING ${MESSAGE_COLUMNS}`,
+  const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
+    `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL
+     RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
     [messageId, text],
   );
   if (!rows[0]) throw new AppError("conflict", "The message was deleted");
   const message = toMessage(rows[0]);
-  ctx.bus.toChat(chatId, "message:updated", message);
+  ctx.bus.toChat(chatId, "message:updated", message, { membersVersion: rows[0].members_version });
   return message;
 }
 
@@ -184,12 +192,12 @@ export async function deleteMessage(
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) return toMessage(m);
-  const { rows } = await ctx.db.pool.query<MessageRow>(
-    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
+  const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
+    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
     [messageId],
   );
   const message = toMessage(rows[0]);
-  ctx.bus.toChat(chatId, "message:deleted", message);
+  ctx.bus.toChat(chatId, "message:deleted", message, { membersVersion: rows[0].members_version });
   return message;
 }
 

@@ -9,6 +9,9 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Start it again on the same port (after stop) — for outage tests. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a stalled (not refused) Redis — for outage tests. */
+  pause(): void;
+  resume(): void;
 }
 
 async function waitForPort(port: number, timeoutMs = 10_000) {
@@ -45,13 +48,15 @@ export async function startRedis(): Promise<RedisProcess> {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
+    pause: () => void proc?.kill("SIGSTOP"),
+    resume: () => void proc?.kill("SIGCONT"),
     stop: async () => {
       // exitCode stays null for a process ended by a signal: check both, or this waits forever.
       if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
       const p = proc;
       await new Promise<void>((r) => {
         p.once("exit", () => r());
-        p.kill("SIGKILL");
+        p.kill("SIGKILL"); // ends a paused (SIGSTOPped) server too
       });
     },
   };

@@ -17,6 +17,7 @@ export interface AdminDeps {
   jwtSecret: string;
   registry: NodeRegistry;
   nodeId: string;
+  instanceId: string;
   /** Absent on a single node without Redis. */
   redis?: Redis;
   redisPrefix: string;
@@ -60,7 +61,7 @@ export function adminRoutes(deps: AdminDeps): Router {
       mode: deps.redis ? ("cluster" as const) : ("single" as const),
       self: deps.nodeId,
       heartbeat_ttl_seconds: deps.registry.ttlSeconds,
-      nodes: nodes.map((n) => ({ ...n, self: n.id === deps.nodeId })),
+      nodes: nodes.map((n) => ({ ...n, self: n.instance === deps.instanceId })),
       totals: { nodes: nodes.length, sockets: nodes.reduce((sum, n) => sum + n.sockets, 0) },
       redis,
     };

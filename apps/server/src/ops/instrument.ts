@@ -22,7 +22,13 @@ export interface NodeOps {
   /** For socketBroadcast(io, onEmit). */
   onEmit(event: string): void;
   /** Once the node listens and knows its id: label the metrics, join the registry, build the routers. */
-  routers(n: { nodeId: string; port: number; ctx: DomainContext; jwtSecret: string }): Router[];
+  routers(n: {
+    nodeId: string;
+    instanceId: string;
+    port: number;
+    ctx: DomainContext;
+    jwtSecret: string;
+  }): Router[];
   /** Withdraws the node from the registry. */
   close(): Promise<void>;
 }
@@ -50,7 +56,7 @@ export function instrumentNode(o: {
     metrics,
     inFlight,
     onEmit: (event) => metrics.broadcast(event),
-    routers({ nodeId, port, ctx, jwtSecret }) {
+    routers({ nodeId, instanceId, port, ctx, jwtSecret }) {
       metrics.setNode(nodeId);
       registry = createNodeRegistry({
         kind: o.redis ? "redis" : "memory",
@@ -59,6 +65,7 @@ export function instrumentNode(o: {
         ttlSeconds: o.config.NODE_HEARTBEAT_SECONDS,
         snapshot: processSnapshot({
           id: nodeId,
+          instance: instanceId,
           address: nodeAddress(o.config.HOST, port),
           version: o.version,
           startedAt: started,
@@ -75,6 +82,7 @@ export function instrumentNode(o: {
           jwtSecret,
           registry,
           nodeId,
+          instanceId,
           redis: o.redis?.data,
           redisPrefix: o.config.REDIS_KEY_PREFIX,
           adminEmails: o.config.ADMIN_EMAILS,

@@ -3,8 +3,10 @@
  * (a single node knows only itself) and a Redis one (every node of the cluster), chosen in
  * `createNodeRegistry`.
  *
- * In Redis each node keeps `<prefix>:cluster:node:<id>` (its last heartbeat, JSON) with a TTL and
- * renews it every third of the TTL; the set `<prefix>:cluster:nodes` lists the ids ever seen. A node
+ * In Redis each node keeps `<prefix>:cluster:node:<instance>` (its last heartbeat, JSON) with a TTL and
+ * renews it every third of the TTL; the set `<prefix>:cluster:nodes` lists the instances ever seen.
+ * Keys are per process start, not per NODE_ID: a node SIGKILLed and restarted under the same id must
+ * not renew its dead predecessor's entry. A node
  * that dies stops renewing, Redis expires its key within one TTL, and the next reader drops its id
  * from the set: no clocks are compared and nobody has to clean up after the dead.
  */
@@ -14,6 +16,8 @@ import type { Redis } from "ioredis";
 /** What a node says about itself in each heartbeat. */
 export interface NodeSnapshot {
   id: string;
+  /** This process start; entries are keyed by it, so a restart under the same id is a new entry. */
+  instance: string;
   address: string;
   version: string;
   started_at: string;
@@ -77,8 +81,8 @@ export class RedisNodeRegistry implements NodeRegistry {
     const entry: NodeEntry = { ...s, heartbeat_at: new Date().toISOString() };
     return this.redis
       .multi()
-      .set(this.nodeKey(s.id), JSON.stringify(entry), "PX", this.ttlSeconds * 1000)
-      .sadd(this.setKey, s.id)
+      .set(this.nodeKey(s.instance), JSON.stringify(entry), "PX", this.ttlSeconds * 1000)
+      .sadd(this.setKey, s.instance)
       .exec()
       .catch(() => undefined);
   }
@@ -96,7 +100,7 @@ export class RedisNodeRegistry implements NodeRegistry {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    const id = this.snapshot().id;
+    const id = this.snapshot().instance;
     await this.redis
       .multi()
       .del(this.nodeKey(id))
@@ -130,6 +134,7 @@ export function createNodeRegistry(opts: {
  */
 export function processSnapshot(fixed: {
   id: string;
+  instance: string;
   address: string;
   version: string;
   startedAt: Date;
@@ -146,6 +151,7 @@ export function processSnapshot(fixed: {
     const percent = wallMicros > 0 ? ((cpu.user + cpu.system) / wallMicros) * 100 : 0;
     return {
       id: fixed.id,
+      instance: fixed.instance,
       address: fixed.address,
       version: fixed.version,
       started_at: fixed.startedAt.toISOString(),

@@ -19,7 +19,8 @@ import { enforce } from "../security/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
-import { unbatchForPlainClients } from "./message-batch.ts";
+import { hookLocalDelivery } from "./local-delivery.ts";
+import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -28,6 +29,10 @@ export interface GatewayOptions {
   redis?: { pub: Redis; sub: Redis; sharded: boolean; prefix: string };
   corsOrigins: string[] | "same-origin";
   log: Logger;
+  /** Chat deliveries are checked against it (local-delivery.ts). */
+  view: MembershipView;
+  /** How long a message may wait behind a seq gap before it is delivered anyway. */
+  orderHoldMs: number;
 }
 
 function refuse(code: ConnectErrorData["code"], message?: string): Error {
@@ -70,7 +75,12 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
     // An adapter error with no listener would crash the process.
     io.of("/").adapter.on("error", (err: unknown) => opts.log.warn({ err }, "socket.io adapter error"));
   }
-  unbatchForPlainClients(io.of("/").adapter);
+  const stop = hookLocalDelivery(io.of("/").adapter, {
+    view: opts.view,
+    holdMs: opts.orderHoldMs,
+    log: opts.log,
+  });
+  io.engine.on("close", stop);
   return io;
 }
 

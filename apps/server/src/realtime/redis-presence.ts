@@ -1,7 +1,9 @@
 /**
- * Presence shared by every node through Redis. Each user has a hash socketId → nodeId; each node
- * keeps a heartbeat key with a TTL, so the devices of a node that died stop counting once its
- * heartbeat lapses, without anyone having to clean up after it.
+ * Presence shared by every node through Redis. Each user has a hash socketId → instance; each node
+ * process keeps a heartbeat key with a TTL, so the devices of a process that died stop counting once
+ * its heartbeat lapses, without anyone having to clean up after it. The instance is per process
+ * start (node.ts), never the bare NODE_ID: a node restarted under the same NODE_ID would otherwise
+ * renew its dead predecessor's heartbeat and keep that process's devices online forever.
  */
 import type { Redis } from "ioredis";
 import type { Presence, PresenceState } from "./presence.ts";

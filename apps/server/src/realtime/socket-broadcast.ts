@@ -3,6 +3,7 @@ import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } from "@chat/protocol";
 import type { Broadcast } from "../domain/broadcast.ts";
 import { messageCoalescer } from "./message-batch.ts";
+import type { MembershipView } from "./membership-view.ts";
 
 export type ChatServer = Server<
   ClientToServerEvents,
@@ -13,7 +14,7 @@ export type ChatServer = Server<
 export interface SocketData {
   userId: number;
   name: string;
-  /** Chats at handshake time; later changes arrive through socketsJoin/socketsLeave. */
+  /** Chats at handshake time; later changes arrive through socketsJoin/socketsLeave and membership-sync.ts. */
   chatIds: number[];
   /** The connection takes `message:batch` (auth.batch); otherwise it gets `message:new` only. */
   batch: boolean;
@@ -22,30 +23,51 @@ export interface SocketData {
 export const userRoom = (id: number) => `user:${id}`;
 export const chatRoom = (id: number) => `chat:${id}`;
 
+/**
+ * A chat broadcast's members version travels as a room in its `except` list: every adapter (memory,
+ * Redis, sharded) carries `except` to every node's local delivery, no socket ever joins such a room,
+ * and local-delivery.ts reads it back.
+ */
+const VERSION_TAG = "members-v:";
+export const versionTag = (v: number) => `${VERSION_TAG}${v}`;
+export function parseVersionTag(room: string): number | undefined {
+  return room.startsWith(VERSION_TAG) ? Number(room.slice(VERSION_TAG.length)) : undefined;
+}
+
 /** `onEmit` sees every broadcast this node originates (metrics). */
 export function socketBroadcast(
   io: ChatServer,
+  view: MembershipView,
   onEmit?: (event: string, payload: unknown) => void,
 ): Broadcast {
-  const emitToChat = (chatId: number, event: string, payload: unknown) => {
+  const emitToChat = (chatId: number, event: string, payload: unknown, version?: number) => {
     onEmit?.(event, payload);
-    (io.to(chatRoom(chatId)).emit as (e: string, p: unknown) => void)(event, payload);
+    const to = io.to(chatRoom(chatId));
+    ((version === undefined ? to : to.except(versionTag(version))).emit as (e: string, p: unknown) => void)(
+      event,
+      payload,
+    );
   };
   // New messages of one chat in one tick leave together (message-batch.ts).
   const deliver = messageCoalescer(emitToChat);
   return {
-    toChat(chatId, event, payload) {
-      if (event === "message:new") deliver(chatId, payload as ServerEventPayload<"message:new">);
-      else emitToChat(chatId, event, payload);
+    toChat(chatId, event, payload, delivery) {
+      if (event === "message:new")
+        deliver(chatId, payload as ServerEventPayload<"message:new">, delivery?.membersVersion);
+      else emitToChat(chatId, event, payload, delivery?.membersVersion);
     },
     toUser(userId, event, payload) {
       onEmit?.(event, payload);
       (io.to(userRoom(userId)).emit as (e: string, p: unknown) => void)(event, payload);
     },
+    // A change made here is known here at once; other nodes learn it from the broadcasts' versions
+    // and the change log (membership-sync.ts), whatever becomes of these publishes.
     joinChat(userId, chatId) {
+      view.invalidate(chatId);
       io.in(userRoom(userId)).socketsJoin(chatRoom(chatId));
     },
     leaveChat(userId, chatId) {
+      view.invalidate(chatId);
       io.in(userRoom(userId)).socketsLeave(chatRoom(chatId));
     },
   };

@@ -20,6 +20,8 @@ export interface SendRequest {
 export interface SendResult {
   row: MessageRow;
   duplicate: boolean;
+  /** The chat's members_version under the lock the message was written with (its broadcast carries it). */
+  membersVersion: number;
 }
 
 interface Pending extends SendRequest {
@@ -88,9 +90,12 @@ export class MessageWriter {
       if (!chatIds.every((id) => Number.isSafeInteger(id) && id > 0))
         throw new Error("invalid chat id in batch");
       const opened = (await client.query(
-        `BEGIN; SELECT id, last_seq FROM chats WHERE id IN (${chatIds.join(",")}) ORDER BY id FOR UPDATE`,
-      )) as unknown as [unknown, { rows: { id: number; last_seq: number }[] }];
+        `BEGIN; SELECT id, last_seq, members_version FROM chats WHERE id IN (${chatIds.join(",")}) ORDER BY id FOR UPDATE`,
+      )) as unknown as [unknown, { rows: { id: number; last_seq: number; members_version: number }[] }];
       const lastSeq = new Map(opened[1].rows.map((r) => [r.id, r.last_seq]));
+      // A member change bumps the version under this same row lock: it committed before this flush
+      // (and the version says so) or it waits until this flush has committed.
+      const version = new Map(opened[1].rows.map((r) => [r.id, r.members_version]));
       // One row per request, in order: is the sender a member, and is this client_id already stored?
       const checks = await client.query<MessageRow & { is_member: boolean; i: string }>(
         `SELECT k.i, cm.user_id IS NOT NULL AS is_member, ${MESSAGE_COLUMNS.split(", ")
@@ -127,7 +132,9 @@ export class MessageWriter {
         const k = key(p.chatId, p.senderId, p.clientId);
         const old = stored.get(k);
         if (old) {
-          settled.push(() => p.resolve({ row: old, duplicate: true }));
+          settled.push(() =>
+            p.resolve({ row: old, duplicate: true, membersVersion: version.get(p.chatId)! }),
+          );
           continue;
         }
         const first = firstInBatch.get(k);
@@ -171,8 +178,10 @@ export class MessageWriter {
       }
       await client.query("COMMIT");
       // Acks only after the commit: an acknowledged message is durable.
-      for (const p of fresh) p.resolve({ row: inserted.get(p)!, duplicate: false });
-      for (const { p, of } of followers) p.resolve({ row: inserted.get(of)!, duplicate: true });
+      for (const p of fresh)
+        p.resolve({ row: inserted.get(p)!, duplicate: false, membersVersion: version.get(p.chatId)! });
+      for (const { p, of } of followers)
+        p.resolve({ row: inserted.get(of)!, duplicate: true, membersVersion: version.get(p.chatId)! });
       for (const s of settled) s();
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error;

@@ -5,6 +5,11 @@ import { isoDate } from "./common.ts";
 export const ClusterNodeSchema = z
   .object({
     id: z.string(),
+    /**
+     * This process start (NODE_ID plus a random suffix). A node restarted with the same NODE_ID is a
+     * new instance; the dead one's entry expires with its heartbeat.
+     */
+    instance: z.string(),
     /** host:port where the node listens (its first external IPv4 when it listens on 0.0.0.0). */
     address: z.string(),
     version: z.string(),
