@@ -79,7 +79,7 @@ export async function listChats(
 }
 
 export async function getChat(ctx: DomainContext, userId: number, chatId: number): Promise<ChatSummary> {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const {
     chats: [chat],
   } = await listChats(ctx, userId, { chatId });
@@ -194,7 +194,7 @@ function stripSummary(s: ChatSummary) {
 }
 
 export async function listMembers(ctx: DomainContext, userId: number, chatId: number) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const members = await ctx.db.prisma.chatMember.findMany({
     where: { chatId },
     include: { user: { select: { id: true, name: true } } },
@@ -221,7 +221,7 @@ export async function addMember(
   userId: number,
   role: "admin" | "member" = "member",
 ): Promise<{ role: Role; added: boolean }> {
-  const me = await requireMember(ctx.db, chatId, actorId);
+  const me = await requireMember(ctx, chatId, actorId);
   if (!canManageMembers(me)) throw new AppError("forbidden", "Only the owner or an admin may add members");
   if (role === "admin" && me.role !== "owner")
     throw new AppError("forbidden", "Only the owner may add admins");
@@ -281,7 +281,7 @@ export async function addMember(
  * The one who left may have been holding back "fully read": watermarks are re-checked.
  */
 export async function removeMember(ctx: DomainContext, actorId: number, chatId: number, userId: number) {
-  const me = await requireMember(ctx.db, chatId, actorId);
+  const me = await requireMember(ctx, chatId, actorId);
   if (me.type === "private") throw new AppError("conflict", "Members of a private chat cannot change");
   const self = actorId === userId;
   const { membersVersion, fullyRead } = await ctx.commits.receipts.runOne(chatId, async (tx) => {

@@ -70,7 +70,7 @@ export async function listMessages(
   chatId: number,
   q: { before_seq?: number; after_seq?: number; limit?: number },
 ): Promise<{ messages: WireMessage[]; has_more: boolean }> {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const { messages, has_more } = await pageMessages(ctx, chatId, q, MAX_PAGE, ctx.limits.answerBytes);
   return { messages, has_more };
 }
@@ -121,7 +121,7 @@ export async function history(
   chatId: number,
   q: { limit?: number; offset?: number },
 ) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const limit = q.limit ?? 10;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow & { read: boolean }>>(
     withinBudget(
@@ -149,7 +149,7 @@ export async function history(
 }
 
 async function ownMessage(ctx: DomainContext, userId: number, chatId: number, messageId: number) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const { rows } = await ctx.db.pool.query<MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND chat_id = $2`,
     [messageId, chatId],
