@@ -254,7 +254,7 @@ async function runEach(
 }
 
 /** The first key of the per-chat advisory lock every receipt change holds. */
-export const RECEIPT_LOCK = 1;
+const RECEIPT_LOCK = 1;
 
 /** The node's two group-commit engines, one per lock a chat's writes take. */
 export interface ChatCommits {

@@ -26,7 +26,7 @@ export type SendDecision =
   | { kind: "new" };
 
 /** Client ids are uuids: compared case-insensitively, as PostgreSQL's uuid type does. */
-export const sendKey = (chatId: number, senderId: number, clientId: string) =>
+const sendKey = (chatId: number, senderId: number, clientId: string) =>
   `${chatId}:${senderId}:${clientId.toLowerCase()}`;
 
 export function decideSends(batch: SendKey[], facts: SendFacts): SendDecision[] {
