@@ -19,7 +19,7 @@ export interface RateLimiter {
   /** Counts one hit for `key`; answers the hits in the current window (this one included). */
   count(limit: Limit, key: string): Promise<number>;
   /** Gives back one hit of the current window (a request that turned out to cost nothing). */
-  refund?(limit: Limit, key: string): Promise<void>;
+  refund(limit: Limit, key: string): Promise<void>;
 }
 
 /** Throws rate_limited with `details.retry_after` (seconds) when any of the limits is exceeded. */
