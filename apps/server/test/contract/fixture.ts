@@ -24,6 +24,39 @@ export interface SeamTraits {
   cluster: boolean;
 }
 
+export type PrivateRedis = ReturnType<typeof usePrivateRedis>;
+
+/**
+ * The nodes of one cluster for one test: each a fresh implementation with its own client on one
+ * shared key prefix, so one node can be crashed (its client cut) while the others go on. `build`
+ * gets the node's index (0 for the first); `close` is the implementation's graceful leave.
+ */
+export async function redisCluster<T>(
+  redis: PrivateRedis,
+  build: (client: Redis, prefix: string, index: number) => T,
+  close: (impl: T) => Promise<void> = async () => {},
+): Promise<SeamFixture<T>> {
+  const prefix = redis.prefix();
+  const stops: Array<() => Promise<void>> = [];
+  const node = async () => {
+    const client = await redis.client();
+    const impl = build(client, prefix, stops.length);
+    stops.push(async () => {
+      await close(impl); // after a crash this fails quietly, as it would for a dead process
+      client.disconnect();
+    });
+    return { impl, crash: () => client.disconnect() };
+  };
+  const first = await node();
+  return {
+    impl: first.impl,
+    otherNode: node,
+    cleanup: async () => {
+      for (const stop of stops) await stop();
+    },
+  };
+}
+
 /**
  * A private redis-server for the enclosing describe block (started before, killed after), and
  * ready clients on it under a key prefix no other test uses.

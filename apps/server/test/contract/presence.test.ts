@@ -1,7 +1,7 @@
 /** The presence contract against both implementations. */
 import { MemoryPresence } from "../../src/cluster/presence.memory.ts";
 import { RedisPresence } from "../../src/cluster/presence.redis.ts";
-import { usePrivateRedis } from "./fixture.ts";
+import { redisCluster, usePrivateRedis } from "./fixture.ts";
 import { PRESENCE_TTL_SECONDS, presenceContract } from "./presence.contract.ts";
 
 describe("contract: presence", () => {
@@ -14,28 +14,12 @@ describe("contract: presence", () => {
   describe("redis", () => {
     const redis = usePrivateRedis();
     presenceContract(
-      async () => {
-        const prefix = redis.prefix();
-        const started: Array<() => Promise<void>> = [];
-        const node = async (instance: string) => {
-          const client = await redis.client();
-          const impl = new RedisPresence(client, prefix, instance, PRESENCE_TTL_SECONDS);
-          started.push(async () => {
-            await impl.close();
-            client.disconnect();
-          });
-          return { impl, crash: () => client.disconnect() };
-        };
-        const a = await node("a~1");
-        let n = 0;
-        return {
-          impl: a.impl,
-          otherNode: () => node(`b~${++n}`),
-          cleanup: async () => {
-            for (const stop of started) await stop();
-          },
-        };
-      },
+      () =>
+        redisCluster(
+          redis,
+          (client, prefix, i) => new RedisPresence(client, prefix, `node-${i}~1`, PRESENCE_TTL_SECONDS),
+          (p) => p.close(),
+        ),
       { cluster: true },
     );
   });
