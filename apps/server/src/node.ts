@@ -21,12 +21,9 @@ import { createApp } from "./http/app.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
 import { attachHandlers, createGateway } from "./realtime/gateway.ts";
-import { MemoryPresence, type Presence } from "./realtime/presence.ts";
-import { RedisPresence } from "./realtime/redis-presence.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
-import { MemoryRateLimiter, RedisRateLimiter } from "./security/rate-limit.ts";
 import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
 import { limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
@@ -34,6 +31,8 @@ import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
 import { startMetricsServer } from "./ops/metrics-routes.ts";
 import { readinessProbe } from "./ops/readiness.ts";
+import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
+import { sharedStateFrom } from "./cluster/shared-state.ts";
 
 export const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -152,13 +151,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // this process registers in Redis (devices, heartbeat) is keyed by this start's own instance id,
   // so a SIGKILLed predecessor's entries expire with its heartbeat instead of being renewed by us.
   const instanceId = `${nodeId}~${crypto.randomUUID().slice(0, 8)}`;
-  const presence: Presence = redis
-    ? new RedisPresence(redis.data, config.REDIS_KEY_PREFIX, instanceId, config.NODE_HEARTBEAT_SECONDS)
-    : new MemoryPresence();
-
-  const limiter = redis
-    ? new RedisRateLimiter(redis.data, config.REDIS_KEY_PREFIX, { breakerMs: config.REDIS_BREAKER_MS })
-    : new MemoryRateLimiter();
+  const shared = sharedStateFrom(config, redis?.data, {
+    instanceId,
+    snapshot: processSnapshot({
+      id: nodeId,
+      instance: instanceId,
+      address: nodeAddress(config.HOST, port),
+      version: VERSION,
+      startedAt: new Date(started),
+      sockets: () => io.of("/").sockets.size,
+    }),
+  });
+  const { presence, limiter } = shared;
   const ctx: DomainContext = {
     db,
     commits,
@@ -194,7 +198,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
     extra: [
-      ...ops.routers({ nodeId, instanceId, port, ctx, jwtSecret: secret }),
+      ...ops.routers({ nodeId, instanceId, ctx, jwtSecret: secret, registry: shared.registry }),
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });
@@ -235,8 +239,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       // Clients reconnect elsewhere and sync (a transport close, which socket.io-client retries).
       await closeConnections(io, Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
       await new Promise<void>((r) => io.close(() => r()));
-      await presence.close();
-      await ops.close();
+      await shared.close();
       if (redis)
         await Promise.all(
           [redis.pub.quit(), redis.sub.quit(), redis.data.quit()].map((p) => p.catch(() => undefined)),

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { Database } from "../store/database.ts";
 import type { ChatCommits } from "../store/group-commit.ts";
 import type { Broadcast } from "./broadcast.ts";
-import type { RateLimiter } from "../security/rate-limit.ts";
+import type { RateLimiter } from "../cluster/rate-limit.ts";
 import type { Limits } from "../security/limits.ts";
 
 /** What the domain needs from the outside world; built once in app wiring. */

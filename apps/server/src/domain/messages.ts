@@ -1,6 +1,6 @@
 import { AppError, MAX_PAGE, SYNC_MAX_LIMIT } from "@chat/protocol";
 import { requireMember } from "./access.ts";
-import { enforce } from "../security/rate-limit.ts";
+import { enforce } from "../cluster/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
 import { toMessage, type WireMessage } from "./serialize.ts";
 import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";

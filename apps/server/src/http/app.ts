@@ -4,7 +4,7 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { DomainContext } from "../domain/context.ts";
 import type { TokenService } from "../auth/tokens.ts";
-import type { Presence } from "../realtime/presence.ts";
+import type { Presence } from "../cluster/presence.ts";
 import { createPassport, requireJwt } from "./passport.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import { authRoutes } from "./routes/auth-routes.ts";

@@ -9,7 +9,7 @@ import type { DomainContext } from "../domain/context.ts";
 import type { PublicUser } from "../domain/users.ts";
 import { bind } from "../http/bind.ts";
 import { createPassport, requireJwt } from "../http/passport.ts";
-import type { NodeRegistry } from "./node-registry.ts";
+import type { NodeRegistry } from "../cluster/node-registry.ts";
 import { redisInfo } from "./redis-info.ts";
 
 export interface AdminDeps {

@@ -6,7 +6,7 @@
  */
 import type { Socket } from "socket.io";
 import type { Logger } from "pino";
-import type { Presence } from "./presence.ts";
+import type { Presence } from "../cluster/presence.ts";
 import { userRoom, type ChatServer } from "./socket-broadcast.ts";
 
 /** How long a handshake waits for presence (a slow or absent Redis must not hold connections up). */

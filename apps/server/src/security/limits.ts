@@ -1,6 +1,6 @@
 /** The limits of this node, from config (each 0 disables it). */
 import { envSpec, type Config } from "../config/env.ts";
-import type { Limit } from "./rate-limit.ts";
+import type { Limit } from "../cluster/rate-limit.ts";
 
 export interface Limits {
   authPerIp: Limit;

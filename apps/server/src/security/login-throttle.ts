@@ -8,7 +8,7 @@
  * requests are counted and bounded (LOGIN_SLOWDOWN_MAX_WAITING per node): past it, 429 at once.
  */
 import { AppError } from "@chat/protocol";
-import { enforce, type RateLimiter } from "./rate-limit.ts";
+import { enforce, type RateLimiter } from "../cluster/rate-limit.ts";
 import type { Limits } from "./limits.ts";
 
 const FIRST_DELAY_MS = 100;

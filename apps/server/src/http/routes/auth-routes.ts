@@ -5,7 +5,7 @@ import type { DomainContext } from "../../domain/context.ts";
 import { registerUser } from "../../domain/users.ts";
 import type { TokenService } from "../../auth/tokens.ts";
 import { bind } from "../bind.ts";
-import { enforce } from "../../security/rate-limit.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
 import { requireLocal } from "../passport.ts";
 import { LoginThrottle } from "../../security/login-throttle.ts";
 

@@ -2,9 +2,9 @@ import { Router, type RequestHandler } from "express";
 import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
 import { findUser, searchUsers } from "../../domain/users.ts";
-import type { Presence } from "../../realtime/presence.ts";
+import type { Presence } from "../../cluster/presence.ts";
 import { bind } from "../bind.ts";
-import { enforce } from "../../security/rate-limit.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
 
 export function userRoutes(ctx: DomainContext, auth: RequestHandler, presence: Presence): Router {
   const r = Router();

@@ -1,6 +1,6 @@
 import type { Socket } from "socket.io";
 import { AppError } from "@chat/protocol";
-import { enforce } from "../../security/rate-limit.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
 import type { Logger } from "pino";
 import type { DomainContext } from "../../domain/context.ts";
 import { deleteMessage, editMessage, sendMessage, sync } from "../../domain/messages.ts";

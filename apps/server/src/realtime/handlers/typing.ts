@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { chatRoom, userRoom, versionTag, type ChatServer, type SocketData } from "../socket-broadcast.ts";
 import { on } from "./validated-event.ts";
 import type { DomainContext } from "../../domain/context.ts";
-import { enforce } from "../../security/rate-limit.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
 
 const THROTTLE_MS = 1000;
 

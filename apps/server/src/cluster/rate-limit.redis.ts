@@ -1,61 +1,11 @@
 /**
- * Rate limits: one narrow seam (`hit`), a memory implementation for one node and a Redis one
- * shared by every node of a cluster, chosen in one place (createRateLimiter). Fixed windows:
- * simple, O(1) per hit, and good enough to stop brute force and floods.
+ * Fixed-window counters shared by every node through Redis (one key per window, INCR + PEXPIRE in
+ * one script). A circuit breaker keeps a stalled Redis from costing every hit the command timeout:
+ * after a failure, the per-node memory limiter answers for REDIS_BREAKER_MS.
  */
 import type { Redis } from "ioredis";
-import { AppError } from "@chat/protocol";
-
-export interface Limit {
-  /** Counter name, e.g. "login-ip". */
-  name: string;
-  max: number;
-  windowMs: number;
-}
-
-export interface RateLimiter {
-  /** Counts one hit for `key`; answers how long to wait when over the limit (0 = allowed). */
-  hit(limit: Limit, key: string): Promise<number>;
-  /** Counts one hit for `key`; answers the hits in the current window (this one included). */
-  count(limit: Limit, key: string): Promise<number>;
-  /** Gives back one hit of the current window (a request that turned out to cost nothing). */
-  refund?(limit: Limit, key: string): Promise<void>;
-}
-
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, { count: number; resetAt: number }>();
-
-  async count(limit: Limit, key: string): Promise<number> {
-    return this.add(limit, key).count;
-  }
-
-  async hit(limit: Limit, key: string): Promise<number> {
-    const w = this.add(limit, key);
-    return w.count > limit.max ? w.resetAt - Date.now() : 0;
-  }
-
-  async refund(limit: Limit, key: string): Promise<void> {
-    const w = this.windows.get(`${limit.name}:${key}`);
-    if (w && w.resetAt > Date.now() && w.count > 0) w.count--;
-  }
-
-  private add(limit: Limit, key: string) {
-    const now = Date.now();
-    const k = `${limit.name}:${key}`;
-    let w = this.windows.get(k);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + limit.windowMs };
-      this.windows.set(k, w);
-      if (this.windows.size > 100_000) this.sweep(now);
-    }
-    w.count++;
-    return w;
-  }
-
-  private sweep(now: number) {
-    for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
-  }
-}
+import type { Limit, RateLimiter } from "./rate-limit.ts";
+import { MemoryRateLimiter } from "./rate-limit.memory.ts";
 
 const HIT_SCRIPT = `
 local n = redis.call('INCR', KEYS[1])
@@ -130,17 +80,3 @@ const REFUND_SCRIPT = `
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if n > 0 then redis.call('DECR', KEYS[1]) end
 return 0`;
-
-/** Throws rate_limited with `details.retry_after` (seconds) when any of the limits is exceeded. */
-export async function enforce(limiter: RateLimiter, checks: Array<[Limit, string]>): Promise<void> {
-  for (const [limit, key] of checks) {
-    if (limit.max <= 0) continue; // 0 disables a limit
-    const waitMs = await limiter.hit(limit, key);
-    if (waitMs > 0) {
-      const retryAfter = Math.ceil(waitMs / 1000);
-      throw new AppError("rate_limited", `Too many requests; retry in ${retryAfter} s`, {
-        retry_after: retryAfter,
-      });
-    }
-  }
-}

@@ -1,22 +1,5 @@
-/**
- * Presence: a user is online while any of their devices is connected to any node.
- * One narrow seam with a memory implementation (one node) and a Redis one (a cluster);
- * `createPresence` picks from config.
- */
-export interface PresenceState {
-  user_id: number;
-  online: boolean;
-  last_seen: string | null;
-}
-
-export interface Presence {
-  /** A device connected; answers true when the user just came online. */
-  connect(userId: number, socketId: string): Promise<boolean>;
-  /** A device left; answers true when the user just went offline. */
-  disconnect(userId: number, socketId: string): Promise<boolean>;
-  get(userId: number): Promise<PresenceState>;
-  close(): Promise<void>;
-}
+/** Presence of a single node: the devices of each user in a map. */
+import type { Presence, PresenceState } from "./presence.ts";
 
 export class MemoryPresence implements Presence {
   private readonly sockets = new Map<number, Set<string>>();

@@ -1,0 +1,33 @@
+/**
+ * The live node registry behind GET /admin/cluster. One narrow seam with a memory implementation
+ * (node-registry.memory.ts: a single node knows only itself) and a Redis one (node-registry.redis.ts:
+ * every node of the cluster), chosen in shared-state.ts. Both pass
+ * test/contract/node-registry.contract.ts.
+ */
+
+/** What a node says about itself in each heartbeat. */
+export interface NodeSnapshot {
+  id: string;
+  /** This process start; entries are keyed by it, so a restart under the same id is a new entry. */
+  instance: string;
+  address: string;
+  version: string;
+  started_at: string;
+  sockets: number;
+  load: number[];
+  cpu_percent: number;
+  rss_bytes: number;
+}
+
+export interface NodeEntry extends NodeSnapshot {
+  heartbeat_at: string;
+}
+
+export interface NodeRegistry {
+  /** Seconds a node stays listed after its last heartbeat. */
+  readonly ttlSeconds: number;
+  /** The live nodes, this one included, by id. */
+  list(): Promise<NodeEntry[]>;
+  /** Stops the heartbeat and withdraws this node at once (graceful shutdown). */
+  close(): Promise<void>;
+}
