@@ -15,7 +15,7 @@ import { TokenService } from "./auth/tokens.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
 import { migrate } from "./store/migrate.ts";
-import { MessageWriter } from "./store/message-writer.ts";
+import { chatCommits } from "./store/group-commit.ts";
 import type { DomainContext } from "./domain/context.ts";
 import { createApp } from "./http/app.ts";
 import { buildOpenApi } from "./http/openapi.ts";
@@ -103,7 +103,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
-  const writer = new MessageWriter(db.pool);
+  // Message inserts and receipt changes are group-committed; a job that breaks the engine's
+  // convention (throws after writing) fails its batch and is reported here as the bug it is.
+  const commits = chatCommits(db.pool, (err) => log.error({ err }, "group-commit job broke the convention"));
 
   // Express must be the server's request listener before Socket.IO attaches: engine.io then
   // takes over /socket.io/ and hands every other request on. A listener added after it would
@@ -137,7 +139,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     corsOrigins,
     log,
   });
-  const ops = instrumentNode({ config, version: VERSION, io, writer, redis });
+  const ops = instrumentNode({ config, version: VERSION, io, commits, redis });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -163,7 +165,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const { presence, limiter } = shared;
   const ctx: DomainContext = {
     db,
-    writer,
+    commits,
     bus: socketBroadcast(io, view, ops.onEmit),
     log,
     bcryptCost: config.BCRYPT_COST,
@@ -233,7 +235,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.
       await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);
-      await writer.drain();
+      await Promise.all([commits.messages.drain(), commits.receipts.drain()]);
       // Clients reconnect elsewhere and sync (a transport close, which socket.io-client retries).
       await closeConnections(io, Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
       await new Promise<void>((r) => io.close(() => r()));

@@ -1,6 +1,6 @@
 /** The one place that decides who may read or write a chat. */
 import { AppError } from "@chat/protocol";
-import type { Database } from "../store/database.ts";
+import type { DomainContext } from "./context.ts";
 
 export interface Membership {
   chat_id: number;
@@ -11,8 +11,8 @@ export interface Membership {
 }
 
 /** The caller's membership in the chat: 404 if the chat does not exist, 403 if not a member. */
-export async function requireMember(db: Database, chatId: number, userId: number): Promise<Membership> {
-  const { rows } = await db.pool.query<Membership & { is_member: boolean }>(
+export async function requireMember(ctx: DomainContext, chatId: number, userId: number): Promise<Membership> {
+  const { rows } = await ctx.db.pool.query<Membership & { is_member: boolean }>(
     `SELECT c.id AS chat_id, $2::int AS user_id, m.role, c.type, c.last_seq, m.user_id IS NOT NULL AS is_member
        FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
       WHERE c.id = $1`,

@@ -4,21 +4,23 @@ import type { ChatSummarySchema } from "@chat/protocol";
 import { canManageMembers, requireMember } from "./access.ts";
 import type { DomainContext } from "./context.ts";
 import { advanceWatermarks, publishReceipts } from "./receipts.ts";
-import { inChatBatch } from "./chat-lock-batch.ts";
-import {
-  chatRowFromModel,
-  MESSAGE_COLUMNS,
-  toChat,
-  toMessage,
-  type ChatRow,
-  type MessageRow,
-} from "./serialize.ts";
+import { chatRowFromModel, toChat, toMessage, type ChatRow } from "./serialize.ts";
+import { MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
 import { withinBudget, type BudgetedRow } from "./answer-budget.ts";
 
 export type ChatSummary = z.output<typeof ChatSummarySchema>;
 type Role = "owner" | "admin" | "member";
 
 const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+/** The ids of the chats the user is a member of (the socket gateway joins their rooms). */
+export async function chatIdsOf(ctx: DomainContext, userId: number): Promise<number[]> {
+  const { rows } = await ctx.db.pool.query<{ chat_id: number }>(
+    "SELECT chat_id FROM chat_members WHERE user_id = $1",
+    [userId],
+  );
+  return rows.map((r) => r.chat_id);
+}
 
 /**
  * My chats (or one of them) with role, cursor, unread count, member count, peer and last message,
@@ -77,7 +79,7 @@ export async function listChats(
 }
 
 export async function getChat(ctx: DomainContext, userId: number, chatId: number): Promise<ChatSummary> {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const {
     chats: [chat],
   } = await listChats(ctx, userId, { chatId });
@@ -192,7 +194,7 @@ function stripSummary(s: ChatSummary) {
 }
 
 export async function listMembers(ctx: DomainContext, userId: number, chatId: number) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const members = await ctx.db.prisma.chatMember.findMany({
     where: { chatId },
     include: { user: { select: { id: true, name: true } } },
@@ -219,7 +221,7 @@ export async function addMember(
   userId: number,
   role: "admin" | "member" = "member",
 ): Promise<{ role: Role; added: boolean }> {
-  const me = await requireMember(ctx.db, chatId, actorId);
+  const me = await requireMember(ctx, chatId, actorId);
   if (!canManageMembers(me)) throw new AppError("forbidden", "Only the owner or an admin may add members");
   if (role === "admin" && me.role !== "owner")
     throw new AppError("forbidden", "Only the owner may add admins");
@@ -279,11 +281,12 @@ export async function addMember(
  * The one who left may have been holding back "fully read": watermarks are re-checked.
  */
 export async function removeMember(ctx: DomainContext, actorId: number, chatId: number, userId: number) {
-  const me = await requireMember(ctx.db, chatId, actorId);
+  const me = await requireMember(ctx, chatId, actorId);
   if (me.type === "private") throw new AppError("conflict", "Members of a private chat cannot change");
   const self = actorId === userId;
-  const { membersVersion, fullyRead } = await inChatBatch(ctx.db.pool, chatId, async (client) => {
-    const target = await client.query<{ role: Role }>(
+  const { membersVersion, fullyRead } = await ctx.commits.receipts.runOne(chatId, async (tx) => {
+    // Every refusal comes before the first write (group-commit.ts: a job refuses only before writing).
+    const target = await tx.query<{ role: Role }>(
       "SELECT role FROM chat_members WHERE chat_id = $1 AND user_id = $2",
       [chatId, userId],
     );
@@ -296,26 +299,23 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
         throw new AppError("forbidden", "You may not remove this member");
       }
     }
-    await client.query("DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2", [chatId, userId]);
+    await tx.write("DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2", [chatId, userId]);
     const membersVersion = await recordChange(
-      (sql, params) => client.query<{ members_version: number }>(sql, params).then((r) => r.rows),
+      (sql, params) => tx.write<{ members_version: number }>(sql, params).then((r) => r.rows),
       chatId,
       userId,
       "removed",
     );
     if (t.role === "owner") {
-      const heir = await client.query<{ user_id: number }>(
+      const heir = await tx.write<{ user_id: number }>(
         `UPDATE chat_members SET role = 'owner' WHERE chat_id = $1 AND user_id =
            (SELECT user_id FROM chat_members WHERE chat_id = $1 ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1)
          RETURNING user_id`,
         [chatId],
       );
-      await client.query("UPDATE chats SET owner_id = $2 WHERE id = $1", [
-        chatId,
-        heir.rows[0]?.user_id ?? null,
-      ]);
+      await tx.write("UPDATE chats SET owner_id = $2 WHERE id = $1", [chatId, heir.rows[0]?.user_id ?? null]);
     }
-    return { membersVersion, fullyRead: await advanceWatermarks(client, chatId) };
+    return { membersVersion, fullyRead: await advanceWatermarks(tx, chatId) };
   });
   const chat = await ctx.db.prisma.chat.findUniqueOrThrow({ where: { id: chatId } });
   ctx.bus.leaveChat(userId, chatId);

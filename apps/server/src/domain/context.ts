@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Database } from "../store/database.ts";
-import type { MessageWriter } from "../store/message-writer.ts";
+import type { ChatCommits } from "../store/group-commit.ts";
 import type { Broadcast } from "./broadcast.ts";
 import type { RateLimiter } from "../cluster/rate-limit.ts";
 import type { Limits } from "../security/limits.ts";
@@ -8,7 +8,8 @@ import type { Limits } from "../security/limits.ts";
 /** What the domain needs from the outside world; built once in app wiring. */
 export interface DomainContext {
   db: Database;
-  writer: MessageWriter;
+  /** The group-commit engines chat writes go through (store/group-commit.ts). */
+  commits: ChatCommits;
   bus: Broadcast;
   log: Logger;
   bcryptCost: number;

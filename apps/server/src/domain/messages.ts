@@ -2,13 +2,16 @@ import { AppError, MAX_PAGE, SYNC_MAX_LIMIT } from "@chat/protocol";
 import { requireMember } from "./access.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
-import { MESSAGE_COLUMNS, toMessage, type MessageRow, type WireMessage } from "./serialize.ts";
+import { toMessage, type WireMessage } from "./serialize.ts";
+import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
+import { writeMessage } from "../store/message-writer.ts";
 import { MESSAGE_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
  * broadcasts it to every device in the chat. Membership is checked by the writer inside its
- * transaction, for REST and socket sends alike. Sends per user are rate-limited across the cluster.
+ * transaction, for REST and socket sends alike. Sends per user are rate-limited across the cluster;
+ * a send refused by the limit is first given to `replayStoredSend`.
  */
 export async function sendMessage(
   ctx: DomainContext,
@@ -19,14 +22,14 @@ export async function sendMessage(
   try {
     await enforce(ctx.limiter, [[budget, String(senderId)]]);
   } catch (err) {
-    // A retry of a message already stored (its ack was lost) is free: it answers the stored
-    // message as a duplicate, never rate_limited, so a client recovering from a cut converges.
-    const stored =
-      err instanceof AppError && err.code === "rate_limited" && (await storedSend(ctx, senderId, input));
-    if (stored) return { message: toMessage(stored), duplicate: true };
+    const replayed =
+      err instanceof AppError &&
+      err.code === "rate_limited" &&
+      (await replayStoredSend(ctx, senderId, input));
+    if (replayed) return replayed;
     throw err;
   }
-  const { row, duplicate, membersVersion } = await ctx.writer.send({
+  const { row, duplicate, membersVersion } = await writeMessage(ctx.commits, {
     chatId: input.chat_id,
     senderId,
     clientId: input.client_id,
@@ -39,21 +42,25 @@ export async function sendMessage(
   return { message, duplicate };
 }
 
-/** The message this sender already stored under this client_id, if any (and still a member). */
-async function storedSend(
+/**
+ * Idempotent send, the step taken when the rate limit refuses a send: a retry of a message already
+ * stored (its ack was lost) is free — it answers the stored message as a duplicate, never
+ * rate_limited, so a client recovering from a cut converges. Answers nothing when this sender
+ * (still a member) stored nothing under this client_id. (Within the limit, the writer finds
+ * duplicates itself, under the chat's lock: store/send-decisions.ts.)
+ */
+async function replayStoredSend(
   ctx: DomainContext,
   senderId: number,
   input: { chat_id: number; client_id: string },
-): Promise<MessageRow | undefined> {
+): Promise<{ message: WireMessage; duplicate: true } | undefined> {
   const { rows } = await ctx.db.pool.query<MessageRow>(
-    `SELECT ${MESSAGE_COLUMNS.split(", ")
-      .map((c) => `m.${c}`)
-      .join(", ")}
+    `SELECT ${messageColumnsOf("m")}
        FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = m.sender_id
       WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
     [input.chat_id, senderId, input.client_id],
   );
-  return rows[0];
+  return rows[0] && { message: toMessage(rows[0]), duplicate: true };
 }
 
 /** A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the oldest after it. Ascending either way. */
@@ -63,7 +70,7 @@ export async function listMessages(
   chatId: number,
   q: { before_seq?: number; after_seq?: number; limit?: number },
 ): Promise<{ messages: WireMessage[]; has_more: boolean }> {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const { messages, has_more } = await pageMessages(ctx, chatId, q, MAX_PAGE, ctx.limits.answerBytes);
   return { messages, has_more };
 }
@@ -114,7 +121,7 @@ export async function history(
   chatId: number,
   q: { limit?: number; offset?: number },
 ) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const limit = q.limit ?? 10;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow & { read: boolean }>>(
     withinBudget(
@@ -142,7 +149,7 @@ export async function history(
 }
 
 async function ownMessage(ctx: DomainContext, userId: number, chatId: number, messageId: number) {
-  await requireMember(ctx.db, chatId, userId);
+  await requireMember(ctx, chatId, userId);
   const { rows } = await ctx.db.pool.query<MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1 AND chat_id = $2`,
     [messageId, chatId],

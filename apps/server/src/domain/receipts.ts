@@ -2,38 +2,34 @@
  * Read cursors and the "fully read" watermark (ARCHITECTURE.md, "Read receipts").
  *
  * Every change that can move a watermark (a cursor moving, a member leaving) runs in a transaction
- * holding the chat's advisory lock (chat-lock-batch.ts), so two members reading at the same instant
+ * holding the chat's advisory lock (the receipts group commit, store/group-commit.ts), so two members reading at the same instant
  * are serialized: the second sees the first's cursor, and a sender's `fully_read_seq` only ever grows
  * (`raiseWatermarks`), so each message is reported as newly fully read exactly once.
  */
 import { AppError } from "@chat/protocol";
-import type pg from "pg";
 import type { DomainContext } from "./context.ts";
-import { inChatBatchOf, type BatchHandler, type Outcome } from "./chat-lock-batch.ts";
+import type { BatchHandler, Tx } from "../store/group-commit.ts";
+import {
+  applyReadsInMemory,
+  raiseWatermarks,
+  type ChatCursors,
+  type Raise,
+  type ReadOutcome,
+  type ReadRequest,
+} from "./watermarks.ts";
 
-export interface FullyRead {
-  senderId: number;
-  upToSeq: number;
-  messageIds: number[];
-}
-
-export interface ReadOutcome {
-  chatId: number;
-  lastReadSeq: number;
-  moved: boolean;
-  fullyRead: FullyRead[];
-}
+export type FullyRead = ReadOutcome["fullyRead"][number];
 
 /**
  * Raises every sender's watermark to the lowest cursor of the other members (after a member left);
- * answers what became fully read. The caller holds the chat's receipt lock (chat-lock-batch.ts).
+ * answers what became fully read. The caller is a job of the receipts group commit (it holds the lock).
  */
-export async function advanceWatermarks(client: pg.PoolClient, chatId: number): Promise<FullyRead[]> {
-  const chats = await loadCursors(client, [chatId]);
+export async function advanceWatermarks(tx: Tx, chatId: number): Promise<FullyRead[]> {
+  const chats = await loadCursors(tx, [chatId]);
   const chat = chats.get(chatId);
   if (!chat) return [];
   const raised = raiseWatermarks(chat, chatId, 0);
-  const ids = await writeCursors(client, chats, raised);
+  const ids = await writeCursors(tx, chats, raised);
   return fullyReadOf(raised, ids);
 }
 
@@ -44,19 +40,9 @@ export async function markRead(
   readerId: number,
   seq: number,
 ): Promise<ReadOutcome> {
-  const out = await inChatBatchOf(ctx.db.pool, chatId, applyReads, { readerId, seq });
+  const out = await ctx.commits.receipts.run(chatId, applyReads, { chatId, readerId, seq });
   publishReceipts(ctx, out.chatId, out.moved ? readerId : null, out.lastReadSeq, out.fullyRead);
   return out;
-}
-
-interface ReadRequest {
-  readerId: number;
-  seq: number;
-}
-interface MemberCursor {
-  lastRead: number;
-  fullyRead: number;
-  dirty: boolean;
 }
 
 /**
@@ -65,28 +51,13 @@ interface MemberCursor {
  * that completes a message is the one told it is fully read), then the moved cursors and raised
  * watermarks are written and the newly fully-read messages fetched in one statement.
  */
-const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) => {
-  const chats = await loadCursors(client, [...new Set(jobs.map((j) => j.chatId))]);
-  const outcomes: Outcome<ReadOutcome>[] = [];
-  const raised: Raise[] = [];
-  jobs.forEach(({ chatId, input: { readerId, seq } }, job) => {
-    const chat = chats.get(chatId);
-    if (!chat) return outcomes.push({ ok: false, error: new AppError("chat_not_found") });
-    const me = chat.members.get(readerId);
-    if (!me) return outcomes.push({ ok: false, error: new AppError("not_a_member") });
-    const target = Math.min(seq, chat.lastSeq);
-    if (target <= me.lastRead) {
-      return outcomes.push({
-        ok: true,
-        value: { chatId, lastReadSeq: me.lastRead, moved: false, fullyRead: [] },
-      });
-    }
-    me.lastRead = target;
-    me.dirty = true;
-    raised.push(...raiseWatermarks(chat, chatId, job));
-    return outcomes.push({ ok: true, value: { chatId, lastReadSeq: target, moved: true, fullyRead: [] } });
-  });
-  const ids = await writeCursors(client, chats, raised);
+const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (tx, jobs) => {
+  const chats = await loadCursors(tx, [...new Set(jobs.map((j) => j.chatId))]);
+  const { outcomes, raised } = applyReadsInMemory(
+    chats,
+    jobs.map((j) => j.input),
+  );
+  const ids = await writeCursors(tx, chats, raised);
   for (const f of fullyReadOf(raised, ids)) {
     const o = outcomes[f.job];
     if (o.ok) o.value.fullyRead.push({ senderId: f.senderId, upToSeq: f.upToSeq, messageIds: f.messageIds });
@@ -94,21 +65,8 @@ const applyReads: BatchHandler<ReadRequest, ReadOutcome> = async (client, jobs) 
   return outcomes;
 };
 
-interface ChatCursors {
-  lastSeq: number;
-  members: Map<number, MemberCursor>;
-}
-/** A sender's watermark raised from `lo` to `hi` by job `job` of a batch. */
-interface Raise {
-  chatId: number;
-  senderId: number;
-  lo: number;
-  hi: number;
-  job: number;
-}
-
-async function loadCursors(client: pg.PoolClient, chatIds: number[]): Promise<Map<number, ChatCursors>> {
-  const { rows } = await client.query<{
+async function loadCursors(tx: Tx, chatIds: number[]): Promise<Map<number, ChatCursors>> {
+  const { rows } = await tx.query<{
     chat_id: number;
     last_seq: number;
     user_id: number | null;
@@ -129,33 +87,9 @@ async function loadCursors(client: pg.PoolClient, chatIds: number[]): Promise<Ma
   return chats;
 }
 
-/**
- * The one rule of "fully read": each sender's watermark is the lowest cursor among the other members,
- * and only ever grows. The lowest and the second lowest of all cursors answer it for every member.
- */
-function raiseWatermarks(chat: ChatCursors, chatId: number, job: number): Raise[] {
-  let min = Infinity;
-  let second = Infinity;
-  let minHolder = -1;
-  for (const [id, m] of chat.members) {
-    if (m.lastRead < min) [second, min, minHolder] = [min, m.lastRead, id];
-    else if (m.lastRead < second) second = m.lastRead;
-  }
-  const raised: Raise[] = [];
-  for (const [id, m] of chat.members) {
-    const wm = id === minHolder ? second : min;
-    if (wm !== Infinity && wm > m.fullyRead) {
-      raised.push({ chatId, senderId: id, lo: m.fullyRead, hi: wm, job });
-      m.fullyRead = wm;
-      m.dirty = true;
-    }
-  }
-  return raised;
-}
-
 /** Writes the changed cursors; answers the ids of the messages each raise made fully read, by `job:sender`. */
 async function writeCursors(
-  client: pg.PoolClient,
+  tx: Tx,
   chats: Map<number, ChatCursors>,
   raised: Raise[],
 ): Promise<Map<string, number[]>> {
@@ -164,7 +98,7 @@ async function writeCursors(
   );
   const byRaise = new Map<string, number[]>();
   if (dirty.length === 0) return byRaise;
-  const ids = await client.query<{ id: number; sender_id: number; job: number }>(
+  const ids = await tx.write<{ id: number; sender_id: number; job: number }>(
     `WITH cursors AS (
        UPDATE chat_members m SET last_read_seq = v.last_read, fully_read_seq = v.fully_read
          FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) AS v(chat_id, user_id, last_read, fully_read)

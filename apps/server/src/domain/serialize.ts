@@ -1,6 +1,7 @@
 /** Database rows (snake_case, from pg or row_to_json) to the wire shapes of packages/protocol. */
 import type { z } from "zod";
 import type { ChatSchema, MessageSchema } from "@chat/protocol";
+import type { MessageRow } from "../store/message-row.ts";
 
 export type WireMessage = z.output<typeof MessageSchema>;
 export type WireChat = z.output<typeof ChatSchema>;
@@ -8,18 +9,6 @@ export type WireChat = z.output<typeof ChatSchema>;
 type DateLike = Date | string;
 const iso = (d: DateLike) => (d instanceof Date ? d : new Date(d)).toISOString();
 const isoOrNull = (d: DateLike | null | undefined) => (d == null ? null : iso(d));
-
-export interface MessageRow {
-  id: number;
-  chat_id: number;
-  seq: number;
-  sender_id: number;
-  client_id: string;
-  text: string;
-  created_at: DateLike;
-  edited_at: DateLike | null;
-  deleted_at: DateLike | null;
-}
 
 export function toMessage(r: MessageRow): WireMessage {
   return {
@@ -77,6 +66,3 @@ export function chatRowFromModel(c: {
     activity_at: c.activityAt,
   };
 }
-
-export const MESSAGE_COLUMNS =
-  "id, chat_id, seq, sender_id, client_id, text, created_at, edited_at, deleted_at";

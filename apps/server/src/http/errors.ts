@@ -1,35 +1,7 @@
 /** Maps every failure to `{error: {code, message, details?}}`; only unexpected errors are logged with a stack. */
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, issuesToDetails } from "@chat/protocol";
-import { ZodError } from "zod";
-import { isConnectionError } from "../store/message-writer.ts";
-
-export function toAppError(err: unknown): AppError | null {
-  if (err instanceof AppError) return err;
-  if (err instanceof ZodError)
-    return new AppError("validation_failed", undefined, issuesToDetails(err.issues));
-  const e = err as { type?: string; status?: number };
-  if (e?.type === "entity.parse.failed") return new AppError("invalid_json");
-  if (e?.type === "entity.too.large")
-    return new AppError("payload_too_large", "The body is larger than 64 KB");
-  if (e?.type === "encoding.invalid") return new AppError("validation_failed", (err as Error).message);
-  if (
-    e?.type === "encoding.unsupported" ||
-    e?.type === "charset.unsupported" ||
-    e?.type === "request.aborted"
-  ) {
-    return new AppError("validation_failed", "The body could not be read");
-  }
-  if (isConnectionError(err)) return new AppError("unavailable", "The database is unavailable");
-  // Any other 4xx from Express or body-parser (a path param that is not valid percent-encoding,
-  // a corrupt gzip body, …) is the client's fault: a 400, never a 500.
-  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
-    return e.status === 413
-      ? new AppError("payload_too_large")
-      : new AppError("validation_failed", "The request could not be read");
-  }
-  return null;
-}
+import { AppError } from "@chat/protocol";
+import { toAppError } from "../edge/errors.ts";
 
 /** Seconds to wait before retrying: the limiter's own figure when it gave one. */
 function retryAfter(err: AppError): string {

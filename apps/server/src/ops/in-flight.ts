@@ -5,7 +5,7 @@
  * later may lose their ack with the socket; the client retries with the same client_id on
  * another node and gets the stored message back, so nothing acked is lost either way.
  */
-import type { HandlerObserver } from "../realtime/handlers/define.ts";
+import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 
 export class InFlightEvents implements HandlerObserver {
   private seq = 0;

@@ -7,9 +7,9 @@ import type { Router } from "express";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/env.ts";
 import type { DomainContext } from "../domain/context.ts";
-import { observeHandlers } from "../realtime/handlers/define.ts";
+import { observeHandlers } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
-import type { MessageWriter } from "../store/message-writer.ts";
+import type { ChatCommits } from "../store/group-commit.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { InFlightEvents } from "./in-flight.ts";
 import { NodeMetrics } from "./metrics.ts";
@@ -35,12 +35,12 @@ export function instrumentNode(o: {
   config: Config;
   version: string;
   io: ChatServer;
-  writer: MessageWriter;
+  commits: ChatCommits;
   redis?: { pub: Redis; sub: Redis; data: Redis };
 }): NodeOps {
   const metrics = new NodeMetrics(o.version);
   const inFlight = new InFlightEvents();
-  o.writer.onBatch = (size, seconds) => metrics.batch(size, seconds);
+  o.commits.messages.onBatch = (size, seconds) => metrics.batch(size, seconds);
   metrics.watchServer(o.io);
   observeHandlers(o.io, metrics);
   observeHandlers(o.io, inFlight);

@@ -9,7 +9,7 @@
  */
 import type { Redis } from "ioredis";
 import client from "prom-client";
-import type { HandlerObserver } from "../realtime/handlers/define.ts";
+import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
 
 /** Seconds: from 1 ms (an ack on loopback) to 10 s (a node drowning). */
@@ -151,7 +151,7 @@ export class NodeMetrics implements HandlerObserver {
     this.broadcasts.inc({ event });
   }
 
-  /** A message group commit finished (MessageWriter.onBatch). */
+  /** A message group commit finished (GroupCommit.onBatch of the messages engine). */
   batch(size: number, seconds: number): void {
     this.batchSize.observe(size);
     this.batchDuration.observe(seconds);

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { DomainContext } from "../domain/context.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import { findUser } from "../domain/users.ts";
+import { chatIdsOf } from "../domain/chats.ts";
 import type { Presence } from "../cluster/presence.ts";
 import { presenceTracker } from "./presence-tracking.ts";
 import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
@@ -132,21 +133,14 @@ export function attachHandlers(
       [ctx.limits.connectionsPerIp, ip],
       [ctx.limits.connectionsPerUser, String(claims.userId)],
     ])
-      .then(() =>
-        Promise.all([
-          findUser(ctx, claims.userId),
-          ctx.db.pool.query<{ chat_id: number }>("SELECT chat_id FROM chat_members WHERE user_id = $1", [
-            claims.userId,
-          ]),
-        ]),
-      )
+      .then(() => Promise.all([findUser(ctx, claims.userId), chatIdsOf(ctx, claims.userId)]))
       .then(
         ([user, chats]) => {
           if (!user) return next(refuse("unauthorized", "The user no longer exists"));
           socket.data = {
             userId: user.id,
             name: user.name,
-            chatIds: chats.rows.map((r) => r.chat_id),
+            chatIds: chats,
             batch: auth?.batch === true,
           } satisfies SocketData;
           scheduleExpiry(socket, claims.exp);
@@ -200,11 +194,7 @@ function scheduleExpiry(socket: Socket, exp: number) {
 }
 
 async function reconcileRooms(ctx: DomainContext, socket: Socket, userId: number, joined: number[]) {
-  const { rows } = await ctx.db.pool.query<{ chat_id: number }>(
-    "SELECT chat_id FROM chat_members WHERE user_id = $1",
-    [userId],
-  );
-  const now = new Set(rows.map((r) => r.chat_id));
+  const now = new Set(await chatIdsOf(ctx, userId));
   const had = new Set(joined);
   for (const id of now) if (!had.has(id)) socket.join(chatRoom(id));
   for (const id of had) if (!now.has(id)) socket.leave(chatRoom(id));

@@ -6,7 +6,7 @@ import type { DomainContext } from "../../domain/context.ts";
 import { deleteMessage, editMessage, sendMessage, sync } from "../../domain/messages.ts";
 import { markMessageRead, markRead } from "../../domain/receipts.ts";
 import type { SocketData } from "../socket-broadcast.ts";
-import { on } from "./define.ts";
+import { on } from "./validated-event.ts";
 import { syncGateOf } from "./sync-gate.ts";
 
 /** Sync answers of one user this node builds at once. */

@@ -2,7 +2,7 @@ import { AppError } from "@chat/protocol";
 import type { Socket } from "socket.io";
 import type { Logger } from "pino";
 import { chatRoom, userRoom, versionTag, type ChatServer, type SocketData } from "../socket-broadcast.ts";
-import { on } from "./define.ts";
+import { on } from "./validated-event.ts";
 import type { DomainContext } from "../../domain/context.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 

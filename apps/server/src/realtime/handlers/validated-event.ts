@@ -13,7 +13,7 @@ import {
 import type { Socket } from "socket.io";
 import type { z } from "zod";
 import type { Logger } from "pino";
-import { toAppError } from "../../http/errors.ts";
+import { toAppError } from "../../edge/errors.ts";
 
 export type EventHandler<E extends ClientEventName> = (
   payload: z.output<(typeof clientEvents)[E]>,

@@ -1,0 +1,24 @@
+/** The `messages` table's row as pg returns it (snake_case), and the columns that make it. */
+
+type DateLike = Date | string;
+
+export interface MessageRow {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender_id: number;
+  client_id: string;
+  text: string;
+  created_at: DateLike;
+  edited_at: DateLike | null;
+  deleted_at: DateLike | null;
+}
+
+export const MESSAGE_COLUMNS =
+  "id, chat_id, seq, sender_id, client_id, text, created_at, edited_at, deleted_at";
+
+/** MESSAGE_COLUMNS qualified with a table alias (for joins). */
+export const messageColumnsOf = (alias: string) =>
+  MESSAGE_COLUMNS.split(", ")
+    .map((c) => `${alias}.${c}`)
+    .join(", ");

@@ -1,0 +1,46 @@
+/**
+ * The idempotency decision of a batch of sends, without the database: what the writer found under
+ * the chats' locks goes in, one decision per send comes out (store/message-writer.ts applies them).
+ * A (chat, sender, client_id) already stored is a duplicate of that row; the same key twice in one
+ * batch is written once, the later sends answered as duplicates of the first.
+ */
+import type { MessageRow } from "./message-row.ts";
+
+export interface SendKey {
+  chatId: number;
+  senderId: number;
+  clientId: string;
+}
+
+/** What the batch's transaction saw: locked chats, members, rows already stored. */
+export interface SendFacts {
+  chatExists(chatId: number): boolean;
+  isMember(chatId: number, senderId: number): boolean;
+  stored: MessageRow[];
+}
+
+export type SendDecision =
+  | { kind: "refuse"; code: "chat_not_found" | "not_a_member" }
+  | { kind: "stored"; row: MessageRow }
+  | { kind: "same_as"; index: number }
+  | { kind: "new" };
+
+/** Client ids are uuids: compared case-insensitively, as PostgreSQL's uuid type does. */
+const sendKey = (chatId: number, senderId: number, clientId: string) =>
+  `${chatId}:${senderId}:${clientId.toLowerCase()}`;
+
+export function decideSends(batch: SendKey[], facts: SendFacts): SendDecision[] {
+  const stored = new Map(facts.stored.map((r) => [sendKey(r.chat_id, r.sender_id, r.client_id), r]));
+  const firstInBatch = new Map<string, number>();
+  return batch.map((p, i): SendDecision => {
+    if (!facts.chatExists(p.chatId)) return { kind: "refuse", code: "chat_not_found" };
+    if (!facts.isMember(p.chatId, p.senderId)) return { kind: "refuse", code: "not_a_member" };
+    const k = sendKey(p.chatId, p.senderId, p.clientId);
+    const old = stored.get(k);
+    if (old) return { kind: "stored", row: old };
+    const first = firstInBatch.get(k);
+    if (first !== undefined) return { kind: "same_as", index: first };
+    firstInBatch.set(k, i);
+    return { kind: "new" };
+  });
+}

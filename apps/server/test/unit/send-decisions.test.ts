@@ -1,0 +1,76 @@
+/** The idempotency decision of a batch of sends (store/send-decisions.ts), without a database. */
+import { expect } from "chai";
+import { decideSends, type SendFacts } from "../../src/store/send-decisions.ts";
+import type { MessageRow } from "../../src/store/message-row.ts";
+
+const A = "6f1d2c1e-0000-4000-8000-00000000000a";
+const B = "6f1d2c1e-0000-4000-8000-00000000000b";
+
+function row(chatId: number, senderId: number, clientId: string): MessageRow {
+  return {
+    id: 1,
+    chat_id: chatId,
+    seq: 1,
+    sender_id: senderId,
+    client_id: clientId,
+    text: "hi",
+    created_at: new Date(0),
+    edited_at: null,
+    deleted_at: null,
+  };
+}
+const facts = (stored: MessageRow[] = [], members = ["1:7", "1:8"]): SendFacts => ({
+  chatExists: (c) => c === 1,
+  isMember: (c, s) => members.includes(`${c}:${s}`),
+  stored,
+});
+
+describe("unit: send idempotency decisions (store/send-decisions.ts)", () => {
+  it("a new (chat, sender, client_id) is written", () => {
+    expect(decideSends([{ chatId: 1, senderId: 7, clientId: A }], facts())).to.deep.equal([{ kind: "new" }]);
+  });
+
+  it("a stored one is a duplicate of its row, whatever the uuid's case", () => {
+    const stored = row(1, 7, A);
+    expect(
+      decideSends([{ chatId: 1, senderId: 7, clientId: A.toUpperCase() }], facts([stored])),
+    ).to.deep.equal([{ kind: "stored", row: stored }]);
+  });
+
+  it("the same key twice in one batch is written once; the later is the same as the first", () => {
+    const d = decideSends(
+      [
+        { chatId: 1, senderId: 7, clientId: A },
+        { chatId: 1, senderId: 7, clientId: B },
+        { chatId: 1, senderId: 7, clientId: A },
+      ],
+      facts(),
+    );
+    expect(d).to.deep.equal([{ kind: "new" }, { kind: "new" }, { kind: "same_as", index: 0 }]);
+  });
+
+  it("the key is per sender and per chat: another sender's same client_id is new", () => {
+    const d = decideSends(
+      [
+        { chatId: 1, senderId: 7, clientId: A },
+        { chatId: 1, senderId: 8, clientId: A },
+      ],
+      facts([row(1, 7, A)]),
+    );
+    expect(d.map((x) => x.kind)).to.deep.equal(["stored", "new"]);
+  });
+
+  it("refusals come first: an unknown chat, then a non-member (even one whose row is stored)", () => {
+    const d = decideSends(
+      [
+        { chatId: 2, senderId: 7, clientId: A },
+        { chatId: 1, senderId: 9, clientId: A },
+      ],
+      facts([row(1, 9, A)]),
+    );
+    expect(d).to.deep.equal([
+      { kind: "refuse", code: "chat_not_found" },
+      { kind: "refuse", code: "not_a_member" },
+    ]);
+  });
+});
