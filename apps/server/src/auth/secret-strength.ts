@@ -19,11 +19,8 @@ const PLACEHOLDER_WORDS = [
   "default",
   "sample",
   "dummy",
-  "todo",
   "fixme",
   "insert",
-  "your",
-  "xxxx",
 ];
 /** Estimated bits below which a secret is refused. */
 export const MIN_SECRET_BITS = 112;
@@ -46,12 +43,22 @@ export function estimatedBits(secret: string): number {
   return perByte * bytes.length;
 }
 
+/**
+ * A placeholder word inside one written word of the secret ("change-me", "ChangeMe", "MY_SECRET"):
+ * the letters of one case (a capital may lead). Random base64 almost never spells five letters of
+ * one case in a row (words are ≥ 5 letters: 4-letter ones such as "todo" met real random
+ * secrets about once in 7,000).
+ */
+function placeholderWord(secret: string): string | undefined {
+  const words = (secret.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])/g) ?? []).map((w) => w.toLowerCase());
+  return PLACEHOLDER_WORDS.find((p) => words.some((w) => w.includes(p)));
+}
+
 /** Why `secret` is too weak for production, or undefined when it is fine. */
 export function secretWeakness(secret: string, minBytes: number): string | undefined {
   const bytes = Buffer.from(secret);
   if (bytes.length < minBytes) return `shorter than ${minBytes} bytes`;
-  const lower = secret.toLowerCase().replace(/[^a-z]/g, "");
-  const word = PLACEHOLDER_WORDS.find((w) => lower.includes(w));
+  const word = placeholderWord(secret);
   if (word) return `looks like a placeholder (contains "${word}")`;
   const distinct = new Set(bytes).size;
   if (distinct < MIN_DISTINCT) return `only ${distinct} distinct characters`;
