@@ -10,6 +10,7 @@ import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { freshDatabase } from "../support/db.ts";
 import { spawnTestNode } from "../support/node.ts";
+import { useDevices, type Devices } from "./devices.ts";
 
 export interface Cluster {
   redis: RedisProcess;
@@ -49,6 +50,47 @@ async function start(): Promise<Cluster> {
 export function cluster(): Promise<Cluster> {
   shared ??= start();
   return shared;
+}
+
+/** The shared cluster as one describe block sees it, with the devices its tests open. */
+export interface ClusterUse extends Cluster {
+  devices: Devices;
+}
+
+/**
+ * The preamble of every test on the shared cluster, once: registers a `before` that waits for the
+ * cluster (starting it on first use) and an `afterEach` that closes the devices the tests opened.
+ * The answer's cluster fields may be read from the hooks and tests on (not at describe time).
+ */
+export function useCluster(): ClusterUse {
+  const devices = useDevices();
+  let c: Cluster | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    c = await cluster();
+  });
+  const get = (): Cluster => {
+    if (!c) throw new Error("useCluster(): the cluster is read before its `before` hook ran");
+    return c;
+  };
+  return {
+    devices,
+    get redis() {
+      return get().redis;
+    },
+    get databaseUrl() {
+      return get().databaseUrl;
+    },
+    get nodes() {
+      return get().nodes;
+    },
+    get urls() {
+      return get().urls;
+    },
+    get env() {
+      return get().env;
+    },
+  };
 }
 
 /** One more node in the same cluster, stopped with the others at the end (or killed by the test). */

@@ -1,19 +1,14 @@
 import { expect } from "chai";
 import { AckError } from "@chat/client";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record, recordMessages } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { record, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: editing and deleting messages", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("broadcasts message:updated and message:deleted to every device on every node", async () => {
     const [n1, n2, n3] = c.urls;

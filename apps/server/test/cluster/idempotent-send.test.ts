@@ -2,21 +2,19 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import pg from "pg";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, recordMessages } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: a client_id retried from another device or node", () => {
-  let c: Cluster;
+  const c = useCluster();
+  const { devices } = c;
   let db: pg.Pool;
-  const devices = new Devices();
   before(async function () {
     this.timeout(60_000);
-    c = await cluster();
     db = new pg.Pool({ connectionString: c.databaseUrl, max: 2 });
   });
-  afterEach(() => devices.closeAll());
   after(() => db.end());
 
   const rows = async (chatId: number, clientId: string) =>

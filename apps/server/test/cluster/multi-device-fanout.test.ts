@@ -1,19 +1,14 @@
 import { expect } from "chai";
 import crypto from "node:crypto";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { delivered, Devices, recordMessages } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { delivered, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: one user's devices on two nodes, the peer on a third", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("every message reaches every device of every member once, in the same seq order everywhere", async () => {
     const [n1, n2, n3] = c.urls;

@@ -4,21 +4,20 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { delivered, Devices, record } from "../cluster/devices.ts";
+import { delivered, useDevices, record } from "../cluster/devices.ts";
 
 /** REDIS_ADAPTER=sharded (Redis 7 SPUBLISH): rooms, membership changes and receipts across two nodes. */
 describe("two nodes on the sharded Redis adapter", () => {
   let redis: RedisProcess;
   let a: TestNode;
   let b: TestNode;
-  const devices = new Devices();
+  const devices = useDevices();
   before(async () => {
     redis = await startRedis();
     const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "sharded", REDIS_ADAPTER: "sharded" };
     a = await startTestNode(env);
     b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
   });
-  afterEach(() => devices.closeAll());
   after(async () => {
     await a?.close();
     await b?.close();
