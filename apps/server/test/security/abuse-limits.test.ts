@@ -14,7 +14,8 @@ import type { AckError } from "@chat/client";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { connect, handshake, PASSWORD, register, uniqueEmail, type Person } from "./support/people.ts";
+import { PASSWORD, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { connect, handshake } from "./support/sockets.ts";
 
 const LIMITS = {
   RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "6",
@@ -46,8 +47,8 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
   let db: DbProbe;
   const sockets: ChatSocket[] = [];
   const nodes = () => [a, b];
-  const person = (name: string) => register(a.url, name, { ip: freshIp() });
-  const socket = async (node: TestNode, who: Person) => {
+  const person = (name: string) => createUser(a.url, name, { ip: freshIp() });
+  const socket = async (node: TestNode, who: TestUser) => {
     const s = await connect(node.url, who.token, { ip: freshIp() });
     sockets.push(s);
     return s;
