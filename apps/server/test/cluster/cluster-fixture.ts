@@ -10,6 +10,8 @@ import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { freshDatabase } from "../support/db.ts";
 import { spawnTestNode } from "../support/node.ts";
+import { createGroup, createUser } from "../support/users.ts";
+import { filledLater } from "../support/filled-later.ts";
 import { useDevices, type Devices } from "./devices.ts";
 
 export interface Cluster {
@@ -60,7 +62,7 @@ export interface ClusterUse extends Cluster {
 /**
  * The preamble of every test on the shared cluster, once: registers a `before` that waits for the
  * cluster (starting it on first use) and an `afterEach` that closes the devices the tests opened.
- * The answer's cluster fields may be read from the hooks and tests on (not at describe time).
+ * The answer stands for the cluster (see `filledLater`): read its fields from hooks and tests.
  */
 export function useCluster(): ClusterUse {
   const devices = useDevices();
@@ -69,28 +71,22 @@ export function useCluster(): ClusterUse {
     this.timeout(60_000);
     c = await cluster();
   });
-  const get = (): Cluster => {
-    if (!c) throw new Error("useCluster(): the cluster is read before its `before` hook ran");
-    return c;
-  };
-  return {
-    devices,
-    get redis() {
-      return get().redis;
-    },
-    get databaseUrl() {
-      return get().databaseUrl;
-    },
-    get nodes() {
-      return get().nodes;
-    },
-    get urls() {
-      return get().urls;
-    },
-    get env() {
-      return get().env;
-    },
-  };
+  return filledLater<ClusterUse>("useCluster()", () => c, { devices });
+}
+
+/**
+ * The cast many cluster tests start from: user U with device A on node 1 and device B on node 3,
+ * user V with device SV on node 2, both in one group created on node `groupVia + 1` (node 1).
+ */
+export async function twoMembersThreeDevices(c: ClusterUse, groupVia = 0) {
+  const [n1, n2, n3] = c.urls;
+  const u = await createUser(n1, "U");
+  const v = await createUser(n2, "V");
+  const chatId = await createGroup(c.urls[groupVia], u, [v]);
+  const a = await c.devices.connect(n1, u);
+  const b = await c.devices.connect(n3, u);
+  const sv = await c.devices.connect(n2, v);
+  return { u, v, chatId, a, b, sv };
 }
 
 /** One more node in the same cluster, stopped with the others at the end (or killed by the test). */

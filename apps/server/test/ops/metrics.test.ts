@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import request from "supertest";
-import { ChatSocket, type Message } from "@chat/client";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import { delivered, Devices } from "../cluster/devices.ts";
 import { parseProm, sampleValue, type Sample } from "./prom-text.ts";
 
 const TOKEN = "metrics-token-for-tests";
@@ -11,7 +11,8 @@ const TOKEN = "metrics-token-for-tests";
 describe("GET /metrics", () => {
   let node: TestNode;
   let other: TestNode;
-  const sockets: ChatSocket[] = [];
+  // Closed at the end, not after each test: the last test counts the sockets the second opened.
+  const devices = new Devices();
   let u: TestUser;
   let v: TestUser;
 
@@ -28,7 +29,7 @@ describe("GET /metrics", () => {
     v = await createUser(node.url, "V");
   });
   after(async () => {
-    for (const s of sockets) s.close();
+    devices.closeAll();
     await node.close();
     await other.close();
   });
@@ -41,14 +42,10 @@ describe("GET /metrics", () => {
 
   it("counts a message through: events in/out, ack and delivery latency, DB batch, sockets", async () => {
     const chatId = await createGroup(node.url, u, [v]);
-    const su = new ChatSocket(node.url, { token: u.token, transports: ["websocket"] });
-    const sv = new ChatSocket(node.url, { token: v.token, transports: ["websocket"] });
-    sockets.push(su, sv);
-    await Promise.all([su.ready(), sv.ready()]);
+    const [su, sv] = await Promise.all([devices.connect(node.url, u), devices.connect(node.url, v)]);
     su.track(chatId, 0);
     sv.track(chatId, 0);
-    const got: Message[] = [];
-    sv.on("message", (m) => got.push(m));
+    const got = delivered(sv);
     const before = await scrape(node);
     const sentAt = Date.now();
     const { message } = await su.send(chatId, "counted");

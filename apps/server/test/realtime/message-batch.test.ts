@@ -7,7 +7,7 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import type { Message } from "@chat/client";
 import { serverEvents } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 import { useCluster } from "../cluster/cluster-fixture.ts";
@@ -76,12 +76,8 @@ function expectCoalescedAndPlain(got: Awaited<ReturnType<typeof burst>>["got"], 
 }
 
 describe("message:batch on one node (in-memory adapter)", () => {
-  let node: TestNode;
+  const node = useNode();
   const devices = useDevices();
-  before(async () => {
-    node = await startTestNode();
-  });
-  after(() => node.close());
 
   it(`a burst of ${BURST}: batches to the opted-in connection, message:new one by one to the plain one`, async () => {
     const { got, ids } = await burst(node.url, node.url, node.url, devices);

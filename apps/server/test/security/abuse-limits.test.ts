@@ -11,8 +11,8 @@ import { expect } from "chai";
 import request from "supertest";
 import type { ChatSocket } from "@chat/client";
 import type { AckError } from "@chat/client";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { TestNode } from "../support/node.ts";
+import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { DbProbe } from "./support/db-state.ts";
 import { PASSWORD, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { connect, handshake } from "./support/sockets.ts";
@@ -41,7 +41,7 @@ function expectLimited(res: request.Response, windowSeconds: number): void {
 
 describe("abuse limits (shared through Redis by two nodes)", function () {
   this.timeout(30_000);
-  let redis: RedisProcess;
+  let two: TwoNodes | undefined;
   let a: TestNode;
   let b: TestNode;
   let db: DbProbe;
@@ -61,19 +61,15 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
       .send({ username: email, password });
 
   before(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "abuse", TRUST_PROXY_HOPS: "1", ...LIMITS };
-    a = await startTestNode(env);
-    b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
+    two = await startTwoNodes({ REDIS_KEY_PREFIX: "abuse", TRUST_PROXY_HOPS: "1", ...LIMITS });
+    ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
   });
 
   after(async () => {
     for (const s of sockets) s.close();
     await db?.close();
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
+    await stopTwoNodes(two);
   });
 
   describe("login brute force", () => {

@@ -9,8 +9,8 @@ import { expect } from "chai";
 import request from "supertest";
 import { clientEvents, routes, type ClientEventName, type RouteDef, type RouteName } from "@chat/protocol";
 import type { ChatSocket, Message } from "@chat/client";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { TestNode } from "../support/node.ts";
+import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { eventually } from "../support/wait.ts";
 import { DbProbe } from "./support/db-state.ts";
 import { createUser, uniqueEmail, type TestUser } from "../support/users.ts";
@@ -33,7 +33,7 @@ const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonl
 
 describe("access control", function () {
   this.timeout(60_000);
-  let redis: RedisProcess;
+  let two: TwoNodes | undefined;
   let a: TestNode;
   let b: TestNode;
   let db: DbProbe;
@@ -64,10 +64,8 @@ describe("access control", function () {
   };
 
   before(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail };
-    a = await startTestNode(env);
-    b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
+    two = await startTwoNodes({ REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail });
+    ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
     await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
     users.owner = await createUser(a.url, "Owner");
@@ -124,9 +122,7 @@ describe("access control", function () {
   after(async () => {
     for (const s of sockets) s.close();
     await db?.close();
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
+    await stopTwoNodes(two);
   });
 
   it("has a row for every route of the table and every client event", () => {
