@@ -14,7 +14,7 @@ import type { AckError } from "@chat/client";
 import type { TestNode } from "../support/node.ts";
 import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { PASSWORD, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { PASSWORD, createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { connect, handshake } from "./support/sockets.ts";
 
 const LIMITS = {
@@ -128,12 +128,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
   it("message sends per user: one budget of 10 per 10 s across both nodes and REST", async () => {
     const sender = await person("Sender");
     const friend = await person("Friend");
-    const chat = await request(a.url)
-      .post("/chats")
-      .set(sender.auth)
-      .send({ name: "flood", chat_type: "group", member_ids: [friend.id] })
-      .expect(201);
-    const chatId = chat.body.chat_id as number;
+    const chatId = await createGroup(a.url, sender, [friend], "flood");
     const onA = await socket(a, sender);
     const onB = await socket(b, sender);
     const outcomes: string[] = [];

@@ -13,7 +13,7 @@ import type { TestNode } from "../support/node.ts";
 import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { eventually } from "../support/wait.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { ackCode, connect, handshake } from "./support/sockets.ts";
 import { algNoneToken, expiredToken, forgedToken, shortLivedToken } from "./support/tokens.ts";
 import {
@@ -75,12 +75,7 @@ describe("access control", function () {
     const ghost = await createUser(a.url, "Ghost");
     await db.query("DELETE FROM users WHERE id = $1", [ghost.id]);
 
-    const group = await request(a.url)
-      .post("/chats")
-      .set(users.owner.auth)
-      .send({ name: "acl", chat_type: "group", member_ids: [users.member.id] })
-      .expect(201);
-    const groupId = group.body.chat_id as number;
+    const groupId = await createGroup(a.url, users.owner, [users.member], "acl");
     await request(a.url)
       .post(`/chats/${groupId}/members`)
       .set(users.owner.auth)
@@ -179,12 +174,7 @@ describe("access control", function () {
   describe("roles", () => {
     it("cannot be escalated: admins add members only, nobody but the owner manages admins or the owner", async () => {
       const { owner, admin, member } = users;
-      const g = await request(a.url)
-        .post("/chats")
-        .set(owner.auth)
-        .send({ name: "roles", chat_type: "group", member_ids: [member.id] })
-        .expect(201);
-      const chatId = g.body.chat_id as number;
+      const chatId = await createGroup(a.url, owner, [member], "roles");
       await request(a.url)
         .post(`/chats/${chatId}/members`)
         .set(owner.auth)
@@ -319,12 +309,7 @@ describe("access control", function () {
       const owner = users.owner;
       const victim = await createUser(a.url, "Victim");
       const witness = await createUser(b.url, "Witness");
-      const g = await request(a.url)
-        .post("/chats")
-        .set(owner.auth)
-        .send({ name: "kick", chat_type: "group", member_ids: [victim.id, witness.id] })
-        .expect(201);
-      const chatId = g.body.chat_id as number;
+      const chatId = await createGroup(a.url, owner, [victim, witness], "kick");
       const vA = await connect(a.url, victim.token);
       const vB = await connect(b.url, victim.token);
       const wB = await connect(b.url, witness.token);

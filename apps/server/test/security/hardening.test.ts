@@ -9,7 +9,7 @@ import request from "supertest";
 import { pino } from "pino";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { connect, handshake } from "./support/sockets.ts";
 import { decodeToken } from "./support/tokens.ts";
 
@@ -225,12 +225,7 @@ describe("hardening", function () {
         .expect(400);
       await request(url).get("/me").set(logan.auth).expect(200);
       await request(url).get("/me").set("Authorization", `Bearer ${logan.token}x`).expect(401);
-      const chat = await request(url)
-        .post("/chats")
-        .set(logan.auth)
-        .send({ name: "logged", chat_type: "group", member_ids: [lois.id] })
-        .expect(201);
-      const chatId = chat.body.chat_id as number;
+      const chatId = await createGroup(url, logan, [lois], "logged");
       const text = () => mark(`secret-text-${crypto.randomUUID()}`);
       const sent = await request(url)
         .post(`/chats/${chatId}/messages`)

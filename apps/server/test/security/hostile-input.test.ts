@@ -23,7 +23,7 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { eventually } from "../support/wait.ts";
 import { RawHttp, type RawResponse } from "./support/raw-http.ts";
 import { DbProbe, type DbState } from "./support/db-state.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { connect, openSocket } from "./support/sockets.ts";
 import { restCases, type RestCase, type RestWorld } from "./hostile/rest-cases.ts";
 import { EVENT_NAMES, socketCases, unknownEventCases, type SocketCase } from "./hostile/socket-cases.ts";
@@ -76,12 +76,7 @@ describe("hostile input (fast-check): REST and socket", function () {
     owner = await createUser(node.url, "Fuzz");
     const member = await createUser(node.url, "Member");
     const stranger = await createUser(node.url, "Stranger");
-    const chat = await request(node.url)
-      .post("/chats")
-      .set(owner.auth)
-      .send({ name: "fuzz", chat_type: "group", member_ids: [member.id] })
-      .expect(201);
-    const chatId = chat.body.chat_id as number;
+    const chatId = await createGroup(node.url, owner, [member], "fuzz");
     const sent = await request(node.url)
       .post(`/chats/${chatId}/messages`)
       .set(owner.auth)
