@@ -2,8 +2,10 @@
  * The multi-node fixture: a private redis-server, one fresh database and 3 nodes as child
  * processes (`src/main.ts`, as `pnpm start` runs it) sharing both. Starting 3 processes costs a few
  * seconds on 2 cores, so every file under test/cluster shares one cluster: it starts on first use
- * and stops in a root `after` hook. Tests keep apart by creating their own users and chats; a test
- * that kills a node kills an extra one it spawned (`spawnExtraNode`), never one of the three.
+ * and stops in a root `after` hook. A describe block takes it with `useCluster()`, which also
+ * closes the block's devices after each test. Tests keep apart by creating their own users and
+ * chats; a test that kills a node kills an extra one it spawned (`spawnExtraNode`), never one of
+ * the three.
  */
 import crypto from "node:crypto";
 import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
@@ -49,7 +51,7 @@ async function start(): Promise<Cluster> {
 }
 
 /** The shared 3-node cluster (started on first call). */
-export function cluster(): Promise<Cluster> {
+function cluster(): Promise<Cluster> {
   shared ??= start();
   return shared;
 }
