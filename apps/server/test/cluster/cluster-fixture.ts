@@ -2,14 +2,19 @@
  * The multi-node fixture: a private redis-server, one fresh database and 3 nodes as child
  * processes (`src/main.ts`, as `pnpm start` runs it) sharing both. Starting 3 processes costs a few
  * seconds on 2 cores, so every file under test/cluster shares one cluster: it starts on first use
- * and stops in a root `after` hook. Tests keep apart by creating their own users and chats; a test
- * that kills a node kills an extra one it spawned (`spawnExtraNode`), never one of the three.
+ * and stops in a root `after` hook. A describe block takes it with `useCluster()`, which also
+ * closes the block's devices after each test. Tests keep apart by creating their own users and
+ * chats; a test that kills a node kills an extra one it spawned (`spawnExtraNode`), never one of
+ * the three.
  */
 import crypto from "node:crypto";
 import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { freshDatabase } from "../support/db.ts";
 import { spawnTestNode } from "../support/node.ts";
+import { createGroup, createUser } from "../support/users.ts";
+import { filledLater } from "../support/filled-later.ts";
+import { useDevices, type Devices } from "./devices.ts";
 
 export interface Cluster {
   redis: RedisProcess;
@@ -46,9 +51,44 @@ async function start(): Promise<Cluster> {
 }
 
 /** The shared 3-node cluster (started on first call). */
-export function cluster(): Promise<Cluster> {
+function cluster(): Promise<Cluster> {
   shared ??= start();
   return shared;
+}
+
+/** The shared cluster as one describe block sees it, with the devices its tests open. */
+export interface ClusterUse extends Cluster {
+  devices: Devices;
+}
+
+/**
+ * The preamble of every test on the shared cluster, once: registers a `before` that waits for the
+ * cluster (starting it on first use) and an `afterEach` that closes the devices the tests opened.
+ * The answer stands for the cluster (see `filledLater`): read its fields from hooks and tests.
+ */
+export function useCluster(): ClusterUse {
+  const devices = useDevices();
+  let c: Cluster | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    c = await cluster();
+  });
+  return filledLater<ClusterUse>("useCluster()", () => c, { devices });
+}
+
+/**
+ * The cast many cluster tests start from: user U with device A on node 1 and device B on node 3,
+ * user V with device SV on node 2, both in one group created on node `groupVia + 1` (node 1).
+ */
+export async function twoMembersThreeDevices(c: ClusterUse, groupVia = 0) {
+  const [n1, n2, n3] = c.urls;
+  const u = await createUser(n1, "U");
+  const v = await createUser(n2, "V");
+  const chatId = await createGroup(c.urls[groupVia], u, [v]);
+  const a = await c.devices.connect(n1, u);
+  const b = await c.devices.connect(n3, u);
+  const sv = await c.devices.connect(n2, v);
+  return { u, v, chatId, a, b, sv };
 }
 
 /** One more node in the same cluster, stopped with the others at the end (or killed by the test). */

@@ -1,28 +1,17 @@
 import { expect } from "chai";
 import { AckError } from "@chat/client";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record, recordMessages } from "./devices.ts";
-import { createGroup, createUser } from "../support/users.ts";
+import { twoMembersThreeDevices, useCluster } from "./cluster-fixture.ts";
+import { record, recordMessages } from "./devices.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: editing and deleting messages", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("broadcasts message:updated and message:deleted to every device on every node", async () => {
-    const [n1, n2, n3] = c.urls;
-    const u = await createUser(n1, "U");
-    const v = await createUser(n2, "V");
-    const chatId = await createGroup(n1, u, [v]);
-    const a = await devices.connect(n1, u);
-    const b = await devices.connect(n3, u);
-    const sv = await devices.connect(n2, v);
+    const n3 = c.urls[2];
+    const { v, chatId, a, b, sv } = await twoMembersThreeDevices(c);
     const all = [a, b, sv];
     const updated = all.map((s) => record(s, "message:updated"));
     const deleted = all.map((s) => record(s, "message:deleted"));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { ChatSocket } from "@chat/client";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { record } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
@@ -11,13 +11,8 @@ import { eventually } from "../support/wait.ts";
  * once per message, also when both read at the same instant.
  */
 describe("cluster: fully-read receipts in a group of 3 across 3 nodes", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   async function setup() {
     const [n1, n2, n3] = c.urls;

@@ -4,8 +4,8 @@ import jwt from "jsonwebtoken";
 import request from "supertest";
 import { AckError, type ChatSocket } from "@chat/client";
 import { errorCodes, type ErrorBody } from "@chat/protocol";
-import { cluster, tail, type Cluster } from "./cluster-fixture.ts";
-import { Devices, recordMessages } from "./devices.ts";
+import { tail, useCluster } from "./cluster-fixture.ts";
+import { recordMessages } from "./devices.ts";
 import { TEST_SECRET } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
@@ -22,13 +22,8 @@ const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 const nowS = () => Math.floor(Date.now() / 1000);
 
 describe("cluster: hostile or broken clients", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
   afterEach(async function () {
     // Never a crash: every node is still up and answering.
     for (const n of c.nodes) {

@@ -2,21 +2,18 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import pg from "pg";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, recordMessages } from "./devices.ts";
-import { createGroup, createUser } from "../support/users.ts";
+import { twoMembersThreeDevices, useCluster } from "./cluster-fixture.ts";
+import { recordMessages } from "./devices.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: a client_id retried from another device or node", () => {
-  let c: Cluster;
+  const c = useCluster();
+  const { devices } = c;
   let db: pg.Pool;
-  const devices = new Devices();
   before(async function () {
     this.timeout(60_000);
-    c = await cluster();
     db = new pg.Pool({ connectionString: c.databaseUrl, max: 2 });
   });
-  afterEach(() => devices.closeAll());
   after(() => db.end());
 
   const rows = async (chatId: number, clientId: string) =>
@@ -24,13 +21,7 @@ describe("cluster: a client_id retried from another device or node", () => {
       .rows;
 
   async function setup() {
-    const [n1, n2, n3] = c.urls;
-    const u = await createUser(n1, "U");
-    const v = await createUser(n2, "V");
-    const chatId = await createGroup(n1, u, [v]);
-    const a = await devices.connect(n1, u);
-    const b = await devices.connect(n3, u);
-    const sv = await devices.connect(n2, v);
+    const { u, chatId, a, b, sv } = await twoMembersThreeDevices(c);
     return { u, chatId, a, b, sv, seen: recordMessages(sv) };
   }
 

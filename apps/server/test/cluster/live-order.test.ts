@@ -5,33 +5,17 @@
  */
 import { expect } from "chai";
 import crypto from "node:crypto";
-import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "@chat/protocol";
 import type { Message } from "@chat/client";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import type { RawSocket } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
-type Raw = Socket<ServerToClientEvents, ClientToServerEvents>;
 const PER_SENDER = 180;
 const IN_FLIGHT = 16;
 
-async function raw(url: string, token: string, batch = false): Promise<Raw> {
-  const s: Raw = io(url, {
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    auth: { token, batch },
-  });
-  await new Promise<void>((resolve, reject) => {
-    s.once("connect", resolve);
-    s.once("connect_error", reject);
-  });
-  return s;
-}
-
 /** `count` sends with up to IN_FLIGHT unanswered at a time. */
-async function sendMany(s: Raw, chatId: number, count: number, tag: string) {
+async function sendMany(s: RawSocket, chatId: number, count: number, tag: string) {
   let next = 0;
   const one = async (): Promise<void> => {
     while (next < count) {
@@ -47,12 +31,8 @@ async function sendMany(s: Raw, chatId: number, count: number, tag: string) {
 
 describe("cluster: live message:new in seq order across nodes", function () {
   this.timeout(60_000);
-  let c: Cluster;
-  const sockets: Raw[] = [];
-  before(async () => {
-    c = await cluster();
-  });
-  after(() => sockets.forEach((s) => s.close()));
+  const c = useCluster();
+  const { devices } = c;
 
   it(`senders on two nodes, ${2 * PER_SENDER} messages: a plain connection on a third gets all, in seq order`, async () => {
     const [n1, n2, n3] = c.urls;
@@ -61,12 +41,11 @@ describe("cluster: live message:new in seq order across nodes", function () {
     const r = await createUser(n3, "R");
     const chatId = await createGroup(n1, a, [b, r], "order");
     const [sa, sb, plain, batched] = await Promise.all([
-      raw(n1, a.token),
-      raw(n2, b.token),
-      raw(n3, r.token),
-      raw(n3, r.token, true),
+      devices.raw(n1, a.token, false),
+      devices.raw(n2, b.token, false),
+      devices.raw(n3, r.token, false),
+      devices.raw(n3, r.token, true),
     ]);
-    sockets.push(sa, sb, plain, batched);
     const gotPlain: number[] = [];
     const gotBatched: number[] = [];
     plain.on("message:new", (m: Message) => gotPlain.push(m.seq));

@@ -1,19 +1,14 @@
 import { expect } from "chai";
 import { AckError } from "@chat/client";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record, recordMessages } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { record, recordMessages } from "./devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: membership changes act on already-open sockets on every node", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("an added member's open devices get the next message; once removed, nothing more and sync is refused", async () => {
     const [n1, n2, n3] = c.urls;

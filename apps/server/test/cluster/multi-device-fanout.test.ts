@@ -1,28 +1,17 @@
 import { expect } from "chai";
 import crypto from "node:crypto";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { delivered, Devices, recordMessages } from "./devices.ts";
-import { createGroup, createUser } from "../support/users.ts";
+import { twoMembersThreeDevices, useCluster } from "./cluster-fixture.ts";
+import { delivered, recordMessages } from "./devices.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: one user's devices on two nodes, the peer on a third", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("every message reaches every device of every member once, in the same seq order everywhere", async () => {
-    const [n1, n2, n3] = c.urls;
-    const u = await createUser(n1, "U");
-    const v = await createUser(n2, "V");
-    const chatId = await createGroup(n3, u, [v]);
-    const a = await devices.connect(n1, u);
-    const b = await devices.connect(n3, u);
-    const sv = await devices.connect(n2, v);
+    const [, n2] = c.urls;
+    const { u, v, chatId, a, b, sv } = await twoMembersThreeDevices(c, 2);
     const all = [a, b, sv];
     for (const s of all) s.track(chatId, 0);
     const got = all.map(delivered);

@@ -2,27 +2,24 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import type { Ack, ClientAckData } from "@chat/protocol";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { delivered, Devices } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { delivered } from "./devices.ts";
 import { startNginx, type NginxProcess } from "../../src/launcher/nginx-process.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 /** The project's nginx.conf, rendered for the 3 test nodes, in front of them. */
 describe("cluster: through a real nginx", () => {
-  let c: Cluster;
+  const c = useCluster();
+  const { devices } = c;
   let nginx: NginxProcess;
+  // Opened as the README shows (default transports), so not one of `devices.raw`'s.
   let raw: Socket | undefined;
-  const devices = new Devices();
   before(async function () {
     this.timeout(60_000);
-    c = await cluster();
     nginx = await startNginx(c.nodes.map((n) => n.port));
   });
-  afterEach(() => {
-    devices.closeAll();
-    raw?.close();
-  });
+  afterEach(() => raw?.close());
   after(() => nginx?.stop());
 
   it("the Socket.IO client with default transports (polling, then upgrade) chats with devices on every node", async () => {

@@ -1,22 +1,20 @@
 import { expect } from "chai";
 import type { Message } from "@chat/client";
 import request from "supertest";
-import { cluster, spawnExtraNode, tail, type Cluster } from "./cluster-fixture.ts";
-import { delivered, Devices } from "./devices.ts";
+import { spawnExtraNode, tail, useCluster } from "./cluster-fixture.ts";
+import { delivered } from "./devices.ts";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually, sleep } from "../support/wait.ts";
 
 describe("cluster: the node holding a device is SIGKILLed mid-conversation", () => {
-  let c: Cluster;
+  const c = useCluster();
+  const { devices } = c;
   let doomed: NodeProcess;
-  const devices = new Devices();
   before(async function () {
     this.timeout(60_000);
-    c = await cluster();
     doomed = await spawnExtraNode(c, "n4-doomed");
   });
-  afterEach(() => devices.closeAll());
 
   it("the device moves to a live node, syncs, and ends with every acked message once, in order", async function () {
     this.timeout(30_000);

@@ -1,19 +1,14 @@
 import { expect } from "chai";
 import jwt from "jsonwebtoken";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { record } from "./devices.ts";
 import { TEST_SECRET } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: session expiry", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("tells the socket session:expired and disconnects it when its token expires", async () => {
     const [n1, n2] = c.urls;

@@ -1,18 +1,13 @@
 import { expect } from "chai";
 import request from "supertest";
-import { cluster, type Cluster } from "./cluster-fixture.ts";
-import { Devices, record, recordMessages } from "./devices.ts";
+import { useCluster } from "./cluster-fixture.ts";
+import { record, recordMessages } from "./devices.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 
 describe("cluster: typing and presence", () => {
-  let c: Cluster;
-  const devices = new Devices();
-  before(async function () {
-    this.timeout(60_000);
-    c = await cluster();
-  });
-  afterEach(() => devices.closeAll());
+  const c = useCluster();
+  const { devices } = c;
 
   it("typing reaches the other members on every node, not the typer's own devices", async () => {
     const [n1, n2, n3] = c.urls;

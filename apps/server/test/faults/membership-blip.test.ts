@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { AckError } from "@chat/client";
-import { Devices, delivered, record, recordMessages } from "../cluster/devices.ts";
+import { delivered, record, recordMessages, useDevices } from "../cluster/devices.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually, sleep } from "../support/wait.ts";
 import { startFaultCluster, type FaultCluster } from "./fault-harness.ts";
@@ -18,12 +18,11 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
   describe(`membership: Redis ${blip} at the moment members change`, function () {
     this.timeout(60_000);
     let c: FaultCluster;
-    const devices = new Devices();
+    const devices = useDevices();
     before(async () => {
       c = await startFaultCluster({ nodes: 2 });
     });
     after(async () => {
-      devices.closeAll();
       c?.redis.resume();
       await c?.stop();
     });

@@ -2,14 +2,10 @@ import { expect } from "chai";
 import { Parser } from "@asyncapi/parser";
 import request from "supertest";
 import { clientEvents, serverEvents } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 
 describe("/asyncapi.json", () => {
-  let node: TestNode;
-  before(async () => {
-    node = await startTestNode();
-  });
-  after(() => node.close());
+  const node = useNode();
 
   it("is a valid AsyncAPI 3 document listing every event of the protocol", async () => {
     const res = await request(node.url).get("/asyncapi.json").expect(200).expect("content-type", /json/);
@@ -54,11 +50,7 @@ describe("/asyncapi.json", () => {
 });
 
 describe("/asyncapi (the readable page)", () => {
-  let node: TestNode;
-  before(async () => {
-    node = await startTestNode();
-  });
-  after(() => node.close());
+  const node = useNode();
 
   it("lists every event with its payload, as escaped text", async () => {
     const res = await request(node.url).get("/asyncapi").expect(200).expect("content-type", /html/);

@@ -1,39 +1,22 @@
 import { expect } from "chai";
-import { ChatSocket, type Message } from "@chat/client";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import { useTwoNodes } from "../support/two-nodes.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import { delivered, useDevices } from "../cluster/devices.ts";
 
 describe("two nodes sharing Redis (smoke)", () => {
-  let redis: RedisProcess;
-  let a: TestNode;
-  let b: TestNode;
-  const sockets: ChatSocket[] = [];
-  before(async () => {
-    redis = await startRedis();
-    a = await startTestNode({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: "smoke" });
-    b = await startTestNode({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: "smoke", DATABASE_URL: a.databaseUrl });
-  });
-  after(async () => {
-    for (const s of sockets) s.close();
-    await a.close();
-    await b.close();
-    await redis.stop();
-  });
+  const nodes = useTwoNodes({ REDIS_KEY_PREFIX: "smoke" });
+  const devices = useDevices();
 
   it("a message sent on node A reaches the other member's device on node B, with fully-read back", async () => {
+    const { a, b } = nodes;
     const u = await createUser(a.url, "U");
     const v = await createUser(b.url, "V");
     const chatId = await createGroup(a.url, u, [v]);
-    const su = new ChatSocket(a.url, { token: u.token, transports: ["websocket"] });
-    const sv = new ChatSocket(b.url, { token: v.token, transports: ["websocket"] });
-    sockets.push(su, sv);
-    await Promise.all([su.ready(), sv.ready()]);
+    const [su, sv] = await Promise.all([devices.connect(a.url, u), devices.connect(b.url, v)]);
     su.track(chatId, 0);
     sv.track(chatId, 0);
-    const got: Message[] = [];
-    sv.on("message", (m) => got.push(m));
+    const got = delivered(sv);
     const fully: number[][] = [];
     su.on("receipt:fully_read", (r) => fully.push(r.message_ids));
     const { message, duplicate } = await su.send(chatId, "hello across nodes");

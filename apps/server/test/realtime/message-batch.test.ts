@@ -5,34 +5,18 @@
  */
 import { expect } from "chai";
 import crypto from "node:crypto";
-import { io, type Socket } from "socket.io-client";
 import type { Message } from "@chat/client";
-import { serverEvents, type ClientToServerEvents, type ServerToClientEvents } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { serverEvents } from "@chat/protocol";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { cluster } from "../cluster/cluster-fixture.ts";
-import { delivered, Devices } from "../cluster/devices.ts";
+import { useCluster } from "../cluster/cluster-fixture.ts";
+import { delivered, useDevices, type Devices, type RawSocket } from "../cluster/devices.ts";
 
-type Raw = Socket<ServerToClientEvents, ClientToServerEvents>;
 const BURST = 40;
 
-async function rawSocket(url: string, token: string, batch?: boolean): Promise<Raw> {
-  const s: Raw = io(url, {
-    transports: ["websocket"],
-    forceNew: true,
-    reconnection: false,
-    auth: batch === undefined ? { token } : { token, batch },
-  });
-  await new Promise<void>((resolve, reject) => {
-    s.once("connect", resolve);
-    s.once("connect_error", reject);
-  });
-  return s;
-}
-
 /** What a raw connection got: each event in arrival order, batches kept whole. */
-function tape(s: Raw) {
+function tape(s: RawSocket) {
   const events: Array<{ event: "message:new"; m: Message } | { event: "message:batch"; ms: Message[] }> = [];
   s.on("message:new", (m) => events.push({ event: "message:new", m }));
   s.on("message:batch", (b) => {
@@ -47,15 +31,14 @@ function tape(s: Raw) {
 }
 
 /** A burst of sends at once from `senderUrl`; devices on `batchUrl` (opted in) and `plainUrl` (not). */
-async function burst(senderUrl: string, batchUrl: string, plainUrl: string, raws: Raw[], devices: Devices) {
+async function burst(senderUrl: string, batchUrl: string, plainUrl: string, devices: Devices) {
   const u = await createUser(senderUrl, "Sender");
   const v = await createUser(batchUrl, "Reader");
   const chatId = await createGroup(senderUrl, u, [v]);
-  const sender = await rawSocket(senderUrl, u.token, true);
-  const batched = await rawSocket(batchUrl, v.token, true);
-  const plain = await rawSocket(plainUrl, v.token);
+  const sender = await devices.raw(senderUrl, u.token, true);
+  const batched = await devices.raw(batchUrl, v.token, true);
+  const plain = await devices.raw(plainUrl, v.token);
   const app = await devices.connect(batchUrl, v); // ChatSocket: opts in and hands the app each message once
-  raws.push(sender, batched, plain);
   const got = { batched: tape(batched), plain: tape(plain) };
   const inApp = delivered(app);
 
@@ -93,20 +76,11 @@ function expectCoalescedAndPlain(got: Awaited<ReturnType<typeof burst>>["got"], 
 }
 
 describe("message:batch on one node (in-memory adapter)", () => {
-  let node: TestNode;
-  const devices = new Devices();
-  const raws: Raw[] = [];
-  before(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => {
-    devices.closeAll();
-    for (const s of raws.splice(0)) s.close();
-  });
-  after(() => node.close());
+  const node = useNode();
+  const devices = useDevices();
 
   it(`a burst of ${BURST}: batches to the opted-in connection, message:new one by one to the plain one`, async () => {
-    const { got, ids } = await burst(node.url, node.url, node.url, raws, devices);
+    const { got, ids } = await burst(node.url, node.url, node.url, devices);
     expectCoalescedAndPlain(got, ids);
   });
 
@@ -114,9 +88,8 @@ describe("message:batch on one node (in-memory adapter)", () => {
     const u = await createUser(node.url, "U");
     const v = await createUser(node.url, "V");
     const chatId = await createGroup(node.url, u, [v]);
-    const batched = tape(await rawSocket(node.url, v.token, true));
-    const sender = await rawSocket(node.url, u.token, true);
-    raws.push(sender);
+    const batched = tape(await devices.raw(node.url, v.token, true));
+    const sender = await devices.raw(node.url, u.token, true);
     await new Promise((r) =>
       sender.emit("message:send", { chat_id: chatId, client_id: crypto.randomUUID(), text: "alone" }, r),
     );
@@ -127,9 +100,8 @@ describe("message:batch on one node (in-memory adapter)", () => {
     const u = await createUser(node.url, "U");
     const v = await createUser(node.url, "V");
     const chatId = await createGroup(node.url, u, [v]);
-    const odd = tape(await rawSocket(node.url, v.token, "yes" as unknown as boolean));
-    const sender = await rawSocket(node.url, u.token, true);
-    raws.push(sender);
+    const odd = tape(await devices.raw(node.url, v.token, "yes" as unknown as boolean));
+    const sender = await devices.raw(node.url, u.token, true);
     await Promise.all(
       Array.from(
         { length: 20 },
@@ -145,20 +117,10 @@ describe("message:batch on one node (in-memory adapter)", () => {
 });
 
 describe("message:batch across nodes (Redis adapter)", () => {
-  const devices = new Devices();
-  const raws: Raw[] = [];
-  let urls: string[];
-  before(async function () {
-    this.timeout(60_000);
-    urls = (await cluster()).urls;
-  });
-  afterEach(() => {
-    devices.closeAll();
-    for (const s of raws.splice(0)) s.close();
-  });
+  const c = useCluster();
 
   it(`a burst of ${BURST} sent on one node: the other node batches or unbatches per connection`, async () => {
-    const { got, ids } = await burst(urls[0], urls[1], urls[1], raws, devices);
+    const { got, ids } = await burst(c.urls[0], c.urls[1], c.urls[1], c.devices);
     expectCoalescedAndPlain(got, ids);
   });
 });

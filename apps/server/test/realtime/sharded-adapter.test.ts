@@ -1,31 +1,17 @@
 import { expect } from "chai";
 import request from "supertest";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import { useTwoNodes } from "../support/two-nodes.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { delivered, Devices, record } from "../cluster/devices.ts";
+import { delivered, useDevices, record } from "../cluster/devices.ts";
 
 /** REDIS_ADAPTER=sharded (Redis 7 SPUBLISH): rooms, membership changes and receipts across two nodes. */
 describe("two nodes on the sharded Redis adapter", () => {
-  let redis: RedisProcess;
-  let a: TestNode;
-  let b: TestNode;
-  const devices = new Devices();
-  before(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "sharded", REDIS_ADAPTER: "sharded" };
-    a = await startTestNode(env);
-    b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
-  });
-  afterEach(() => devices.closeAll());
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  const nodes = useTwoNodes({ REDIS_KEY_PREFIX: "sharded", REDIS_ADAPTER: "sharded" });
+  const devices = useDevices();
 
   it("delivers across nodes, applies a runtime add on the other node, and sends fully-read back", async () => {
+    const { a, b } = nodes;
     const u = await createUser(a.url, "U");
     const v = await createUser(b.url, "V");
     const chatId = await createGroup(a.url, u, []);

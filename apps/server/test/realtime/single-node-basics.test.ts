@@ -2,20 +2,15 @@ import { expect } from "chai";
 import request from "supertest";
 import type { Message } from "@chat/client";
 import { MessageSchema, serverEvents, SyncAckSchema } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { delivered, Devices, record, recordMessages } from "../cluster/devices.ts";
+import { delivered, useDevices, record, recordMessages } from "../cluster/devices.ts";
 
 /** One node, in-memory adapter: the protocol's basics and the client's ordering and catch-up. */
 describe("single node (in-memory adapter)", () => {
-  let node: TestNode;
-  const devices = new Devices();
-  before(async () => {
-    node = await startTestNode();
-  });
-  afterEach(() => devices.closeAll());
-  after(() => node.close());
+  const node = useNode();
+  const devices = useDevices();
 
   it("send, receive, read and fully-read, with payloads as the protocol's schemas describe them", async () => {
     const u = await createUser(node.url, "U");

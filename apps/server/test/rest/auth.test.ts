@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import jwt from "jsonwebtoken";
 import request from "supertest";
-import { startTestNode, TEST_SECRET, type TestNode } from "../support/node.ts";
+import { useNode, TEST_SECRET } from "../support/node.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 import { def, pathWithIds, routeNames } from "./helpers/paths.ts";
@@ -11,13 +11,11 @@ import { badTokens, validToken } from "./helpers/tokens.ts";
 const uniqueEmail = (p = "u") => `${p}-${crypto.randomUUID().slice(0, 8)}@example.test`;
 
 describe("REST: register, token, and the bearer guard", () => {
-  let node: TestNode;
+  const node = useNode();
   let ann: TestUser;
   before(async () => {
-    node = await startTestNode();
     ann = await createUser(node.url, "Ann");
   });
-  after(() => node.close());
 
   describe("POST /register", () => {
     it("answers 201 with {id, name, email, message}, the email trimmed and lower-cased", async () => {

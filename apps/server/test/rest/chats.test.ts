@@ -1,24 +1,22 @@
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { getChat, getMembers, readMessage, sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: chats", () => {
-  let node: TestNode;
+  const node = useNode();
   let ann: TestUser;
   let bob: TestUser;
   let cat: TestUser;
   let dan: TestUser;
   before(async () => {
-    node = await startTestNode();
     [ann, bob, cat, dan] = await Promise.all(
       ["Ann", "Bob", "Cat", "Dan"].map((n) => createUser(node.url, n)),
     );
   });
-  after(() => node.close());
 
   const create = (who: TestUser, body: object) => request(node.url).post("/chats").set(who.auth).send(body);
 

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID, type ErrorCode, type RouteName } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
@@ -23,7 +23,7 @@ const label = (n: RouteName) => `${def(n).method.toUpperCase()} ${def(n).path}`;
 
 describe("REST: errors across the route table", () => {
   const log = memoryLogger("debug");
-  let node: TestNode;
+  const node = useNode({}, log.logger);
   let f: WalkFixture;
   /** Every (route, status, code) an error answered, to check against the OpenAPI document at the end. */
   const answered = new Map<RouteName, Map<number, Set<string>>>();
@@ -34,7 +34,6 @@ describe("REST: errors across the route table", () => {
   };
 
   before(async () => {
-    node = await startTestNode({}, log.logger);
     // The owner registers first: the first user is also the cluster admin (GET /admin/cluster).
     const owner = await createUser(node.url, "Owner");
     const [member, outsider] = await Promise.all(["Member", "Outsider"].map((n) => createUser(node.url, n)));
@@ -42,7 +41,6 @@ describe("REST: errors across the route table", () => {
     const messageId = (await sendText(node.url, owner, chatId)).id;
     f = { owner, member, outsider, chatId, messageId };
   });
-  after(() => node.close());
 
   it("every route's sample succeeds (so the walks below break exactly one thing)", async () => {
     // On a chat and message of their own: the samples remove a member and delete a message.

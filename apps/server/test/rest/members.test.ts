@@ -2,26 +2,24 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { getChat, getMembers, sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: chat members", () => {
-  let node: TestNode;
+  const node = useNode();
   let users: TestUser[];
   let owner: TestUser;
   let admin: TestUser;
   let member: TestUser;
   let other: TestUser;
   before(async () => {
-    node = await startTestNode();
     users = await Promise.all(
       ["Owner", "Admin", "Member", "Other", "U5", "U6", "U7"].map((n) => createUser(node.url, n)),
     );
     [owner, admin, member, other] = users;
   });
-  after(() => node.close());
 
   const add = (who: TestUser, chatId: number, userId: number, role?: "admin" | "member") =>
     request(node.url)

@@ -2,23 +2,21 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: messages", () => {
-  let node: TestNode;
+  const node = useNode();
   let ann: TestUser;
   let bob: TestUser;
   let eve: TestUser;
   let chatId: number;
   before(async () => {
-    node = await startTestNode();
     [ann, bob, eve] = await Promise.all(["Ann", "Bob", "Eve"].map((n) => createUser(node.url, n)));
     chatId = await createGroup(node.url, ann, [bob]);
   });
-  after(() => node.close());
 
   const post = (who: TestUser, chat: number, body: object) =>
     request(node.url).post(`/chats/${chat}/messages`).set(who.auth).send(body);
@@ -176,39 +174,33 @@ describe("REST: messages", () => {
     const seqs = (p: { messages: { seq: number }[] }) => p.messages.map((m) => m.seq);
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
+    /** The page `query` answers holds seqs from..to and says has_more as given. */
+    const expectPage = async (query: Record<string, string>, from: number, to: number, hasMore: boolean) => {
+      const p = await page(query);
+      expect(seqs(p)).to.deep.equal(range(from, to));
+      expect(p.has_more).to.equal(hasMore);
+      return p;
+    };
+    const empty = { messages: [], has_more: false };
+
     it("without a cursor: the newest page, ascending by seq", async () => {
-      const all = await page({});
-      expect(seqs(all)).to.deep.equal(range(1, 25));
-      expect(all.has_more).to.equal(false);
+      const all = await expectPage({}, 1, 25, false);
       expect(all.messages[24]).to.deep.include({ text: "n25", chat_id: paged });
-      const newest = await page({ limit: "10" });
-      expect(seqs(newest)).to.deep.equal(range(16, 25));
-      expect(newest.has_more).to.equal(true);
+      await expectPage({ limit: "10" }, 16, 25, true);
     });
 
     it("before_seq pages back until has_more is false", async () => {
-      const p1 = await page({ before_seq: "16", limit: "10" });
-      expect(seqs(p1)).to.deep.equal(range(6, 15));
-      expect(p1.has_more).to.equal(true);
-      const p2 = await page({ before_seq: "6", limit: "10" });
-      expect(seqs(p2)).to.deep.equal(range(1, 5));
-      expect(p2.has_more).to.equal(false);
-      const none = await page({ before_seq: "1" });
-      expect(none).to.deep.equal({ messages: [], has_more: false });
+      await expectPage({ before_seq: "16", limit: "10" }, 6, 15, true);
+      await expectPage({ before_seq: "6", limit: "10" }, 1, 5, false);
+      expect(await page({ before_seq: "1" })).to.deep.equal(empty);
     });
 
     it("after_seq catches up, oldest first, until has_more is false", async () => {
-      const p1 = await page({ after_seq: "0", limit: "10" });
-      expect(seqs(p1)).to.deep.equal(range(1, 10));
-      expect(p1.has_more).to.equal(true);
-      const p2 = await page({ after_seq: "20", limit: "10" });
-      expect(seqs(p2)).to.deep.equal(range(21, 25));
-      expect(p2.has_more).to.equal(false);
-      expect(await page({ after_seq: "25" })).to.deep.equal({ messages: [], has_more: false });
-      expect(await page({ after_seq: String(MAX_ID) })).to.deep.equal({ messages: [], has_more: false });
-      const exact = await page({ after_seq: "15", limit: "10" });
-      expect(seqs(exact)).to.deep.equal(range(16, 25));
-      expect(exact.has_more).to.equal(false);
+      await expectPage({ after_seq: "0", limit: "10" }, 1, 10, true);
+      await expectPage({ after_seq: "20", limit: "10" }, 21, 25, false);
+      expect(await page({ after_seq: "25" })).to.deep.equal(empty);
+      expect(await page({ after_seq: String(MAX_ID) })).to.deep.equal(empty);
+      await expectPage({ after_seq: "15", limit: "10" }, 16, 25, false);
     });
 
     it("limit is 1..100", async () => {
@@ -293,6 +285,15 @@ describe("REST: messages", () => {
       request(node.url).patch(`/chats/${chat}/messages/${id}`).set(who.auth).send(body);
     const del = (who: TestUser, chat: number, id: number) =>
       request(node.url).delete(`/chats/${chat}/messages/${id}`).set(who.auth);
+    /** The one-message page at `seq` of the shared chat, as `who` lists it. */
+    const listedAs = async (who: TestUser, seq: number) =>
+      expectOk(
+        "listMessages",
+        await request(node.url)
+          .get(`/chats/${chatId}/messages`)
+          .query({ after_seq: String(seq - 1), limit: "1" })
+          .set(who.auth),
+      );
 
     it("edits my own message: the text changes, edited_at is set, seq and client_id stay", async () => {
       const m = await sendText(node.url, ann, chatId, "typo");
@@ -305,13 +306,7 @@ describe("REST: messages", () => {
         deleted_at: null,
       });
       expect(edited.edited_at).to.be.a("string");
-      const listed = expectOk(
-        "listMessages",
-        await request(node.url)
-          .get(`/chats/${chatId}/messages`)
-          .query({ after_seq: String(m.seq - 1), limit: "1" })
-          .set(bob.auth),
-      );
+      const listed = await listedAs(bob, m.seq);
       expect(listed.messages[0]).to.deep.equal(edited);
     });
 
@@ -321,13 +316,7 @@ describe("REST: messages", () => {
       expect(gone).to.deep.include({ id: m.id, seq: m.seq, text: "" });
       expect(gone.deleted_at).to.be.a("string");
       expect(expectOk("deleteMessage", await del(ann, chatId, m.id))).to.deep.equal(gone);
-      const listed = expectOk(
-        "listMessages",
-        await request(node.url)
-          .get(`/chats/${chatId}/messages`)
-          .query({ after_seq: String(m.seq - 1), limit: "1" })
-          .set(bob.auth),
-      );
+      const listed = await listedAs(bob, m.seq);
       expect(listed.messages[0]).to.deep.include({ seq: m.seq, text: "" });
       const { rows: stored } = await node.db.pool.query("SELECT text FROM messages WHERE id = $1", [m.id]);
       expect(stored[0].text).to.equal(""); // gone from the database too, not only hidden

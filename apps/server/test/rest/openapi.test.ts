@@ -2,7 +2,7 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import request from "supertest";
 import { errorCatalogue, type RouteName } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { expectOk } from "./helpers/expect.ts";
 import { def, pathParams, routeNames } from "./helpers/paths.ts";
 
@@ -21,16 +21,14 @@ interface OpenApiDoc {
 }
 
 describe("REST: API docs and probes", () => {
-  let node: TestNode;
+  const node = useNode();
   let doc: OpenApiDoc;
   before(async () => {
-    node = await startTestNode();
     const res = await request(node.url).get("/openapi.json");
     expect(res.status).to.equal(200);
     expect(res.headers["content-type"]).to.match(/^application\/json/);
     doc = res.body as OpenApiDoc;
   });
-  after(() => node.close());
 
   const op = (name: RouteName) => doc.paths[def(name).path]?.[def(name).method];
 

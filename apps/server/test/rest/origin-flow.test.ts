@@ -1,14 +1,10 @@
 import { expect } from "chai";
 import request from "supertest";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createUser } from "../support/users.ts";
 
 describe("the origin's README flow", () => {
-  let node: TestNode;
-  before(async () => {
-    node = await startTestNode();
-  });
-  after(() => node.close());
+  const node = useNode();
 
   it("register, token, create chat, add member, send, history, read", async () => {
     const api = request(node.url);

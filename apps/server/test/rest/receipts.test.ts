@@ -1,21 +1,19 @@
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { getChat, getMembers, readMessage, sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: read marks and 'fully read'", () => {
-  let node: TestNode;
+  const node = useNode();
   let users: TestUser[];
   let outsider: TestUser;
   before(async () => {
-    node = await startTestNode();
     users = await Promise.all(["A", "B", "C", "D", "E", "F"].map((n) => createUser(node.url, n)));
     outsider = await createUser(node.url, "Outsider");
   });
-  after(() => node.close());
 
   const read = (who: TestUser, messageId: number) =>
     request(node.url).put(`/message/read/${messageId}`).set(who.auth);

@@ -1,24 +1,22 @@
 import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
-import { startTestNode, type TestNode } from "../support/node.ts";
+import { startTestNode, useNode } from "../support/node.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: me, people search, presence", () => {
-  let node: TestNode;
+  const node = useNode();
   let me: TestUser;
   let olga: TestUser;
   let oleg: TestUser;
   let zed: TestUser;
   before(async () => {
-    node = await startTestNode();
     me = await createUser(node.url, "Searcher");
     olga = await createUser(node.url, "Olga");
     oleg = await createUser(node.url, "Oleg");
     zed = await createUser(node.url, "Zed");
   });
-  after(() => node.close());
 
   const search = (q: Record<string, string>, who = me) =>
     request(node.url).get("/users").query(q).set(who.auth);

@@ -11,10 +11,11 @@ import { expect } from "chai";
 import request from "supertest";
 import type { ChatSocket } from "@chat/client";
 import type { AckError } from "@chat/client";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { TestNode } from "../support/node.ts";
+import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { connect, handshake, PASSWORD, register, uniqueEmail, type Person } from "./support/people.ts";
+import { PASSWORD, createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { connect, handshake } from "./support/sockets.ts";
 
 const LIMITS = {
   RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "6",
@@ -40,14 +41,14 @@ function expectLimited(res: request.Response, windowSeconds: number): void {
 
 describe("abuse limits (shared through Redis by two nodes)", function () {
   this.timeout(30_000);
-  let redis: RedisProcess;
+  let two: TwoNodes | undefined;
   let a: TestNode;
   let b: TestNode;
   let db: DbProbe;
   const sockets: ChatSocket[] = [];
   const nodes = () => [a, b];
-  const person = (name: string) => register(a.url, name, { ip: freshIp() });
-  const socket = async (node: TestNode, who: Person) => {
+  const person = (name: string) => createUser(a.url, name, { ip: freshIp() });
+  const socket = async (node: TestNode, who: TestUser) => {
     const s = await connect(node.url, who.token, { ip: freshIp() });
     sockets.push(s);
     return s;
@@ -60,19 +61,15 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
       .send({ username: email, password });
 
   before(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "abuse", TRUST_PROXY_HOPS: "1", ...LIMITS };
-    a = await startTestNode(env);
-    b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
+    two = await startTwoNodes({ REDIS_KEY_PREFIX: "abuse", TRUST_PROXY_HOPS: "1", ...LIMITS });
+    ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
   });
 
   after(async () => {
     for (const s of sockets) s.close();
     await db?.close();
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
+    await stopTwoNodes(two);
   });
 
   describe("login brute force", () => {
@@ -131,12 +128,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
   it("message sends per user: one budget of 10 per 10 s across both nodes and REST", async () => {
     const sender = await person("Sender");
     const friend = await person("Friend");
-    const chat = await request(a.url)
-      .post("/chats")
-      .set(sender.auth)
-      .send({ name: "flood", chat_type: "group", member_ids: [friend.id] })
-      .expect(201);
-    const chatId = chat.body.chat_id as number;
+    const chatId = await createGroup(a.url, sender, [friend], "flood");
     const onA = await socket(a, sender);
     const onB = await socket(b, sender);
     const outcomes: string[] = [];

@@ -9,11 +9,12 @@ import { expect } from "chai";
 import request from "supertest";
 import { clientEvents, routes, type ClientEventName, type RouteDef, type RouteName } from "@chat/protocol";
 import type { ChatSocket, Message } from "@chat/client";
-import { startTestNode, type TestNode } from "../support/node.ts";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { TestNode } from "../support/node.ts";
+import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { eventually } from "../support/wait.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { ackCode, connect, handshake, register, uniqueEmail, type Person } from "./support/people.ts";
+import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { ackCode, connect, handshake } from "./support/sockets.ts";
 import { algNoneToken, expiredToken, forgedToken, shortLivedToken } from "./support/tokens.ts";
 import {
   eventMatrix,
@@ -32,11 +33,11 @@ const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonl
 
 describe("access control", function () {
   this.timeout(60_000);
-  let redis: RedisProcess;
+  let two: TwoNodes | undefined;
   let a: TestNode;
   let b: TestNode;
   let db: DbProbe;
-  const users = {} as Record<UserPrincipal, Person>;
+  const users = {} as Record<UserPrincipal, TestUser>;
   const tokens = {} as Record<Principal, string | undefined>;
   let world: MatrixWorld;
   const sockets: ChatSocket[] = [];
@@ -63,31 +64,24 @@ describe("access control", function () {
   };
 
   before(async () => {
-    redis = await startRedis();
-    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail };
-    a = await startTestNode(env);
-    b = await startTestNode({ ...env, DATABASE_URL: a.databaseUrl });
+    two = await startTwoNodes({ REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail });
+    ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
-    await register(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
-    users.owner = await register(a.url, "Owner");
-    users.admin = await register(a.url, "Admin", { email: adminEmail });
-    users.member = await register(a.url, "Member");
-    users.outsider = await register(a.url, "Outsider");
-    const ghost = await register(a.url, "Ghost");
+    await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
+    users.owner = await createUser(a.url, "Owner");
+    users.admin = await createUser(a.url, "Admin", { email: adminEmail });
+    users.member = await createUser(a.url, "Member");
+    users.outsider = await createUser(a.url, "Outsider");
+    const ghost = await createUser(a.url, "Ghost");
     await db.query("DELETE FROM users WHERE id = $1", [ghost.id]);
 
-    const group = await request(a.url)
-      .post("/chats")
-      .set(users.owner.auth)
-      .send({ name: "acl", chat_type: "group", member_ids: [users.member.id] })
-      .expect(201);
-    const groupId = group.body.chat_id as number;
+    const groupId = await createGroup(a.url, users.owner, [users.member], "acl");
     await request(a.url)
       .post(`/chats/${groupId}/members`)
       .set(users.owner.auth)
       .send({ user_id: users.admin.id, role: "admin" })
       .expect(200);
-    const say = async (who: Person, text: string) =>
+    const say = async (who: TestUser, text: string) =>
       (
         await request(a.url)
           .post(`/chats/${groupId}/messages`)
@@ -102,9 +96,9 @@ describe("access control", function () {
       memberMessageToDeleteId: await say(users.member, "to be deleted"),
       memberId: users.member.id,
       login: { email: users.outsider.email, password: users.outsider.password },
-      freshUser: async () => (await register(a.url, "Spare")).id,
+      freshUser: async () => (await createUser(a.url, "Spare")).id,
       freshMember: async () => {
-        const spare = await register(a.url, "Spare");
+        const spare = await createUser(a.url, "Spare");
         await request(a.url)
           .post(`/chats/${groupId}/members?user_id=${spare.id}`)
           .set(users.owner.auth)
@@ -123,9 +117,7 @@ describe("access control", function () {
   after(async () => {
     for (const s of sockets) s.close();
     await db?.close();
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
+    await stopTwoNodes(two);
   });
 
   it("has a row for every route of the table and every client event", () => {
@@ -182,26 +174,21 @@ describe("access control", function () {
   describe("roles", () => {
     it("cannot be escalated: admins add members only, nobody but the owner manages admins or the owner", async () => {
       const { owner, admin, member } = users;
-      const g = await request(a.url)
-        .post("/chats")
-        .set(owner.auth)
-        .send({ name: "roles", chat_type: "group", member_ids: [member.id] })
-        .expect(201);
-      const chatId = g.body.chat_id as number;
+      const chatId = await createGroup(a.url, owner, [member], "roles");
       await request(a.url)
         .post(`/chats/${chatId}/members`)
         .set(owner.auth)
         .send({ user_id: admin.id, role: "admin" })
         .expect(200);
-      const second = await register(a.url, "Second");
-      const third = await register(a.url, "Third");
+      const second = await createUser(a.url, "Second");
+      const third = await createUser(a.url, "Third");
       const outcome = async (r: request.Test) => {
         const res = await r;
         return `${res.status}${res.body.error ? ` ${res.body.error.code}` : ""}`;
       };
-      const add = (who: Person, body: object) =>
+      const add = (who: TestUser, body: object) =>
         request(b.url).post(`/chats/${chatId}/members`).set(who.auth).send(body);
-      const remove = (who: Person, target: number) =>
+      const remove = (who: TestUser, target: number) =>
         request(b.url).delete(`/chats/${chatId}/members/${target}`).set(who.auth);
       expect([
         await outcome(add(admin, { user_id: second.id, role: "admin" })),
@@ -320,14 +307,9 @@ describe("access control", function () {
   describe("a removed member loses access at once, on every node", () => {
     it("REST and sockets on node A and node B refuse the next request after the removal", async () => {
       const owner = users.owner;
-      const victim = await register(a.url, "Victim");
-      const witness = await register(b.url, "Witness");
-      const g = await request(a.url)
-        .post("/chats")
-        .set(owner.auth)
-        .send({ name: "kick", chat_type: "group", member_ids: [victim.id, witness.id] })
-        .expect(201);
-      const chatId = g.body.chat_id as number;
+      const victim = await createUser(a.url, "Victim");
+      const witness = await createUser(b.url, "Witness");
+      const chatId = await createGroup(a.url, owner, [victim, witness], "kick");
       const vA = await connect(a.url, victim.token);
       const vB = await connect(b.url, victim.token);
       const wB = await connect(b.url, witness.token);

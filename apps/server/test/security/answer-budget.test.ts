@@ -10,7 +10,8 @@ import { expect } from "chai";
 import request from "supertest";
 import type { ChatSocket } from "@chat/client";
 import { startTestNode, type TestNode } from "../support/node.ts";
-import { ackCode, connect, register, type Person } from "./support/people.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { ackCode, connect } from "./support/sockets.ts";
 
 const BUDGET = 16_384;
 const BIG = "漢".repeat(2000);
@@ -18,13 +19,13 @@ const BIG = "漢".repeat(2000);
 describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
   this.timeout(30_000);
   let node: TestNode;
-  let alice: Person;
+  let alice: TestUser;
   let chatId: number;
   const sockets: ChatSocket[] = [];
 
   before(async () => {
     node = await startTestNode({ ANSWER_MAX_BYTES: String(BUDGET), RATE_LIMIT_SYNCS_PER_USER_PER_10S: "8" });
-    alice = await register(node.url, "alice");
+    alice = await createUser(node.url, "alice");
     chatId = (
       await request(node.url).post("/chats").set(alice.auth).send({ chat_type: "group", name: "big" })
     ).body.chat_id;
@@ -72,7 +73,7 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
   });
 
   it("GET /chats stops at the budget (last messages) with has_more, and offset pages on", async () => {
-    const bob = await register(node.url, "bob");
+    const bob = await createUser(node.url, "bob");
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) {
       const id = (

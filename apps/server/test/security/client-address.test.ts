@@ -8,7 +8,8 @@ import request from "supertest";
 import { startNginx, type NginxProcess } from "../../src/launcher/nginx-process.ts";
 import { clientIp } from "../../src/security/client-ip.ts";
 import { startTestNode, type TestNode } from "../support/node.ts";
-import { handshake, register, uniqueEmail, type Person } from "./support/people.ts";
+import { createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { handshake } from "./support/sockets.ts";
 import { login } from "./support/from-address.ts";
 
 const PER_IP = 60;
@@ -18,7 +19,7 @@ describe("client address: X-Forwarded-For cannot be spoofed", function () {
   let behind: TestNode;
   let nginx: NginxProcess;
   let direct: TestNode;
-  let user: Person;
+  let user: TestUser;
 
   before(async () => {
     behind = await startTestNode({
@@ -28,7 +29,7 @@ describe("client address: X-Forwarded-For cannot be spoofed", function () {
     });
     nginx = await startNginx([behind.port]);
     direct = await startTestNode({ RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "5" });
-    user = await register(behind.url, "Sock", { ip: "198.51.100.200" });
+    user = await createUser(behind.url, "Sock", { ip: "198.51.100.200" });
   });
   after(async () => {
     await nginx?.stop();

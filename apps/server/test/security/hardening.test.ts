@@ -9,7 +9,8 @@ import request from "supertest";
 import { pino } from "pino";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { DbProbe } from "./support/db-state.ts";
-import { connect, handshake, register, uniqueEmail, type Person } from "./support/people.ts";
+import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { connect, handshake } from "./support/sockets.ts";
 import { decodeToken } from "./support/tokens.ts";
 
 const ALLOWED = "https://app.example.test";
@@ -90,9 +91,9 @@ describe("hardening", function () {
   });
 
   describe("cross-site WebSocket hijacking", () => {
-    let user: Person;
+    let user: TestUser;
     before(async () => {
-      user = await register(plain.url, "Ws");
+      user = await createUser(plain.url, "Ws");
     });
 
     it("a handshake from a foreign Origin is refused (websocket and polling); same origin works", async () => {
@@ -110,7 +111,7 @@ describe("hardening", function () {
     });
 
     it("with CORS_ORIGINS: the listed origin and the node's own connect, a foreign one does not", async () => {
-      const u = await register(hardened.url, "WsCors");
+      const u = await createUser(hardened.url, "WsCors");
       const own = new URL(hardened.url).origin;
       expect(await handshake(hardened.url, u.token, { headers: { Origin: ALLOWED } })).to.equal("connected");
       expect(await handshake(hardened.url, u.token, { headers: { Origin: own } })).to.equal("connected");
@@ -119,9 +120,9 @@ describe("hardening", function () {
   });
 
   describe("passwords and tokens", () => {
-    let ann: Person;
+    let ann: TestUser;
     before(async () => {
-      ann = await register(hardened.url, "Ann");
+      ann = await createUser(hardened.url, "Ann");
     });
 
     it("bcrypt cost is at least 10 when BCRYPT_COST is not set", async () => {
@@ -189,7 +190,7 @@ describe("hardening", function () {
       const from = logs.length;
       const url = hardened.url;
       const pw = () => mark(`pw-${crypto.randomUUID()}`);
-      const people: Person[] = [];
+      const people: TestUser[] = [];
       for (const name of ["Logan", "Lois"]) {
         const email = uniqueEmail(name);
         const password = pw();
@@ -224,12 +225,7 @@ describe("hardening", function () {
         .expect(400);
       await request(url).get("/me").set(logan.auth).expect(200);
       await request(url).get("/me").set("Authorization", `Bearer ${logan.token}x`).expect(401);
-      const chat = await request(url)
-        .post("/chats")
-        .set(logan.auth)
-        .send({ name: "logged", chat_type: "group", member_ids: [lois.id] })
-        .expect(201);
-      const chatId = chat.body.chat_id as number;
+      const chatId = await createGroup(url, logan, [lois], "logged");
       const text = () => mark(`secret-text-${crypto.randomUUID()}`);
       const sent = await request(url)
         .post(`/chats/${chatId}/messages`)

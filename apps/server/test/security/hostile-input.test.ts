@@ -23,7 +23,8 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { eventually } from "../support/wait.ts";
 import { RawHttp, type RawResponse } from "./support/raw-http.ts";
 import { DbProbe, type DbState } from "./support/db-state.ts";
-import { connect, openSocket, register, type Person } from "./support/people.ts";
+import { createGroup, createUser, type TestUser } from "../support/users.ts";
+import { connect, openSocket } from "./support/sockets.ts";
 import { restCases, type RestCase, type RestWorld } from "./hostile/rest-cases.ts";
 import { EVENT_NAMES, socketCases, unknownEventCases, type SocketCase } from "./hostile/socket-cases.ts";
 import { POLLUTION_MARK } from "./hostile/values.ts";
@@ -57,7 +58,7 @@ describe("hostile input (fast-check): REST and socket", function () {
   let node: TestNode;
   let db: DbProbe;
   let raw: RawHttp;
-  let owner: Person;
+  let owner: TestUser;
   let sock: ChatSocket;
   let world: RestWorld;
   let initial: DbState;
@@ -72,15 +73,10 @@ describe("hostile input (fast-check): REST and socket", function () {
 
   before(async () => {
     node = await startTestNode();
-    owner = await register(node.url, "Fuzz");
-    const member = await register(node.url, "Member");
-    const stranger = await register(node.url, "Stranger");
-    const chat = await request(node.url)
-      .post("/chats")
-      .set(owner.auth)
-      .send({ name: "fuzz", chat_type: "group", member_ids: [member.id] })
-      .expect(201);
-    const chatId = chat.body.chat_id as number;
+    owner = await createUser(node.url, "Fuzz");
+    const member = await createUser(node.url, "Member");
+    const stranger = await createUser(node.url, "Stranger");
+    const chatId = await createGroup(node.url, owner, [member], "fuzz");
     const sent = await request(node.url)
       .post(`/chats/${chatId}/messages`)
       .set(owner.auth)

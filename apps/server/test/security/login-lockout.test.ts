@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { startNginx, type NginxProcess } from "../../src/launcher/nginx-process.ts";
 import { startTestNode, type TestNode } from "../support/node.ts";
-import { PASSWORD, register, type Person } from "./support/people.ts";
+import { PASSWORD, createUser, type TestUser } from "../support/users.ts";
 import { login } from "./support/from-address.ts";
 
 const PER_ACCOUNT = 10;
@@ -16,7 +16,7 @@ describe("login: brute force is stopped without locking the owner out", function
   this.timeout(60_000);
   let node: TestNode;
   let nginx: NginxProcess;
-  let victim: Person;
+  let victim: TestUser;
 
   before(async () => {
     node = await startTestNode({
@@ -34,7 +34,7 @@ describe("login: brute force is stopped without locking the owner out", function
   });
 
   beforeEach(async () => {
-    victim = await register(node.url, "Victim", { ip: "198.51.100.1" });
+    victim = await createUser(node.url, "Victim", { ip: "198.51.100.1" });
   });
 
   it("12 wrong passwords from 12 addresses: the owner's right password from their own address still logs in, within the delay cap", async () => {

@@ -8,7 +8,8 @@ import request from "supertest";
 import type { ChatSocket } from "@chat/client";
 import { isBlank } from "@chat/protocol";
 import { startTestNode, type TestNode } from "../support/node.ts";
-import { ackCode, connect, register, type Person } from "./support/people.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { ackCode, connect } from "./support/sockets.ts";
 
 const INVISIBLE = [
   "\u200B", // zero-width space
@@ -28,14 +29,14 @@ const INVISIBLE = [
 describe("invisible-only message text is blank", function () {
   this.timeout(30_000);
   let node: TestNode;
-  let alice: Person;
+  let alice: TestUser;
   let chatId: number;
   let s: ChatSocket;
   let messageId: number;
 
   before(async () => {
     node = await startTestNode();
-    alice = await register(node.url, "alice");
+    alice = await createUser(node.url, "alice");
     chatId = (await request(node.url).post("/chats").set(alice.auth).send({ chat_type: "group", name: "g" }))
       .body.chat_id;
     s = await connect(node.url, alice.token);

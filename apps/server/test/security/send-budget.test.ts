@@ -8,7 +8,8 @@ import { expect } from "chai";
 import request from "supertest";
 import type { ChatSocket } from "@chat/client";
 import { startTestNode, type TestNode } from "../support/node.ts";
-import { ackCode, connect, register, type Person } from "./support/people.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { ackCode, connect } from "./support/sockets.ts";
 
 const BUDGET = 5;
 
@@ -26,7 +27,7 @@ describe("send budget: edits, deletes and retries", function () {
   });
 
   async function setup() {
-    const who = await register(node.url, "sender");
+    const who = await createUser(node.url, "sender");
     const chatId = (
       await request(node.url).post("/chats").set(who.auth).send({ chat_type: "group", name: "g" })
     ).body.chat_id as number;
@@ -41,7 +42,7 @@ describe("send budget: edits, deletes and retries", function () {
       client_id: clientId as `${string}-${string}-${string}-${string}-${string}`,
       text: "hello",
     });
-  const rest = (who: Person) => ({
+  const rest = (who: TestUser) => ({
     edit: (chatId: number, id: number) =>
       request(node.url).patch(`/chats/${chatId}/messages/${id}`).set(who.auth).send({ text: "edited" }),
     del: (chatId: number, id: number) =>

@@ -7,7 +7,8 @@ import { expect } from "chai";
 import type { AckError, ChatSocket } from "@chat/client";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { eventually } from "../support/wait.ts";
-import { connect, handshake, register } from "./support/people.ts";
+import { createUser } from "../support/users.ts";
+import { connect, handshake } from "./support/sockets.ts";
 
 describe("sockets per user (MAX_SOCKETS_PER_USER)", function () {
   this.timeout(30_000);
@@ -23,8 +24,8 @@ describe("sockets per user (MAX_SOCKETS_PER_USER)", function () {
   });
 
   it("the 21st socket is refused too_many_connections; closing one lets a new one in", async () => {
-    const alice = await register(node.url, "alice");
-    const bob = await register(node.url, "bob");
+    const alice = await createUser(node.url, "alice");
+    const bob = await createUser(node.url, "bob");
     // Concurrent handshakes cannot slip past the cap together.
     const opened = await Promise.allSettled(Array.from({ length: 25 }, () => connect(node.url, alice.token)));
     const ok = opened

@@ -8,16 +8,17 @@ import jwt from "jsonwebtoken";
 import { expect } from "chai";
 import request from "supertest";
 import { startTestNode, TEST_SECRET, type TestNode } from "../support/node.ts";
-import { handshake, register, type Person } from "./support/people.ts";
+import { createUser, type TestUser } from "../support/users.ts";
+import { handshake } from "./support/sockets.ts";
 
 describe("token claims: one check for REST and sockets", function () {
   this.timeout(30_000);
   let node: TestNode;
-  let alice: Person;
+  let alice: TestUser;
 
   before(async () => {
     node = await startTestNode();
-    alice = await register(node.url, "alice");
+    alice = await createUser(node.url, "alice");
   });
   after(async () => {
     await node?.close();

@@ -6,6 +6,7 @@ import { pino, type Logger } from "pino";
 import { parseEnv } from "../../src/config/env.ts";
 import { startNode, type RunningNode } from "../../src/node.ts";
 import { freshDatabase } from "./db.ts";
+import { filledLater } from "./filled-later.ts";
 
 import { ROOT_DIR } from "../../src/launcher/paths.ts";
 import { RATE_LIMITS_OFF } from "../../src/security/limits.ts";
@@ -55,4 +56,18 @@ export function spawnTestNode(env: Record<string, string>): Promise<NodeProcess>
     ...NO_RATE_LIMITS,
     ...env,
   });
+}
+
+/**
+ * An in-process node for the enclosing describe block: started in `before` (registered first, so
+ * the block's own `before` hooks may use it), closed in `after`. The answer stands for the node
+ * (see `filledLater`): captured at describe time, read from hooks and tests.
+ */
+export function useNode(env: Record<string, string> = {}, logger?: Logger): TestNode {
+  let node: TestNode | undefined;
+  before(async () => {
+    node = await startTestNode(env, logger);
+  });
+  after(() => node?.close());
+  return filledLater<TestNode>("useNode()", () => node);
 }

@@ -1,5 +1,14 @@
+/**
+ * Test users: registered and logged in over REST, one helper for every suite. A call can claim a
+ * client address through X-Forwarded-For (believed by nodes started with TRUST_PROXY_HOPS=1, the
+ * test playing their proxy), so tests of per-IP limits keep apart from each other and from the
+ * setup traffic.
+ */
 import crypto from "node:crypto";
 import request from "supertest";
+
+/** Every test user's password. */
+export const PASSWORD = "correct horse battery";
 
 export interface TestUser {
   id: number;
@@ -10,18 +19,34 @@ export interface TestUser {
   auth: { Authorization: string };
 }
 
-/** Registers and logs in a new user with a unique email. */
-export async function createUser(baseUrl: string, name = "user"): Promise<TestUser> {
-  const email = `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
-  const password = "correct horse battery";
-  const reg = await request(baseUrl).post("/register").send({ name, email, password }).expect(201);
+export const uniqueEmail = (name: string) =>
+  `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+
+/** Registers and logs in a new user (a unique email unless given); `ip` is sent as X-Forwarded-For. */
+export async function createUser(
+  baseUrl: string,
+  name = "user",
+  opts: { ip?: string; email?: string } = {},
+): Promise<TestUser> {
+  const email = opts.email ?? uniqueEmail(name);
+  const xff = opts.ip ? { "X-Forwarded-For": opts.ip } : {};
+  const reg = await request(baseUrl).post("/register").set(xff).send({ name, email, password: PASSWORD });
+  if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${reg.text}`);
   const tok = await request(baseUrl)
     .post("/token")
+    .set(xff)
     .type("form")
-    .send({ username: email, password })
-    .expect(200);
+    .send({ username: email, password: PASSWORD });
+  if (tok.status !== 200) throw new Error(`token ${email}: ${tok.status} ${tok.text}`);
   const token = tok.body.access_token as string;
-  return { id: reg.body.id, name, email, password, token, auth: { Authorization: `Bearer ${token}` } };
+  return {
+    id: reg.body.id,
+    name,
+    email,
+    password: PASSWORD,
+    token,
+    auth: { Authorization: `Bearer ${token}` },
+  };
 }
 
 /** A group chat owned by `owner` with `members` in it; answers its id. */

@@ -1,53 +1,9 @@
 /**
- * Users and sockets for the security suites. Every call can claim a client address through
- * X-Forwarded-For (believed by nodes started with TRUST_PROXY_HOPS=1, the test playing their
- * proxy), so tests of per-IP limits keep apart from each other and from the setup traffic.
+ * Sockets for the security suites (users come from test/support/users.ts). A socket can claim a
+ * client address through X-Forwarded-For, as users can, for the per-IP limits.
  */
-import crypto from "node:crypto";
-import request from "supertest";
 import { ChatSocket, type AckError } from "@chat/client";
 import type { ConnectErrorData } from "@chat/protocol";
-
-export const PASSWORD = "correct horse battery";
-
-export interface Person {
-  id: number;
-  name: string;
-  email: string;
-  password: string;
-  token: string;
-  auth: { Authorization: string };
-}
-
-export const uniqueEmail = (name: string) =>
-  `${name.toLowerCase()}-${crypto.randomUUID().slice(0, 8)}@example.test`;
-
-/** Registers and logs in; `ip` is sent as X-Forwarded-For. */
-export async function register(
-  baseUrl: string,
-  name: string,
-  opts: { ip?: string; email?: string } = {},
-): Promise<Person> {
-  const email = opts.email ?? uniqueEmail(name);
-  const xff = opts.ip ? { "X-Forwarded-For": opts.ip } : {};
-  const reg = await request(baseUrl).post("/register").set(xff).send({ name, email, password: PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${reg.text}`);
-  const tok = await request(baseUrl)
-    .post("/token")
-    .set(xff)
-    .type("form")
-    .send({ username: email, password: PASSWORD });
-  if (tok.status !== 200) throw new Error(`token ${email}: ${tok.status} ${tok.text}`);
-  const token = tok.body.access_token as string;
-  return {
-    id: reg.body.id,
-    name,
-    email,
-    password: PASSWORD,
-    token,
-    auth: { Authorization: `Bearer ${token}` },
-  };
-}
 
 export interface SocketOptions {
   /** Sent as X-Forwarded-For on the handshake. */
