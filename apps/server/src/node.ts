@@ -18,6 +18,7 @@ import { migrate } from "./store/migrate.ts";
 import { chatCommits } from "./store/group-commit.ts";
 import type { DomainContext } from "./domain/context.ts";
 import { createApp } from "./http/app.ts";
+import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
 import { attachHandlers, createGateway } from "./realtime/gateway.ts";
@@ -34,7 +35,7 @@ import { readinessProbe } from "./ops/readiness.ts";
 import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
 
-export const VERSION = "0.1.0";
+const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
 export const WEB_DIST = "apps/web/dist";
 export const MIGRATIONS_DIR = path.resolve(
@@ -183,6 +184,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       })
     : () => undefined;
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
+  const passport = createPassport(ctx, tokens);
   app = createApp({
     ctx,
     tokens,
@@ -191,14 +193,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
       maxWaiting: config.LOGIN_SLOWDOWN_MAX_WAITING,
     },
-    jwtSecret: secret,
+    passport,
     presence,
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
     extra: [
-      ...ops.routers({ nodeId, instanceId, ctx, jwtSecret: secret, registry: shared.registry }),
+      ...ops.routers({ nodeId, instanceId, ctx, auth: requireJwt(passport), registry: shared.registry }),
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });

@@ -23,7 +23,7 @@ const PLACEHOLDER_WORDS = [
   "insert",
 ];
 /** Estimated bits below which a secret is refused. */
-export const MIN_SECRET_BITS = 112;
+const MIN_SECRET_BITS = 112;
 const MIN_DISTINCT = 10;
 /** Share of 3-character windows that repeat or count ("aaa", "abc", "321") above which it is refused. */
 const MAX_RUN_SHARE = 0.2;
@@ -31,7 +31,7 @@ const MAX_RUN_SHARE = 0.2;
 const MIN_COMPRESSED_SHARE = 0.6;
 
 /** Shannon entropy of the byte frequencies, times the length: bits. */
-export function estimatedBits(secret: string): number {
+function estimatedBits(secret: string): number {
   const bytes = Buffer.from(secret);
   const counts = new Map<number, number>();
   for (const b of bytes) counts.set(b, (counts.get(b) ?? 0) + 1);

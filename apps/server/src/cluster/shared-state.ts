@@ -33,7 +33,7 @@ export type SharedStateConfig = Pick<
 >;
 
 /** Redis when REDIS_URL is set, else memory. */
-export function sharedStateKind(config: Pick<Config, "REDIS_URL">): SharedStateKind {
+function sharedStateKind(config: Pick<Config, "REDIS_URL">): SharedStateKind {
   return config.REDIS_URL ? "redis" : "memory";
 }
 

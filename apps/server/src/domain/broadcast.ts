@@ -26,10 +26,3 @@ export interface Broadcast {
   joinChat(userId: number, chatId: number): void;
   leaveChat(userId: number, chatId: number): void;
 }
-
-export const noBroadcast: Broadcast = {
-  toChat() {},
-  toUser() {},
-  joinChat() {},
-  leaveChat() {},
-};

@@ -81,7 +81,7 @@ export async function listMessages(
  * large the messages. The first message always comes, so a page always moves forward; `bytes` is
  * what the page holds (for a caller that spends one budget over several pages).
  */
-export async function pageMessages(
+async function pageMessages(
   ctx: DomainContext,
   chatId: number,
   q: { before_seq?: number; after_seq?: number; limit?: number },
@@ -212,7 +212,7 @@ export async function deleteMessage(
  * Messages in one sync answer, all chats together; past it (or past the byte budget), chats
  * answer `has_more` and the client asks again. Bounds what one small request can make a node build.
  */
-export const SYNC_MAX_TOTAL = 1000;
+const SYNC_MAX_TOTAL = 1000;
 
 /**
  * Catch-up after a reconnect: for each chat, what came after `after_seq`, with every member's

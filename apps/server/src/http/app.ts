@@ -5,7 +5,8 @@ import { pinoHttp } from "pino-http";
 import type { DomainContext } from "../domain/context.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Presence } from "../cluster/presence.ts";
-import { createPassport, requireJwt } from "./passport.ts";
+import type { PassportStatic } from "passport";
+import { requireJwt } from "./passport.ts";
 import { errorHandler, notFound } from "./errors.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
@@ -20,7 +21,8 @@ import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 export interface AppDeps {
   ctx: DomainContext;
   tokens: TokenService;
-  jwtSecret: string;
+  /** The node's one passport (http/passport.ts); admin routes share it. */
+  passport: PassportStatic;
   presence: Presence;
   probe: ReadinessProbe;
   openapi: object;
@@ -68,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: "64kb", strict: true, verify: requireUtf8Body }));
   app.use(express.urlencoded({ extended: false, limit: "64kb", verify: requireUtf8Body }));
 
-  const passport = createPassport(deps.ctx, deps.jwtSecret);
+  const passport = deps.passport;
   app.use(passport.initialize());
   const auth = requireJwt(passport);
 

@@ -36,7 +36,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: string): un
   return r.data;
 }
 
-export const expressPath = (p: string) => p.replace(/\{(\w+)\}/g, ":$1");
+const expressPath = (p: string) => p.replace(/\{(\w+)\}/g, ":$1");
 
 export function bind<N extends RouteName>(
   router: Router,

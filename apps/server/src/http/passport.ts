@@ -9,7 +9,7 @@ import type { Request, RequestHandler } from "express";
 import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../domain/context.ts";
 import { authenticate, findUser, type PublicUser } from "../domain/users.ts";
-import { TokenService } from "../auth/tokens.ts";
+import type { TokenService } from "../auth/tokens.ts";
 
 /**
  * `Authorization: Bearer <token>`, checked by TokenService.verify: the socket handshake's own
@@ -42,7 +42,8 @@ class BearerStrategy extends passport.Strategy {
   }
 }
 
-export function createPassport(ctx: DomainContext, secret: string): passport.PassportStatic {
+/** The one passport of a node: local (password) login, and bearer tokens checked by `tokens.verify`. */
+export function createPassport(ctx: DomainContext, tokens: TokenService): passport.PassportStatic {
   const p = new passport.Passport() as unknown as passport.PassportStatic;
   p.use(
     new LocalStrategy(
@@ -55,8 +56,7 @@ export function createPassport(ctx: DomainContext, secret: string): passport.Pas
       },
     ),
   );
-  // Verification only: the lifetime is the signer's business.
-  p.use(new BearerStrategy(new TokenService(secret, 0), ctx));
+  p.use(new BearerStrategy(tokens, ctx));
   return p;
 }
 

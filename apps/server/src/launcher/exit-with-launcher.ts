@@ -63,7 +63,7 @@ export function exitWithLauncher(onGone: (reason: string) => void): LauncherWatc
 }
 
 /** The package-manager ancestors of `pid`, nearest first, up to and including the chain's starter. */
-export function launchChain(pid: number): number[] {
+function launchChain(pid: number): number[] {
   const chain: number[] = [];
   let current = pid;
   while (isPackageManagerChild(current)) {

@@ -15,9 +15,9 @@ export interface NginxProcess {
   stop(): Promise<void>;
 }
 
-export const NGINX_BIN = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p)) ?? "nginx";
+const NGINX_BIN = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => fs.existsSync(p)) ?? "nginx";
 
-export function renderNginxConf(listenPort: number, upstreamPorts: number[], prefix: string): string {
+function renderNginxConf(listenPort: number, upstreamPorts: number[], prefix: string): string {
   const src = fs.readFileSync(path.join(ROOT_DIR, "nginx.conf"), "utf8");
   const servers = upstreamPorts
     .map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)

@@ -8,13 +8,13 @@ import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../domain/context.ts";
 import type { PublicUser } from "../domain/users.ts";
 import { bind } from "../http/bind.ts";
-import { createPassport, requireJwt } from "../http/passport.ts";
 import type { NodeRegistry } from "../cluster/node-registry.ts";
 import { redisInfo } from "./redis-info.ts";
 
 export interface AdminDeps {
   ctx: DomainContext;
-  jwtSecret: string;
+  /** The node's bearer-token guard (the same passport as every other route). */
+  auth: RequestHandler;
   registry: NodeRegistry;
   nodeId: string;
   instanceId: string;
@@ -25,7 +25,7 @@ export interface AdminDeps {
   adminEmails?: string;
 }
 
-export function parseAdminEmails(list: string | undefined): Set<string> {
+function parseAdminEmails(list: string | undefined): Set<string> {
   return new Set(
     (list ?? "")
       .split(",")
@@ -34,7 +34,7 @@ export function parseAdminEmails(list: string | undefined): Set<string> {
   );
 }
 
-export async function isAdmin(ctx: DomainContext, user: PublicUser, emails: Set<string>): Promise<boolean> {
+async function isAdmin(ctx: DomainContext, user: PublicUser, emails: Set<string>): Promise<boolean> {
   if (emails.has(user.email.toLowerCase())) return true;
   const first = await ctx.db.prisma.user.findFirst({ orderBy: { id: "asc" }, select: { id: true } });
   return first?.id === user.id;
@@ -43,7 +43,7 @@ export async function isAdmin(ctx: DomainContext, user: PublicUser, emails: Set<
 export function adminRoutes(deps: AdminDeps): Router {
   const r = Router();
   const emails = parseAdminEmails(deps.adminEmails);
-  const auth = requireJwt(createPassport(deps.ctx, deps.jwtSecret));
+  const auth = deps.auth;
   const adminOnly: RequestHandler = (req, _res, next) => {
     isAdmin(deps.ctx, req.user as PublicUser, emails).then(
       (ok) => next(ok ? undefined : new AppError("forbidden", "Administrators only")),

@@ -3,7 +3,7 @@
  * graceful shutdown, and the routers GET /metrics and GET /admin/cluster (over the node registry
  * that cluster/shared-state.ts chose).
  */
-import type { Router } from "express";
+import type { RequestHandler, Router } from "express";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/env.ts";
 import type { DomainContext } from "../domain/context.ts";
@@ -26,7 +26,7 @@ export interface NodeOps {
     nodeId: string;
     instanceId: string;
     ctx: DomainContext;
-    jwtSecret: string;
+    auth: RequestHandler;
     registry: NodeRegistry;
   }): Router[];
 }
@@ -52,7 +52,7 @@ export function instrumentNode(o: {
     metrics,
     inFlight,
     onEmit: (event) => metrics.broadcast(event),
-    routers({ nodeId, instanceId, ctx, jwtSecret, registry }) {
+    routers({ nodeId, instanceId, ctx, auth, registry }) {
       metrics.setNode(nodeId);
       return [
         // With METRICS_PORT the metrics live on their own server (node.ts); here every variant is 404.
@@ -61,7 +61,7 @@ export function instrumentNode(o: {
           : refuseMetricsRoutes(),
         adminRoutes({
           ctx,
-          jwtSecret,
+          auth,
           registry,
           nodeId,
           instanceId,

@@ -6,7 +6,7 @@ import type { RedisInfoSchema } from "@chat/protocol";
 export type RedisInfo = z.output<typeof RedisInfoSchema>;
 
 /** `key:value` lines of INFO, sections and comments skipped. */
-export function parseInfo(text: string): Map<string, string> {
+function parseInfo(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     if (!line || line.startsWith("#")) continue;

@@ -9,7 +9,7 @@ import type net from "node:net";
 
 const patched = new WeakSet<net.Socket>();
 
-export function corkPerTick(sock: net.Socket | undefined): void {
+function corkPerTick(sock: net.Socket | undefined): void {
   if (!sock || patched.has(sock)) return;
   patched.add(sock);
   const write = sock.write;

@@ -24,7 +24,7 @@ import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
 
-export const MAX_PAYLOAD_BYTES = 64 * 1024;
+const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 export interface GatewayOptions {
   redis?: { pub: Redis; sub: Redis; sharded: boolean; prefix: string };

@@ -10,7 +10,7 @@ import type { Presence } from "../cluster/presence.ts";
 import { userRoom, type ChatServer } from "./socket-broadcast.ts";
 
 /** How long a handshake waits for presence (a slow or absent Redis must not hold connections up). */
-export const PRESENCE_HANDSHAKE_WAIT_MS = 500;
+const PRESENCE_HANDSHAKE_WAIT_MS = 500;
 
 export function presenceTracker(io: ChatServer, presence: Presence, log: Logger) {
   const registered = new WeakMap<Socket, Promise<boolean>>();

@@ -49,5 +49,3 @@ export const messageText = storable(
 ).refine((s) => !isBlank(s), "must not be blank");
 
 export const isoDate = z.string().meta({ format: "date-time" });
-
-export const okMessage = z.object({ message: z.string() });

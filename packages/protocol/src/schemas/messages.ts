@@ -99,5 +99,3 @@ export const ReadResponse = z
     fully_read: z.boolean(),
   })
   .meta({ id: "ReadResponse" });
-
-export const messageIdField = id;
