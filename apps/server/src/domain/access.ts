@@ -27,3 +27,17 @@ export async function requireMember(ctx: DomainContext, chatId: number, userId: 
 export function canManageMembers(m: Membership): boolean {
   return m.role === "owner" || m.role === "admin";
 }
+
+/**
+ * The chat's members version if the user is a member now, else `not_a_member`: one indexed
+ * lookup for events that are not stored (typing), checked at the moment of the event.
+ */
+export async function membersVersionFor(ctx: DomainContext, chatId: number, userId: number): Promise<number> {
+  const { rows } = await ctx.db.pool.query<{ members_version: number }>(
+    `SELECT c.members_version FROM chats c JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
+      WHERE c.id = $1`,
+    [chatId, userId],
+  );
+  if (rows.length === 0) throw new AppError("not_a_member");
+  return rows[0].members_version;
+}

@@ -1,10 +1,10 @@
-import { AppError } from "@chat/protocol";
 import type { Socket } from "socket.io";
 import type { Logger } from "pino";
 import { chatRoom, userRoom, versionTag, type ChatServer, type SocketData } from "../socket-broadcast.ts";
 import { on } from "./validated-event.ts";
 import type { DomainContext } from "../../domain/context.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
+import { membersVersionFor } from "../../domain/access.ts";
 
 const THROTTLE_MS = 1000;
 
@@ -18,18 +18,13 @@ export function typingHandlers(socket: Socket, io: ChatServer, ctx: DomainContex
   on(socket, "typing", log, async (p) => {
     const { userId } = socket.data as SocketData;
     await enforce(ctx.limiter, [[ctx.limits.typingPerUser, String(userId)]]);
-    const { rows } = await ctx.db.pool.query<{ members_version: number }>(
-      `SELECT c.members_version FROM chats c JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
-        WHERE c.id = $1`,
-      [p.chat_id, userId],
-    );
-    if (rows.length === 0) throw new AppError("not_a_member");
+    const version = await membersVersionFor(ctx, p.chat_id, userId);
     const now = Date.now();
     const prev = last.get(p.chat_id);
     if (prev && prev.is === p.is_typing && now - prev.at < THROTTLE_MS) return {};
     last.set(p.chat_id, { at: now, is: p.is_typing });
     io.to(chatRoom(p.chat_id))
-      .except([userRoom(userId), versionTag(rows[0].members_version)])
+      .except([userRoom(userId), versionTag(version)])
       .emit("typing", { chat_id: p.chat_id, user_id: userId, is_typing: p.is_typing });
     return {};
   });
