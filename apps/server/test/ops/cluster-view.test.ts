@@ -14,7 +14,7 @@ const TTL_SECONDS = 2;
 const PREFIX = "opsview";
 const BOSS = `boss-${crypto.randomUUID().slice(0, 8)}@example.test`;
 
-describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
+describe("GET /api/v1/admin/cluster: two nodes sharing a private Redis", function () {
   this.timeout(40_000);
   let redis: RedisProcess;
   let a: TestNode;

@@ -34,7 +34,7 @@ describe("REST: errors across the route table", () => {
   };
 
   before(async () => {
-    // The owner registers first: the first user is also the cluster admin (GET /admin/cluster).
+    // The owner registers first: the first user is also the cluster admin (GET /api/v1/admin/cluster).
     const owner = await createUser(node.url, "Owner");
     const [member, outsider] = await Promise.all(["Member", "Outsider"].map((n) => createUser(node.url, n)));
     const chatId = await createGroup(node.url, owner, [member]);
