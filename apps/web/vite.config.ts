@@ -4,7 +4,8 @@
 import { defineConfig } from "vitest/config";
 
 const node = process.env.CHAT_API_URL ?? "http://localhost:3000";
-const api = ["/register", "/token", "/me", "/users", "/chats", "/history", "/message", "/healthz", "/readyz"];
+// The API lives under /api/v1 (API_PREFIX of @chat/protocol); the probes stay at the root.
+const api = ["/api", "/healthz", "/readyz"];
 
 export default defineConfig({
   build: {

@@ -8,6 +8,7 @@
  */
 import http from "node:http";
 import { Server } from "socket.io";
+import { routes, servedPath } from "@chat/protocol";
 import { exitWithLauncher } from "@chat/server/launcher/exit-with-launcher";
 
 interface Chat {
@@ -58,23 +59,23 @@ const error = (code: string, message: string) => ({ error: { code, message } });
 
 async function rest(req: http.IncomingMessage, res: http.ServerResponse) {
   const url = req.url ?? "/";
-  if (req.method === "GET" && url === "/healthz") return send(res, 200, { status: "ok" });
+  if (req.method === "GET" && url === servedPath(routes.healthz)) return send(res, 200, { status: "ok" });
   if (req.method !== "POST") return send(res, 404, error("not_found", `No route for ${req.method} ${url}`));
   const body = await readBody(req);
-  if (url === "/register") {
+  if (url === servedPath(routes.register)) {
     const email = String(body.email).toLowerCase();
     if (users.has(email)) return send(res, 400, error("email_taken", "Email already registered"));
     const user = { id: nextUserId++, name: String(body.name), email, password: String(body.password) };
     users.set(email, user);
     return send(res, 201, { id: user.id, name: user.name, email, message: "User registered" });
   }
-  if (url === "/token") {
+  if (url === servedPath(routes.token)) {
     const user = users.get(String(body.username ?? body.email).toLowerCase());
     if (!user || user.password !== body.password)
       return send(res, 401, error("invalid_credentials", "Wrong email or password"));
     return send(res, 200, { access_token: `baseline.${user.id}`, token_type: "bearer", expires_in: 86400 });
   }
-  if (url === "/chats") {
+  if (url === servedPath(routes.createChat)) {
     const owner = userOfToken(req.headers.authorization?.slice(7));
     if (!owner) return send(res, 401, error("unauthorized", "A token is required"));
     const members = [owner, ...((body.member_ids as number[] | undefined) ?? [])];

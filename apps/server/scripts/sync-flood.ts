@@ -46,8 +46,8 @@ async function post(url: string, path: string, body: unknown, token?: string) {
 
 async function user(url: string, name: string): Promise<string> {
   const email = `${name}-${crypto.randomUUID().slice(0, 8)}@example.test`;
-  await post(url, "/register", { name, email, password: "correct horse battery" });
-  const tok = await post(url, "/token", { username: email, password: "correct horse battery" });
+  await post(url, "/api/v1/register", { name, email, password: "correct horse battery" });
+  const tok = await post(url, "/api/v1/token", { username: email, password: "correct horse battery" });
   return tok.access_token as string;
 }
 
@@ -60,9 +60,9 @@ export async function seed(
 ): Promise<Seeded> {
   const attacker = await user(url, "attacker");
   const victim = await user(url, "victim");
-  const floodChat = (await post(url, "/chats", { chat_type: "group", name: "flood" }, attacker))
+  const floodChat = (await post(url, "/api/v1/chats", { chat_type: "group", name: "flood" }, attacker))
     .chat_id as number;
-  const victimChat = (await post(url, "/chats", { chat_type: "group", name: "quiet" }, victim))
+  const victimChat = (await post(url, "/api/v1/chats", { chat_type: "group", name: "quiet" }, victim))
     .chat_id as number;
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();

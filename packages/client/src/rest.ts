@@ -2,7 +2,14 @@
  * A typed REST client over packages/protocol's route table: `api.call("sendMessage", {params, body})`.
  * Errors come back as ApiError with the catalogue code. Works in Node (fetch) and the browser.
  */
-import { routes, type ErrorBody, type RouteBody, type RouteName, type RouteResponse } from "@chat/protocol";
+import {
+  routes,
+  servedPath,
+  type ErrorBody,
+  type RouteBody,
+  type RouteName,
+  type RouteResponse,
+} from "@chat/protocol";
 
 export class ApiError extends Error {
   constructor(
@@ -36,7 +43,7 @@ export class ApiClient {
 
   async call<N extends RouteName>(name: N, args: CallArgs<N> = {}): Promise<RouteResponse<N>> {
     const def = routes[name];
-    const path = def.path.replace(/\{(\w+)\}/g, (_, k: string) => {
+    const path = servedPath(def).replace(/\{(\w+)\}/g, (_, k: string) => {
       const v = args.params?.[k];
       if (v === undefined) throw new Error(`missing path parameter ${k}`);
       return encodeURIComponent(String(v));

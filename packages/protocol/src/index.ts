@@ -1,5 +1,6 @@
 export * from "./errors.ts";
 export * from "./routes.ts";
+export * from "./api-prefix.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/errors.ts";
 export * from "./schemas/auth.ts";

@@ -1,5 +1,5 @@
 /**
- * The live node registry behind GET /admin/cluster. One narrow seam with a memory implementation
+ * The live node registry behind GET /api/v1/admin/cluster. One narrow seam with a memory implementation
  * (node-registry.memory.ts: a single node knows only itself) and a Redis one (node-registry.redis.ts:
  * every node of the cluster), chosen in shared-state.ts. Both pass
  * test/contract/node-registry.contract.ts.

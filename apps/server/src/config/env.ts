@@ -96,7 +96,7 @@ export const envSpec = {
   },
   ANSWER_MAX_BYTES: {
     schema: int(16_384, 268_435_456).default(1_048_576),
-    doc: "Byte budget of one answer that returns messages (`sync`, message paging, `/history`, `GET /chats`); past it the answer stops early and says there is more",
+    doc: "Byte budget of one answer that returns messages (`sync`, message paging, `/history`, `GET /api/v1/chats`); past it the answer stops early and says there is more",
   },
   MAX_SOCKETS_PER_USER: {
     schema: int(0, 100_000).default(20),
@@ -104,7 +104,7 @@ export const envSpec = {
   },
   RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: {
     schema: int(0, 1_000_000).default(30),
-    doc: "GET /users searches a user may make per minute (0: off)",
+    doc: "GET /api/v1/users searches a user may make per minute (0: off)",
   },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
@@ -145,11 +145,11 @@ export const envSpec = {
   },
   ADMIN_EMAILS: {
     schema: z.string().optional(),
-    doc: "Comma-separated emails allowed to see GET /admin/cluster, besides the first registered user",
+    doc: "Comma-separated emails allowed to see GET /api/v1/admin/cluster, besides the first registered user",
   },
   NODE_HEARTBEAT_SECONDS: {
     schema: int(1, 3600).default(15),
-    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it, so a dead node drops out of /admin/cluster, and its users' devices stop counting as online, within this time",
+    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it, so a dead node drops out of /api/v1/admin/cluster, and its users' devices stop counting as online, within this time",
   },
   MEMBERSHIP_POLL_MS: {
     schema: int(50, 60_000).default(1000),

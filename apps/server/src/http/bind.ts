@@ -1,10 +1,10 @@
 /**
- * Mounts one route of packages/protocol's table: authenticate if it says so, validate params,
+ * Mounts one route of packages/protocol's table at its served path (under API_PREFIX): authenticate if it says so, validate params,
  * query and body with its schemas (unknown fields refused), call the handler, answer its status.
  */
 import type { Request, RequestHandler, Response, Router } from "express";
 import type { z } from "zod";
-import { AppError, issuesToDetails, routes, type RouteDef, type RouteName } from "@chat/protocol";
+import { AppError, issuesToDetails, routes, servedPath, type RouteDef, type RouteName } from "@chat/protocol";
 import type { PublicUser } from "../domain/users.ts";
 
 type Def<N extends RouteName> = (typeof routes)[N];
@@ -45,7 +45,7 @@ export function bind<N extends RouteName>(
   handler: Handler<N>,
 ): void {
   const def: RouteDef = routes[name];
-  router[def.method](expressPath(def.path), ...guards, async (req, res, next) => {
+  router[def.method](expressPath(servedPath(def)), ...guards, async (req, res, next) => {
     try {
       let status = def.status;
       const body = def.body && (def.method === "get" || def.method === "delete") ? undefined : req.body;

@@ -1,6 +1,14 @@
 /** The OpenAPI 3.1 document, generated from packages/protocol's route table and schemas. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import { errorCatalogue, ErrorResponseSchema, routes, type ErrorCode, type RouteDef } from "@chat/protocol";
+import {
+  API_PREFIX,
+  errorCatalogue,
+  ErrorResponseSchema,
+  routes,
+  servedPath,
+  type ErrorCode,
+  type RouteDef,
+} from "@chat/protocol";
 import { z } from "zod";
 
 export function buildOpenApi(version: string) {
@@ -9,7 +17,7 @@ export function buildOpenApi(version: string) {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: "The access_token from POST /token",
+    description: `The access_token from POST ${servedPath(routes.token)}`,
   });
   for (const def of Object.values(routes) as RouteDef[]) {
     // Whatever the table lists, a body can be malformed or too large and any input can fail validation.
@@ -51,7 +59,8 @@ export function buildOpenApi(version: string) {
     }
     registry.registerPath({
       method: def.method,
-      path: def.path,
+      // The real path (under API_PREFIX, probes at the root): the document lists what a client calls.
+      path: servedPath(def),
       summary: def.summary,
       tags: [def.tag],
       security: def.auth ? [{ [bearer.name]: [] }] : [],
@@ -74,7 +83,8 @@ export function buildOpenApi(version: string) {
       title: "Chat cluster API",
       version,
       description:
-        "REST API of the chat cluster. Errors answer `{error: {code, message, details?}}`. " +
+        `REST API of the chat cluster, served under \`${API_PREFIX}\` (health probes at the root). ` +
+        "Errors answer `{error: {code, message, details?}}`. " +
         "The realtime protocol (Socket.IO) is described at /asyncapi.json.",
     },
     servers: [{ url: "/" }],

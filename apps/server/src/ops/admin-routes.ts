@@ -1,5 +1,5 @@
 /**
- * GET /admin/cluster: the live nodes from the registry, their socket counts, and Redis INFO
+ * GET /api/v1/admin/cluster: the live nodes from the registry, their socket counts, and Redis INFO
  * essentials. Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
  */
 import { Router, type RequestHandler } from "express";

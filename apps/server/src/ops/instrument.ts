@@ -1,6 +1,6 @@
 /**
  * Operations wiring of one node, kept out of node.ts: metrics hooks, the in-flight tracker for
- * graceful shutdown, and the routers GET /metrics and GET /admin/cluster (over the node registry
+ * graceful shutdown, and the routers GET /metrics and GET /api/v1/admin/cluster (over the node registry
  * that cluster/shared-state.ts chose).
  */
 import type { RequestHandler, Router } from "express";

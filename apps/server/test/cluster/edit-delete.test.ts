@@ -47,7 +47,10 @@ describe("cluster: editing and deleting messages", () => {
       .catch((e: unknown) => e);
     expect((late as AckError).code).to.equal("conflict");
     // The seq stays (no gap for anyone syncing); the text is gone everywhere.
-    const page = await request(n3).get(`/chats/${chatId}/messages?after_seq=0`).set(v.auth).expect(200);
+    const page = await request(n3)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=0`)
+      .set(v.auth)
+      .expect(200);
     expect(page.body.messages).to.deep.equal([gone]);
     // Barrier: a message from node 3 (where the repeated delete ran) reaches everyone after any
     // second message:deleted would have.

@@ -151,7 +151,7 @@ describe("cluster: hostile or broken clients", () => {
     await eventually(() => expect(seen.map((x) => x.id)).to.include(ok.id));
     expect(seen.map((x) => x.id)).to.deep.equal([victim.id, ok.id]);
     expect(disconnects).to.deep.equal([]);
-    const hist = await request(n1).get(`/chats/${theirs}/messages`).set(u.auth).expect(200);
+    const hist = await request(n1).get(`/api/v1/chats/${theirs}/messages`).set(u.auth).expect(200);
     expect(hist.body.messages).to.have.length(1);
     expect(hist.body.messages[0]).to.include({ id: victim.id, text: "private", edited_at: null });
   });

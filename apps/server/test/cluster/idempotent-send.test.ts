@@ -34,7 +34,7 @@ describe("cluster: a client_id retried from another device or node", () => {
     expect(second).to.deep.equal({ message: first.message, duplicate: true });
     // Over REST (node 2) too, even with another text: the first message stands.
     const rest = await request(c.urls[1])
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(u.auth)
       .send({ client_id: clientId, text: "changed my mind" })
       .expect(200);

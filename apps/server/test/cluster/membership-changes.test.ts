@@ -29,7 +29,7 @@ describe("cluster: membership changes act on already-open sockets on every node"
     const before = (await so.send(chatId, "before X joined")).message;
 
     // The origin's form: POST /chats/{id}/members?user_id=N, on node 3 this time.
-    await request(n3).post(`/chats/${chatId}/members?user_id=${x.id}`).set(owner.auth).expect(200);
+    await request(n3).post(`/api/v1/chats/${chatId}/members?user_id=${x.id}`).set(owner.auth).expect(200);
     await eventually(() => {
       for (const a of added) expect(a.map((e) => e.chat.id)).to.deep.equal([chatId]);
       expect(updates.map((u) => [u.change, u.user_id])).to.deep.equal([["member_added", x.id]]);
@@ -45,7 +45,7 @@ describe("cluster: membership changes act on already-open sockets on every node"
     expect(synced.chats[0].messages.map((m) => m.id)).to.deep.equal([before.id, m1.id, reply.id]);
 
     // Removed (REST DELETE on node 2): both devices are told, then get nothing more of that chat.
-    await request(n2).delete(`/chats/${chatId}/members/${x.id}`).set(owner.auth).expect(200);
+    await request(n2).delete(`/api/v1/chats/${chatId}/members/${x.id}`).set(owner.auth).expect(200);
     await eventually(() => {
       for (const r of removed) expect(r).to.deep.equal([{ chat_id: chatId }]);
     });

@@ -32,7 +32,7 @@ describe("cluster: one user's devices on two nodes, the peer on a third", () => 
 
     // A REST send (on node 2) broadcasts the same event to sockets on every node.
     const rest = await request(n2)
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(u.auth)
       .send({ client_id: crypto.randomUUID(), text: "over REST" })
       .expect(201);

@@ -62,7 +62,7 @@ describe("cluster: the node holding a device is SIGKILLed mid-conversation", () 
     const back = (await a.send(chatId, "I'm back")).message;
     expect(back.seq).to.equal(acked.length + 1);
     const hist = await request(n1)
-      .get(`/chats/${chatId}/messages?after_seq=0&limit=100`)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=0&limit=100`)
       .set(u.auth)
       .expect(200);
     expect(got.at(-1)?.id).to.equal(back.id);

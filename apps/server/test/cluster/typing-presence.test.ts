@@ -50,7 +50,7 @@ describe("cluster: typing and presence", () => {
     const stranger = await createUser(n3, "Stranger");
     await createGroup(n2, w, [u]);
     const presenceOf = async (url: string, who: TestUser) =>
-      (await request(url).get(`/users/${who.id}/presence`).set(w.auth).expect(200)).body as {
+      (await request(url).get(`/api/v1/users/${who.id}/presence`).set(w.auth).expect(200)).body as {
         user_id: number;
         online: boolean;
         last_seen: string | null;

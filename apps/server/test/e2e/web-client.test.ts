@@ -233,16 +233,23 @@ describe("web client in Chromium: 2 nodes behind nginx", function () {
       expect(res.status, path).to.be.oneOf([200, 201]);
       return res.json();
     };
-    const { access_token: token } = await api("/token", { username: email("carol"), password: PASSWORD });
+    const { access_token: token } = await api("/api/v1/token", {
+      username: email("carol"),
+      password: PASSWORD,
+    });
     const bobId = await bob.page.evaluate(() => {
       const ls = (globalThis as unknown as { localStorage: { getItem(k: string): string | null } })
         .localStorage;
       return (JSON.parse(ls.getItem("chat.session")!) as { user: { id: number } }).user.id;
     });
-    const { chat_id: chatId } = await api("/chats", { chat_type: "private", member_ids: [bobId] }, token);
+    const { chat_id: chatId } = await api(
+      "/api/v1/chats",
+      { chat_type: "private", member_ids: [bobId] },
+      token,
+    );
     const all = Array.from({ length: 130 }, (_, i) => `history ${i + 1}`);
     for (const text of all)
-      await api(`/chats/${chatId}/messages`, { client_id: crypto.randomUUID(), text }, token);
+      await api(`/api/v1/chats/${chatId}/messages`, { client_id: crypto.randomUUID(), text }, token);
 
     // A fresh page: what it shows of the chat comes from the server, not from live delivery.
     await bob.page.reload();

@@ -40,6 +40,10 @@ describe("web routes: the client at /", () => {
 
   it("leaves API paths, non-HTML requests, other methods and missing files to the API's 404", async () => {
     const cases: [string, string, string][] = [
+      ["get", "/api/v1/chats", html],
+      ["get", "/api/v1/users/3/presence", html],
+      ["get", "/api/v1/nowhere", html],
+      // The root's first segments of the table stay the server's (the origin's surface answers there).
       ["get", "/chats", html],
       ["get", "/users/3/presence", html],
       ["get", "/socket.io/x", html],

@@ -56,8 +56,8 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
       if (blip === "stopped") await c.redis.stop();
       else c.redis.pause();
       const away = Date.now();
-      await request(n1).delete(`/chats/${chatId}/members/${b.id}`).set(owner.auth).expect(200);
-      await request(n1).post(`/chats/${chatId}/members?user_id=${d.id}`).set(owner.auth).expect(200);
+      await request(n1).delete(`/api/v1/chats/${chatId}/members/${b.id}`).set(owner.auth).expect(200);
+      await request(n1).post(`/api/v1/chats/${chatId}/members?user_id=${d.id}`).set(owner.auth).expect(200);
       const born = await createGroup(n1, owner, [d], "born in the blip");
       // Still during the blip, on B's own node: node 2 delivers its own broadcasts locally, without
       // Redis, to whatever sockets its rooms hold — B's among them if nothing else is checked.

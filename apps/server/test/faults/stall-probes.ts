@@ -61,7 +61,7 @@ export const probes = {
     timed(cap, async (signal) => {
       const clientId = crypto.randomUUID();
       const r = await http(
-        `${url}/chats/${chatId}/messages`,
+        `${url}/api/v1/chats/${chatId}/messages`,
         {
           method: "POST",
           headers: { ...u.auth, "content-type": "application/json" },
@@ -75,7 +75,7 @@ export const probes = {
   token: (url: string, u: TestUser, cap: number) =>
     timed(cap, (signal) =>
       http(
-        `${url}/token`,
+        `${url}/api/v1/token`,
         {
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -85,7 +85,7 @@ export const probes = {
       ),
     ),
   me: (url: string, u: TestUser, cap: number) =>
-    timed(cap, (signal) => http(`${url}/me`, { headers: u.auth }, signal)),
+    timed(cap, (signal) => http(`${url}/api/v1/me`, { headers: u.auth }, signal)),
   readyz: (url: string, cap: number) => timed(cap, (signal) => http(`${url}/readyz`, {}, signal)),
   handshake: (url: string, u: TestUser, cap: number) =>
     timed(cap, async (signal) => {

@@ -14,7 +14,7 @@ const TTL_SECONDS = 2;
 const PREFIX = "opsview";
 const BOSS = `boss-${crypto.randomUUID().slice(0, 8)}@example.test`;
 
-describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
+describe("GET /api/v1/admin/cluster: two nodes sharing a private Redis", function () {
   this.timeout(40_000);
   let redis: RedisProcess;
   let a: TestNode;
@@ -46,8 +46,8 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
   });
 
   it("answers 401 without a token and 403 to a user who is neither the first nor in ADMIN_EMAILS", async () => {
-    await request(a.url).get("/admin/cluster").expect(401);
-    const res = await request(b.url).get("/admin/cluster").set(plain.auth).expect(403);
+    await request(a.url).get("/api/v1/admin/cluster").expect(401);
+    const res = await request(b.url).get("/api/v1/admin/cluster").set(plain.auth).expect(403);
     expect(res.body.error.code).to.equal("forbidden");
   });
 
@@ -56,7 +56,7 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
     sockets.push(s);
     await s.ready();
     const view = await eventually(async () => {
-      const res = await request(a.url).get("/admin/cluster").set(first.auth).expect(200);
+      const res = await request(a.url).get("/api/v1/admin/cluster").set(first.auth).expect(200);
       expect(res.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ops-a", "ops-b"]);
       // B's count arrives with its next heartbeat (every third of the TTL).
       expect(res.body.nodes[1].sockets).to.equal(1);
@@ -86,7 +86,7 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
     })();
     try {
       await eventually(async () => {
-        const res = await request(a.url).get("/admin/cluster").set(first.auth).expect(200);
+        const res = await request(a.url).get("/api/v1/admin/cluster").set(first.auth).expect(200);
         expect(res.body.redis.instantaneous_ops_per_sec).to.be.at.least(100);
       }, 5_000);
     } finally {
@@ -101,7 +101,7 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
     expect(r.prefix_channels).to.be.greaterThan(0);
 
     // The view also answers on B, and to an admin named in ADMIN_EMAILS (case-insensitive).
-    const fromB = await request(b.url).get("/admin/cluster").set(boss.auth).expect(200);
+    const fromB = await request(b.url).get("/api/v1/admin/cluster").set(boss.auth).expect(200);
     expect(fromB.body.self).to.equal("ops-b");
     expect(fromB.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ops-a", "ops-b"]);
   });
@@ -111,7 +111,7 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
     const killedAt = Date.now();
     await eventually(
       async () => {
-        const res = await request(a.url).get("/admin/cluster").set(first.auth).expect(200);
+        const res = await request(a.url).get("/api/v1/admin/cluster").set(first.auth).expect(200);
         expect(res.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ops-a"]);
       },
       TTL_SECONDS * 1000 + 2_000,
@@ -129,7 +129,7 @@ describe("GET /admin/cluster: two nodes sharing a private Redis", function () {
     await redis.start();
     await eventually(
       async () => {
-        const res = await request(a.url).get("/admin/cluster").set(first.auth).expect(200);
+        const res = await request(a.url).get("/api/v1/admin/cluster").set(first.auth).expect(200);
         expect(res.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ops-a"]);
         expect(res.body.redis).to.not.equal(null);
       },

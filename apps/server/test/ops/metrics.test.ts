@@ -97,14 +97,14 @@ describe("GET /metrics", () => {
   });
 
   it("shows a single node's cluster view to the first registered user only", async () => {
-    const res = await request(node.url).get("/admin/cluster").set(u.auth).expect(200);
+    const res = await request(node.url).get("/api/v1/admin/cluster").set(u.auth).expect(200);
     expect(res.body.mode).to.equal("single");
     expect(res.body.redis).to.equal(null);
     expect(res.body.nodes).to.have.length(1);
     expect(res.body.nodes[0]).to.include({ id: node.nodeId, self: true, sockets: 2, version: "0.1.0" });
     expect(res.body.totals).to.deep.equal({ nodes: 1, sockets: 2 });
-    const denied = await request(node.url).get("/admin/cluster").set(v.auth).expect(403);
+    const denied = await request(node.url).get("/api/v1/admin/cluster").set(v.auth).expect(403);
     expect(denied.body.error.code).to.equal("forbidden");
-    await request(node.url).get("/admin/cluster").expect(401);
+    await request(node.url).get("/api/v1/admin/cluster").expect(401);
   });
 });

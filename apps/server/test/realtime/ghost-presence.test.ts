@@ -43,7 +43,7 @@ describe("presence: a node SIGKILLed and restarted with the same NODE_ID", funct
     });
     const port = victim.port;
     const online = async () =>
-      (await request(watcher.url).get(`/users/${u.id}/presence`).set(w.auth).expect(200)).body.online;
+      (await request(watcher.url).get(`/api/v1/users/${u.id}/presence`).set(w.auth).expect(200)).body.online;
 
     const s = new ChatSocket(victim.url, { token: u.token, transports: ["websocket"] });
     try {

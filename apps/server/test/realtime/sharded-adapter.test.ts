@@ -21,7 +21,11 @@ describe("two nodes on the sharded Redis adapter", () => {
     const got = delivered(sv);
 
     // V's socket on node B joins the room through the adapter when node A adds V.
-    await request(a.url).post(`/chats/${chatId}/members`).set(u.auth).send({ user_id: v.id }).expect(200);
+    await request(a.url)
+      .post(`/api/v1/chats/${chatId}/members`)
+      .set(u.auth)
+      .send({ user_id: v.id })
+      .expect(200);
     await eventually(() => expect(added.map((x) => x.chat.id)).to.deep.equal([chatId]));
     const fully = record(su, "receipt:fully_read");
     const m = (await su.send(chatId, "sharded hello")).message;

@@ -21,7 +21,7 @@ describe("REST: register, token, and the bearer guard", () => {
     it("answers 201 with {id, name, email, message}, the email trimmed and lower-cased", async () => {
       const email = uniqueEmail("Mixed");
       const res = await request(node.url)
-        .post("/register")
+        .post("/api/v1/register")
         .send({ name: "  Zoe  ", email: `  ${email.toUpperCase()} `, password: "password1" });
       const body = expectOk("register", res);
       expect(body).to.include({ name: "Zoe", email: email.toLowerCase() });
@@ -31,7 +31,7 @@ describe("REST: register, token, and the bearer guard", () => {
 
     it("refuses an email that exists in another case with 409 email_taken", async () => {
       const res = await request(node.url)
-        .post("/register")
+        .post("/api/v1/register")
         .send({ name: "Ann 2", email: ann.email.toUpperCase(), password: "password1" });
       expectError(res, 409, "email_taken");
     });
@@ -54,7 +54,7 @@ describe("REST: register, token, and the bearer guard", () => {
     for (const [what, change, field] of cases) {
       it(`answers 400 for ${what}`, async () => {
         const res = await request(node.url)
-          .post("/register")
+          .post("/api/v1/register")
           .send(change(valid()) as object);
         if (field) expectInvalid(res, field);
         else expectError(res, 400, "validation_failed");
@@ -63,7 +63,7 @@ describe("REST: register, token, and the bearer guard", () => {
 
     it("answers 400 invalid_json for malformed JSON", async () => {
       const res = await request(node.url)
-        .post("/register")
+        .post("/api/v1/register")
         .set("content-type", "application/json")
         .send('{"name": "x",');
       expectError(res, 400, "invalid_json");
@@ -73,7 +73,7 @@ describe("REST: register, token, and the bearer guard", () => {
   describe("POST /token", () => {
     it("logs in with the OAuth2 password form and answers {access_token, token_type, expires_in}", async () => {
       const res = await request(node.url)
-        .post("/token")
+        .post("/api/v1/token")
         .type("form")
         .send({ grant_type: "password", username: ann.email, password: ann.password });
       const body = expectOk("token", res);
@@ -82,7 +82,9 @@ describe("REST: register, token, and the bearer guard", () => {
       const claims = jwt.verify(body.access_token, TEST_SECRET, { algorithms: ["HS256"] }) as jwt.JwtPayload;
       expect(claims.sub).to.equal(String(ann.id));
       expect(claims.exp! - claims.iat!).to.equal(30 * 60);
-      const me = await request(node.url).get("/me").set("Authorization", `Bearer ${body.access_token}`);
+      const me = await request(node.url)
+        .get("/api/v1/me")
+        .set("Authorization", `Bearer ${body.access_token}`);
       expect(expectOk("me", me).id).to.equal(ann.id);
     });
 
@@ -91,17 +93,17 @@ describe("REST: register, token, and the bearer guard", () => {
         { username: ann.email, password: ann.password },
         { email: ann.email.toUpperCase(), password: ann.password },
       ]) {
-        expectOk("token", await request(node.url).post("/token").send(body));
+        expectOk("token", await request(node.url).post("/api/v1/token").send(body));
       }
     });
 
     it("answers the same 401 invalid_credentials for a wrong password and an unknown email", async () => {
       const wrong = await request(node.url)
-        .post("/token")
+        .post("/api/v1/token")
         .type("form")
         .send({ username: ann.email, password: "wrong password" });
       const unknown = await request(node.url)
-        .post("/token")
+        .post("/api/v1/token")
         .type("form")
         .send({ username: uniqueEmail("nobody"), password: "wrong password" });
       const a = expectError(wrong, 401, "invalid_credentials");
@@ -111,24 +113,24 @@ describe("REST: register, token, and the bearer guard", () => {
 
     it("answers 400 for a missing username or password, wrong types, a wrong grant_type or unknown fields", async () => {
       const api = request(node.url);
-      expectInvalid(await api.post("/token").type("form").send({ password: "x" }), "username");
-      expectInvalid(await api.post("/token").type("form").send({ username: ann.email }), "password");
-      expectInvalid(await api.post("/token").send({ username: ann.email, password: 123 }), "password");
-      expectInvalid(await api.post("/token").send({ username: ["a"], password: "x" }), "username");
+      expectInvalid(await api.post("/api/v1/token").type("form").send({ password: "x" }), "username");
+      expectInvalid(await api.post("/api/v1/token").type("form").send({ username: ann.email }), "password");
+      expectInvalid(await api.post("/api/v1/token").send({ username: ann.email, password: 123 }), "password");
+      expectInvalid(await api.post("/api/v1/token").send({ username: ["a"], password: "x" }), "username");
       expectInvalid(
         await api
-          .post("/token")
+          .post("/api/v1/token")
           .type("form")
           .send({ grant_type: "client_credentials", username: "a", password: "b" }),
         "grant_type",
       );
       expectError(
-        await api.post("/token").send({ username: ann.email, password: ann.password, admin: true }),
+        await api.post("/api/v1/token").send({ username: ann.email, password: ann.password, admin: true }),
         400,
         "validation_failed",
       );
       expectError(
-        await api.post("/token").set("content-type", "application/json").send("{username"),
+        await api.post("/api/v1/token").set("content-type", "application/json").send("{username"),
         400,
         "invalid_json",
       );
@@ -179,7 +181,7 @@ describe("REST: register, token, and the bearer guard", () => {
 
     it("accepts a token the node did not issue itself when it is signed right (stateless HS256)", async () => {
       const res = await request(node.url)
-        .get("/me")
+        .get("/api/v1/me")
         .set("Authorization", `Bearer ${validToken(ann.id)}`);
       expect(expectOk("me", res)).to.deep.equal({ id: ann.id, name: ann.name, email: ann.email });
     });

@@ -18,7 +18,8 @@ describe("REST: chats", () => {
     );
   });
 
-  const create = (who: TestUser, body: object) => request(node.url).post("/chats").set(who.auth).send(body);
+  const create = (who: TestUser, body: object) =>
+    request(node.url).post("/api/v1/chats").set(who.auth).send(body);
 
   describe("POST /chats", () => {
     it("creates a group: 201 {message, chat_id, chat} with me as owner and the given members", async () => {
@@ -51,14 +52,16 @@ describe("REST: chats", () => {
     });
 
     it("answers 404 user_not_found naming unknown member ids, and creates nothing", async () => {
-      const before = expectOk("listChats", await request(node.url).get("/chats").set(ann.auth)).chats.length;
+      const before = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(ann.auth)).chats
+        .length;
       const err = expectError(
         await create(ann, { name: "x", chat_type: "group", member_ids: [bob.id, MAX_ID] }),
         404,
         "user_not_found",
       );
       expect(err.details).to.deep.equal({ user_ids: [MAX_ID] });
-      const after = expectOk("listChats", await request(node.url).get("/chats").set(ann.auth)).chats.length;
+      const after = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(ann.auth)).chats
+        .length;
       expect(after).to.equal(before);
     });
 
@@ -134,17 +137,17 @@ describe("REST: chats", () => {
         200,
       ).chat_id;
       expectError(
-        await request(node.url).post(`/chats/${chatId}/members?user_id=${cat.id}`).set(ann.auth),
+        await request(node.url).post(`/api/v1/chats/${chatId}/members?user_id=${cat.id}`).set(ann.auth),
         409,
         "conflict",
       );
       expectError(
-        await request(node.url).delete(`/chats/${chatId}/members/${bob.id}`).set(ann.auth),
+        await request(node.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(ann.auth),
         409,
         "conflict",
       );
       expectError(
-        await request(node.url).delete(`/chats/${chatId}/members/${bob.id}`).set(bob.auth),
+        await request(node.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(bob.auth),
         409,
         "conflict",
       );
@@ -155,7 +158,7 @@ describe("REST: chats", () => {
       const made = expectOk("createChat", await create(ann, { chat_type: "private", name: "ann & cat" }));
       expect(made.chat).to.deep.include({ type: "private", members_count: 1, peer: null });
       const add = await request(node.url)
-        .post(`/chats/${made.chat_id}/members?user_id=${cat.id}`)
+        .post(`/api/v1/chats/${made.chat_id}/members?user_id=${cat.id}`)
         .set(ann.auth);
       expect(expectOk("addMember", add)).to.deep.include({
         chat_id: made.chat_id,
@@ -182,7 +185,7 @@ describe("REST: chats", () => {
       const alone = expectOk("createChat", await create(ann, { chat_type: "private" }));
       const err = expectError(
         await request(node.url)
-          .post(`/chats/${alone.chat_id}/members`)
+          .post(`/api/v1/chats/${alone.chat_id}/members`)
           .set(ann.auth)
           .send({ user_id: bob.id }),
         409,
@@ -199,7 +202,7 @@ describe("REST: chats", () => {
       ]);
       const answers = await Promise.all(
         [x, y].map((id) =>
-          request(node.url).post(`/chats/${id}/members`).set(dan.auth).send({ user_id: ann.id }),
+          request(node.url).post(`/api/v1/chats/${id}/members`).set(dan.auth).send({ user_id: ann.id }),
         ),
       );
       expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 409]);
@@ -225,12 +228,12 @@ describe("REST: chats", () => {
     });
 
     it("lists my chats, newest activity first, with last message and unread count", async () => {
-      let list = expectOk("listChats", await request(node.url).get("/chats").set(eve.auth)).chats;
+      let list = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(eve.auth)).chats;
       expect(list.map((c) => c.id)).to.deep.equal([g3, g2, g1]); // by creation when nothing was said
       await sendText(node.url, fay, g1, "one");
       const last = await sendText(node.url, fay, g1, "two");
       await sendText(node.url, eve, g2, "mine");
-      list = expectOk("listChats", await request(node.url).get("/chats").set(eve.auth)).chats;
+      list = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(eve.auth)).chats;
       expect(list.map((c) => c.id)).to.deep.equal([g2, g1, g3]);
       const c1 = list.find((c) => c.id === g1)!;
       expect(c1).to.deep.include({
@@ -253,7 +256,7 @@ describe("REST: chats", () => {
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(3);
       await readMessage(node.url, eve, m1.id);
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(2);
-      await request(node.url).delete(`/chats/${g3}/messages/${m3.id}`).set(fay.auth).expect(200);
+      await request(node.url).delete(`/api/v1/chats/${g3}/messages/${m3.id}`).set(fay.auth).expect(200);
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(1);
       await readMessage(node.url, eve, m2.id);
       const chat = await getChat(node.url, eve, g3);
@@ -261,26 +264,30 @@ describe("REST: chats", () => {
     });
 
     it("does not list chats I am not in", async () => {
-      const mine = expectOk("listChats", await request(node.url).get("/chats").set(dan.auth)).chats;
+      const mine = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(dan.auth)).chats;
       expect(mine.map((c) => c.id)).not.to.include.members([g1, g2, g3]);
     });
 
     it("GET /chats/{id} answers the same summary as the list", async () => {
-      const list = expectOk("listChats", await request(node.url).get("/chats").set(eve.auth)).chats;
+      const list = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(eve.auth)).chats;
       const one = await getChat(node.url, eve, g1);
       expect(one).to.deep.equal(list.find((c) => c.id === g1));
     });
 
     it("GET /chats/{id}: 403 for a non-member, 404 for an unknown chat, 400 for a bad id", async () => {
-      expectError(await request(node.url).get(`/chats/${g1}`).set(dan.auth), 403, "not_a_member");
-      expectError(await request(node.url).get(`/chats/${MAX_ID}`).set(dan.auth), 404, "chat_not_found");
+      expectError(await request(node.url).get(`/api/v1/chats/${g1}`).set(dan.auth), 403, "not_a_member");
+      expectError(
+        await request(node.url).get(`/api/v1/chats/${MAX_ID}`).set(dan.auth),
+        404,
+        "chat_not_found",
+      );
       expectInvalid(
         await request(node.url)
-          .get(`/chats/${MAX_ID + 1}`)
+          .get(`/api/v1/chats/${MAX_ID + 1}`)
           .set(dan.auth),
         "chat_id",
       );
-      expectInvalid(await request(node.url).get("/chats/first").set(dan.auth), "chat_id");
+      expectInvalid(await request(node.url).get("/api/v1/chats/first").set(dan.auth), "chat_id");
     });
   });
 });

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { MAX_ID, type ErrorCode, type RouteName } from "@chat/protocol";
+import { MAX_ID, servedPath, type ErrorCode, type RouteName } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { sendText } from "./helpers/calls.ts";
@@ -19,7 +19,7 @@ const withBody = routeNames.filter((n) => def(n).body);
 const withParams = routeNames.filter((n) => pathParams(n).length > 0);
 const withQuery = routeNames.filter((n) => def(n).query);
 const memberOnly = routeNames.filter((n) => def(n).errors.includes("not_a_member"));
-const label = (n: RouteName) => `${def(n).method.toUpperCase()} ${def(n).path}`;
+const label = (n: RouteName) => `${def(n).method.toUpperCase()} ${servedPath(def(n))}`;
 
 describe("REST: errors across the route table", () => {
   const log = memoryLogger("debug");
@@ -34,7 +34,7 @@ describe("REST: errors across the route table", () => {
   };
 
   before(async () => {
-    // The owner registers first: the first user is also the cluster admin (GET /admin/cluster).
+    // The owner registers first: the first user is also the cluster admin (GET /api/v1/admin/cluster).
     const owner = await createUser(node.url, "Owner");
     const [member, outsider] = await Promise.all(["Member", "Outsider"].map((n) => createUser(node.url, n)));
     const chatId = await createGroup(node.url, owner, [member]);
@@ -249,8 +249,8 @@ describe("REST: errors across the route table", () => {
     it("answers an unknown path or method with a JSON 404", async () => {
       for (const res of [
         await request(node.url).get("/nowhere").set(f.owner.auth),
-        await request(node.url).put("/chats").set(f.owner.auth),
-        await request(node.url).get("/chats/1/nowhere"),
+        await request(node.url).put("/api/v1/chats").set(f.owner.auth),
+        await request(node.url).get("/api/v1/chats/1/nowhere"),
       ]) {
         expectError(res, 404, "not_found");
       }
@@ -262,7 +262,7 @@ describe("REST: errors across the route table", () => {
       };
       const missing: string[] = [];
       for (const [name, statuses] of answered) {
-        const op = doc.paths[def(name).path][def(name).method];
+        const op = doc.paths[servedPath(def(name))][def(name).method];
         for (const [status, codes] of statuses) {
           const documented = op.responses[String(status)]?.description ?? "";
           for (const code of codes) {
@@ -277,7 +277,7 @@ describe("REST: errors across the route table", () => {
     it("answers 401 for a missing or bad token (here so the log check below sees 401s too)", async () => {
       const tokens = badTokens(f.owner.id);
       for (const auth of [undefined, tokens.expired, tokens["wrong key"], tokens["alg none"]]) {
-        let t = request(node.url).get(`/chats/${f.chatId}/messages`);
+        let t = request(node.url).get(`/api/v1/chats/${f.chatId}/messages`);
         if (auth) t = t.set("Authorization", `Bearer ${auth}`);
         const res = await t;
         expect(res.status).to.equal(401);
@@ -297,7 +297,7 @@ describe("REST: errors across the route table", () => {
     // Last: it breaks this node's database on purpose.
     it("answers an unexpected failure with a bare 500 (logged with its stack) and readyz with 503", async () => {
       await node.db.pool.end();
-      const res = await request(node.url).get(`/chats/${f.chatId}`).set(f.owner.auth);
+      const res = await request(node.url).get(`/api/v1/chats/${f.chatId}`).set(f.owner.auth);
       const err = expectError(res, 500, "internal");
       expect(err).to.deep.equal({ code: "internal", message: "Internal server error" });
       expect(res.text).not.to.match(/pool|stack|Error:/i);

@@ -23,11 +23,11 @@ describe("REST: chat members", () => {
 
   const add = (who: TestUser, chatId: number, userId: number, role?: "admin" | "member") =>
     request(node.url)
-      .post(`/chats/${chatId}/members`)
+      .post(`/api/v1/chats/${chatId}/members`)
       .set(who.auth)
       .send(role ? { user_id: userId, role } : { user_id: userId });
   const remove = (who: TestUser, chatId: number, userId: number) =>
-    request(node.url).delete(`/chats/${chatId}/members/${userId}`).set(who.auth);
+    request(node.url).delete(`/api/v1/chats/${chatId}/members/${userId}`).set(who.auth);
 
   /** A group of owner, admin (role admin) and member. */
   async function team(): Promise<number> {
@@ -39,7 +39,7 @@ describe("REST: chat members", () => {
   describe("GET /chats/{id}/members", () => {
     it("answers {chat_id, members: [{id, name, role, last_read_seq, joined_at}]} in joining order", async () => {
       const chatId = await team();
-      const res = await request(node.url).get(`/chats/${chatId}/members`).set(member.auth);
+      const res = await request(node.url).get(`/api/v1/chats/${chatId}/members`).set(member.auth);
       const body = expectOk("listMembers", res);
       expect(body.chat_id).to.equal(chatId);
       expect(body.members.map((m) => [m.id, m.name, m.role])).to.deep.equal([
@@ -55,7 +55,7 @@ describe("REST: chat members", () => {
     it("the origin's ?user_id=N adds a member, with the origin's message", async () => {
       const chatId = await createGroup(node.url, owner, []);
       const res = await request(node.url)
-        .post(`/chats/${chatId}/members?user_id=${other.id}`)
+        .post(`/api/v1/chats/${chatId}/members?user_id=${other.id}`)
         .set(owner.auth);
       const body = expectOk("addMember", res);
       expect(body).to.deep.equal({
@@ -91,7 +91,7 @@ describe("REST: chat members", () => {
     it("two peers added to a lone private chat at the same instant: one joins, the other is a 409", async () => {
       const chatId = expectOk(
         "createChat",
-        await request(node.url).post("/chats").set(owner.auth).send({ chat_type: "private" }),
+        await request(node.url).post("/api/v1/chats").set(owner.auth).send({ chat_type: "private" }),
       ).chat_id;
       const [a, b] = await Promise.all([add(owner, chatId, users[4].id), add(owner, chatId, users[5].id)]);
       expect([a.status, b.status].sort()).to.deep.equal([200, 409]);
@@ -104,7 +104,9 @@ describe("REST: chat members", () => {
       expectError(await add(admin, chatId, users[5].id, "admin"), 403, "forbidden");
       expectError(await add(member, chatId, users[5].id), 403, "forbidden");
       expectError(
-        await request(node.url).post(`/chats/${chatId}/members?user_id=${users[5].id}`).set(member.auth),
+        await request(node.url)
+          .post(`/api/v1/chats/${chatId}/members?user_id=${users[5].id}`)
+          .set(member.auth),
         403,
         "forbidden",
       );
@@ -123,17 +125,20 @@ describe("REST: chat members", () => {
       expectError(await add(other, chatId, other.id), 403, "not_a_member");
       expectError(await add(owner, MAX_ID, other.id), 404, "chat_not_found");
       expectError(await add(owner, chatId, MAX_ID), 404, "user_not_found");
-      expectInvalid(await request(node.url).post(`/chats/${chatId}/members`).set(owner.auth), "user_id");
+      expectInvalid(
+        await request(node.url).post(`/api/v1/chats/${chatId}/members`).set(owner.auth),
+        "user_id",
+      );
       expectInvalid(await add(owner, chatId, String(other.id) as unknown as number), "user_id");
       expectInvalid(await add(owner, chatId, MAX_ID + 1), "user_id");
       expectInvalid(await add(owner, chatId, other.id, "owner" as "admin"), "role");
       expectInvalid(
-        await request(node.url).post(`/chats/${chatId}/members?user_id=x`).set(owner.auth),
+        await request(node.url).post(`/api/v1/chats/${chatId}/members?user_id=x`).set(owner.auth),
         "user_id",
       );
       expectInvalid(
         await request(node.url)
-          .post(`/chats/${chatId}/members?user_id=${MAX_ID + 1}`)
+          .post(`/api/v1/chats/${chatId}/members?user_id=${MAX_ID + 1}`)
           .set(owner.auth),
         "user_id",
       );
@@ -160,16 +165,20 @@ describe("REST: chat members", () => {
         chat_id: chatId,
         user_id: member.id,
       });
-      expectError(await request(node.url).get(`/chats/${chatId}`).set(member.auth), 403, "not_a_member");
       expectError(
-        await request(node.url).post(`/chats/${chatId}/messages`).set(member.auth).send({
+        await request(node.url).get(`/api/v1/chats/${chatId}`).set(member.auth),
+        403,
+        "not_a_member",
+      );
+      expectError(
+        await request(node.url).post(`/api/v1/chats/${chatId}/messages`).set(member.auth).send({
           client_id: crypto.randomUUID(),
           text: "still here?",
         }),
         403,
         "not_a_member",
       );
-      const mine = expectOk("listChats", await request(node.url).get("/chats").set(member.auth)).chats;
+      const mine = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(member.auth)).chats;
       expect(mine.map((c) => c.id)).not.to.include(chatId);
     });
 
@@ -230,10 +239,13 @@ describe("REST: chat members", () => {
       expectError(await remove(owner, MAX_ID, member.id), 404, "chat_not_found");
       expectError(await remove(owner, chatId, other.id), 404, "user_not_found");
       expectError(await remove(owner, chatId, MAX_ID), 404, "user_not_found");
-      expectInvalid(await request(node.url).delete(`/chats/${chatId}/members/me`).set(owner.auth), "user_id");
+      expectInvalid(
+        await request(node.url).delete(`/api/v1/chats/${chatId}/members/me`).set(owner.auth),
+        "user_id",
+      );
       expectInvalid(
         await request(node.url)
-          .delete(`/chats/${chatId}/members/${MAX_ID + 1}`)
+          .delete(`/api/v1/chats/${chatId}/members/${MAX_ID + 1}`)
           .set(owner.auth),
         "user_id",
       );

@@ -19,7 +19,7 @@ describe("REST: messages", () => {
   });
 
   const post = (who: TestUser, chat: number, body: object) =>
-    request(node.url).post(`/chats/${chat}/messages`).set(who.auth).send(body);
+    request(node.url).post(`/api/v1/chats/${chat}/messages`).set(who.auth).send(body);
   const rows = async (chat: number, clientId: string) =>
     (
       await node.db.pool.query<{ id: number; sender_id: number }>(
@@ -144,7 +144,7 @@ describe("REST: messages", () => {
       const huge = await post(ann, chatId, { client_id: crypto.randomUUID(), text: "x".repeat(70_000) });
       expectError(huge, 413, "payload_too_large");
       const broken = await request(node.url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(ann.auth)
         .set("content-type", "application/json")
         .send(`{"client_id": "${crypto.randomUUID()}", "text": "unterminated`);
@@ -156,7 +156,10 @@ describe("REST: messages", () => {
       expectError(await post(eve, chatId, body), 403, "not_a_member");
       expectError(await post(eve, MAX_ID, body), 404, "chat_not_found");
       expectInvalid(await post(eve, MAX_ID + 1, body), "chat_id");
-      expectInvalid(await request(node.url).post("/chats/abc/messages").set(ann.auth).send(body), "chat_id");
+      expectInvalid(
+        await request(node.url).post("/api/v1/chats/abc/messages").set(ann.auth).send(body),
+        "chat_id",
+      );
     });
   });
 
@@ -169,7 +172,7 @@ describe("REST: messages", () => {
     const page = async (query: Record<string, string>, who = bob) =>
       expectOk(
         "listMessages",
-        await request(node.url).get(`/chats/${paged}/messages`).query(query).set(who.auth),
+        await request(node.url).get(`/api/v1/chats/${paged}/messages`).query(query).set(who.auth),
       );
     const seqs = (p: { messages: { seq: number }[] }) => p.messages.map((m) => m.seq);
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -207,7 +210,7 @@ describe("REST: messages", () => {
       expect(seqs(await page({ limit: "1" }))).to.deep.equal([25]);
       expect(seqs(await page({ limit: "100" }))).to.have.length(25);
       const get = (q: Record<string, string>) =>
-        request(node.url).get(`/chats/${paged}/messages`).query(q).set(bob.auth);
+        request(node.url).get(`/api/v1/chats/${paged}/messages`).query(q).set(bob.auth);
       for (const limit of ["0", "101", "1000", "-1", "ten", "1.5", ""])
         expectInvalid(await get({ limit }), "limit");
       for (const before_seq of ["-1", "x", String(MAX_ID + 1)])
@@ -219,9 +222,13 @@ describe("REST: messages", () => {
     });
 
     it("403 for a non-member, 404 for an unknown chat", async () => {
-      expectError(await request(node.url).get(`/chats/${paged}/messages`).set(eve.auth), 403, "not_a_member");
       expectError(
-        await request(node.url).get(`/chats/${MAX_ID}/messages`).set(eve.auth),
+        await request(node.url).get(`/api/v1/chats/${paged}/messages`).set(eve.auth),
+        403,
+        "not_a_member",
+      );
+      expectError(
+        await request(node.url).get(`/api/v1/chats/${MAX_ID}/messages`).set(eve.auth),
         404,
         "chat_not_found",
       );
@@ -235,7 +242,7 @@ describe("REST: messages", () => {
       for (let i = 1; i <= 25; i++) await sendText(node.url, ann, hist, `h${i}`);
     });
     const history = async (query: Record<string, string> = {}) =>
-      expectOk("history", await request(node.url).get(`/history/${hist}`).query(query).set(bob.auth));
+      expectOk("history", await request(node.url).get(`/api/v1/history/${hist}`).query(query).set(bob.auth));
     const texts = (h: { text: string }[]) => h.map((m) => m.text);
     const names = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => `h${a + i}`);
 
@@ -264,33 +271,37 @@ describe("REST: messages", () => {
 
     it("marks read: true what every other member has read", async () => {
       const h = await history();
-      await request(node.url).put(`/message/read/${h[4].id}`).set(bob.auth).expect(200); // up to h20
+      await request(node.url).put(`/api/v1/message/read/${h[4].id}`).set(bob.auth).expect(200); // up to h20
       const after = await history();
       expect(after.map((m) => m.read)).to.deep.equal([...Array(5).fill(true), ...Array(5).fill(false)]);
     });
 
     it("answers 400 for a bad limit or offset, 403 for a non-member, 404 for an unknown chat", async () => {
       const get = (q: Record<string, string>) =>
-        request(node.url).get(`/history/${hist}`).query(q).set(bob.auth);
+        request(node.url).get(`/api/v1/history/${hist}`).query(q).set(bob.auth);
       for (const limit of ["0", "101", "x"]) expectInvalid(await get({ limit }), "limit");
       for (const offset of ["-1", "x", "1.5", "9999999999"]) expectInvalid(await get({ offset }), "offset");
       expectError(await get({ page: "1" }), 400, "validation_failed");
-      expectError(await request(node.url).get(`/history/${hist}`).set(eve.auth), 403, "not_a_member");
-      expectError(await request(node.url).get(`/history/${MAX_ID}`).set(eve.auth), 404, "chat_not_found");
+      expectError(await request(node.url).get(`/api/v1/history/${hist}`).set(eve.auth), 403, "not_a_member");
+      expectError(
+        await request(node.url).get(`/api/v1/history/${MAX_ID}`).set(eve.auth),
+        404,
+        "chat_not_found",
+      );
     });
   });
 
   describe("PATCH and DELETE /chats/{id}/messages/{message_id}", () => {
     const patch = (who: TestUser, chat: number, id: number, body: object) =>
-      request(node.url).patch(`/chats/${chat}/messages/${id}`).set(who.auth).send(body);
+      request(node.url).patch(`/api/v1/chats/${chat}/messages/${id}`).set(who.auth).send(body);
     const del = (who: TestUser, chat: number, id: number) =>
-      request(node.url).delete(`/chats/${chat}/messages/${id}`).set(who.auth);
+      request(node.url).delete(`/api/v1/chats/${chat}/messages/${id}`).set(who.auth);
     /** The one-message page at `seq` of the shared chat, as `who` lists it. */
     const listedAs = async (who: TestUser, seq: number) =>
       expectOk(
         "listMessages",
         await request(node.url)
-          .get(`/chats/${chatId}/messages`)
+          .get(`/api/v1/chats/${chatId}/messages`)
           .query({ after_seq: String(seq - 1), limit: "1" })
           .set(who.auth),
       );
@@ -352,7 +363,10 @@ describe("REST: messages", () => {
       expectError(await patch(ann, chatId, m.id, { text: "ok", seq: 1 }), 400, "validation_failed");
       expectInvalid(await patch(ann, chatId, m.id, {}), "text");
       expectInvalid(
-        await request(node.url).patch(`/chats/${chatId}/messages/first`).set(ann.auth).send({ text: "x" }),
+        await request(node.url)
+          .patch(`/api/v1/chats/${chatId}/messages/first`)
+          .set(ann.auth)
+          .send({ text: "x" }),
         "message_id",
       );
       const { rows: stored } = await node.db.pool.query("SELECT text FROM messages WHERE id = $1", [m.id]);

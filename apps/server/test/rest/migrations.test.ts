@@ -58,7 +58,7 @@ describe("REST: migrations at start", () => {
     // All of them serve the same data.
     const user = await createUser(started[0].url, "Migrated");
     for (const node of started) {
-      const me = await request(node.url).get("/me").set(user.auth);
+      const me = await request(node.url).get("/api/v1/me").set(user.auth);
       expect(me.status).to.equal(200);
       expect((await request(node.url).get("/readyz")).status).to.equal(200);
     }

@@ -1,7 +1,7 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import request from "supertest";
-import { errorCatalogue, type RouteName } from "@chat/protocol";
+import { errorCatalogue, servedPath, type RouteName } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { expectOk } from "./helpers/expect.ts";
 import { def, pathParams, routeNames } from "./helpers/paths.ts";
@@ -30,7 +30,7 @@ describe("REST: API docs and probes", () => {
     doc = res.body as OpenApiDoc;
   });
 
-  const op = (name: RouteName) => doc.paths[def(name).path]?.[def(name).method];
+  const op = (name: RouteName) => doc.paths[servedPath(def(name))]?.[def(name).method];
 
   it("GET /openapi.json is a valid OpenAPI 3.1 document (swagger-parser)", async () => {
     expect(doc.openapi).to.match(/^3\.1\./);
@@ -42,13 +42,13 @@ describe("REST: API docs and probes", () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
       Object.keys(ops).map((m) => `${m} ${p}`),
     );
-    const table = routeNames.map((n) => `${def(n).method} ${def(n).path}`);
+    const table = routeNames.map((n) => `${def(n).method} ${servedPath(def(n))}`);
     expect(documented).to.have.members(table);
   });
 
   for (const name of routeNames) {
     const d = def(name);
-    it(`${d.method.toUpperCase()} ${d.path}: summary, bearer scheme, parameters, body, success and errors`, () => {
+    it(`${d.method.toUpperCase()} ${servedPath(d)}: summary, bearer scheme, parameters, body, success and errors`, () => {
       const o = op(name)!;
       expect(o.summary).to.equal(d.summary);
       expect(o.tags).to.deep.equal([d.tag]);
@@ -89,7 +89,7 @@ describe("REST: API docs and probes", () => {
     expect(docs.text).to.match(/swagger-ui/i);
     const init = await request(node.url).get("/docs/swagger-ui-init.js");
     expect(init.status).to.equal(200);
-    expect(init.text).to.include("/chats/{chat_id}/messages");
+    expect(init.text).to.include("/api/v1/chats/{chat_id}/messages");
     const redoc = await request(node.url).get("/redoc");
     expect(redoc.status).to.equal(200);
     expect(redoc.headers["content-type"]).to.match(/text\/html/);

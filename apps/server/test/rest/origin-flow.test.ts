@@ -9,19 +9,19 @@ describe("the origin's README flow", () => {
   it("register, token, create chat, add member, send, history, read", async () => {
     const api = request(node.url);
     const reg = await api
-      .post("/register")
+      .post("/api/v1/register")
       .send({ name: "Ann", email: "Ann@Example.com", password: "password1" });
     expect(reg.status).to.equal(201);
     expect(reg.body).to.include({ name: "Ann", email: "ann@example.com" });
     expect(reg.body.message).to.be.a("string");
     const dup = await api
-      .post("/register")
+      .post("/api/v1/register")
       .send({ name: "A2", email: "ANN@example.com", password: "password1" });
     expect(dup.status).to.equal(409);
     expect(dup.body.error.code).to.equal("email_taken");
 
     const tok = await api
-      .post("/token")
+      .post("/api/v1/token")
       .type("form")
       .send({ username: "ann@example.com", password: "password1" });
     expect(tok.status).to.equal(200);
@@ -29,24 +29,24 @@ describe("the origin's README flow", () => {
     const ann = { Authorization: `Bearer ${tok.body.access_token}` };
     const bob = await createUser(node.url, "Bob");
 
-    const chat = await api.post("/chats").set(ann).send({ name: "team", chat_type: "group" });
+    const chat = await api.post("/api/v1/chats").set(ann).send({ name: "team", chat_type: "group" });
     expect(chat.status).to.equal(201);
     expect(chat.body).to.include({ chat_id: chat.body.chat.id });
     const chatId = chat.body.chat_id;
 
-    const add = await api.post(`/chats/${chatId}/members?user_id=${bob.id}`).set(ann);
+    const add = await api.post(`/api/v1/chats/${chatId}/members?user_id=${bob.id}`).set(ann);
     expect(add.status).to.equal(200);
     expect(add.body.message).to.equal(`User ${bob.id} added to chat ${chatId}`);
 
-    const members = await api.get(`/chats/${chatId}/members`).set(bob.auth).expect(200);
+    const members = await api.get(`/api/v1/chats/${chatId}/members`).set(bob.auth).expect(200);
     expect(members.body.members.map((m: { id: number }) => m.id)).to.have.members([reg.body.id, bob.id]);
 
     const sent = await api
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(ann)
       .send({ client_id: crypto.randomUUID(), text: "hello" })
       .expect(201);
-    const hist = await api.get(`/history/${chatId}`).set(bob.auth).expect(200);
+    const hist = await api.get(`/api/v1/history/${chatId}`).set(bob.auth).expect(200);
     expect(hist.body).to.have.length(1);
     expect(hist.body[0]).to.include({
       id: sent.body.message.id,
@@ -55,10 +55,10 @@ describe("the origin's README flow", () => {
       sender_id: reg.body.id,
     });
 
-    const read = await api.put(`/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
+    const read = await api.put(`/api/v1/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
     expect(read.body).to.deep.include({ chat_id: chatId, last_read_seq: 1, fully_read: true });
     expect(read.body.message).to.match(/fully read/);
-    const again = await api.put(`/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
+    const again = await api.put(`/api/v1/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
     expect(again.body.fully_read).to.equal(false);
     expect(again.body.message).to.match(/marked as read/);
   });

@@ -16,11 +16,11 @@ describe("REST: read marks and 'fully read'", () => {
   });
 
   const read = (who: TestUser, messageId: number) =>
-    request(node.url).put(`/message/read/${messageId}`).set(who.auth);
+    request(node.url).put(`/api/v1/message/read/${messageId}`).set(who.auth);
   const readChat = (who: TestUser, chatId: number, body: object) =>
-    request(node.url).put(`/chats/${chatId}/read`).set(who.auth).send(body);
+    request(node.url).put(`/api/v1/chats/${chatId}/read`).set(who.auth).send(body);
   const historyRead = async (who: TestUser, chatId: number) => {
-    const h = expectOk("history", await request(node.url).get(`/history/${chatId}`).set(who.auth));
+    const h = expectOk("history", await request(node.url).get(`/api/v1/history/${chatId}`).set(who.auth));
     return Object.fromEntries(h.map((m) => [m.id, m.read]));
   };
 
@@ -92,7 +92,7 @@ describe("REST: read marks and 'fully read'", () => {
       const [a, b, c] = users;
       const chatId = await createGroup(node.url, a, [b]);
       const m = await sendText(node.url, a, chatId, "before c");
-      await request(node.url).post(`/chats/${chatId}/members?user_id=${c.id}`).set(a.auth).expect(200);
+      await request(node.url).post(`/api/v1/chats/${chatId}/members?user_id=${c.id}`).set(a.auth).expect(200);
       expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(true);
     });
 
@@ -101,7 +101,7 @@ describe("REST: read marks and 'fully read'", () => {
       const chatId = await createGroup(node.url, a, [b, c]);
       const m = await sendText(node.url, a, chatId, "c never reads this");
       expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(false);
-      await request(node.url).delete(`/chats/${chatId}/members/${c.id}`).set(c.auth).expect(200);
+      await request(node.url).delete(`/api/v1/chats/${chatId}/members/${c.id}`).set(c.auth).expect(200);
       expect((await historyRead(a, chatId))[m.id]).to.equal(true);
       // It was reported when c left, not again now.
       expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(false);
@@ -110,7 +110,10 @@ describe("REST: read marks and 'fully read'", () => {
     it("404 for an unknown message, 400 for a bad id", async () => {
       expectError(await read(users[0], MAX_ID), 404, "message_not_found");
       expectInvalid(await read(users[0], MAX_ID + 1), "message_id");
-      expectInvalid(await request(node.url).put("/message/read/latest").set(users[0].auth), "message_id");
+      expectInvalid(
+        await request(node.url).put("/api/v1/message/read/latest").set(users[0].auth),
+        "message_id",
+      );
     });
   });
 
@@ -179,7 +182,7 @@ describe("REST: read marks and 'fully read'", () => {
       }
       const h = expectOk(
         "history",
-        await request(node.url).get(`/history/${chatId}`).query({ limit: "100" }).set(users[0].auth),
+        await request(node.url).get(`/api/v1/history/${chatId}`).query({ limit: "100" }).set(users[0].auth),
       );
       expect(h).to.have.length(50);
       expect(h.every((m) => m.read)).to.equal(true);

@@ -19,12 +19,12 @@ describe("REST: me, people search, presence", () => {
   });
 
   const search = (q: Record<string, string>, who = me) =>
-    request(node.url).get("/users").query(q).set(who.auth);
+    request(node.url).get("/api/v1/users").query(q).set(who.auth);
 
   it("GET /me answers the token's user: {id, name, email} and nothing else", async () => {
-    const body = expectOk("me", await request(node.url).get("/me").set(olga.auth));
+    const body = expectOk("me", await request(node.url).get("/api/v1/me").set(olga.auth));
     expect(body).to.deep.equal({ id: olga.id, name: "Olga", email: olga.email });
-    const raw = (await request(node.url).get("/me").set(olga.auth)).body;
+    const raw = (await request(node.url).get("/api/v1/me").set(olga.auth)).body;
     expect(Object.keys(raw)).to.have.members(["id", "name", "email"]);
   });
 
@@ -65,7 +65,8 @@ describe("REST: me, people search, presence", () => {
     const limited = await startTestNode({ RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: "5" });
     try {
       const [x, y] = [await createUser(limited.url, "X"), await createUser(limited.url, "Y")];
-      const q = (who: TestUser) => request(limited.url).get("/users").query({ query: "a" }).set(who.auth);
+      const q = (who: TestUser) =>
+        request(limited.url).get("/api/v1/users").query({ query: "a" }).set(who.auth);
       for (let i = 0; i < 5; i++) expectOk("searchUsers", await q(x));
       const res = expectError(await q(x), 429, "rate_limited");
       expect(res.details).to.have.property("retry_after");
@@ -92,22 +93,29 @@ describe("REST: me, people search, presence", () => {
   });
 
   it("answers 400 for a missing, empty or over-long query, or an unknown parameter", async () => {
-    expectInvalid(await request(node.url).get("/users").set(me.auth), "query");
+    expectInvalid(await request(node.url).get("/api/v1/users").set(me.auth), "query");
     expectInvalid(await search({ query: "   " }), "query");
     expectInvalid(await search({ query: "x".repeat(101) }), "query");
     expectError(await search({ query: "ol", page: "2" }), 400, "validation_failed");
   });
 
   it("GET /users/{id}/presence answers {user_id, online, last_seen}; 404 for an unknown user", async () => {
-    const body = expectOk("presence", await request(node.url).get(`/users/${olga.id}/presence`).set(me.auth));
+    const body = expectOk(
+      "presence",
+      await request(node.url).get(`/api/v1/users/${olga.id}/presence`).set(me.auth),
+    );
     expect(body).to.include({ user_id: olga.id, online: false });
-    expectError(await request(node.url).get(`/users/${MAX_ID}/presence`).set(me.auth), 404, "user_not_found");
+    expectError(
+      await request(node.url).get(`/api/v1/users/${MAX_ID}/presence`).set(me.auth),
+      404,
+      "user_not_found",
+    );
     expectInvalid(
       await request(node.url)
-        .get(`/users/${MAX_ID + 1}/presence`)
+        .get(`/api/v1/users/${MAX_ID + 1}/presence`)
         .set(me.auth),
       "user_id",
     );
-    expectInvalid(await request(node.url).get("/users/olga/presence").set(me.auth), "user_id");
+    expectInvalid(await request(node.url).get("/api/v1/users/olga/presence").set(me.auth), "user_id");
   });
 });

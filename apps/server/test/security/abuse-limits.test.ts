@@ -55,7 +55,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
   };
   const login = (node: TestNode, email: string, password: string, ip: string) =>
     request(node.url)
-      .post("/token")
+      .post("/api/v1/token")
       .set("X-Forwarded-For", ip)
       .type("form")
       .send({ username: email, password });
@@ -77,7 +77,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
       // Registered but never logged in: all 4 attempts of the account's budget are the attacker's.
       const victim = { email: uniqueEmail("victim") };
       await request(a.url)
-        .post("/register")
+        .post("/api/v1/register")
         .set("X-Forwarded-For", freshIp())
         .send({ name: "Victim", email: victim.email, password: PASSWORD })
         .expect(201);
@@ -114,7 +114,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
     const statuses: number[] = [];
     for (const [i, email] of emails.entries()) {
       const res = await request(nodes()[i % 2].url)
-        .post("/register")
+        .post("/api/v1/register")
         .set("X-Forwarded-For", ip)
         .send({ name: "Bulk", email, password: PASSWORD });
       statuses.push(res.status);
@@ -146,7 +146,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
     expect(outcomes).to.deep.equal([...Array(10).fill("ok"), ...Array(4).fill("rate_limited")]);
     for (const d of retryAfters) expect((d as { retry_after: number }).retry_after).to.be.within(1, 10);
     const rest = await request(b.url)
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(sender.auth)
       .send({ client_id: crypto.randomUUID(), text: "over REST" });
     expectLimited(rest, 10);
@@ -154,7 +154,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
     expect(stored.rowCount).to.equal(10);
     // The friend's own budget is untouched.
     await request(a.url)
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(friend.auth)
       .send({ client_id: crypto.randomUUID(), text: "my turn" })
       .expect(201);
@@ -163,7 +163,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
   it("typing per user: 5 per 10 s across both nodes, then an error ack with retry_after", async () => {
     const typist = await person("Typist");
     const chat = await request(a.url)
-      .post("/chats")
+      .post("/api/v1/chats")
       .set(typist.auth)
       .send({ name: "t", chat_type: "group" })
       .expect(201);
@@ -191,7 +191,7 @@ describe("abuse limits (shared through Redis by two nodes)", function () {
       const chatIds: number[] = [];
       for (let i = 0; i < 3; i++) {
         const chat = await request(a.url)
-          .post("/chats")
+          .post("/api/v1/chats")
           .set(reader.auth)
           .send({ name: `backlog ${i}`, chat_type: "group" })
           .expect(201);

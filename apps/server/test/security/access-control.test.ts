@@ -7,7 +7,14 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { clientEvents, routes, type ClientEventName, type RouteDef, type RouteName } from "@chat/protocol";
+import {
+  clientEvents,
+  routes,
+  servedPath,
+  type ClientEventName,
+  type RouteDef,
+  type RouteName,
+} from "@chat/protocol";
 import type { ChatSocket, Message } from "@chat/client";
 import type { TestNode } from "../support/node.ts";
 import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
@@ -77,14 +84,14 @@ describe("access control", function () {
 
     const groupId = await createGroup(a.url, users.owner, [users.member], "acl");
     await request(a.url)
-      .post(`/chats/${groupId}/members`)
+      .post(`/api/v1/chats/${groupId}/members`)
       .set(users.owner.auth)
       .send({ user_id: users.admin.id, role: "admin" })
       .expect(200);
     const say = async (who: TestUser, text: string) =>
       (
         await request(a.url)
-          .post(`/chats/${groupId}/messages`)
+          .post(`/api/v1/chats/${groupId}/messages`)
           .set(who.auth)
           .send({ client_id: crypto.randomUUID(), text })
           .expect(201)
@@ -100,7 +107,7 @@ describe("access control", function () {
       freshMember: async () => {
         const spare = await createUser(a.url, "Spare");
         await request(a.url)
-          .post(`/chats/${groupId}/members?user_id=${spare.id}`)
+          .post(`/api/v1/chats/${groupId}/members?user_id=${spare.id}`)
           .set(users.owner.auth)
           .expect(200);
         return spare.id;
@@ -128,8 +135,11 @@ describe("access control", function () {
   describe("REST: route × principal (node A)", () => {
     for (const name of Object.keys(routes) as RouteName[]) {
       const def: RouteDef = routes[name];
-      it(`${def.method.toUpperCase()} ${def.path}`, async () => {
+      it(`${def.method.toUpperCase()} ${servedPath(def)}`, async () => {
         const row = restMatrix[name];
+        // The row must call this route where it is served (under /api/v1, probes at the root),
+        // not a look-alike path that some other handler (or the 404) would answer.
+        const served = new RegExp(`^${servedPath(def).replace(/\{\w+\}/g, "[^/?]+")}(\\?|$)`);
         const got: string[] = [];
         const want: string[] = [];
         for (const p of PRINCIPALS) {
@@ -139,6 +149,7 @@ describe("access control", function () {
               ? [401, TOKEN_REFUSAL[p]]
               : row.expect.outsider;
           const call = await row.call(world);
+          expect(call.path, name).to.match(served);
           const res = await send(a, p, def.method, call.path, call.body, call.form);
           const [status, code] = typeof expected === "number" ? [expected, undefined] : expected;
           want.push(`${p}: ${status}${code ? ` ${code}` : ""}`);
@@ -176,7 +187,7 @@ describe("access control", function () {
       const { owner, admin, member } = users;
       const chatId = await createGroup(a.url, owner, [member], "roles");
       await request(a.url)
-        .post(`/chats/${chatId}/members`)
+        .post(`/api/v1/chats/${chatId}/members`)
         .set(owner.auth)
         .send({ user_id: admin.id, role: "admin" })
         .expect(200);
@@ -187,9 +198,9 @@ describe("access control", function () {
         return `${res.status}${res.body.error ? ` ${res.body.error.code}` : ""}`;
       };
       const add = (who: TestUser, body: object) =>
-        request(b.url).post(`/chats/${chatId}/members`).set(who.auth).send(body);
+        request(b.url).post(`/api/v1/chats/${chatId}/members`).set(who.auth).send(body);
       const remove = (who: TestUser, target: number) =>
-        request(b.url).delete(`/chats/${chatId}/members/${target}`).set(who.auth);
+        request(b.url).delete(`/api/v1/chats/${chatId}/members/${target}`).set(who.auth);
       expect([
         await outcome(add(admin, { user_id: second.id, role: "admin" })),
         await outcome(add(member, { user_id: second.id })),
@@ -242,7 +253,7 @@ describe("access control", function () {
     it("a third person (even an admin of another chat) can neither read, write, join nor listen", async () => {
       const { owner, member, admin, outsider } = users;
       const p = await request(a.url)
-        .post("/chats")
+        .post("/api/v1/chats")
         .set(owner.auth)
         .send({ chat_type: "private", member_ids: [member.id] })
         .expect(201);
@@ -264,14 +275,17 @@ describe("access control", function () {
           const api = (m: "get" | "post" | "put", path: string) =>
             request(node.url)[m](path).set(stranger.auth);
           const answers = await Promise.all([
-            api("get", `/chats/${chatId}`),
-            api("get", `/chats/${chatId}/members`),
-            api("get", `/chats/${chatId}/messages?after_seq=0`),
-            api("get", `/history/${chatId}`),
-            api("post", `/chats/${chatId}/messages`).send({ client_id: crypto.randomUUID(), text: "hi" }),
-            api("put", `/chats/${chatId}/read`).send({ seq: 1 }),
-            api("put", `/message/read/${message.id}`),
-            api("post", `/chats/${chatId}/members?user_id=${stranger.id}`),
+            api("get", `/api/v1/chats/${chatId}`),
+            api("get", `/api/v1/chats/${chatId}/members`),
+            api("get", `/api/v1/chats/${chatId}/messages?after_seq=0`),
+            api("get", `/api/v1/history/${chatId}`),
+            api("post", `/api/v1/chats/${chatId}/messages`).send({
+              client_id: crypto.randomUUID(),
+              text: "hi",
+            }),
+            api("put", `/api/v1/chats/${chatId}/read`).send({ seq: 1 }),
+            api("put", `/api/v1/message/read/${message.id}`),
+            api("post", `/api/v1/chats/${chatId}/members?user_id=${stranger.id}`),
           ]);
           expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
             Array(answers.length).fill("403 not_a_member"),
@@ -289,17 +303,19 @@ describe("access control", function () {
       }
       // Nobody can be added to a private chat, not even by its creator.
       const add = await request(a.url)
-        .post(`/chats/${chatId}/members?user_id=${outsider.id}`)
+        .post(`/api/v1/chats/${chatId}/members?user_id=${outsider.id}`)
         .set(owner.auth);
       expect([add.status, add.body.error?.code]).to.deep.equal([409, "conflict"]);
-      const kick = await request(b.url).delete(`/chats/${chatId}/members/${member.id}`).set(owner.auth);
+      const kick = await request(b.url)
+        .delete(`/api/v1/chats/${chatId}/members/${member.id}`)
+        .set(owner.auth);
       expect([kick.status, kick.body.error?.code]).to.deep.equal([409, "conflict"]);
 
       // The member hears the message (on node B): by then the others would have too.
       await eventually(() => expect(heard.member.map((m) => m.id)).to.include(message.id));
       expect(heard.admin.filter((m) => m.chat_id === chatId)).to.deep.equal([]);
       expect(heard.outsider.filter((m) => m.chat_id === chatId)).to.deep.equal([]);
-      const list = await request(b.url).get("/chats").set(outsider.auth).expect(200);
+      const list = await request(b.url).get("/api/v1/chats").set(outsider.auth).expect(200);
       expect(list.body.chats.map((c: { id: number }) => c.id)).not.to.include(chatId);
     });
   });
@@ -324,22 +340,22 @@ describe("access control", function () {
       wB.socket.on("message:new", (m) => witnessHeard.push(m));
       // Before: the victim is in.
       const before = await vB.send(chatId, "still here");
-      await request(b.url).get(`/chats/${chatId}/messages`).set(victim.auth).expect(200);
+      await request(b.url).get(`/api/v1/chats/${chatId}/messages`).set(victim.auth).expect(200);
       await eventually(() => expect(witnessHeard.map((m) => m.id)).to.include(before.message.id));
 
-      await request(a.url).delete(`/chats/${chatId}/members/${victim.id}`).set(owner.auth).expect(200);
+      await request(a.url).delete(`/api/v1/chats/${chatId}/members/${victim.id}`).set(owner.auth).expect(200);
 
       // At once, with no wait: every path is closed on both nodes.
       for (const node of [a, b]) {
         const answers = await Promise.all([
-          request(node.url).get(`/chats/${chatId}`).set(victim.auth),
-          request(node.url).get(`/chats/${chatId}/messages?after_seq=0`).set(victim.auth),
-          request(node.url).get(`/history/${chatId}`).set(victim.auth),
+          request(node.url).get(`/api/v1/chats/${chatId}`).set(victim.auth),
+          request(node.url).get(`/api/v1/chats/${chatId}/messages?after_seq=0`).set(victim.auth),
+          request(node.url).get(`/api/v1/history/${chatId}`).set(victim.auth),
           request(node.url)
-            .post(`/chats/${chatId}/messages`)
+            .post(`/api/v1/chats/${chatId}/messages`)
             .set(victim.auth)
             .send({ client_id: crypto.randomUUID(), text: "let me in" }),
-          request(node.url).put(`/message/read/${before.message.id}`).set(victim.auth),
+          request(node.url).put(`/api/v1/message/read/${before.message.id}`).set(victim.auth),
         ]);
         expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
           Array(answers.length).fill("403 not_a_member"),
@@ -370,7 +386,7 @@ describe("access control", function () {
       }
       // The next message reaches the witness on node B, and neither of the victim's devices.
       const after = await request(a.url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(owner.auth)
         .send({ client_id: crypto.randomUUID(), text: "after the removal" })
         .expect(201);

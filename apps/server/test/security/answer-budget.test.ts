@@ -27,11 +27,11 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
     node = await startTestNode({ ANSWER_MAX_BYTES: String(BUDGET), RATE_LIMIT_SYNCS_PER_USER_PER_10S: "8" });
     alice = await createUser(node.url, "alice");
     chatId = (
-      await request(node.url).post("/chats").set(alice.auth).send({ chat_type: "group", name: "big" })
+      await request(node.url).post("/api/v1/chats").set(alice.auth).send({ chat_type: "group", name: "big" })
     ).body.chat_id;
     for (let i = 0; i < 6; i++) {
       await request(node.url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(alice.auth)
         .send({ client_id: crypto.randomUUID(), text: BIG })
         .expect(201);
@@ -46,13 +46,13 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
 
   it("REST paging stops at the budget with has_more, both directions", async () => {
     const back = await request(node.url)
-      .get(`/chats/${chatId}/messages?limit=100`)
+      .get(`/api/v1/chats/${chatId}/messages?limit=100`)
       .set(alice.auth)
       .expect(200);
     expect(seqs(back.body.messages)).to.deep.equal([5, 6]);
     expect(back.body.has_more).to.equal(true);
     const fwd = await request(node.url)
-      .get(`/chats/${chatId}/messages?after_seq=4&limit=100`)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=4&limit=100`)
       .set(alice.auth)
       .expect(200);
     expect(seqs(fwd.body.messages)).to.deep.equal([5, 6]);
@@ -60,12 +60,15 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
     expect(JSON.stringify(back.body).length).to.be.below(BUDGET);
   });
 
-  it("/history answers fewer items within the budget and says X-Has-More", async () => {
-    const first = await request(node.url).get(`/history/${chatId}?limit=10`).set(alice.auth).expect(200);
+  it("/api/v1/history answers fewer items within the budget and says X-Has-More", async () => {
+    const first = await request(node.url)
+      .get(`/api/v1/history/${chatId}?limit=10`)
+      .set(alice.auth)
+      .expect(200);
     expect(seqs(first.body)).to.deep.equal([5, 6]);
     expect(first.headers["x-has-more"]).to.equal("true");
     const last = await request(node.url)
-      .get(`/history/${chatId}?limit=10&offset=4`)
+      .get(`/api/v1/history/${chatId}?limit=10&offset=4`)
       .set(alice.auth)
       .expect(200);
     expect(seqs(last.body)).to.deep.equal([1, 2]);
@@ -78,12 +81,12 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
     for (let i = 0; i < 5; i++) {
       const id = (
         await request(node.url)
-          .post("/chats")
+          .post("/api/v1/chats")
           .set(bob.auth)
           .send({ chat_type: "group", name: `c${i}` })
       ).body.chat_id as number;
       await request(node.url)
-        .post(`/chats/${id}/messages`)
+        .post(`/api/v1/chats/${id}/messages`)
         .set(bob.auth)
         .send({ client_id: crypto.randomUUID(), text: BIG })
         .expect(201);
@@ -93,13 +96,16 @@ describe("answer byte budget (ANSWER_MAX_BYTES)", function () {
     let more = true;
     for (let pages = 0; more; pages++) {
       expect(pages).to.be.below(5);
-      const res = await request(node.url).get(`/chats?offset=${seen.length}`).set(bob.auth).expect(200);
+      const res = await request(node.url)
+        .get(`/api/v1/chats?offset=${seen.length}`)
+        .set(bob.auth)
+        .expect(200);
       expect(res.body.chats.length).to.be.within(1, 2);
       seen.push(...res.body.chats.map((c: { id: number }) => c.id));
       more = res.body.has_more;
     }
     expect(seen).to.deep.equal(ids);
-    await request(node.url).get("/chats?offset=x").set(bob.auth).expect(400);
+    await request(node.url).get("/api/v1/chats?offset=x").set(bob.auth).expect(400);
   });
 
   it("sync stops at the budget with has_more; a third sync in flight on one socket is refused; syncs spend a per-user budget", async () => {

@@ -70,7 +70,7 @@ describe("client address: X-Forwarded-For cannot be spoofed", function () {
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const res = await request(direct.url)
-        .post("/token")
+        .post("/api/v1/token")
         .set("X-Forwarded-For", `203.0.113.${i}`)
         .type("form")
         .send({ username: uniqueEmail("nobody"), password: "wrong-password" });

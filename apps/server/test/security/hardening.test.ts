@@ -38,7 +38,7 @@ describe("hardening", function () {
   describe("HTTP headers (helmet)", () => {
     for (const [what, path] of [
       ["a success", "/healthz"],
-      ["a 401", "/me"],
+      ["a 401", "/api/v1/me"],
       ["a 404", "/no/such/route"],
     ] as const) {
       it(`on ${what} (${path})`, async () => {
@@ -61,7 +61,7 @@ describe("hardening", function () {
       const get = await request(plain.url).get("/healthz").set("Origin", EVIL);
       expect(get.headers).not.to.have.property("access-control-allow-origin");
       const pre = await request(plain.url)
-        .options("/chats")
+        .options("/api/v1/chats")
         .set("Origin", EVIL)
         .set("Access-Control-Request-Method", "POST")
         .set("Access-Control-Request-Headers", "authorization,content-type");
@@ -72,7 +72,7 @@ describe("hardening", function () {
       const ok = await request(hardened.url).get("/healthz").set("Origin", ALLOWED);
       expect(ok.headers["access-control-allow-origin"]).to.equal(ALLOWED);
       const pre = await request(hardened.url)
-        .options("/chats")
+        .options("/api/v1/chats")
         .set("Origin", ALLOWED)
         .set("Access-Control-Request-Method", "POST")
         .set("Access-Control-Request-Headers", "authorization,content-type");
@@ -81,7 +81,7 @@ describe("hardening", function () {
       for (const res of [
         await request(hardened.url).get("/healthz").set("Origin", EVIL),
         await request(hardened.url)
-          .options("/chats")
+          .options("/api/v1/chats")
           .set("Origin", EVIL)
           .set("Access-Control-Request-Method", "POST"),
       ]) {
@@ -144,7 +144,7 @@ describe("hardening", function () {
       const attempt = async (email: string) => {
         const t = performance.now();
         await request(hardened.url)
-          .post("/token")
+          .post("/api/v1/token")
           .type("form")
           .send({ username: email, password: "not-the-password" })
           .expect(401);
@@ -169,7 +169,7 @@ describe("hardening", function () {
 
     it("tokens are HS256 and carry sub, iat, exp and a unique jti", async () => {
       const again = await request(hardened.url)
-        .post("/token")
+        .post("/api/v1/token")
         .send({ email: ann.email, password: ann.password })
         .expect(200);
       const first = decodeToken(ann.token);
@@ -194,11 +194,15 @@ describe("hardening", function () {
       for (const name of ["Logan", "Lois"]) {
         const email = uniqueEmail(name);
         const password = pw();
-        const reg = await request(url).post("/register").send({ name, email, password }).expect(201);
+        const reg = await request(url).post("/api/v1/register").send({ name, email, password }).expect(201);
         const tok =
           name === "Logan"
-            ? await request(url).post("/token").type("form").send({ username: email, password }).expect(200)
-            : await request(url).post("/token").send({ email, password }).expect(200);
+            ? await request(url)
+                .post("/api/v1/token")
+                .type("form")
+                .send({ username: email, password })
+                .expect(200)
+            : await request(url).post("/api/v1/token").send({ email, password }).expect(200);
         const token = mark(tok.body.access_token);
         people.push({
           id: reg.body.id,
@@ -211,34 +215,34 @@ describe("hardening", function () {
       }
       const [logan, lois] = people;
       await request(url)
-        .post("/token")
+        .post("/api/v1/token")
         .type("form")
         .send({ username: logan.email, password: pw() })
         .expect(401);
       await request(url)
-        .post("/register")
+        .post("/api/v1/register")
         .send({ name: "Dup", email: logan.email, password: pw() })
         .expect(409);
       await request(url)
-        .post("/register")
+        .post("/api/v1/register")
         .send({ name: "Short", email: uniqueEmail("s"), password: mark("short") })
         .expect(400);
-      await request(url).get("/me").set(logan.auth).expect(200);
-      await request(url).get("/me").set("Authorization", `Bearer ${logan.token}x`).expect(401);
+      await request(url).get("/api/v1/me").set(logan.auth).expect(200);
+      await request(url).get("/api/v1/me").set("Authorization", `Bearer ${logan.token}x`).expect(401);
       const chatId = await createGroup(url, logan, [lois], "logged");
       const text = () => mark(`secret-text-${crypto.randomUUID()}`);
       const sent = await request(url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(logan.auth)
         .send({ client_id: crypto.randomUUID(), text: text() })
         .expect(201);
       await request(url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(logan.auth)
         .send({ client_id: crypto.randomUUID(), text: text(), extra: text() })
         .expect(400);
       await request(url)
-        .patch(`/chats/${chatId}/messages/${sent.body.message.id}`)
+        .patch(`/api/v1/chats/${chatId}/messages/${sent.body.message.id}`)
         .set(lois.auth)
         .send({ text: text() })
         .expect(403);
@@ -254,15 +258,15 @@ describe("hardening", function () {
         await sLois
           .request("message:send", { chat_id: chatId, client_id: "not-a-uuid", text: text() })
           .catch(() => undefined);
-        await request(url).get(`/history/${chatId}`).set(lois.auth).expect(200);
-        await request(url).get(`/chats/${chatId}/messages?after_seq=0`).set(lois.auth).expect(200);
+        await request(url).get(`/api/v1/history/${chatId}`).set(lois.auth).expect(200);
+        await request(url).get(`/api/v1/chats/${chatId}/messages?after_seq=0`).set(lois.auth).expect(200);
       } finally {
         sLogan.close();
         sLois.close();
       }
       const session = logs.slice(from).join("");
       // The session was logged at all (4xx answers are info lines), so the checks below mean something.
-      expect(session).to.include('"url":"/token"');
+      expect(session).to.include('"url":"/api/v1/token"');
       expect(session).to.include('"statusCode":401');
       expect(secrets.length).to.be.at.least(12);
       for (const s of secrets)

@@ -78,7 +78,7 @@ describe("hostile input (fast-check): REST and socket", function () {
     const stranger = await createUser(node.url, "Stranger");
     const chatId = await createGroup(node.url, owner, [member], "fuzz");
     const sent = await request(node.url)
-      .post(`/chats/${chatId}/messages`)
+      .post(`/api/v1/chats/${chatId}/messages`)
       .set(owner.auth)
       .send({ client_id: crypto.randomUUID(), text: "first" })
       .expect(201);

@@ -37,8 +37,9 @@ describe("invisible-only message text is blank", function () {
   before(async () => {
     node = await startTestNode();
     alice = await createUser(node.url, "alice");
-    chatId = (await request(node.url).post("/chats").set(alice.auth).send({ chat_type: "group", name: "g" }))
-      .body.chat_id;
+    chatId = (
+      await request(node.url).post("/api/v1/chats").set(alice.auth).send({ chat_type: "group", name: "g" })
+    ).body.chat_id;
     s = await connect(node.url, alice.token);
     messageId = (
       await s.request("message:send", { chat_id: chatId, client_id: crypto.randomUUID(), text: "hi" })
@@ -59,13 +60,13 @@ describe("invisible-only message text is blank", function () {
     const name = JSON.stringify(text);
     it(`${name}: refused on REST send and edit, socket send and edit`, async () => {
       const send = await request(node.url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(alice.auth)
         .send({ client_id: crypto.randomUUID(), text });
       expect(send.status, send.text).to.equal(400);
       expect(send.body.error.code).to.equal("validation_failed");
       const edit = await request(node.url)
-        .patch(`/chats/${chatId}/messages/${messageId}`)
+        .patch(`/api/v1/chats/${chatId}/messages/${messageId}`)
         .set(alice.auth)
         .send({ text });
       expect(edit.status, edit.text).to.equal(400);

@@ -29,7 +29,7 @@ describe("send budget: edits, deletes and retries", function () {
   async function setup() {
     const who = await createUser(node.url, "sender");
     const chatId = (
-      await request(node.url).post("/chats").set(who.auth).send({ chat_type: "group", name: "g" })
+      await request(node.url).post("/api/v1/chats").set(who.auth).send({ chat_type: "group", name: "g" })
     ).body.chat_id as number;
     const s = await connect(node.url, who.token);
     sockets.push(s);
@@ -44,9 +44,12 @@ describe("send budget: edits, deletes and retries", function () {
     });
   const rest = (who: TestUser) => ({
     edit: (chatId: number, id: number) =>
-      request(node.url).patch(`/chats/${chatId}/messages/${id}`).set(who.auth).send({ text: "edited" }),
+      request(node.url)
+        .patch(`/api/v1/chats/${chatId}/messages/${id}`)
+        .set(who.auth)
+        .send({ text: "edited" }),
     del: (chatId: number, id: number) =>
-      request(node.url).delete(`/chats/${chatId}/messages/${id}`).set(who.auth),
+      request(node.url).delete(`/api/v1/chats/${chatId}/messages/${id}`).set(who.auth),
   });
 
   it("a burst of socket edits past the budget is refused rate_limited", async () => {
@@ -88,7 +91,7 @@ describe("send budget: edits, deletes and retries", function () {
       expect(again.duplicate).to.equal(true);
       expect(again.message.id).to.equal(m.id);
       const viaRest = await request(node.url)
-        .post(`/chats/${chatId}/messages`)
+        .post(`/api/v1/chats/${chatId}/messages`)
         .set(who.auth)
         .send({ client_id: m.client_id, text: "hello" });
       expect(viaRest.status, viaRest.text).to.equal(200);

@@ -42,7 +42,7 @@ describe("token claims: one check for REST and sockets", function () {
   for (const [name, claims] of cases) {
     it(`${name}: 401 on REST (/me, /chats), connect_error on a socket`, async () => {
       const token = forge(claims());
-      for (const path of ["/me", "/chats"]) {
+      for (const path of ["/api/v1/me", "/api/v1/chats"]) {
         const res = await request(node.url).get(path).set("Authorization", `Bearer ${token}`);
         expect(res.status, `${path}: ${res.text}`).to.equal(401);
         expect(res.body.error.code).to.equal("unauthorized");
@@ -53,13 +53,15 @@ describe("token claims: one check for REST and sockets", function () {
 
   it("a well-formed forged token (sub, exp) passes both: the cases above fail on their claims only", async () => {
     const token = forge({ sub: String(alice.id), exp: exp() });
-    expect((await request(node.url).get("/me").set("Authorization", `Bearer ${token}`)).status).to.equal(200);
+    expect(
+      (await request(node.url).get("/api/v1/me").set("Authorization", `Bearer ${token}`)).status,
+    ).to.equal(200);
     expect(await handshake(node.url, token)).to.equal("connected");
   });
 
   it("an expired token is token_expired on both", async () => {
     const token = forge({ sub: String(alice.id), exp: Math.floor(Date.now() / 1000) - 10 });
-    const res = await request(node.url).get("/me").set("Authorization", `Bearer ${token}`);
+    const res = await request(node.url).get("/api/v1/me").set("Authorization", `Bearer ${token}`);
     expect(res.status).to.equal(401);
     expect(res.body.error.code).to.equal("token_expired");
     expect(await handshake(node.url, token)).to.equal("token_expired");

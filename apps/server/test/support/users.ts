@@ -30,10 +30,13 @@ export async function createUser(
 ): Promise<TestUser> {
   const email = opts.email ?? uniqueEmail(name);
   const xff = opts.ip ? { "X-Forwarded-For": opts.ip } : {};
-  const reg = await request(baseUrl).post("/register").set(xff).send({ name, email, password: PASSWORD });
+  const reg = await request(baseUrl)
+    .post("/api/v1/register")
+    .set(xff)
+    .send({ name, email, password: PASSWORD });
   if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${reg.text}`);
   const tok = await request(baseUrl)
-    .post("/token")
+    .post("/api/v1/token")
     .set(xff)
     .type("form")
     .send({ username: email, password: PASSWORD });
@@ -52,7 +55,7 @@ export async function createUser(
 /** A group chat owned by `owner` with `members` in it; answers its id. */
 export async function createGroup(baseUrl: string, owner: TestUser, members: TestUser[], name = "group") {
   const res = await request(baseUrl)
-    .post("/chats")
+    .post("/api/v1/chats")
     .set(owner.auth)
     .send({ name, chat_type: "group", member_ids: members.map((m) => m.id) })
     .expect(201);

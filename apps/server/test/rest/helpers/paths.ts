@@ -1,5 +1,5 @@
 /** Builds concrete paths from the route table's OpenAPI-style paths. */
-import { routes, type RouteDef, type RouteName } from "@chat/protocol";
+import { routes, servedPath, type RouteDef, type RouteName } from "@chat/protocol";
 
 export const routeNames = Object.keys(routes) as RouteName[];
 
@@ -7,9 +7,9 @@ export function def(name: RouteName): RouteDef {
   return routes[name];
 }
 
-/** `/chats/{chat_id}` with `{chat_id: 5}` → `/chats/5`; a missing param throws (a test bug). */
+/** `/chats/{chat_id}` with `{chat_id: 5}` → `/api/v1/chats/5` (its served path); a missing param throws (a test bug). */
 export function fillPath(name: RouteName, params: Record<string, string | number> = {}): string {
-  return routes[name].path.replace(/\{(\w+)\}/g, (_, k: string) => {
+  return servedPath(routes[name]).replace(/\{(\w+)\}/g, (_, k: string) => {
     const v = params[k];
     if (v === undefined) throw new Error(`${name}: no value for {${k}}`);
     return encodeURIComponent(String(v));

@@ -81,64 +81,70 @@ const senderOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
 export const restMatrix: Record<RouteName, RestRow> = {
   register: {
     call: () => ({
-      path: "/register",
+      path: "/api/v1/register",
       body: { name: "New", email: `new-${crypto.randomUUID()}@example.test`, password: "password123" },
     }),
     expect: all(201),
   },
   token: {
     call: (w) => ({
-      path: "/token",
+      path: "/api/v1/token",
       form: true,
       body: { username: w.login.email, password: w.login.password },
     }),
     expect: all(200),
   },
-  me: { call: () => ({ path: "/me" }), expect: all(200) },
-  searchUsers: { call: () => ({ path: "/users?query=e" }), expect: all(200) },
-  presence: { call: (w) => ({ path: `/users/${w.memberId}/presence` }), expect: all(200) },
-  listChats: { call: () => ({ path: "/chats" }), expect: all(200) },
+  me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
+  searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
+  presence: { call: (w) => ({ path: `/api/v1/users/${w.memberId}/presence` }), expect: all(200) },
+  listChats: { call: () => ({ path: "/api/v1/chats" }), expect: all(200) },
   createChat: {
-    call: () => ({ path: "/chats", body: { name: "mine", chat_type: "group" } }),
+    call: () => ({ path: "/api/v1/chats", body: { name: "mine", chat_type: "group" } }),
     expect: all(201),
   },
-  getChat: { call: (w) => ({ path: `/chats/${w.groupId}` }), expect: membersOnly(200) },
-  listMembers: { call: (w) => ({ path: `/chats/${w.groupId}/members` }), expect: membersOnly(200) },
+  getChat: { call: (w) => ({ path: `/api/v1/chats/${w.groupId}` }), expect: membersOnly(200) },
+  listMembers: { call: (w) => ({ path: `/api/v1/chats/${w.groupId}/members` }), expect: membersOnly(200) },
   addMember: {
-    call: async (w) => ({ path: `/chats/${w.groupId}/members?user_id=${await w.freshUser()}` }),
+    call: async (w) => ({ path: `/api/v1/chats/${w.groupId}/members?user_id=${await w.freshUser()}` }),
     expect: managersOnly(200),
   },
   removeMember: {
-    call: async (w) => ({ path: `/chats/${w.groupId}/members/${await w.freshMember()}` }),
+    call: async (w) => ({ path: `/api/v1/chats/${w.groupId}/members/${await w.freshMember()}` }),
     expect: managersOnly(200),
   },
-  listMessages: { call: (w) => ({ path: `/chats/${w.groupId}/messages` }), expect: membersOnly(200) },
+  listMessages: { call: (w) => ({ path: `/api/v1/chats/${w.groupId}/messages` }), expect: membersOnly(200) },
   sendMessage: {
     call: (w) => ({
-      path: `/chats/${w.groupId}/messages`,
+      path: `/api/v1/chats/${w.groupId}/messages`,
       body: { client_id: crypto.randomUUID(), text: "matrix" },
     }),
     expect: membersOnly(201),
   },
   editMessage: {
-    call: (w) => ({ path: `/chats/${w.groupId}/messages/${w.memberMessageId}`, body: { text: "edited" } }),
+    call: (w) => ({
+      path: `/api/v1/chats/${w.groupId}/messages/${w.memberMessageId}`,
+      body: { text: "edited" },
+    }),
     expect: senderOnly(200),
   },
   deleteMessage: {
-    call: (w) => ({ path: `/chats/${w.groupId}/messages/${w.memberMessageToDeleteId}` }),
+    call: (w) => ({ path: `/api/v1/chats/${w.groupId}/messages/${w.memberMessageToDeleteId}` }),
     expect: senderOnly(200),
   },
   readChat: {
-    call: (w) => ({ path: `/chats/${w.groupId}/read`, body: { seq: 1 } }),
+    call: (w) => ({ path: `/api/v1/chats/${w.groupId}/read`, body: { seq: 1 } }),
     expect: membersOnly(200),
   },
-  history: { call: (w) => ({ path: `/history/${w.groupId}` }), expect: membersOnly(200) },
-  readMessage: { call: (w) => ({ path: `/message/read/${w.ownerMessageId}` }), expect: membersOnly(200) },
+  history: { call: (w) => ({ path: `/api/v1/history/${w.groupId}` }), expect: membersOnly(200) },
+  readMessage: {
+    call: (w) => ({ path: `/api/v1/message/read/${w.ownerMessageId}` }),
+    expect: membersOnly(200),
+  },
   healthz: { call: () => ({ path: "/healthz" }), expect: all(200) },
   readyz: { call: () => ({ path: "/readyz" }), expect: all(200) },
   // The matrix's admin is also in ADMIN_EMAILS: the cluster view is for administrators only.
   adminCluster: {
-    call: () => ({ path: "/admin/cluster" }),
+    call: () => ({ path: "/api/v1/admin/cluster" }),
     expect: {
       outsider: [403, "forbidden"],
       member: [403, "forbidden"],

@@ -6,7 +6,7 @@
  */
 import querystring from "node:querystring";
 import fc from "fast-check";
-import { routes, type RouteDef, type RouteName } from "@chat/protocol";
+import { routes, servedPath, type RouteDef, type RouteName } from "@chat/protocol";
 import {
   badIdText,
   badString,
@@ -161,7 +161,7 @@ function paramMutations(d: Draft): fc.Arbitrary<Mutation>[] {
   if (keys.length === 0) return [];
   const key = fc.constantFrom(...keys);
   return [
-    // Not empty: "/chats/" is another route (the list), not a bad chat id.
+    // Not empty: "/api/v1/chats/" is another route (the list), not a bad chat id.
     fc
       .tuple(
         key,
@@ -403,7 +403,7 @@ function build(name: RouteName, w: RestWorld, d: Draft): RestCase {
   const def: RouteDef = routes[name];
   let malformed = false;
   const params: Record<string, string> = {};
-  const path = def.path.replace(/\{(\w+)\}/g, (_, k: string) => {
+  const path = servedPath(def).replace(/\{(\w+)\}/g, (_, k: string) => {
     const p = d.params[k];
     if (p.raw) {
       malformed = true;

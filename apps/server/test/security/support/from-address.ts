@@ -63,4 +63,4 @@ export const login = (
   email: string,
   password: string,
   opts: Parameters<typeof postForm>[3] = {},
-) => postForm(baseUrl, "/token", { username: email, password }, opts);
+) => postForm(baseUrl, "/api/v1/token", { username: email, password }, opts);
