@@ -17,6 +17,7 @@
 import type { Namespace } from "socket.io";
 import type { Logger } from "pino";
 import type { MembershipView } from "./membership-view.ts";
+import type { OriginSockets } from "./origin-ws/registry.ts";
 import { parseVersionTag, type SocketData } from "./socket-broadcast.ts";
 import type { ServerEventPayload } from "@chat/protocol";
 
@@ -52,6 +53,8 @@ export interface LocalDeliveryOptions {
   /** How long a message waits behind a seq gap before it is passed on anyway. */
   holdMs: number;
   log: Logger;
+  /** This node's origin WebSockets: written after the Socket.IO sockets, under the same checks. */
+  origin?: OriginSockets;
 }
 
 /** One broadcast to chat rooms, waiting for its turn. */
@@ -99,7 +102,10 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
     encoded = undefined;
     if (!current) return apply(opts, visit);
     const ids = chatIdsOf(opts.rooms);
-    if (ids.length === 0) return apply(opts, visit);
+    if (ids.length === 0) {
+      o.origin?.toUsers(opts.rooms, current.packet.data);
+      return apply(opts, visit);
+    }
     const item: Item = {
       chats: ids,
       version: versionOf(opts.except),
@@ -113,7 +119,7 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
           reached++;
           deliver(socket);
         });
-        return reached;
+        return reached + (o.origin?.toChats(ids, current.packet.data, (c, u) => o.view.isMember(c, u)) ?? 0);
       },
     };
     submit(item);
