@@ -54,7 +54,9 @@ describe("origin websocket while the database is slow", () => {
     await new Promise((r) => setTimeout(r, 200));
     const closed = node!.close();
     setTimeout(() => proxy.resume(), 300);
-    expect(await c.frame("in flight at shutdown")).to.equal("✅ Сообщение 'in flight at shutdown' отправлено!");
+    expect(await c.frame("in flight at shutdown")).to.equal(
+      "✅ Сообщение 'in flight at shutdown' отправлено!",
+    );
     expect(await c.closeCode()).to.equal(1001);
     await closed;
     node = undefined;
