@@ -2,7 +2,8 @@ import { expect } from "chai";
 import request from "supertest";
 import { io } from "socket.io-client";
 import net from "node:net";
-import { useNode } from "../support/node.ts";
+import jwt from "jsonwebtoken";
+import { TEST_SECRET, useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { useOriginClients } from "./origin-client.ts";
 
@@ -53,6 +54,19 @@ describe("origin websocket: handshake, acks and access", () => {
     const ok = clients.create(node.url, u.id, chatId, u.token);
     await ok.opened;
     await ok.say("still fine");
+  });
+
+  it("a socket lives as long as its token: closed with 1008 when it expires", async () => {
+    const u = await createUser(node.url, "U");
+    const chatId = await createGroup(node.url, u, []);
+    const short = jwt.sign({ sub: String(u.id), exp: Math.floor(Date.now() / 1000) + 2 }, TEST_SECRET, {
+      algorithm: "HS256",
+    });
+    const c = clients.create(node.url, u.id, chatId, short);
+    await c.opened;
+    await c.say("before expiry");
+    expect(await c.closeCode(5000)).to.equal(1008);
+    expect(c.closed?.reason).to.equal("token expired");
   });
 
   it("a socket opened for chat 1 gets only chat 1's messages, and the sending socket gets its ack, not a 📩 echo", async () => {
