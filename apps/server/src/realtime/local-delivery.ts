@@ -12,7 +12,9 @@
  * 2. delivers new messages in seq order per chat: one that follows a gap (a later seq from another
  *    node overtook it through Redis) is held until the gap fills or `holdMs` passes;
  * 3. writes a `message:batch` as single `message:new` events to connections without the capability
- *    (message-batch.ts).
+ *    (message-batch.ts);
+ * 4. hands new messages of a chat room (after steps 1 and 2), and fully-read notices and removals of a
+ *    user room, to this node's origin WebSockets as the origin's text frames (origin-ws/registry.ts).
  */
 import type { Namespace } from "socket.io";
 import type { Logger } from "pino";

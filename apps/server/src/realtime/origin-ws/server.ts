@@ -178,8 +178,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     return s;
   }
 
-  async function handle(s: ReturnType<typeof originSocket>, frame: string | undefined) {
-    if (frame === undefined) return s.send(errorFrame("validation_failed", "the frame is not valid text"));
+  async function handle(s: ReturnType<typeof originSocket>, frame: string) {
     if (closing) return s.send(errorFrame("unavailable", "the server is shutting down; reconnect"));
     const text = frameText(frame);
     const parsed = messageText.safeParse(text);
@@ -223,8 +222,8 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
   };
 }
 
-/** A text frame as a string; undefined for bytes that are not text ws let through. */
-function rawText(data: RawData): string | undefined {
+/** A text frame as a string (ws has already closed a socket whose text frame is not UTF-8, with 1007). */
+function rawText(data: RawData): string {
   const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
   return buf.toString("utf8");
 }
