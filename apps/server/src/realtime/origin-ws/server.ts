@@ -31,6 +31,12 @@ const ENGINE_PATH = "/socket.io/";
 const ID = /^[1-9][0-9]{0,9}$/;
 /** Frames of one socket waiting for their ack; one more closes the socket (a flood costs little). */
 const MAX_PENDING_FRAMES = 32;
+/**
+ * A ping every interval, as Socket.IO's pingInterval; a socket that has not answered the previous
+ * one is cut. Keeps idle sockets alive through proxies (nginx.conf's 75 s read timeout) and frees
+ * the slot of a client that vanished without a close.
+ */
+const HEARTBEAT_MS = 25_000;
 /** client_ids of this socket's recent sends, to know its own messages when they come back. */
 const REMEMBERED_SENDS = 256;
 
@@ -61,6 +67,18 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
   const open = new Set<WebSocket>();
   let closing = false;
   let inFlight = 0;
+  const alive = new WeakSet<WebSocket>();
+  const heartbeat = setInterval(() => {
+    for (const ws of open) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = req.url ?? "/";
@@ -124,6 +142,8 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
 
   function accept(ws: WebSocket, a: { userId: number; chatId: number; expiresAt: number }) {
     open.add(ws);
+    alive.add(ws);
+    ws.on("pong", () => alive.add(ws));
     // Without a listener, an 'error' (oversize or malformed frame) would crash the process.
     ws.on("error", (err) => o.log.debug({ err: err.message }, "origin websocket error"));
     const me = originSocket(ws, a.userId, a.chatId);
@@ -214,6 +234,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     },
     async closeAll(timeoutMs) {
       closing = true;
+      clearInterval(heartbeat);
       for (const ws of open) ws.close(1001, "server shutting down");
       const deadline = Date.now() + timeoutMs;
       while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
