@@ -178,10 +178,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     limits: limitsFrom(config),
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
-  attachHandlers(io, ctx, tokens, presence, log);
+  const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
   const originWs = attachOriginWs(server, {
     ctx,
     tokens,
+    socketCap,
     sockets: originSockets,
     log,
     maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,

@@ -99,7 +99,7 @@ export function attachHandlers(
   tokens: TokenService,
   presence: Presence,
   log: Logger,
-) {
+): { sockets: SocketCap } {
   const tracker = presenceTracker(io, presence, log);
   const sockets = new SocketCap(ctx.limits.socketsPerUser);
   io.use((socket, next) => {
@@ -185,6 +185,8 @@ export function attachHandlers(
     });
     tracker.onConnection(socket, userId);
   });
+  // MAX_SOCKETS_PER_USER counts the user's origin WebSockets too (origin-ws/server.ts).
+  return { sockets };
 }
 
 /** Tells the socket its session is over when the token expires, then disconnects it. */

@@ -25,6 +25,7 @@ import { toAppError } from "../../edge/errors.ts";
 import { MAX_PAYLOAD_BYTES } from "../gateway.ts";
 import { errorFrame, frameText, sentFrame } from "./frames.ts";
 import type { OriginSocket, OriginSockets } from "./registry.ts";
+import type { SocketCap } from "../socket-cap.ts";
 
 const PATH = /^\/ws\/([^/?]+)\/([^/?]+)\/?$/;
 const ENGINE_PATH = "/socket.io/";
@@ -44,6 +45,8 @@ export interface OriginWsOptions {
   ctx: DomainContext;
   tokens: TokenService;
   sockets: OriginSockets;
+  /** MAX_SOCKETS_PER_USER, shared with the Socket.IO handshake. */
+  socketCap: SocketCap;
   log: Logger;
   /** SOCKET_MAX_BUFFERED_BYTES: a socket whose unsent backlog passes it is dropped. */
   maxBufferedBytes: number;
@@ -89,16 +92,23 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     if (closing) return void socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
     // Checked before the upgrade completes, so an open socket is already in its rooms; a refusal
     // still completes the upgrade and then closes, as the origin's clients expect (code 1008).
-    void admit(req).then((admitted) =>
+    void admit(req).then((admitted) => {
+      // The slot goes back however the connection ends, upgraded or not (release is idempotent).
+      if (!("refused" in admitted)) socket.once("close", admitted.release);
       wss.handleUpgrade(req, socket, head, (ws) => {
         if ("refused" in admitted) return ws.close(admitted.refused, admitted.reason);
-        if (closing) return ws.close(1001, "server shutting down");
+        if (closing) {
+          admitted.release();
+          return ws.close(1001, "server shutting down");
+        }
         accept(ws, admitted);
-      }),
-    );
+      });
+    });
   });
 
-  type Admitted = { userId: number; chatId: number; expiresAt: number } | { refused: number; reason: string };
+  type Admitted =
+    | { userId: number; chatId: number; expiresAt: number; release: () => void }
+    | { refused: number; reason: string };
 
   /** The checks of the handshake: the token's user is the path's, and a member of the chat. */
   async function admit(req: http.IncomingMessage): Promise<Admitted> {
@@ -118,6 +128,9 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     const chatId = Number(rawChat);
     if (!ID.test(rawUser) || userId !== claims.userId) return refuse(1008, "user_id is not the token's user");
     if (!ID.test(rawChat) || chatId > MAX_ID) return refuse(1008, "not a member of this chat");
+    // A slot of MAX_SOCKETS_PER_USER, given back if a check below fails or when the socket closes.
+    const release = o.socketCap.reserve(userId);
+    if (!release) return refuse(1008, "too many open connections for this user; close one first");
     try {
       const ip = clientIp(
         req.socket.remoteAddress ?? "",
@@ -130,6 +143,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
       ]);
       await requireMember(o.ctx, chatId, userId);
     } catch (err) {
+      release();
       const known = toAppError(err);
       if (known?.code === "rate_limited") return refuse(1013, "too many connections; retry later");
       if (known?.code === "not_a_member" || known?.code === "chat_not_found")
@@ -137,10 +151,13 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
       o.log.warn({ err }, "origin websocket handshake failed");
       return refuse(1011, "the service is temporarily unavailable");
     }
-    return { userId, chatId, expiresAt: claims.exp * 1000 };
+    return { userId, chatId, expiresAt: claims.exp * 1000, release };
   }
 
-  function accept(ws: WebSocket, a: { userId: number; chatId: number; expiresAt: number }) {
+  function accept(
+    ws: WebSocket,
+    a: { userId: number; chatId: number; expiresAt: number; release: () => void },
+  ) {
     open.add(ws);
     alive.add(ws);
     ws.on("pong", () => alive.add(ws));
@@ -155,6 +172,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     );
     expiry.unref();
     ws.on("close", () => {
+      a.release();
       open.delete(ws);
       o.sockets.remove(me);
       clearTimeout(expiry);
