@@ -56,6 +56,16 @@ describe("origin websocket: handshake, acks and access", () => {
     await ok.say("still fine");
   });
 
+  it("ids are read from the raw path: dot segments and encoded slashes get 1008, and the node carries on", async () => {
+    const u = await createUser(node.url, "U");
+    const chatId = await createGroup(node.url, u, []);
+    for (const path of [`/ws/${u.id}/..`, "/ws/../..", `/ws/${u.id}/%2E%2E`, `/ws/${u.id}/1%2F2`]) {
+      expect(await rawUpgradeCloseCode(node.port, path, u.token), path).to.equal(1008);
+    }
+    const ok = await clients.open(node.url, u, chatId);
+    await ok.say("still up");
+  });
+
   it("a socket lives as long as its token: closed with 1008 when it expires", async () => {
     const u = await createUser(node.url, "U");
     const chatId = await createGroup(node.url, u, []);
@@ -120,3 +130,33 @@ describe("origin websocket: handshake, acks and access", () => {
     expect(answer).to.match(/^HTTP\/1.1 404/);
   });
 });
+
+/** An upgrade written by hand (no client-side URL normalising): the close code the node answers with. */
+function rawUpgradeCloseCode(port: number, path: string, token: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const sock = net.connect(port, "127.0.0.1", () =>
+      sock.write(
+        `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+          `Authorization: Bearer ${token}\r\n` +
+          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+      ),
+    );
+    let got = Buffer.alloc(0);
+    sock.on("data", (d) => {
+      got = Buffer.concat([got, d]);
+      const head = got.indexOf("\r\n\r\n");
+      if (head === -1) return;
+      if (!got.subarray(0, 12).toString().startsWith("HTTP/1.1 101")) {
+        sock.destroy();
+        return reject(new Error(`answered ${got.subarray(0, head).toString()}`));
+      }
+      const frame = got.subarray(head + 4);
+      if (frame.length < 4) return;
+      sock.destroy();
+      if (frame[0] !== 0x88) return reject(new Error(`first frame is not a close: ${frame[0]}`));
+      resolve(frame.readUInt16BE(2));
+    });
+    sock.on("error", reject);
+    sock.setTimeout(3000, () => reject(new Error(`no close for ${path}`)));
+  });
+}

@@ -92,7 +92,13 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     if (closing) return void socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n");
     // Checked before the upgrade completes, so an open socket is already in its rooms; a refusal
     // still completes the upgrade and then closes, as the origin's clients expect (code 1008).
-    void admit(req).then((admitted) => {
+    const [, rawUser, rawChat] = PATH.exec(path)!;
+    // admit() answers every failure itself; a bug there must still not leave the socket hanging.
+    const outcome = admit(req, rawUser, rawChat).catch((err: unknown): Admitted => {
+      o.log.error({ err }, "origin websocket handshake failed");
+      return { refused: 1011, reason: "internal error" };
+    });
+    void outcome.then((admitted) => {
       // The slot goes back however the connection ends, upgraded or not (release is idempotent).
       if (!("refused" in admitted)) socket.once("close", admitted.release);
       wss.handleUpgrade(req, socket, head, (ws) => {
@@ -111,10 +117,10 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     | { refused: number; reason: string };
 
   /** The checks of the handshake: the token's user is the path's, and a member of the chat. */
-  async function admit(req: http.IncomingMessage): Promise<Admitted> {
+  async function admit(req: http.IncomingMessage, rawUser: string, rawChat: string): Promise<Admitted> {
     const refuse = (code: number, reason: string) => ({ refused: code, reason });
-    const url = new URL(req.url ?? "/", "http://x");
-    const [, rawUser, rawChat] = PATH.exec(url.pathname)!;
+    // The ids come from the raw path (as matched above), never from a normalised URL ("/ws/1/..").
+    const url = new URL(`http://x${(req.url ?? "/").replace(/^[^?]*/, "/")}`);
     const header = req.headers.authorization;
     const token = header?.startsWith("Bearer ") ? header.slice(7) : url.searchParams.get("token");
     if (!token) return refuse(1008, "a token is required (Authorization: Bearer … or ?token=)");
