@@ -34,6 +34,8 @@ import { startMetricsServer } from "./ops/metrics-routes.ts";
 import { readinessProbe } from "./ops/readiness.ts";
 import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
+import { OriginSockets } from "./realtime/origin-ws/registry.ts";
+import { attachOriginWs } from "./realtime/origin-ws/server.ts";
 
 const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -128,8 +130,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : undefined;
   // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
   const view = new MembershipView(db.pool);
+  // The origin's plain WebSockets (/ws/{user_id}/{chat_id}) share the adapter's rooms and fan-out.
+  const originSockets = new OriginSockets(log);
   const io = createGateway(server, {
     view,
+    origin: originSockets,
     orderHoldMs: config.DELIVERY_ORDER_HOLD_MS,
     redis: redis && {
       pub: redis.pub,
@@ -174,7 +179,15 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     limits: limitsFrom(config),
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
-  attachHandlers(io, ctx, tokens, presence, log);
+  const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
+  const originWs = attachOriginWs(server, {
+    ctx,
+    tokens,
+    socketCap,
+    sockets: originSockets,
+    log,
+    maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
+  });
   // With Redis, rooms can miss a socketsJoin/socketsLeave: reconcile them from the database.
   const stopMembershipSync = redis
     ? syncMembership(io, db.pool, view, {
@@ -236,10 +249,17 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       server.close(); // stop accepting
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.
-      await ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2);
+      await Promise.all([
+        ops.inFlight.settled(config.SHUTDOWN_TIMEOUT_MS / 2),
+        originWs.settled(config.SHUTDOWN_TIMEOUT_MS / 2),
+      ]);
       await Promise.all([commits.messages.drain(), commits.receipts.drain()]);
       // Clients reconnect elsewhere and sync (a transport close, which socket.io-client retries).
-      await closeConnections(io, Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4));
+      // Origin sockets are told 1001 (going away): their clients reconnect to another node.
+      await Promise.all([
+        closeConnections(io, Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4)),
+        originWs.closeAll(Math.min(2000, config.SHUTDOWN_TIMEOUT_MS / 4)),
+      ]);
       await new Promise<void>((r) => io.close(() => r()));
       await shared.close();
       if (redis)

@@ -23,6 +23,7 @@ import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
+import type { OriginSockets } from "./origin-ws/registry.ts";
 
 const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   view: MembershipView;
   /** How long a message may wait behind a seq gap before it is delivered anyway. */
   orderHoldMs: number;
+  /** The origin's plain WebSockets of this node: chat and user broadcasts reach them too. */
+  origin?: OriginSockets;
 }
 
 function refuse(code: ConnectErrorData["code"], message?: string): Error {
@@ -48,6 +51,9 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
     pingInterval: 25_000,
     pingTimeout: 20_000,
     connectTimeout: 10_000,
+    // Upgrades outside /socket.io/ are not engine.io's to destroy: origin-ws/server.ts answers
+    // /ws/{user_id}/{chat_id} and refuses every other path itself.
+    destroyUpgrade: false,
     cors:
       opts.corsOrigins === "same-origin"
         ? undefined
@@ -80,7 +86,9 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
     view: opts.view,
     holdMs: opts.orderHoldMs,
     log: opts.log,
+    origin: opts.origin,
   });
+  opts.origin?.attach(io.of("/").adapter);
   io.engine.on("close", stop);
   return io;
 }
@@ -91,7 +99,7 @@ export function attachHandlers(
   tokens: TokenService,
   presence: Presence,
   log: Logger,
-) {
+): { sockets: SocketCap } {
   const tracker = presenceTracker(io, presence, log);
   const sockets = new SocketCap(ctx.limits.socketsPerUser);
   io.use((socket, next) => {
@@ -177,6 +185,8 @@ export function attachHandlers(
     });
     tracker.onConnection(socket, userId);
   });
+  // MAX_SOCKETS_PER_USER counts the user's origin WebSockets too (origin-ws/server.ts).
+  return { sockets };
 }
 
 /** Tells the socket its session is over when the token expires, then disconnects it. */

@@ -12,11 +12,14 @@
  * 2. delivers new messages in seq order per chat: one that follows a gap (a later seq from another
  *    node overtook it through Redis) is held until the gap fills or `holdMs` passes;
  * 3. writes a `message:batch` as single `message:new` events to connections without the capability
- *    (message-batch.ts).
+ *    (message-batch.ts);
+ * 4. hands new messages of a chat room (after steps 1 and 2), and fully-read notices and removals of a
+ *    user room, to this node's origin WebSockets as the origin's text frames (origin-ws/registry.ts).
  */
 import type { Namespace } from "socket.io";
 import type { Logger } from "pino";
 import type { MembershipView } from "./membership-view.ts";
+import type { OriginSockets } from "./origin-ws/registry.ts";
 import { parseVersionTag, type SocketData } from "./socket-broadcast.ts";
 import type { ServerEventPayload } from "@chat/protocol";
 
@@ -52,6 +55,8 @@ export interface LocalDeliveryOptions {
   /** How long a message waits behind a seq gap before it is passed on anyway. */
   holdMs: number;
   log: Logger;
+  /** This node's origin WebSockets: written after the Socket.IO sockets, under the same checks. */
+  origin?: OriginSockets;
 }
 
 /** One broadcast to chat rooms, waiting for its turn. */
@@ -99,7 +104,10 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
     encoded = undefined;
     if (!current) return apply(opts, visit);
     const ids = chatIdsOf(opts.rooms);
-    if (ids.length === 0) return apply(opts, visit);
+    if (ids.length === 0) {
+      o.origin?.toUsers(opts.rooms, current.packet.data);
+      return apply(opts, visit);
+    }
     const item: Item = {
       chats: ids,
       version: versionOf(opts.except),
@@ -113,7 +121,7 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
           reached++;
           deliver(socket);
         });
-        return reached;
+        return reached + (o.origin?.toChats(ids, current.packet.data, (c, u) => o.view.isMember(c, u)) ?? 0);
       },
     };
     submit(item);

@@ -17,20 +17,29 @@ export class SocketCap {
    * when the connection closes.
    */
   take(userId: number, socket: Socket): (() => void) | false {
+    const release = this.reserve(userId);
+    if (!release) return false;
+    socket.once("disconnect", release);
+    socket.conn.once("close", release);
+    return release;
+  }
+
+  /**
+   * A slot for any other kind of connection of the user (the origin's WebSocket): the same count,
+   * so Socket.IO and origin sockets together stay within the cap. The caller releases it (once).
+   */
+  reserve(userId: number): (() => void) | false {
     if (this.perUser <= 0) return () => undefined;
     const n = this.open.get(userId) ?? 0;
     if (n >= this.perUser) return false;
     this.open.set(userId, n + 1);
     let held = true;
-    const release = () => {
+    return () => {
       if (!held) return;
       held = false;
       const left = (this.open.get(userId) ?? 1) - 1;
       if (left <= 0) this.open.delete(userId);
       else this.open.set(userId, left);
     };
-    socket.once("disconnect", release);
-    socket.conn.once("close", release);
-    return release;
   }
 }
