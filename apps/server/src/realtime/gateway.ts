@@ -25,7 +25,7 @@ import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
 import type { OriginSockets } from "./origin-ws/registry.ts";
 
-const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 export interface GatewayOptions {
   redis?: { pub: Redis; sub: Redis; sharded: boolean; prefix: string };

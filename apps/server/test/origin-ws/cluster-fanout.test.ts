@@ -67,7 +67,7 @@ describe("origin websocket across three nodes", () => {
     await sv.read(chatId, m1.seq);
     await ou.frame(`✅ Ваше сообщение ${m1.id} полностью прочитано!`);
     // Read again over REST: no second notice. A second message fully read is the barrier.
-    await request(n1).put(`/message/read/${m1.id}`).set(v.auth).expect(200);
+    await request(n1).put(`/api/v1/chats/${chatId}/read`).set(v.auth).send({ seq: m1.seq }).expect(200);
     await sv.read(chatId, m1.seq);
     await ou.say("and me");
     await eventually(() => expect(got.length).to.equal(2));
@@ -93,7 +93,7 @@ describe("origin websocket across three nodes", () => {
     await so.send(chatId, "before");
     await ox.frame(`📩 Новое сообщение от ${owner.id}: before`);
 
-    await request(n3).delete(`/chats/${chatId}/members/${x.id}`).set(owner.auth).expect(200);
+    await request(n3).delete(`/api/v1/chats/${chatId}/members/${x.id}`).set(owner.auth).expect(200);
     expect(await ox.closeCode()).to.equal(1008);
     await so.send(chatId, "x is gone");
     await oy.frame(`📩 Новое сообщение от ${owner.id}: x is gone`);

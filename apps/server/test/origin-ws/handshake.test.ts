@@ -30,8 +30,8 @@ describe("origin websocket: handshake, acks and access", () => {
     expect(await c.frame("✅")).to.equal("✅ Сообщение 'Hello, World!' отправлено!");
     await c.say("ok");
     await c.say("ok");
-    const page = await request(node.url).get(`/history/${chatId}`).set(u.auth).expect(200);
-    const items = (Array.isArray(page.body) ? page.body : page.body.items) as Array<{ text: string }>;
+    const page = await request(node.url).get(`/api/v1/chats/${chatId}/messages`).set(u.auth).expect(200);
+    const items = page.body.messages as Array<{ text: string }>;
     expect(items.map((m) => m.text)).to.deep.equal(["Hello, World!", "ok", "ok"]);
   });
 
