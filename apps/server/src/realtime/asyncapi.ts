@@ -109,7 +109,7 @@ export function buildAsyncApi(version: string) {
       title: "Chat cluster realtime protocol (Socket.IO)",
       version,
       description:
-        "Connect with the Socket.IO client: `io(url, { auth: { token } })` where token is POST /token's access_token. " +
+        "Connect with the Socket.IO client: `io(url, { auth: { token } })` where token is POST /api/v1/token's access_token (the origin's POST /token gives the same token). " +
         "Add `batch: true` to auth to receive several new messages of a chat as one `message:batch` event; " +
         "without it every new message arrives as its own `message:new`. " +
         "A refused handshake gives connect_error with data {code, message}; codes: " +
