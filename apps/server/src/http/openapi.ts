@@ -2,6 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { errorCatalogue, ErrorResponseSchema, routes, type ErrorCode, type RouteDef } from "@chat/protocol";
 import { z } from "zod";
+import { withOriginSurface } from "./origin/origin-openapi.ts";
 
 export function buildOpenApi(version: string) {
   const registry = new OpenAPIRegistry();
@@ -68,7 +69,8 @@ export function buildOpenApi(version: string) {
       responses,
     });
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  // Both surfaces in one document, a tag for each (the origin's: origin/origin-openapi.ts).
+  const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
     info: {
       title: "Chat cluster API",
@@ -79,4 +81,5 @@ export function buildOpenApi(version: string) {
     },
     servers: [{ url: "/" }],
   });
+  return withOriginSurface(doc);
 }
