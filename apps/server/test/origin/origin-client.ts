@@ -3,6 +3,7 @@
  * would): register, log in with the OAuth2 form, create chats, add members.
  */
 import request from "supertest";
+import { originRoutes, type OriginResponse } from "@chat/protocol";
 import { uniqueEmail, PASSWORD } from "../support/users.ts";
 
 export interface OriginUser {
@@ -62,4 +63,16 @@ export async function sendV1(url: string, from: OriginUser, chatId: number, text
   if (res.status === 404) res = await send("");
   if (res.status !== 201) throw new Error(`send: ${res.status} ${res.text}`);
   return res.body.message.id as number;
+}
+
+/** GET /history/{chat_id} on the origin surface: 200 and the origin's list, checked against its schema. */
+export async function originHistory(
+  url: string,
+  who: { auth: { Authorization: string } },
+  chatId: number,
+  query: Record<string, string> = {},
+): Promise<OriginResponse<"history">> {
+  const res = await request(url).get(`/history/${chatId}`).query(query).set(who.auth);
+  if (res.status !== 200) throw new Error(`history: ${res.status} ${res.text}`);
+  return originRoutes.history.response.parse(res.body);
 }

@@ -7,7 +7,14 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { clientEvents, routes, type ClientEventName, type RouteDef, type RouteName } from "@chat/protocol";
+import {
+  clientEvents,
+  errorCatalogue,
+  routes,
+  type ClientEventName,
+  type RouteDef,
+  type RouteName,
+} from "@chat/protocol";
 import type { ChatSocket, Message } from "@chat/client";
 import type { TestNode } from "../support/node.ts";
 import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
@@ -30,6 +37,9 @@ import {
 } from "./access/matrix.ts";
 
 const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonly string[]).includes(p);
+
+/** The origin surface's refusal text for a non-member (FastAPI's `{"detail"}`). */
+const NOT_A_MEMBER = errorCatalogue.not_a_member.message;
 
 describe("access control", function () {
   this.timeout(60_000);
@@ -267,14 +277,20 @@ describe("access control", function () {
             api("get", `/chats/${chatId}`),
             api("get", `/chats/${chatId}/members`),
             api("get", `/chats/${chatId}/messages?after_seq=0`),
-            api("get", `/history/${chatId}`),
             api("post", `/chats/${chatId}/messages`).send({ client_id: crypto.randomUUID(), text: "hi" }),
             api("put", `/chats/${chatId}/read`).send({ seq: 1 }),
-            api("put", `/message/read/${message.id}`),
             api("post", `/chats/${chatId}/members?user_id=${stranger.id}`),
           ]);
           expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
             Array(answers.length).fill("403 not_a_member"),
+          );
+          // The origin's surface: the same refusal in FastAPI's shape.
+          const origin = await Promise.all([
+            api("get", `/history/${chatId}`),
+            api("put", `/message/read/${message.id}`),
+          ]);
+          expect(origin.map((r) => `${r.status} ${r.body.detail}`)).to.deep.equal(
+            Array(origin.length).fill(`403 ${NOT_A_MEMBER}`),
           );
         }
       }
@@ -334,15 +350,20 @@ describe("access control", function () {
         const answers = await Promise.all([
           request(node.url).get(`/chats/${chatId}`).set(victim.auth),
           request(node.url).get(`/chats/${chatId}/messages?after_seq=0`).set(victim.auth),
-          request(node.url).get(`/history/${chatId}`).set(victim.auth),
           request(node.url)
             .post(`/chats/${chatId}/messages`)
             .set(victim.auth)
             .send({ client_id: crypto.randomUUID(), text: "let me in" }),
-          request(node.url).put(`/message/read/${before.message.id}`).set(victim.auth),
         ]);
         expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
           Array(answers.length).fill("403 not_a_member"),
+        );
+        const origin = await Promise.all([
+          request(node.url).get(`/history/${chatId}`).set(victim.auth),
+          request(node.url).put(`/message/read/${before.message.id}`).set(victim.auth),
+        ]);
+        expect(origin.map((r) => `${r.status} ${r.body.detail}`)).to.deep.equal(
+          Array(origin.length).fill(`403 ${NOT_A_MEMBER}`),
         );
       }
       for (const s of [vA, vB]) {
