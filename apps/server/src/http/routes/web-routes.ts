@@ -7,11 +7,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import express, { Router, type Request } from "express";
-import { routes } from "@chat/protocol";
+import { originRoutes, routes } from "@chat/protocol";
 
 /** First path segments that belong to the API, the docs or the socket, never to the client. */
 const SERVER_SEGMENTS = new Set([
-  ...Object.values(routes).map((r) => r.path.split("/")[1]),
+  ...[...Object.values(routes), ...Object.values(originRoutes)].map((r) => r.path.split("/")[1]),
   "socket.io",
   "docs",
   "redoc",
