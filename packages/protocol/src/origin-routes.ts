@@ -13,6 +13,9 @@ import type { Method } from "./routes.ts";
 
 const OriginMessage = z.object({ message: z.string() }).meta({ id: "OriginMessage" });
 
+/** The main API's fields and rules; unknown keys ignored rather than refused, as pydantic does. */
+export const OriginRegisterBody = z.object(RegisterBody.shape).meta({ id: "OriginRegisterBody" });
+
 export const OriginChatParams = z.object({ chat_id: idParam });
 export const OriginMessageParams = z.object({ message_id: idParam });
 
@@ -104,7 +107,7 @@ export const originRoutes = {
     path: "/register",
     summary: "Create an account (the origin's answer: 200 and its message; 400 for a taken email)",
     auth: false,
-    body: RegisterBody,
+    body: OriginRegisterBody,
     response: OriginMessage,
     errors: [400, 413, 422, 429],
   },
