@@ -7,7 +7,9 @@ import type { Request, RequestHandler, Response, Router } from "express";
 import type { z } from "zod";
 import { AppError, originRoutes, type OriginRouteDef, type OriginRouteName } from "@chat/protocol";
 import type { PublicUser } from "../../domain/users.ts";
-import { expressPath } from "../bind.ts";
+
+/** OpenAPI's `{chat_id}` to Express's `:chat_id`. */
+const expressPath = (p: string) => p.replace(/\{(\w+)\}/g, ":$1");
 
 type Def<N extends OriginRouteName> = (typeof originRoutes)[N];
 type Out<D, K extends string> = D extends Record<K, infer S extends z.ZodType> ? z.output<S> : undefined;
