@@ -10,3 +10,4 @@ export * from "./schemas/health.ts";
 export * from "./schemas/presence.ts";
 export * from "./schemas/admin.ts";
 export * from "./events.ts";
+export * from "./origin-routes.ts";

@@ -19,7 +19,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "origin" | "health" | "admin";
+  tag: "auth" | "users" | "chats" | "messages" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -222,29 +222,6 @@ export const routes = {
     status: 200,
     response: msgs.ReadResponse,
     errors: [...chatErrors, "invalid_json"],
-  },
-  history: {
-    method: "get",
-    path: "/history/{chat_id}",
-    summary: "The origin's history: the newest `limit` (10) messages after skipping `offset`, oldest first",
-    tag: "origin",
-    auth: true,
-    params: chats.ChatIdParams,
-    query: msgs.HistoryQuery,
-    status: 200,
-    response: msgs.HistoryResponse,
-    errors: chatErrors,
-  },
-  readMessage: {
-    method: "put",
-    path: "/message/read/{message_id}",
-    summary: "The origin's read mark: everything up to this message counts as read",
-    tag: "origin",
-    auth: true,
-    params: msgs.ReadMessageParams,
-    status: 200,
-    response: msgs.ReadResponse,
-    errors: [...authErrors, "validation_failed", "not_a_member", "message_not_found"],
   },
   healthz: {
     method: "get",

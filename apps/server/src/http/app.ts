@@ -14,6 +14,7 @@ import { chatRoutes } from "./routes/chat-routes.ts";
 import { messageRoutes } from "./routes/message-routes.ts";
 import { healthRoutes, type ReadinessProbe } from "./routes/health-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
+import { originRouter } from "./origin/origin-router.ts";
 import { hardening } from "../security/http-hardening.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
@@ -80,6 +81,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));
+  // The origin's surface (FastAPI wire shapes) owns the root once the API above lives under /api/v1.
+  app.use(
+    originRouter({ ctx: deps.ctx, tokens: deps.tokens, passport, auth, loginSlowdown: deps.loginSlowdown }),
+  );
   for (const r of deps.extra ?? []) app.use(r);
   app.use(notFound);
   app.use(errorHandler);

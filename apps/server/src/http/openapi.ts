@@ -10,6 +10,7 @@ import {
   type RouteDef,
 } from "@chat/protocol";
 import { z } from "zod";
+import { withOriginSurface } from "./origin/origin-openapi.ts";
 
 export function buildOpenApi(version: string) {
   const registry = new OpenAPIRegistry();
@@ -77,7 +78,8 @@ export function buildOpenApi(version: string) {
       responses,
     });
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  // Both surfaces in one document, a tag for each (the origin's: origin/origin-openapi.ts).
+  const doc = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
     info: {
       title: "Chat cluster API",
@@ -89,4 +91,5 @@ export function buildOpenApi(version: string) {
     },
     servers: [{ url: "/" }],
   });
+  return withOriginSurface(doc);
 }

@@ -46,7 +46,7 @@ describe("single node (in-memory adapter)", () => {
     const su = await devices.connect(node.url, u);
     const fully = record(su, "receipt:fully_read");
     const m = (await su.send(chatId, "read me")).message;
-    await request(node.url).put(`/api/v1/message/read/${m.id}`).set(v.auth).expect(200);
+    await request(node.url).put(`/message/read/${m.id}`).set(v.auth).expect(200);
     await eventually(() =>
       expect(fully).to.deep.equal([{ chat_id: chatId, message_ids: [m.id], up_to_seq: m.seq }]),
     );

@@ -41,11 +41,17 @@ describe("REST: the new API under /api/v1", () => {
     }
   });
 
-  it("lists the real paths in /openapi.json: the API under /api/v1, the probes at the root", async () => {
+  it("lists the real paths in /openapi.json: the API under /api/v1, the probes and the origin's surface at the root", async () => {
     const doc = (await request(node.url).get("/openapi.json").expect(200)).body as {
-      paths: Record<string, unknown>;
+      paths: Record<string, Record<string, { tags?: string[] }>>;
     };
-    const paths = Object.keys(doc.paths);
+    const isOrigin = (p: string) => Object.values(doc.paths[p]).every((op) => op.tags?.includes("origin"));
+    expect(Object.keys(doc.paths).filter(isOrigin)).to.include.members([
+      "/register",
+      "/token",
+      "/history/{chat_id}",
+    ]);
+    const paths = Object.keys(doc.paths).filter((p) => !isOrigin(p));
     expect(paths).to.include.members([
       "/api/v1/register",
       "/api/v1/token",

@@ -3,7 +3,7 @@ import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
-import { getChat, getMembers, readMessage, sendText } from "./helpers/calls.ts";
+import { getChat, getMembers, readUpTo, sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 
 describe("REST: chats", () => {
@@ -254,11 +254,11 @@ describe("REST: chats", () => {
       const m2 = await sendText(node.url, fay, g3, "b");
       const m3 = await sendText(node.url, fay, g3, "c");
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(3);
-      await readMessage(node.url, eve, m1.id);
+      await readUpTo(node.url, eve, m1);
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(2);
       await request(node.url).delete(`/api/v1/chats/${g3}/messages/${m3.id}`).set(fay.auth).expect(200);
       expect((await getChat(node.url, eve, g3)).unread_count).to.equal(1);
-      await readMessage(node.url, eve, m2.id);
+      await readUpTo(node.url, eve, m2);
       const chat = await getChat(node.url, eve, g3);
       expect(chat).to.deep.include({ unread_count: 0, last_read_seq: 2 });
     });

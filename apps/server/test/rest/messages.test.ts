@@ -235,62 +235,6 @@ describe("REST: messages", () => {
     });
   });
 
-  describe("GET /history/{id} (the origin's history)", () => {
-    let hist: number;
-    before(async () => {
-      hist = await createGroup(node.url, ann, [bob]);
-      for (let i = 1; i <= 25; i++) await sendText(node.url, ann, hist, `h${i}`);
-    });
-    const history = async (query: Record<string, string> = {}) =>
-      expectOk("history", await request(node.url).get(`/api/v1/history/${hist}`).query(query).set(bob.auth));
-    const texts = (h: { text: string }[]) => h.map((m) => m.text);
-    const names = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => `h${a + i}`);
-
-    it("answers the newest 10, oldest first, with the origin's fields", async () => {
-      const h = await history();
-      expect(texts(h)).to.deep.equal(names(16, 25));
-      expect(Object.keys(h[0])).to.have.members([
-        "id",
-        "chat_id",
-        "seq",
-        "sender_id",
-        "text",
-        "timestamp",
-        "read",
-      ]);
-      expect(h[0]).to.deep.include({ chat_id: hist, sender_id: ann.id, seq: 16, read: false });
-    });
-
-    it("offset counts back from the newest; limit sets the page size", async () => {
-      expect(texts(await history({ offset: "10" }))).to.deep.equal(names(6, 15));
-      expect(texts(await history({ offset: "20" }))).to.deep.equal(names(1, 5));
-      expect(texts(await history({ offset: "25" }))).to.deep.equal([]);
-      expect(texts(await history({ limit: "3", offset: "1" }))).to.deep.equal(names(22, 24));
-      expect(texts(await history({ limit: "100" }))).to.deep.equal(names(1, 25));
-    });
-
-    it("marks read: true what every other member has read", async () => {
-      const h = await history();
-      await request(node.url).put(`/api/v1/message/read/${h[4].id}`).set(bob.auth).expect(200); // up to h20
-      const after = await history();
-      expect(after.map((m) => m.read)).to.deep.equal([...Array(5).fill(true), ...Array(5).fill(false)]);
-    });
-
-    it("answers 400 for a bad limit or offset, 403 for a non-member, 404 for an unknown chat", async () => {
-      const get = (q: Record<string, string>) =>
-        request(node.url).get(`/api/v1/history/${hist}`).query(q).set(bob.auth);
-      for (const limit of ["0", "101", "x"]) expectInvalid(await get({ limit }), "limit");
-      for (const offset of ["-1", "x", "1.5", "9999999999"]) expectInvalid(await get({ offset }), "offset");
-      expectError(await get({ page: "1" }), 400, "validation_failed");
-      expectError(await request(node.url).get(`/api/v1/history/${hist}`).set(eve.auth), 403, "not_a_member");
-      expectError(
-        await request(node.url).get(`/api/v1/history/${MAX_ID}`).set(eve.auth),
-        404,
-        "chat_not_found",
-      );
-    });
-  });
-
   describe("PATCH and DELETE /chats/{id}/messages/{message_id}", () => {
     const patch = (who: TestUser, chat: number, id: number, body: object) =>
       request(node.url).patch(`/api/v1/chats/${chat}/messages/${id}`).set(who.auth).send(body);

@@ -46,7 +46,8 @@ describe("the origin's README flow", () => {
       .set(ann)
       .send({ client_id: crypto.randomUUID(), text: "hello" })
       .expect(201);
-    const hist = await api.get(`/api/v1/history/${chatId}`).set(bob.auth).expect(200);
+    // History and the read mark are the origin surface's (test/origin/): the same token works there.
+    const hist = await api.get(`/history/${chatId}`).set(bob.auth).expect(200);
     expect(hist.body).to.have.length(1);
     expect(hist.body[0]).to.include({
       id: sent.body.message.id,
@@ -55,11 +56,12 @@ describe("the origin's README flow", () => {
       sender_id: reg.body.id,
     });
 
-    const read = await api.put(`/api/v1/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
-    expect(read.body).to.deep.include({ chat_id: chatId, last_read_seq: 1, fully_read: true });
-    expect(read.body.message).to.match(/fully read/);
-    const again = await api.put(`/api/v1/message/read/${sent.body.message.id}`).set(bob.auth).expect(200);
-    expect(again.body.fully_read).to.equal(false);
-    expect(again.body.message).to.match(/marked as read/);
+    const id = sent.body.message.id;
+    const read = await api.put(`/message/read/${id}`).set(bob.auth).expect(200);
+    expect(read.body).to.deep.equal({ message: `Сообщение ${id} полностью прочитано!` });
+    const again = await api.put(`/message/read/${id}`).set(bob.auth).expect(200);
+    expect(again.body).to.deep.equal({ message: `Сообщение ${id} уже прочитано пользователем ${bob.id}` });
+    const seq = await api.put(`/api/v1/chats/${chatId}/read`).set(bob.auth).send({ seq: 1 }).expect(200);
+    expect(seq.body).to.deep.include({ chat_id: chatId, last_read_seq: 1, fully_read: false });
   });
 });

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import request from "supertest";
-import { MAX_ID } from "@chat/protocol";
+import { MAX_ID, originText } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
-import { getChat, getMembers, readMessage, sendText } from "./helpers/calls.ts";
+import { getChat, getMembers, sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
+import { originHistory } from "../origin/origin-client.ts";
 
 describe("REST: read marks and 'fully read'", () => {
   const node = useNode();
@@ -15,30 +16,30 @@ describe("REST: read marks and 'fully read'", () => {
     outsider = await createUser(node.url, "Outsider");
   });
 
-  const read = (who: TestUser, messageId: number) =>
-    request(node.url).put(`/api/v1/message/read/${messageId}`).set(who.auth);
   const readChat = (who: TestUser, chatId: number, body: object) =>
     request(node.url).put(`/api/v1/chats/${chatId}/read`).set(who.auth).send(body);
-  const historyRead = async (who: TestUser, chatId: number) => {
-    const h = expectOk("history", await request(node.url).get(`/api/v1/history/${chatId}`).set(who.auth));
-    return Object.fromEntries(h.map((m) => [m.id, m.read]));
-  };
+  /** Reads up to message m (the origin's PUT /message/read/{id} is its edge over the same call). */
+  const read = (who: TestUser, m: { chat_id: number; seq: number }) =>
+    readChat(who, m.chat_id, { seq: m.seq });
+  /** Which messages are fully read, as the origin's history flags them. */
+  const historyRead = async (who: TestUser, chatId: number) =>
+    Object.fromEntries((await originHistory(node.url, who, chatId)).map((m) => [m.id, m.read]));
 
-  describe("PUT /message/read/{id} (the origin's read mark)", () => {
-    it("answers {message, chat_id, last_read_seq, fully_read} with the origin's wording", async () => {
+  describe("reading up to a message", () => {
+    it("answers {message, chat_id, last_read_seq, fully_read}; fully_read for the read that completes it", async () => {
       const [a, b, c] = users;
       const chatId = await createGroup(node.url, a, [b, c]);
       const m = await sendText(node.url, a, chatId, "read me");
-      const first = expectOk("readMessage", await read(b, m.id));
+      const first = expectOk("readChat", await read(b, m));
       expect(first).to.deep.equal({
-        message: `Message ${m.id} marked as read`,
+        message: `Chat ${chatId} marked as read`,
         chat_id: chatId,
         last_read_seq: 1,
         fully_read: false,
       });
-      const last = expectOk("readMessage", await read(c, m.id));
+      const last = expectOk("readChat", await read(c, m));
       expect(last).to.deep.equal({
-        message: `Message ${m.id} fully read`,
+        message: `Chat ${chatId} read; messages fully read`,
         chat_id: chatId,
         last_read_seq: 1,
         fully_read: true,
@@ -50,7 +51,7 @@ describe("REST: read marks and 'fully read'", () => {
       const chatId = await createGroup(node.url, a, [b]);
       const ms = [];
       for (let i = 0; i < 4; i++) ms.push(await sendText(node.url, a, chatId, `m${i}`));
-      const r = expectOk("readMessage", await read(b, ms[2].id));
+      const r = expectOk("readChat", await read(b, ms[2]));
       expect(r).to.include({ last_read_seq: 3, fully_read: true });
       expect(await historyRead(a, chatId)).to.deep.equal({
         [ms[0].id]: true,
@@ -59,7 +60,7 @@ describe("REST: read marks and 'fully read'", () => {
         [ms[3].id]: false,
       });
       // An older message afterwards: no move, no second "fully read".
-      expect(expectOk("readMessage", await read(b, ms[0].id))).to.include({
+      expect(expectOk("readChat", await read(b, ms[0]))).to.include({
         last_read_seq: 3,
         fully_read: false,
       });
@@ -70,10 +71,10 @@ describe("REST: read marks and 'fully read'", () => {
       const [a, b, c] = users;
       const chatId = await createGroup(node.url, a, [b, c]);
       const m = await sendText(node.url, a, chatId, "mine");
-      expect(expectOk("readMessage", await read(a, m.id)).fully_read).to.equal(false);
-      expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(false);
+      expect(expectOk("readChat", await read(a, m)).fully_read).to.equal(false);
+      expect(expectOk("readChat", await read(b, m)).fully_read).to.equal(false);
       expect((await historyRead(a, chatId))[m.id]).to.equal(false);
-      expect(expectOk("readMessage", await read(c, m.id)).fully_read).to.equal(true);
+      expect(expectOk("readChat", await read(c, m)).fully_read).to.equal(true);
       expect((await historyRead(a, chatId))[m.id]).to.equal(true);
     });
 
@@ -81,11 +82,11 @@ describe("REST: read marks and 'fully read'", () => {
       const [a, b] = users;
       const chatId = await createGroup(node.url, a, [b]);
       const m = await sendText(node.url, a, chatId, "members only");
-      expectError(await read(outsider, m.id), 403, "not_a_member");
+      expectError(await read(outsider, m), 403, "not_a_member");
       expect((await historyRead(a, chatId))[m.id]).to.equal(false);
       const members = await getMembers(node.url, a, chatId);
       expect(members.map((x) => x.id)).not.to.include(outsider.id);
-      expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(true);
+      expect(expectOk("readChat", await read(b, m)).fully_read).to.equal(true);
     });
 
     it("a member added after the message does not hold it back", async () => {
@@ -93,27 +94,18 @@ describe("REST: read marks and 'fully read'", () => {
       const chatId = await createGroup(node.url, a, [b]);
       const m = await sendText(node.url, a, chatId, "before c");
       await request(node.url).post(`/api/v1/chats/${chatId}/members?user_id=${c.id}`).set(a.auth).expect(200);
-      expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(true);
+      expect(expectOk("readChat", await read(b, m)).fully_read).to.equal(true);
     });
 
     it("a member who leaves stops holding messages back", async () => {
       const [a, b, c] = users;
       const chatId = await createGroup(node.url, a, [b, c]);
       const m = await sendText(node.url, a, chatId, "c never reads this");
-      expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(false);
+      expect(expectOk("readChat", await read(b, m)).fully_read).to.equal(false);
       await request(node.url).delete(`/api/v1/chats/${chatId}/members/${c.id}`).set(c.auth).expect(200);
       expect((await historyRead(a, chatId))[m.id]).to.equal(true);
       // It was reported when c left, not again now.
-      expect(expectOk("readMessage", await read(b, m.id)).fully_read).to.equal(false);
-    });
-
-    it("404 for an unknown message, 400 for a bad id", async () => {
-      expectError(await read(users[0], MAX_ID), 404, "message_not_found");
-      expectInvalid(await read(users[0], MAX_ID + 1), "message_id");
-      expectInvalid(
-        await request(node.url).put("/api/v1/message/read/latest").set(users[0].auth),
-        "message_id",
-      );
+      expect(expectOk("readChat", await read(b, m)).fully_read).to.equal(false);
     });
   });
 
@@ -157,7 +149,7 @@ describe("REST: read marks and 'fully read'", () => {
   describe("the fully-read race", () => {
     it("6 members, 5 readers at the same instant, 50 rounds: exactly one fully_read per message, never on repeats", async () => {
       const chatId = await createGroup(node.url, users[0], users.slice(1));
-      let previous: number | undefined;
+      let previous: Awaited<ReturnType<typeof sendText>> | undefined;
       for (let i = 0; i < 50; i++) {
         // The sender changes: every member's watermark is raced on.
         const sender = users[i % users.length];
@@ -167,23 +159,20 @@ describe("REST: read marks and 'fully read'", () => {
         // everyone repeats the read of the previous message (already fully read: never again).
         const who = i % 2 ? users : readers;
         const [answers, repeats] = await Promise.all([
-          Promise.all(who.map((u) => read(u, m.id))),
+          Promise.all(who.map((u) => read(u, m))),
           Promise.all(previous === undefined ? [] : users.map((u) => read(u, previous!))),
         ]);
-        const fully = answers.filter((r) => expectOk("readMessage", r).fully_read);
+        const fully = answers.filter((r) => expectOk("readChat", r).fully_read);
         expect(fully, `round ${i}: ${answers.map((r) => r.body.fully_read)}`).to.have.length(1);
-        expect(fully[0].body.message).to.equal(`Message ${m.id} fully read`);
+        expect(fully[0].body.message).to.equal(`Chat ${chatId} read; messages fully read`);
         if (who.includes(sender)) expect(answers[who.indexOf(sender)].body.fully_read).to.equal(false);
         expect(
-          repeats.filter((r) => expectOk("readMessage", r).fully_read),
+          repeats.filter((r) => expectOk("readChat", r).fully_read),
           `round ${i} repeats`,
         ).to.have.length(0);
-        previous = m.id;
+        previous = m;
       }
-      const h = expectOk(
-        "history",
-        await request(node.url).get(`/api/v1/history/${chatId}`).query({ limit: "100" }).set(users[0].auth),
-      );
+      const h = await originHistory(node.url, users[0], chatId, { limit: "100" });
       expect(h).to.have.length(50);
       expect(h.every((m) => m.read)).to.equal(true);
     });
@@ -196,14 +185,14 @@ describe("REST: read marks and 'fully read'", () => {
         const ms = await Promise.all(chats.map((c) => sendText(node.url, a, c, `r${round}`)));
         const m3 = await sendText(node.url, a, left, `left ${round}`);
         const [mine, again, outsiders, other3] = await Promise.all([
-          Promise.all(others.map((u, i) => read(u, ms[i].id))),
-          Promise.all(others.map((u, i) => read(u, ms[i].id))),
-          Promise.all(ms.map((m) => read(outsider, m.id))),
-          Promise.all([read(others[0], m3.id), read(others[1], m3.id)]),
+          Promise.all(others.map((u, i) => read(u, ms[i]))),
+          Promise.all(others.map((u, i) => read(u, ms[i]))),
+          Promise.all(ms.map((m) => read(outsider, m))),
+          Promise.all([read(others[0], m3), read(others[1], m3)]),
         ]);
         // Each chat of two has one reader: exactly one of its two simultaneous reads completes it.
         mine.forEach((r, i) => {
-          const both = [expectOk("readMessage", r), expectOk("readMessage", again[i])];
+          const both = [expectOk("readChat", r), expectOk("readChat", again[i])];
           expect(
             both.filter((x) => x.fully_read),
             `round ${round} chat ${i}`,
@@ -211,14 +200,16 @@ describe("REST: read marks and 'fully read'", () => {
           expect(both.map((x) => x.last_read_seq)).to.deep.equal([round + 1, round + 1]);
         });
         for (const r of outsiders) expectError(r, 403, "not_a_member");
-        expect(other3.filter((r) => expectOk("readMessage", r).fully_read)).to.have.length(1);
+        expect(other3.filter((r) => expectOk("readChat", r).fully_read)).to.have.length(1);
       }
       for (const [i, c] of chats.entries()) {
         expect(Object.values(await historyRead(a, c)), `chat ${i}`).to.deep.equal(Array(10).fill(true));
       }
     });
 
+    // Per message, as the origin's PUT /message/read/{id} reports it: "Сообщение N полностью прочитано!".
     it("two messages of two senders read at once by everyone: never two reports for one message", async () => {
+      const read = (u: TestUser, id: number) => request(node.url).put(`/message/read/${id}`).set(u.auth);
       const chatId = await createGroup(node.url, users[0], users.slice(1, 4));
       const members = users.slice(0, 4);
       for (let i = 0; i < 15; i++) {
@@ -226,8 +217,11 @@ describe("REST: read marks and 'fully read'", () => {
         const m2 = await sendText(node.url, members[1], chatId, `y${i}`);
         const calls = members.flatMap((u) => [read(u, m1.id), read(u, m2.id)]);
         const answers = await Promise.all(calls);
+        for (const r of answers) expect(r.status).to.equal(200);
         const fullyFor = (id: number) =>
-          answers.filter((r, k) => r.body.fully_read && (k % 2 === 0 ? m1.id : m2.id) === id).length;
+          answers.filter(
+            (r, k) => (k % 2 === 0 ? m1.id : m2.id) === id && r.body.message === originText.fullyRead(id),
+          ).length;
         // Only reads of m2 move cursors that far: exactly one of them reports it. m1 may become
         // fully read through a read of m2 (which reports only m2), so at most one read of m1 does.
         expect(fullyFor(m2.id), `round ${i}: m2`).to.equal(1);

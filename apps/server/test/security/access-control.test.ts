@@ -9,6 +9,7 @@ import { expect } from "chai";
 import request from "supertest";
 import {
   clientEvents,
+  errorCatalogue,
   routes,
   servedPath,
   type ClientEventName,
@@ -37,6 +38,9 @@ import {
 } from "./access/matrix.ts";
 
 const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonly string[]).includes(p);
+
+/** The origin surface's refusal text for a non-member (FastAPI's `{"detail"}`). */
+const NOT_A_MEMBER = errorCatalogue.not_a_member.message;
 
 describe("access control", function () {
   this.timeout(60_000);
@@ -278,17 +282,23 @@ describe("access control", function () {
             api("get", `/api/v1/chats/${chatId}`),
             api("get", `/api/v1/chats/${chatId}/members`),
             api("get", `/api/v1/chats/${chatId}/messages?after_seq=0`),
-            api("get", `/api/v1/history/${chatId}`),
             api("post", `/api/v1/chats/${chatId}/messages`).send({
               client_id: crypto.randomUUID(),
               text: "hi",
             }),
             api("put", `/api/v1/chats/${chatId}/read`).send({ seq: 1 }),
-            api("put", `/api/v1/message/read/${message.id}`),
             api("post", `/api/v1/chats/${chatId}/members?user_id=${stranger.id}`),
           ]);
           expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
             Array(answers.length).fill("403 not_a_member"),
+          );
+          // The origin's surface: the same refusal in FastAPI's shape.
+          const origin = await Promise.all([
+            api("get", `/history/${chatId}`),
+            api("put", `/message/read/${message.id}`),
+          ]);
+          expect(origin.map((r) => `${r.status} ${r.body.detail}`)).to.deep.equal(
+            Array(origin.length).fill(`403 ${NOT_A_MEMBER}`),
           );
         }
       }
@@ -350,15 +360,20 @@ describe("access control", function () {
         const answers = await Promise.all([
           request(node.url).get(`/api/v1/chats/${chatId}`).set(victim.auth),
           request(node.url).get(`/api/v1/chats/${chatId}/messages?after_seq=0`).set(victim.auth),
-          request(node.url).get(`/api/v1/history/${chatId}`).set(victim.auth),
           request(node.url)
             .post(`/api/v1/chats/${chatId}/messages`)
             .set(victim.auth)
             .send({ client_id: crypto.randomUUID(), text: "let me in" }),
-          request(node.url).put(`/api/v1/message/read/${before.message.id}`).set(victim.auth),
         ]);
         expect(answers.map((r) => `${r.status} ${r.body.error?.code}`)).to.deep.equal(
           Array(answers.length).fill("403 not_a_member"),
+        );
+        const origin = await Promise.all([
+          request(node.url).get(`/history/${chatId}`).set(victim.auth),
+          request(node.url).put(`/message/read/${before.message.id}`).set(victim.auth),
+        ]);
+        expect(origin.map((r) => `${r.status} ${r.body.detail}`)).to.deep.equal(
+          Array(origin.length).fill(`403 ${NOT_A_MEMBER}`),
         );
       }
       for (const s of [vA, vB]) {

@@ -258,7 +258,7 @@ describe("hardening", function () {
         await sLois
           .request("message:send", { chat_id: chatId, client_id: "not-a-uuid", text: text() })
           .catch(() => undefined);
-        await request(url).get(`/api/v1/history/${chatId}`).set(lois.auth).expect(200);
+        await request(url).get(`/history/${chatId}`).set(lois.auth).expect(200);
         await request(url).get(`/api/v1/chats/${chatId}/messages?after_seq=0`).set(lois.auth).expect(200);
       } finally {
         sLogan.close();

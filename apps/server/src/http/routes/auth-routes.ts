@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import type passport from "passport";
 import { AppError, TokenBody } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
@@ -16,14 +16,29 @@ export function authRoutes(
   slowdown: { maxDelayMs: number; maxWaiting: number } = { maxDelayMs: 2000, maxWaiting: 200 },
 ): Router {
   const r = Router();
-  const throttle = new LoginThrottle(ctx.limiter, ctx.limits, slowdown);
   bind(r, "register", [], async ({ body, req }) => {
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
     const user = await registerUser(ctx, body);
     return { ...user, message: `User ${user.email} registered` };
   });
 
-  // Validate (form or JSON), let `email` stand for OAuth2's `username`, then passport-local.
+  bind(r, "token", loginGuards(ctx, p, slowdown), async ({ user }) => {
+    const { token, expiresIn } = tokens.sign(user.id);
+    return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
+  });
+  return r;
+}
+
+/**
+ * What runs before /token's handler on both surfaces: validate (form or JSON), let `email` stand
+ * for OAuth2's `username`, admit through the login throttle, then passport-local.
+ */
+export function loginGuards(
+  ctx: DomainContext,
+  p: passport.PassportStatic,
+  slowdown: { maxDelayMs: number; maxWaiting: number } = { maxDelayMs: 2000, maxWaiting: 200 },
+): RequestHandler[] {
+  const throttle = new LoginThrottle(ctx.limiter, ctx.limits, slowdown);
   const normalize = async (
     req: { body: unknown; ip?: string },
     _res: unknown,
@@ -50,9 +65,5 @@ export function authRoutes(
     req.body = { username, password: parsed.data.password };
     next();
   };
-  bind(r, "token", [normalize, requireLocal(p)], async ({ user }) => {
-    const { token, expiresIn } = tokens.sign(user.id);
-    return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
-  });
-  return r;
+  return [normalize, requireLocal(p)];
 }

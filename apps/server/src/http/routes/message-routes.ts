@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from "express";
 import type { DomainContext } from "../../domain/context.ts";
-import { deleteMessage, editMessage, history, listMessages, sendMessage } from "../../domain/messages.ts";
-import { markMessageRead, markRead } from "../../domain/receipts.ts";
+import { deleteMessage, editMessage, listMessages, sendMessage } from "../../domain/messages.ts";
+import { markRead } from "../../domain/receipts.ts";
 import { bind } from "../bind.ts";
 
 export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router {
@@ -35,24 +35,5 @@ export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router 
     };
   });
 
-  // The origin's paths.
-  // The origin's answer is a bare array: whether older messages remain goes in a header.
-  bind(r, "history", [auth], async ({ user, params, query, res }) => {
-    const { items, has_more } = await history(ctx, user.id, params.chat_id, query);
-    res.setHeader("X-Has-More", String(has_more));
-    return items;
-  });
-
-  bind(r, "readMessage", [auth], async ({ user, params }) => {
-    const out = await markMessageRead(ctx, params.message_id, user.id);
-    return {
-      message: out.fullyReadThis
-        ? `Message ${params.message_id} fully read`
-        : `Message ${params.message_id} marked as read`,
-      chat_id: out.chatId,
-      last_read_seq: out.lastReadSeq,
-      fully_read: out.fullyReadThis,
-    };
-  });
   return r;
 }

@@ -7,13 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import express, { Router, type Request } from "express";
-import { routes, servedPath } from "@chat/protocol";
+import { originRoutes, routes, servedPath } from "@chat/protocol";
 
 /** First path segments that belong to the API, the docs or the socket, never to the client. */
 const SERVER_SEGMENTS = new Set([
   ...Object.values(routes).map((r) => servedPath(r).split("/")[1]),
-  // The table's own first segments too: the origin's surface answers at the root under them.
-  ...Object.values(routes).map((r) => r.path.split("/")[1]),
+  // The origin's surface answers at the root: its paths and the table's own first segments.
+  ...[...Object.values(routes), ...Object.values(originRoutes)].map((r) => r.path.split("/")[1]),
   "socket.io",
   "docs",
   "redoc",

@@ -1,4 +1,4 @@
-/** Short REST calls the tests repeat: send a message, read one, read a chat's members. */
+/** Short REST calls the tests repeat: send a message, read up to one, read a chat's members. */
 import crypto from "node:crypto";
 import request from "supertest";
 import type { TestUser } from "../../support/users.ts";
@@ -12,9 +12,13 @@ export async function sendText(baseUrl: string, user: TestUser, chatId: number, 
   return expectOk("sendMessage", res).message;
 }
 
-export async function readMessage(baseUrl: string, user: TestUser, messageId: number) {
-  const res = await request(baseUrl).put(`/api/v1/message/read/${messageId}`).set(user.auth);
-  return expectOk("readMessage", res);
+/** Reads up to a message: moves the reader's cursor to its seq (PUT /chats/{id}/read). */
+export async function readUpTo(baseUrl: string, user: TestUser, m: { chat_id: number; seq: number }) {
+  const res = await request(baseUrl)
+    .put(`/api/v1/chats/${m.chat_id}/read`)
+    .set(user.auth)
+    .send({ seq: m.seq });
+  return expectOk("readChat", res);
 }
 
 export async function getMembers(baseUrl: string, user: TestUser, chatId: number) {

@@ -60,8 +60,6 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   deleteMessage: (f) => ({ params: { chat_id: f.chatId, message_id: f.messageId } }),
   readChat: (f) => ({ params: { chat_id: f.chatId }, body: { seq: 1 }, required: ["seq"] }),
-  history: (f) => ({ params: { chat_id: f.chatId }, query: { limit: "10", offset: "0" } }),
-  readMessage: (f) => ({ params: { message_id: f.messageId } }),
   healthz: () => ({}),
   readyz: () => ({}),
   adminCluster: () => ({}),

@@ -135,11 +135,6 @@ export const restMatrix: Record<RouteName, RestRow> = {
     call: (w) => ({ path: `/api/v1/chats/${w.groupId}/read`, body: { seq: 1 } }),
     expect: membersOnly(200),
   },
-  history: { call: (w) => ({ path: `/api/v1/history/${w.groupId}` }), expect: membersOnly(200) },
-  readMessage: {
-    call: (w) => ({ path: `/api/v1/message/read/${w.ownerMessageId}` }),
-    expect: membersOnly(200),
-  },
   healthz: { call: () => ({ path: "/healthz" }), expect: all(200) },
   readyz: { call: () => ({ path: "/readyz" }), expect: all(200) },
   // The matrix's admin is also in ADMIN_EMAILS: the cluster view is for administrators only.

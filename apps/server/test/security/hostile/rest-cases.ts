@@ -113,16 +113,6 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       d.params = { chat_id: id(w.chatId) };
       d.body = { json: { seq: 1 } };
       break;
-    case "history":
-      d.params = { chat_id: id(w.chatId) };
-      d.query = [
-        ["limit", "5"],
-        ["offset", "0"],
-      ];
-      break;
-    case "readMessage":
-      d.params = { message_id: id(w.messageId) };
-      break;
     case "listChats":
       d.query = [["offset", "0"]];
       break;
