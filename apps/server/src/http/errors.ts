@@ -1,7 +1,15 @@
-/** Maps every failure to `{error: {code, message, details?}}`; only unexpected errors are logged with a stack. */
-import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError } from "@chat/protocol";
+/**
+ * The last handlers: under /api/v1 every failure is `{error: {code, message, details?}}`; at the
+ * root (the origin's surface) FastAPI's `{"detail": …}` — also for a path nobody serves and for a
+ * body that is not JSON, which no router saw. Only unexpected errors are logged with a stack.
+ */
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
+import { AppError, API_PREFIX } from "@chat/protocol";
 import { toAppError } from "../edge/errors.ts";
+import { originErrorHandler } from "./origin/origin-errors.ts";
+
+/** Whether a request belongs to the origin's surface (anything outside /api/v1). */
+const atOrigin = (req: Request) => req.path !== API_PREFIX && !req.path.startsWith(`${API_PREFIX}/`);
 
 /** Seconds to wait before retrying: the limiter's own figure when it gave one. */
 function retryAfter(err: AppError): string {
@@ -9,7 +17,8 @@ function retryAfter(err: AppError): string {
   return typeof given === "number" && given > 0 ? String(given) : "1";
 }
 
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
+  if (atOrigin(req)) return originErrorHandler(err, req, res, next);
   const known = toAppError(err);
   const appErr = known ?? new AppError("internal");
   if (!known) req.log?.error({ err }, "unhandled error");
@@ -20,6 +29,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 };
 
 export const notFound: RequestHandler = (req, res) => {
+  if (atOrigin(req)) return void res.status(404).json({ detail: "Not Found" });
   res
     .status(404)
     .json({ error: new AppError("not_found", `No route for ${req.method} ${req.path}`).toBody() });

@@ -18,20 +18,13 @@ import {
   type UserPrincipal,
 } from "../security/access/matrix.ts";
 import { originMatrix, type OriginWorld } from "./origin-matrix.ts";
-import {
-  originGroup,
-  originUser,
-  sendV1,
-  skipUntilOriginOwnsRoot,
-  type OriginUser,
-} from "./origin-client.ts";
+import { originGroup, originUser, sendV1, type OriginUser } from "./origin-client.ts";
 
 const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonly string[]).includes(p);
 
 describe("origin surface: access matrix (route × principal)", function () {
   this.timeout(30_000);
   const node = useNode();
-  skipUntilOriginOwnsRoot(() => node.url);
   const users = {} as Record<UserPrincipal, OriginUser>;
   const tokens = {} as Record<Principal, string | undefined>;
   let world: OriginWorld;

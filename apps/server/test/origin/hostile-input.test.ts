@@ -7,20 +7,13 @@ import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
-import {
-  originGroup,
-  originUser,
-  sendV1,
-  skipUntilOriginOwnsRoot,
-  type OriginUser,
-} from "./origin-client.ts";
+import { originGroup, originUser, sendV1, type OriginUser } from "./origin-client.ts";
 
 type Req = (api: ReturnType<typeof request>, u: OriginUser) => request.Test;
 
 describe("origin surface: hostile input", function () {
   this.timeout(30_000);
   const node = useNode();
-  skipUntilOriginOwnsRoot(() => node.url);
   let owner: OriginUser;
   let other: OriginUser;
   let chatId = 0;

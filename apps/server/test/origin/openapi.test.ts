@@ -8,7 +8,6 @@ import request from "supertest";
 import { originRoutes, type OriginRouteDef } from "@chat/protocol";
 import { originOpenApi } from "../../src/http/origin/origin-openapi.ts";
 import { useNode } from "../support/node.ts";
-import { skipUntilOriginOwnsRoot } from "./origin-client.ts";
 
 type Ops = Record<
   string,
@@ -35,7 +34,6 @@ describe("origin surface: OpenAPI", () => {
 
   describe("served at /openapi.json", () => {
     const node = useNode();
-    skipUntilOriginOwnsRoot(() => node.url);
     it("lists the origin's operations under the tag origin, beside the main API's", async () => {
       const doc = (await request(node.url).get("/openapi.json").expect(200)).body;
       expect(doc.tags.map((t: { name: string }) => t.name)).to.include("origin");

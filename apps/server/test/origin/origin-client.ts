@@ -40,27 +40,12 @@ export async function originGroup(
   return res.body.chat_id as number;
 }
 
-/**
- * The root answers as the origin only once the new API has moved under /api/v1 (a parallel
- * change, issue 14 item 1): until then the old root routes come first and these suites skip.
- * The probe: a call without a token answers FastAPI's `{"detail"}`, not our envelope.
- */
-export function skipUntilOriginOwnsRoot(url: () => string): void {
-  before(async function () {
-    const res = await request(url()).post("/chats").send({});
-    if (typeof res.body?.detail !== "string") this.skip();
-  });
-}
-
-/** Sends through the main API (wherever it is mounted: /api/v1, or the root before the move); answers the id. */
+/** Sends through the main API (/api/v1: the origin's REST surface has no send); answers the id. */
 export async function sendV1(url: string, from: OriginUser, chatId: number, text: string): Promise<number> {
-  const send = (prefix: string) =>
-    request(url)
-      .post(`${prefix}/chats/${chatId}/messages`)
-      .set(from.auth)
-      .send({ client_id: crypto.randomUUID(), text });
-  let res = await send("/api/v1");
-  if (res.status === 404) res = await send("");
+  const res = await request(url)
+    .post(`/api/v1/chats/${chatId}/messages`)
+    .set(from.auth)
+    .send({ client_id: crypto.randomUUID(), text });
   if (res.status !== 201) throw new Error(`send: ${res.status} ${res.text}`);
   return res.body.message.id as number;
 }

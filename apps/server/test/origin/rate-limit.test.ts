@@ -6,11 +6,9 @@ import { expect } from "chai";
 import request from "supertest";
 import { useNode } from "../support/node.ts";
 import { uniqueEmail } from "../support/users.ts";
-import { skipUntilOriginOwnsRoot } from "./origin-client.ts";
 
 describe("origin surface: rate limits", () => {
   const node = useNode({ RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "2", TRUST_PROXY_HOPS: "1" });
-  skipUntilOriginOwnsRoot(() => node.url);
 
   it("registrations past the per-address budget get 429 {detail} with Retry-After", async () => {
     const register = () =>

@@ -8,17 +8,10 @@ import request from "supertest";
 import { originText } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { uniqueEmail } from "../support/users.ts";
-import {
-  originGroup,
-  originUser,
-  sendV1,
-  skipUntilOriginOwnsRoot,
-  type OriginUser,
-} from "./origin-client.ts";
+import { originGroup, originUser, sendV1, type OriginUser } from "./origin-client.ts";
 
 describe("origin surface: the README flow and the origin's own test checks", () => {
   const node = useNode();
-  skipUntilOriginOwnsRoot(() => node.url);
 
   it("register → token (form) → chat → member → history → read, with the origin's answers", async () => {
     const api = request(node.url);

@@ -246,9 +246,11 @@ describe("REST: errors across the route table", () => {
   });
 
   describe("anything else", () => {
-    it("answers an unknown path or method with a JSON 404", async () => {
+    it("answers an unknown path or method with a JSON 404 (at the root in the origin's shape)", async () => {
+      const root = await request(node.url).get("/nowhere").set(f.owner.auth);
+      expect(root.status).to.equal(404);
+      expect(root.body).to.deep.equal({ detail: "Not Found" });
       for (const res of [
-        await request(node.url).get("/nowhere").set(f.owner.auth),
         await request(node.url).put("/api/v1/chats").set(f.owner.auth),
         await request(node.url).get("/api/v1/chats/1/nowhere"),
       ]) {
