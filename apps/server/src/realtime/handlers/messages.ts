@@ -10,7 +10,7 @@ import { on } from "./validated-event.ts";
 import { syncGateOf } from "./sync-gate.ts";
 
 /** Sync answers of one user this node builds at once. */
-const SYNCS_BUILT_PER_USER = 2;
+const SYNCS_BUILT_PER_USER = 1;
 
 export function messageHandlers(socket: Socket, ctx: DomainContext, log: Logger) {
   const me = () => (socket.data as SocketData).userId;
