@@ -4,12 +4,21 @@
  * body that is not JSON, which no router saw. Only unexpected errors are logged with a stack.
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
-import { AppError, API_PREFIX } from "@chat/protocol";
+import { AppError, API_PREFIX, routes, servedPath } from "@chat/protocol";
 import { toAppError } from "../edge/errors.ts";
 import { originErrorHandler } from "./origin/origin-errors.ts";
 
-/** Whether a request belongs to the origin's surface (anything outside /api/v1). */
-const atOrigin = (req: Request) => req.path !== API_PREFIX && !req.path.startsWith(`${API_PREFIX}/`);
+/** Root paths that are ours, not the origin's: the probes of the route table, docs, metrics. */
+const OURS_AT_ROOT = new Set([
+  ...Object.values(routes)
+    .map((r) => servedPath(r))
+    .filter((p) => !p.startsWith(`${API_PREFIX}/`)),
+  ...["/docs", "/redoc", "/openapi.json", "/asyncapi", "/asyncapi.json", "/metrics"],
+]);
+
+/** Whether a request belongs to the origin's surface: anything outside /api/v1 that is not ours. */
+const atOrigin = (req: Request) =>
+  req.path !== API_PREFIX && !req.path.startsWith(`${API_PREFIX}/`) && !OURS_AT_ROOT.has(req.path);
 
 /** Seconds to wait before retrying: the limiter's own figure when it gave one. */
 function retryAfter(err: AppError): string {
