@@ -10,7 +10,7 @@ import { originRoutes, originText, type OriginRouteDef, type OriginRouteName } f
 import { useNode } from "../support/node.ts";
 import { PASSWORD } from "../support/users.ts";
 import { DbProbe } from "../security/support/db-state.ts";
-import { algNoneToken, expiredToken, forgedToken } from "../security/support/tokens.ts";
+import { principalTokens } from "../security/support/tokens.ts";
 import {
   PRINCIPALS,
   USER_PRINCIPALS,
@@ -49,12 +49,7 @@ describe("origin surface: access matrix (route × principal)", function () {
       login: { email: users.outsider.email, password: PASSWORD },
       freshUser: async () => (await originUser(node.url, "Spare")).id,
     };
-    tokens.none = undefined;
-    tokens.forged = forgedToken(users.owner.id);
-    tokens.expired = expiredToken(users.owner.id);
-    tokens.algNone = algNoneToken(users.owner.id);
-    tokens.deleted = ghost.token;
-    for (const p of USER_PRINCIPALS) tokens[p] = users[p].token;
+    Object.assign(tokens, principalTokens(users.owner.id, ghost.token, users));
   });
 
   it("has a row for every origin route", () => {

@@ -23,7 +23,7 @@ import { eventually } from "../support/wait.ts";
 import { DbProbe } from "./support/db-state.ts";
 import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { ackCode, connect, handshake } from "./support/sockets.ts";
-import { algNoneToken, expiredToken, forgedToken, shortLivedToken } from "./support/tokens.ts";
+import { principalTokens, shortLivedToken } from "./support/tokens.ts";
 import {
   eventMatrix,
   PRINCIPALS,
@@ -117,12 +117,7 @@ describe("access control", function () {
         return spare.id;
       },
     };
-    tokens.none = undefined;
-    tokens.forged = forgedToken(users.owner.id);
-    tokens.expired = expiredToken(users.owner.id);
-    tokens.algNone = algNoneToken(users.owner.id);
-    tokens.deleted = ghost.token;
-    for (const p of USER_PRINCIPALS) tokens[p] = users[p].token;
+    Object.assign(tokens, principalTokens(users.owner.id, ghost.token, users));
   });
 
   after(async () => {

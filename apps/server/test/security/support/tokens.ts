@@ -2,6 +2,7 @@
 import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
 import { TEST_SECRET } from "../../support/node.ts";
+import { USER_PRINCIPALS, type Principal, type UserPrincipal } from "../access/matrix.ts";
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
@@ -47,5 +48,24 @@ export function decodeToken(token: string): {
   return {
     header: JSON.parse(Buffer.from(h, "base64url").toString()),
     claims: JSON.parse(Buffer.from(c, "base64url").toString()),
+  };
+}
+
+/**
+ * What each principal of the access matrix presents: the broken tokens (made for `victimId`),
+ * the token of a user who was deleted, and the real users' own tokens.
+ */
+export function principalTokens(
+  victimId: number,
+  deletedUsersToken: string,
+  users: Record<UserPrincipal, { token: string }>,
+): Record<Principal, string | undefined> {
+  return {
+    none: undefined,
+    forged: forgedToken(victimId),
+    expired: expiredToken(victimId),
+    algNone: algNoneToken(victimId),
+    deleted: deletedUsersToken,
+    ...(Object.fromEntries(USER_PRINCIPALS.map((p) => [p, users[p].token])) as Record<UserPrincipal, string>),
   };
 }
