@@ -8,17 +8,24 @@ import { AppError, API_PREFIX, routes, servedPath } from "@chat/protocol";
 import { toAppError } from "../edge/errors.ts";
 import { originErrorHandler } from "./origin/origin-errors.ts";
 
-/** Root paths that are ours, not the origin's: the probes of the route table, docs, metrics. */
-const OURS_AT_ROOT = new Set([
+/** Paths (and what lies below them) that are ours, not the origin's: /api/v1, the probes, docs, metrics. */
+const OURS = [
+  API_PREFIX,
   ...Object.values(routes)
     .map((r) => servedPath(r))
     .filter((p) => !p.startsWith(`${API_PREFIX}/`)),
   ...["/docs", "/redoc", "/openapi.json", "/asyncapi", "/asyncapi.json", "/metrics"],
-]);
+];
 
-/** Whether a request belongs to the origin's surface: anything outside /api/v1 that is not ours. */
-const atOrigin = (req: Request) =>
-  req.path !== API_PREFIX && !req.path.startsWith(`${API_PREFIX}/`) && !OURS_AT_ROOT.has(req.path);
+/** Whether a request belongs to the origin's surface: anything that is not ours. */
+const atOrigin = (req: Request) => {
+  // As Express routes: any case, repeated or trailing slashes ("/METRICS/" is /metrics).
+  const path = req.path
+    .toLowerCase()
+    .replace(/\/{2,}/g, "/")
+    .replace(/(.)\/$/, "$1");
+  return !OURS.some((root) => path === root || path.startsWith(`${root}/`));
+};
 
 /** Seconds to wait before retrying: the limiter's own figure when it gave one. */
 function retryAfter(err: AppError): string {
