@@ -208,7 +208,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
     passport,
     presence,
-    probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS),
+    probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS, redis?.sub),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.

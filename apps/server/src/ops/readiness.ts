@@ -17,7 +17,16 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export function readinessProbe(db: Database, redis: Redis | undefined, timeoutMs: number): ReadinessProbe {
+/**
+ * `redis` is the data client (pinged); `subscriber` is the adapter's: while it reconnects and
+ * resubscribes, broadcasts of other nodes do not reach this one, so Redis is not "ok" yet.
+ */
+export function readinessProbe(
+  db: Database,
+  redis: Redis | undefined,
+  timeoutMs: number,
+  subscriber?: Redis,
+): ReadinessProbe {
   return {
     database: () =>
       within(db.pool.query("SELECT 1"), timeoutMs).then(
@@ -26,7 +35,7 @@ export function readinessProbe(db: Database, redis: Redis | undefined, timeoutMs
       ),
     redis: async () => {
       if (!redis) return "disabled";
-      if (redis.status !== "ready") return "down";
+      if (redis.status !== "ready" || (subscriber && subscriber.status !== "ready")) return "down";
       return within(redis.ping(), timeoutMs).then(
         () => "ok" as const,
         () => "down" as const,

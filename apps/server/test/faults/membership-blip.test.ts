@@ -73,6 +73,16 @@ for (const blip of ["stopped", "paused (SIGSTOP)"] as const) {
         15_000,
         100,
       );
+      // Ready, but node 2's subscriber may still be resubscribing (Redis pub/sub keeps nothing for
+      // a channel nobody listens to): count from the first message of node 1 that reaches it.
+      await eventually(
+        async () => {
+          const m = (await so.send(probe, "probe")).message;
+          await eventually(() => expect(onC.some((x) => x.id === m.id)).to.equal(true), 500, 50);
+        },
+        10_000,
+        100,
+      );
 
       // Later messages and typing reach the witness on node 2, never B's open socket.
       const later: number[] = [];
