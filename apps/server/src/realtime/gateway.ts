@@ -9,12 +9,12 @@ import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { AppError, clientEvents, type ConnectErrorData } from "@chat/protocol";
 import type { Logger } from "pino";
 import type { DomainContext } from "../domain/context.ts";
-import type { TokenService } from "../auth/tokens.ts";
+import type { TokenService, VerifiedToken } from "../auth/tokens.ts";
 import { findUser } from "../domain/users.ts";
 import { chatIdsOf } from "../domain/chats.ts";
 import type { Presence } from "../cluster/presence.ts";
 import { presenceTracker } from "./presence-tracking.ts";
-import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
+import { chatRoom, sessionRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
 import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
@@ -112,7 +112,7 @@ export function attachHandlers(
           ? header.slice(7)
           : undefined;
     if (!token) return next(refuse("unauthorized", "A token is required (auth: {token})"));
-    let claims: { userId: number; exp: number };
+    let claims: VerifiedToken;
     try {
       claims = tokens.verify(token);
     } catch (err) {
@@ -150,6 +150,7 @@ export function attachHandlers(
             name: user.name,
             chatIds: chats,
             batch: auth?.batch === true,
+            ...(claims.sid ? { sid: claims.sid } : {}),
           } satisfies SocketData;
           scheduleExpiry(socket, claims.exp);
           void tracker.beforeConnect(socket, user.id).then(() => next());
@@ -164,8 +165,8 @@ export function attachHandlers(
   });
 
   io.on("connection", (socket) => {
-    const { userId, chatIds } = socket.data as SocketData;
-    socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
+    const { userId, chatIds, sid } = socket.data as SocketData;
+    socket.join([userRoom(userId), ...chatIds.map(chatRoom), ...(sid ? [sessionRoom(sid)] : [])]);
     corkWebsocket(socket.conn as unknown as Parameters<typeof corkWebsocket>[0]);
     // A member added or removed while this socket was in the handshake was announced to the user
     // room before the socket joined it: look once more now that it is in, and catch up.
@@ -187,6 +188,17 @@ export function attachHandlers(
   });
   // MAX_SOCKETS_PER_USER counts the user's origin WebSockets too (origin-ws/server.ts).
   return { sockets };
+}
+
+/**
+ * Drops this node's sockets of an ended session: each is told `session:expired` first, so the
+ * client knows not to reconnect with the same token. Every node calls it for its own sockets
+ * (io.local): each learns of the ending from PostgreSQL, so a Redis outage cannot keep one open.
+ */
+export function endSessionSockets(io: Server, sid: string): void {
+  const room = io.local.in(sessionRoom(sid));
+  room.emit("session:expired", { reason: "session ended" });
+  room.disconnectSockets(true);
 }
 
 /** Tells the socket its session is over when the token expires, then disconnects it. */

@@ -1,0 +1,39 @@
+/** Logout and the device list (issue 15): ending a session refuses its tokens on every node. */
+import { Router, type RequestHandler } from "express";
+import { AppError } from "@chat/protocol";
+import type { DomainContext } from "../../domain/context.ts";
+import type { TokenService } from "../../auth/tokens.ts";
+import type { SessionStore } from "../../auth/sessions.ts";
+import { bind } from "../bind.ts";
+
+export function sessionRoutes(
+  _ctx: DomainContext,
+  _tokens: TokenService,
+  sessions: SessionStore,
+  auth: RequestHandler,
+): Router {
+  const r = Router();
+  // A token from before sessions existed has no session to end: nothing ended, it expires on its own.
+  bind(r, "logout", [auth], async ({ req }) => ({
+    ended: req.user?.sid && (await sessions.end(req.user.sid, "logout", req.user.id)) ? 1 : 0,
+  }));
+  bind(r, "listSessions", [auth], async ({ user, req }) => ({
+    sessions: (await sessions.list(user.id)).map((s) => ({
+      id: s.id,
+      device: s.device,
+      created_at: s.created_at.toISOString(),
+      last_used_at: s.last_used_at.toISOString(),
+      last_ip: s.last_ip,
+      current: s.id === req.user?.sid,
+    })),
+  }));
+  // Someone else's session is as unknown as a missing one: 404 either way, nothing learnt.
+  bind(r, "endSession", [auth], async ({ user, params }) => {
+    if (!(await sessions.end(params.session_id, "signed_out", user.id))) throw new AppError("not_found");
+    return { ended: 1 };
+  });
+  bind(r, "endOtherSessions", [auth], async ({ user, req }) => ({
+    ended: await sessions.endAllBut(user.id, req.user?.sid, "signed_out"),
+  }));
+  return r;
+}
