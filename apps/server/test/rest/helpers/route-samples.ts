@@ -17,6 +17,10 @@ export interface WalkFixture {
   chatId: number;
   /** A message of the owner in that chat. */
   messageId: number;
+  /** A live refresh token of the owner (spent by the first refresh sample sent). */
+  refreshToken: string;
+  /** A live session of the owner other than the one of `owner.token`. */
+  spareSessionId: string;
 }
 
 export interface Sample {
@@ -34,6 +38,12 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
     required: ["name", "email", "password"],
   }),
   token: (f) => ({ body: { username: f.owner.email, password: f.owner.password }, required: ["password"] }),
+  // The walks log in afresh for the session routes (errors.test.ts), so the owner's token survives.
+  refresh: (f) => ({ body: { refresh_token: f.refreshToken }, required: ["refresh_token"] }),
+  logout: () => ({}),
+  listSessions: () => ({}),
+  endSession: (f) => ({ params: { session_id: f.spareSessionId } }),
+  endOtherSessions: () => ({}),
   me: () => ({}),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),

@@ -44,12 +44,22 @@ export interface MatrixWorld {
   freshUser(): Promise<number>;
   /** A plain member of the group, added for this request. */
   freshMember(): Promise<number>;
+  /** The refresh token of a new login (of the `login` account). */
+  freshRefreshToken(): Promise<string>;
+  /** The id of a new session of the owner (only the owner may end it). */
+  ownerSpareSession(): Promise<string>;
 }
 
 export interface RestCall {
   path: string;
   body?: unknown;
   form?: boolean;
+  /**
+   * The call ends sessions, so each user makes it from a session of its own, logged in for it:
+   * "fresh" (logout: that session dies), or "adopt" (sign out the others: the new session
+   * survives and becomes the principal's token for the rows after it).
+   */
+  session?: "fresh" | "adopt";
 }
 
 export interface RestRow {
@@ -94,6 +104,26 @@ export const restMatrix: Record<RouteName, RestRow> = {
     }),
     expect: all(200),
   },
+  refresh: {
+    call: async (w) => ({
+      path: "/api/v1/auth/refresh",
+      body: { refresh_token: await w.freshRefreshToken() },
+    }),
+    expect: all(200),
+  },
+  logout: { call: () => ({ path: "/api/v1/auth/logout", session: "fresh" }), expect: all(200) },
+  listSessions: { call: () => ({ path: "/api/v1/sessions" }), expect: all(200) },
+  // Someone else's session is not found (nothing is learnt about it), whoever asks.
+  endSession: {
+    call: async (w) => ({ path: `/api/v1/sessions/${await w.ownerSpareSession()}` }),
+    expect: {
+      outsider: [404, "not_found"],
+      member: [404, "not_found"],
+      admin: [404, "not_found"],
+      owner: 200,
+    },
+  },
+  endOtherSessions: { call: () => ({ path: "/api/v1/sessions", session: "adopt" }), expect: all(200) },
   me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
   searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
   presence: { call: (w) => ({ path: `/api/v1/users/${w.memberId}/presence` }), expect: all(200) },
