@@ -191,7 +191,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // An ended session's sockets go on every node: each node learns of it (at once when it ended
   // it, else from its next re-read of PostgreSQL) and drops its own sockets of that session.
   revocations.whenRevoked((sids) => {
-    for (const sid of sids) endSessionSockets(io, sid);
+    for (const sid of sids) {
+      endSessionSockets(io, sid);
+      originSockets.closeSession(sid);
+    }
   });
   const originWs = attachOriginWs(server, {
     ctx,
