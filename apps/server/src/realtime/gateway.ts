@@ -19,6 +19,7 @@ import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
+import { authRenewHandler } from "./handlers/auth-renew.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
@@ -176,6 +177,7 @@ export function attachHandlers(
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
     typingHandlers(socket, io, ctx, log);
+    authRenewHandler(socket, tokens, log, scheduleExpiry);
     socket.onAny((event: string, ...args: unknown[]) => {
       // Own keys only: "constructor" or "toString" are not events, and deserve an error ack too.
       if (Object.hasOwn(clientEvents, event)) return;
@@ -201,9 +203,15 @@ export function endSessionSockets(io: Server, sid: string): void {
   room.disconnectSockets(true);
 }
 
+/** Each socket's one expiry timer: `auth:renew` moves it to the new token's expiry. */
+const expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
+
 /** Tells the socket its session is over when the token expires, then disconnects it. */
 function scheduleExpiry(socket: Socket, exp: number) {
   const ms = Math.min(exp * 1000 - Date.now(), 2_147_483_647);
+  const previous = expiryTimers.get(socket);
+  if (previous) clearTimeout(previous);
+  else socket.once("disconnect", () => clearTimeout(expiryTimers.get(socket)));
   const timer = setTimeout(
     () => {
       socket.emit("session:expired", { reason: "token expired" });
@@ -212,7 +220,7 @@ function scheduleExpiry(socket: Socket, exp: number) {
     Math.max(ms, 0),
   );
   timer.unref();
-  socket.once("disconnect", () => clearTimeout(timer));
+  expiryTimers.set(socket, timer);
 }
 
 async function reconcileRooms(ctx: DomainContext, socket: Socket, userId: number, joined: number[]) {

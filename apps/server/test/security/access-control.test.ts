@@ -82,7 +82,7 @@ describe("access control", function () {
     two = await startTwoNodes({ REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail });
     ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
-    await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
+    const root = await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
     users.owner = await createUser(a.url, "Owner");
     users.admin = await createUser(a.url, "Admin", { email: adminEmail });
     users.member = await createUser(a.url, "Member");
@@ -112,6 +112,7 @@ describe("access control", function () {
       memberId: users.member.id,
       login: { email: users.outsider.email, password: users.outsider.password },
       freshUser: async () => (await createUser(a.url, "Spare")).id,
+      foreignToken: root.token,
       freshRefreshToken: async () =>
         (
           await request(a.url)

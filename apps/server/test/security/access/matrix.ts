@@ -44,6 +44,8 @@ export interface MatrixWorld {
   freshUser(): Promise<number>;
   /** A plain member of the group, added for this request. */
   freshMember(): Promise<number>;
+  /** A valid access token of a user outside the matrix. */
+  foreignToken: string;
   /** The refresh token of a new login (of the `login` account). */
   freshRefreshToken(): Promise<string>;
   /** The id of a new session of the owner (only the owner may end it). */
@@ -216,4 +218,9 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
   },
   typing: { payload: (w) => ({ chat_id: w.groupId, is_typing: true }), expect: ackMembersOnly },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
+  // Another user's valid token: a socket cannot be moved to someone else's account.
+  "auth:renew": {
+    payload: (w) => ({ token: w.foreignToken }),
+    expect: { outsider: "forbidden", member: "forbidden", admin: "forbidden", owner: "forbidden" },
+  },
 };
