@@ -28,7 +28,7 @@ export interface SessionRow {
   last_ip: string;
 }
 
-export type RevokeReason = "logout" | "signed_out" | "refresh_reuse" | "idle" | "account";
+export type RevokeReason = "logout" | "signed_out" | "refresh_reuse" | "idle" | "password_changed";
 
 export class SessionStore {
   constructor(

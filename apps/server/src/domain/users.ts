@@ -33,6 +33,19 @@ export async function authenticate(ctx: DomainContext, email: string, password: 
   return { id: u.id, name: u.name, email: u.email };
 }
 
+/** Sets a new password if `current` is the user's password (403 wrong_password otherwise). */
+export async function changePassword(
+  ctx: DomainContext,
+  userId: number,
+  current: string,
+  next: string,
+): Promise<void> {
+  const u = await ctx.db.prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+  if (!u || !(await checkPassword(current, u.passwordHash))) throw new AppError("wrong_password");
+  const passwordHash = await hashPassword(next, ctx.bcryptCost);
+  await ctx.db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+}
+
 export async function findUser(ctx: DomainContext, id: number): Promise<PublicUser | null> {
   const u = await ctx.db.prisma.user.findUnique({
     where: { id },

@@ -5,9 +5,11 @@ import type { DomainContext } from "../../domain/context.ts";
 import type { TokenService } from "../../auth/tokens.ts";
 import type { SessionStore } from "../../auth/sessions.ts";
 import { bind } from "../bind.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
+import { changePassword } from "../../domain/users.ts";
 
 export function sessionRoutes(
-  _ctx: DomainContext,
+  ctx: DomainContext,
   _tokens: TokenService,
   sessions: SessionStore,
   auth: RequestHandler,
@@ -31,6 +33,13 @@ export function sessionRoutes(
   bind(r, "endSession", [auth], async ({ user, params }) => {
     if (!(await sessions.end(params.session_id, "signed_out", user.id))) throw new AppError("not_found");
     return { ended: 1 };
+  });
+  // A new password ends every other session: whoever knew the old one is signed out everywhere.
+  // Per address, like logins: guessing the current password with a stolen token is brute force.
+  bind(r, "changePassword", [auth], async ({ user, body, req }) => {
+    await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    await changePassword(ctx, user.id, body.current_password, body.new_password);
+    return { ended: await sessions.endAllBut(user.id, req.user?.sid, "password_changed") };
   });
   bind(r, "endOtherSessions", [auth], async ({ user, req }) => ({
     ended: await sessions.endAllBut(user.id, req.user?.sid, "signed_out"),

@@ -42,6 +42,11 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   refresh: (f) => ({ body: { refresh_token: f.refreshToken }, required: ["refresh_token"] }),
   logout: () => ({}),
   listSessions: () => ({}),
+  // The same password again: succeeds (ending the owner's other sessions) and changes nothing else.
+  changePassword: (f) => ({
+    body: { current_password: f.owner.password, new_password: f.owner.password },
+    required: ["current_password", "new_password"],
+  }),
   endSession: (f) => ({ params: { session_id: f.spareSessionId } }),
   endOtherSessions: () => ({}),
   me: () => ({}),

@@ -115,6 +115,14 @@ export const restMatrix: Record<RouteName, RestRow> = {
   },
   logout: { call: () => ({ path: "/api/v1/auth/logout", session: "fresh" }), expect: all(200) },
   listSessions: { call: () => ({ path: "/api/v1/sessions" }), expect: all(200) },
+  // Without the current password nobody changes it (a stolen token is not enough).
+  changePassword: {
+    call: () => ({
+      path: "/api/v1/me/password",
+      body: { current_password: "not the password", new_password: "another password" },
+    }),
+    expect: all([403, "wrong_password"]),
+  },
   // Someone else's session is not found (nothing is learnt about it), whoever asks.
   endSession: {
     call: async (w) => ({ path: `/api/v1/sessions/${await w.ownerSpareSession()}` }),

@@ -120,6 +120,10 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       // Not a live token: a mutation that slips through validation is still refused (401).
       d.body = { json: { refresh_token: "not-a-refresh-token" } };
       break;
+    case "changePassword":
+      // Not the password: a mutation that slips through validation is still refused (403).
+      d.body = { json: { current_password: "not the password", new_password: "password123" } };
+      break;
     case "endSession":
       d.params = { session_id: { text: crypto.randomUUID() } };
       break;
