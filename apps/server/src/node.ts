@@ -24,6 +24,7 @@ import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
 import { attachHandlers, createGateway, endSessionSockets } from "./realtime/gateway.ts";
+import { userRoom } from "./realtime/socket-broadcast.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
@@ -218,6 +219,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ctx,
     tokens,
     sessions,
+    dropUserSockets: (userId) => {
+      io.in(userRoom(userId)).emit("session:expired", { reason: "account deleted" });
+      io.in(userRoom(userId)).disconnectSockets(true);
+    },
     corsOrigins,
     loginSlowdown: {
       maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,

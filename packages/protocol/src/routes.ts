@@ -134,6 +134,25 @@ export const routes = {
       "rate_limited",
     ],
   },
+  deleteAccount: {
+    method: "post",
+    path: "/me/delete",
+    summary:
+      'Delete my account (password required): every session ends and every socket drops at once; my messages stay, shown as from "Deleted user"; my email is free again',
+    tag: "users",
+    auth: true,
+    body: auth.DeleteAccountBody,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [
+      ...authErrors,
+      "session_revoked",
+      "validation_failed",
+      "invalid_json",
+      "wrong_password",
+      "rate_limited",
+    ],
+  },
   me: {
     method: "get",
     path: "/me",

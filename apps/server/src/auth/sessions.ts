@@ -28,7 +28,8 @@ export interface SessionRow {
   last_ip: string;
 }
 
-export type RevokeReason = "logout" | "signed_out" | "refresh_reuse" | "idle" | "password_changed";
+export type RevokeReason =
+  "logout" | "signed_out" | "refresh_reuse" | "idle" | "password_changed" | "account_deleted";
 
 export class SessionStore {
   constructor(

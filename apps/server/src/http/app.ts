@@ -26,6 +26,8 @@ export interface AppDeps {
   tokens: TokenService;
   /** Login sessions and their refresh tokens (auth/sessions.ts). */
   sessions: SessionStore;
+  /** Drops every socket of a user on every node (account deletion). */
+  dropUserSockets?: (userId: number) => void;
   /** The node's one passport (http/passport.ts); admin routes share it. */
   passport: PassportStatic;
   presence: Presence;
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
   app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
-  app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth));
+  app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));

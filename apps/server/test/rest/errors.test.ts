@@ -70,7 +70,12 @@ describe("REST: errors across the route table", () => {
     const own: WalkFixture = { ...f, chatId, messageId, ...(await spareSession(node.url, f.owner)) };
     for (const name of routeNames) {
       // Logout and "sign out the others" from a session of their own, so f.owner's token lives on.
-      const caller = name === "logout" ? await loginAgain(node.url, f.owner) : f.owner;
+      const caller =
+        name === "logout"
+          ? await loginAgain(node.url, f.owner)
+          : name === "deleteAccount"
+            ? await createUser(node.url, "Leaving")
+            : f.owner;
       const res = await sendSample(node.url, name, samples[name](own), def(name).auth ? caller : undefined);
       expectOk(name, res, res.status === 200 && def(name).alsoStatus?.includes(200) ? 200 : undefined);
     }

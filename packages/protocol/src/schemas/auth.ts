@@ -17,6 +17,10 @@ export const ChangePasswordBody = z
   })
   .meta({ id: "ChangePasswordBody" });
 
+export const DeleteAccountBody = z
+  .strictObject({ password: z.string().min(1).max(1024) })
+  .meta({ id: "DeleteAccountBody" });
+
 export const RegisterBody = z
   .strictObject({
     name: storable(z.string().trim().min(1, "must not be empty").max(100)),

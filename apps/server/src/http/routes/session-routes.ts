@@ -6,13 +6,15 @@ import type { TokenService } from "../../auth/tokens.ts";
 import type { SessionStore } from "../../auth/sessions.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
-import { changePassword } from "../../domain/users.ts";
+import { changePassword, deleteAccount } from "../../domain/users.ts";
 
 export function sessionRoutes(
   ctx: DomainContext,
   _tokens: TokenService,
   sessions: SessionStore,
   auth: RequestHandler,
+  /** Disconnects every socket of a user on every node (through the adapter). */
+  dropUserSockets: (userId: number) => void = () => undefined,
 ): Router {
   const r = Router();
   // A token from before sessions existed has no session to end: nothing ended, it expires on its own.
@@ -40,6 +42,15 @@ export function sessionRoutes(
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
     await changePassword(ctx, user.id, body.current_password, body.new_password);
     return { ended: await sessions.endAllBut(user.id, req.user?.sid, "password_changed") };
+  });
+  // Every session ends (this one too), so every socket of the account drops on every node; a
+  // socket from a token without session goes through the user's room.
+  bind(r, "deleteAccount", [auth], async ({ user, body, req }) => {
+    await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    await deleteAccount(ctx, user.id, body.password);
+    const ended = await sessions.endAllBut(user.id, undefined, "account_deleted");
+    dropUserSockets(user.id);
+    return { ended };
   });
   bind(r, "endOtherSessions", [auth], async ({ user, req }) => ({
     ended: await sessions.endAllBut(user.id, req.user?.sid, "signed_out"),

@@ -49,6 +49,8 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   endSession: (f) => ({ params: { session_id: f.spareSessionId } }),
   endOtherSessions: () => ({}),
+  // errors.test.ts sends the succeeding sample as a throwaway user, not as the owner.
+  deleteAccount: (f) => ({ body: { password: f.owner.password }, required: ["password"] }),
   me: () => ({}),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),

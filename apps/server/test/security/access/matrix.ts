@@ -134,6 +134,11 @@ export const restMatrix: Record<RouteName, RestRow> = {
     },
   },
   endOtherSessions: { call: () => ({ path: "/api/v1/sessions", session: "adopt" }), expect: all(200) },
+  // Without the password nobody deletes the account (a stolen token is not enough).
+  deleteAccount: {
+    call: () => ({ path: "/api/v1/me/delete", body: { password: "not the password" } }),
+    expect: all([403, "wrong_password"]),
+  },
   me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
   searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
   presence: { call: (w) => ({ path: `/api/v1/users/${w.memberId}/presence` }), expect: all(200) },

@@ -120,6 +120,9 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       // Not a live token: a mutation that slips through validation is still refused (401).
       d.body = { json: { refresh_token: "not-a-refresh-token" } };
       break;
+    case "deleteAccount":
+      d.body = { json: { password: "not the password" } };
+      break;
     case "changePassword":
       // Not the password: a mutation that slips through validation is still refused (403).
       d.body = { json: { current_password: "not the password", new_password: "password123" } };
