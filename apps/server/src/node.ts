@@ -12,6 +12,8 @@ import type { Logger } from "pino";
 import type { Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
+import { RevocationView } from "./auth/revocations.ts";
+import { SessionStore } from "./auth/sessions.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
 import { migrate } from "./store/migrate.ts";
@@ -21,7 +23,8 @@ import { createApp } from "./http/app.ts";
 import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
-import { attachHandlers, createGateway } from "./realtime/gateway.ts";
+import { attachHandlers, createGateway, endSessionSockets } from "./realtime/gateway.ts";
+import { userRoom } from "./realtime/socket-broadcast.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
@@ -105,7 +108,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
 
-  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60);
+  // Ended sessions, kept true from PostgreSQL; every token check consults it (auth/revocations.ts).
+  const revocations = new RevocationView(db.pool, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, log);
+  await revocations.start(config.SESSION_REVOCATION_POLL_MS);
+  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, revocations);
+  const sessions = new SessionStore(db.pool, config.SESSION_IDLE_DAYS * 86_400, (sids) =>
+    revocations.add(sids),
+  );
   // Message inserts and receipt changes are group-committed; a job that breaks the engine's
   // convention (throws after writing) fails its batch and is reported here as the bug it is.
   const commits = chatCommits(db.pool, (err) => log.error({ err }, "group-commit job broke the convention"));
@@ -180,6 +189,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
   const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
+  // An ended session's sockets go on every node: each node learns of it (at once when it ended
+  // it, else from its next re-read of PostgreSQL) and drops its own sockets of that session.
+  revocations.whenRevoked((sids) => {
+    for (const sid of sids) {
+      endSessionSockets(io, sid);
+      originSockets.closeSession(sid);
+    }
+  });
   const originWs = attachOriginWs(server, {
     ctx,
     tokens,
@@ -201,6 +218,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   app = createApp({
     ctx,
     tokens,
+    sessions,
+    dropUserSockets: (userId) => {
+      io.in(userRoom(userId)).emit("session:expired", { reason: "account deleted" });
+      io.in(userRoom(userId)).disconnectSockets(true);
+    },
     corsOrigins,
     loginSlowdown: {
       maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
@@ -246,6 +268,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (closing ??= (async () => {
       stopGuard();
       stopMembershipSync();
+      revocations.stop();
       server.close(); // stop accepting
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.

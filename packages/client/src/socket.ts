@@ -225,6 +225,16 @@ export class ChatSocket {
     }
   }
 
+  /**
+   * Hands the open connection a fresh access token (same user and session), so it outlives the
+   * old token's expiry without reconnecting; reconnections use the new token from now on.
+   */
+  async renew(token: string): Promise<{ expires_in: number }> {
+    const out = await this.request("auth:renew", { token });
+    this.socket.auth = { ...(this.socket.auth as Record<string, unknown>), token };
+    return out;
+  }
+
   read(chatId: number, seq: number) {
     return this.request("message:read", { chat_id: chatId, seq });
   }

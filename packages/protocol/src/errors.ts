@@ -7,7 +7,13 @@ export const errorCatalogue = {
   invalid_json: { status: 400, retryable: false, message: "The body is not valid JSON" },
   unauthorized: { status: 401, retryable: false, message: "A valid bearer token is required" },
   token_expired: { status: 401, retryable: false, message: "The token has expired" },
+  session_revoked: {
+    status: 401,
+    retryable: false,
+    message: "The session has ended (signed out, or its refresh token was reused); log in again",
+  },
   invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
+  wrong_password: { status: 403, retryable: false, message: "The current password is wrong" },
   forbidden: { status: 403, retryable: false, message: "You may not do this" },
   not_a_member: { status: 403, retryable: false, message: "You are not a member of this chat" },
   not_found: { status: 404, retryable: false, message: "Not found" },

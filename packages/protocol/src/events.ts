@@ -33,6 +33,11 @@ export const clientEvents = {
       limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).optional(),
     })
     .meta({ id: "SyncEvent" }),
+  /**
+   * Swaps the connection's access token without reconnecting (issue 15): a token of the same user
+   * and the same session. The socket then lives until the new token's expiry.
+   */
+  "auth:renew": z.strictObject({ token: z.string().min(1).max(4096) }).meta({ id: "AuthRenewEvent" }),
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -110,6 +115,8 @@ export interface ClientAckData {
   "message:delete": z.output<typeof MessageSchema>;
   typing: Record<string, never>;
   sync: z.output<typeof SyncAckSchema>;
+  /** Seconds until the new token expires (and with it this connection, unless renewed again). */
+  "auth:renew": { expires_in: number };
 }
 
 export type ClientToServerEvents = {

@@ -11,3 +11,4 @@ export * from "./schemas/presence.ts";
 export * from "./schemas/admin.ts";
 export * from "./events.ts";
 export * from "./origin-routes.ts";
+export * from "./schemas/sessions.ts";

@@ -10,6 +10,7 @@ import * as chats from "./schemas/chats.ts";
 import * as msgs from "./schemas/messages.ts";
 import * as health from "./schemas/health.ts";
 import * as admin from "./schemas/admin.ts";
+import * as sessions from "./schemas/sessions.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -52,14 +53,105 @@ export const routes = {
   token: {
     method: "post",
     path: "/token",
-    summary: "Log in (OAuth2 password flow; form or JSON) and get a bearer token",
+    summary:
+      "Log in (OAuth2 password flow; form or JSON): a bearer token, and a new session's refresh token (device label from X-Device-Name or the User-Agent)",
     tag: "auth",
     auth: false,
     body: auth.TokenBody,
     form: true,
     status: 200,
-    response: auth.TokenResponse,
+    response: sessions.SessionTokenResponse,
     errors: ["validation_failed", "invalid_json", "invalid_credentials", "rate_limited"],
+  },
+  refresh: {
+    method: "post",
+    path: "/auth/refresh",
+    summary:
+      "A new access token and refresh token for a refresh token (one-time use: presenting a used one ends its session)",
+    tag: "auth",
+    auth: false,
+    body: sessions.RefreshBody,
+    status: 200,
+    response: sessions.SessionTokenResponse,
+    errors: ["validation_failed", "invalid_json", "session_revoked", "rate_limited"],
+  },
+  logout: {
+    method: "post",
+    path: "/auth/logout",
+    summary: "End this session: its access and refresh tokens are refused on every node from now on",
+    tag: "auth",
+    auth: true,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [...authErrors, "session_revoked"],
+  },
+  listSessions: {
+    method: "get",
+    path: "/sessions",
+    summary: "My live sessions (devices), most recently used first; this one is marked `current`",
+    tag: "auth",
+    auth: true,
+    status: 200,
+    response: sessions.SessionListResponse,
+    errors: [...authErrors, "session_revoked"],
+  },
+  endSession: {
+    method: "delete",
+    path: "/sessions/{session_id}",
+    summary: "Sign out one of my sessions (404 if it is not mine or already ended)",
+    tag: "auth",
+    auth: true,
+    params: sessions.SessionIdParams,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [...authErrors, "session_revoked", "validation_failed", "not_found"],
+  },
+  endOtherSessions: {
+    method: "delete",
+    path: "/sessions",
+    summary: "Sign out all my other sessions (every device but this one)",
+    tag: "auth",
+    auth: true,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [...authErrors, "session_revoked"],
+  },
+  changePassword: {
+    method: "put",
+    path: "/me/password",
+    summary: "Change my password (the current one required); every other session of mine ends",
+    tag: "users",
+    auth: true,
+    body: auth.ChangePasswordBody,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [
+      ...authErrors,
+      "session_revoked",
+      "validation_failed",
+      "invalid_json",
+      "wrong_password",
+      "rate_limited",
+    ],
+  },
+  deleteAccount: {
+    method: "post",
+    path: "/me/delete",
+    summary:
+      'Delete my account (password required): every session ends and every socket drops at once; my messages stay, shown as from "Deleted user"; my email is free again',
+    tag: "users",
+    auth: true,
+    body: auth.DeleteAccountBody,
+    status: 200,
+    response: sessions.SessionsEndedResponse,
+    errors: [
+      ...authErrors,
+      "session_revoked",
+      "validation_failed",
+      "invalid_json",
+      "wrong_password",
+      "rate_limited",
+    ],
   },
   me: {
     method: "get",

@@ -7,7 +7,23 @@ export interface TokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The session (sessions.id) the token belongs to; absent in tokens issued before issue 15. */
+  sid?: string;
 }
+
+/** What a valid token says: who, until when, and (since issue 15) which session. */
+export interface VerifiedToken {
+  userId: number;
+  exp: number;
+  sid?: string;
+}
+
+/** Which sessions have ended (auth/revocations.ts); a token of an ended session is refused. */
+export interface RevokedSessions {
+  isRevoked(sid: string): boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A user id as `sub` carries it: digits only, within PostgreSQL's INTEGER (a larger one was a 500). */
 const SUBJECT = /^[1-9][0-9]{0,9}$/;
@@ -21,10 +37,11 @@ export class TokenService {
   constructor(
     private readonly secret: string,
     readonly ttlSeconds: number,
+    private readonly revoked: RevokedSessions = { isRevoked: () => false },
   ) {}
 
-  sign(userId: number): { token: string; expiresIn: number } {
-    const token = jwt.sign({}, this.secret, {
+  sign(userId: number, sid?: string): { token: string; expiresIn: number } {
+    const token = jwt.sign(sid ? { sid } : {}, this.secret, {
       algorithm: "HS256",
       subject: String(userId),
       expiresIn: this.ttlSeconds,
@@ -33,8 +50,13 @@ export class TokenService {
     return { token, expiresIn: this.ttlSeconds };
   }
 
-  /** The user id and expiry of a valid token; an AppError (401) otherwise. */
-  verify(token: string): { userId: number; exp: number } {
+  /**
+   * The user id, expiry and session of a valid token; an AppError (401) otherwise. A token of an
+   * ended session is refused here, so REST, the socket handshake and the origin WebSocket agree.
+   * A token without `sid` (signed before sessions existed) is accepted until it expires: it lives
+   * ACCESS_TOKEN_EXPIRE_MINUTES at most, and refusing it would log everyone out at the upgrade.
+   */
+  verify(token: string): VerifiedToken {
     let claims: TokenClaims;
     try {
       claims = jwt.verify(token, this.secret, { algorithms: ["HS256"] }) as TokenClaims;
@@ -47,7 +69,15 @@ export class TokenService {
     if (!(sub <= MAX_ID) || typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
       throw new AppError("unauthorized", "The token is not valid");
     }
+    if (claims.sid !== undefined && (typeof claims.sid !== "string" || !UUID.test(claims.sid))) {
+      throw new AppError("unauthorized", "The token is not valid");
+    }
+    if (claims.sid !== undefined && this.revoked.isRevoked(claims.sid)) {
+      throw new AppError("session_revoked");
+    }
     const userId = sub;
-    return { userId, exp: claims.exp };
+    return claims.sid === undefined
+      ? { userId, exp: claims.exp }
+      : { userId, exp: claims.exp, sid: claims.sid };
   }
 }

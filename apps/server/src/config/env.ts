@@ -12,6 +12,14 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** A non-negative decimal (e.g. a fraction of a day in tests). */
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+(\.[0-9]+)?$/)
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
 export const envSpec = {
   NODE_ENV: {
     schema: z.enum(["development", "production", "test"]).default("development"),
@@ -36,7 +44,18 @@ export const envSpec = {
     schema: z.string().optional(),
     doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
   },
-  ACCESS_TOKEN_EXPIRE_MINUTES: { schema: int(1, 525600).default(30), doc: "Token lifetime in minutes" },
+  ACCESS_TOKEN_EXPIRE_MINUTES: {
+    schema: int(1, 525600).default(30),
+    doc: "Access token lifetime in minutes (stays 30 until the web app renews its token; then 15)",
+  },
+  SESSION_IDLE_DAYS: {
+    schema: decimal(0.000001, 3650).default(30),
+    doc: "A session not refreshed for this many days is over (its refresh token is refused); decimals allowed",
+  },
+  SESSION_REVOCATION_POLL_MS: {
+    schema: int(50, 60_000).default(500),
+    doc: "How often each node re-reads ended sessions from PostgreSQL: an ended session's tokens and sockets are refused everywhere within this period",
+  },
   DATA_DIR: {
     schema: z.string().default(".data"),
     doc: "Embedded database and generated secret (relative to the repo)",

@@ -88,7 +88,10 @@ export async function getChat(ctx: DomainContext, userId: number, chatId: number
 
 async function requireUsers(ctx: DomainContext, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  const found = await ctx.db.prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true } });
+  const found = await ctx.db.prisma.user.findMany({
+    where: { id: { in: ids }, deletedAt: null },
+    select: { id: true },
+  });
   const have = new Set(found.map((u) => u.id));
   const missing = ids.filter((i) => !have.has(i));
   if (missing.length > 0) throw new AppError("user_not_found", "User not found", { user_ids: missing });

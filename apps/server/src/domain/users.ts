@@ -33,9 +33,49 @@ export async function authenticate(ctx: DomainContext, email: string, password: 
   return { id: u.id, name: u.name, email: u.email };
 }
 
+/** Sets a new password if `current` is the user's password (403 wrong_password otherwise). */
+export async function changePassword(
+  ctx: DomainContext,
+  userId: number,
+  current: string,
+  next: string,
+): Promise<void> {
+  const u = await ctx.db.prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+  if (!u || !(await checkPassword(current, u.passwordHash))) throw new AppError("wrong_password");
+  const passwordHash = await hashPassword(next, ctx.bcryptCost);
+  await ctx.db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+}
+
+/** What a deleted account's messages and memberships show as its name. */
+export const DELETED_NAME = "Deleted user";
+
+/**
+ * Deletes the account if `password` is its password (403 wrong_password otherwise). The row stays,
+ * anonymized, so the user's messages stay where they were (as from "Deleted user"); the email is
+ * freed for a new account; no password can log in to it. Sessions are ended by the caller.
+ */
+export async function deleteAccount(ctx: DomainContext, userId: number, password: string): Promise<void> {
+  const u = await ctx.db.prisma.user.findFirst({
+    where: { id: userId, deletedAt: null },
+    select: { passwordHash: true },
+  });
+  if (!u || !(await checkPassword(password, u.passwordHash))) throw new AppError("wrong_password");
+  await ctx.db.prisma.user.update({
+    where: { id: userId },
+    data: {
+      name: DELETED_NAME,
+      email: `deleted-${userId}@deleted.invalid`,
+      // Not a bcrypt hash: no password matches it (and the freed email no longer leads here).
+      passwordHash: "!",
+      deletedAt: new Date(),
+    },
+  });
+}
+
 export async function findUser(ctx: DomainContext, id: number): Promise<PublicUser | null> {
-  const u = await ctx.db.prisma.user.findUnique({
-    where: { id },
+  // A deleted account is found by no lookup: its tokens are refused like those of a missing user.
+  const u = await ctx.db.prisma.user.findFirst({
+    where: { id, deletedAt: null },
     select: { id: true, name: true, email: true },
   });
   return u;
@@ -52,6 +92,7 @@ export async function searchUsers(ctx: DomainContext, me: number, query: string,
   const users = await ctx.db.prisma.user.findMany({
     where: {
       id: { not: me },
+      deletedAt: null,
       // Emails are stored lower-cased (the register schema), so equality on the lower-cased query is exact.
       OR: [{ name: { contains: q, mode: "insensitive" } }, { email: query.trim().toLowerCase() }],
     },

@@ -4,6 +4,8 @@ import express, { type Express } from "express";
 import { pinoHttp } from "pino-http";
 import type { DomainContext } from "../domain/context.ts";
 import type { TokenService } from "../auth/tokens.ts";
+import type { SessionStore } from "../auth/sessions.ts";
+import { sessionRoutes } from "./routes/session-routes.ts";
 import type { Presence } from "../cluster/presence.ts";
 import type { PassportStatic } from "passport";
 import { requireJwt } from "./passport.ts";
@@ -22,6 +24,10 @@ import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 export interface AppDeps {
   ctx: DomainContext;
   tokens: TokenService;
+  /** Login sessions and their refresh tokens (auth/sessions.ts). */
+  sessions: SessionStore;
+  /** Drops every socket of a user on every node (account deletion). */
+  dropUserSockets?: (userId: number) => void;
   /** The node's one passport (http/passport.ts); admin routes share it. */
   passport: PassportStatic;
   presence: Presence;
@@ -77,13 +83,21 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
-  app.use(authRoutes(deps.ctx, deps.tokens, passport, deps.loginSlowdown));
+  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
+  app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));
   // The origin's surface (FastAPI wire shapes) owns the root once the API above lives under /api/v1.
   app.use(
-    originRouter({ ctx: deps.ctx, tokens: deps.tokens, passport, auth, loginSlowdown: deps.loginSlowdown }),
+    originRouter({
+      ctx: deps.ctx,
+      tokens: deps.tokens,
+      sessions: deps.sessions,
+      passport,
+      auth,
+      loginSlowdown: deps.loginSlowdown,
+    }),
   );
   for (const r of deps.extra ?? []) app.use(r);
   app.use(notFound);

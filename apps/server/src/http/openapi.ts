@@ -23,7 +23,7 @@ export function buildOpenApi(version: string) {
   for (const def of Object.values(routes) as RouteDef[]) {
     // Whatever the table lists, a body can be malformed or too large and any input can fail validation.
     const implied: ErrorCode[] = [
-      ...(def.auth ? (["unauthorized", "token_expired"] as const) : []),
+      ...(def.auth ? (["unauthorized", "token_expired", "session_revoked"] as const) : []),
       ...(def.body || def.params || def.query ? (["validation_failed"] as const) : []),
       ...(def.body ? (["invalid_json", "payload_too_large"] as const) : []),
     ];

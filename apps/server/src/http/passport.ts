@@ -29,14 +29,15 @@ class BearerStrategy extends passport.Strategy {
     const token = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
     if (!token) return this.fail(new AppError("unauthorized"), 401);
     let userId: number;
+    let sid: string | undefined;
     try {
-      userId = this.tokens.verify(token).userId;
+      ({ userId, sid } = this.tokens.verify(token));
     } catch (err) {
       return this.fail(err instanceof AppError ? err : new AppError("unauthorized"), 401);
     }
     // A token of a user who no longer exists is refused.
     findUser(this.ctx, userId).then(
-      (u) => (u ? this.success(u) : this.fail(new AppError("unauthorized"), 401)),
+      (u) => (u ? this.success(sid ? { ...u, sid } : u) : this.fail(new AppError("unauthorized"), 401)),
       (err) => this.error(err),
     );
   }
@@ -63,7 +64,10 @@ export function createPassport(ctx: DomainContext, tokens: TokenService): passpo
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
-    interface User extends PublicUser {}
+    interface User extends PublicUser {
+      /** The session of the bearer token (absent for a token issued before sessions existed). */
+      sid?: string;
+    }
   }
 }
 
@@ -72,7 +76,9 @@ export function requireJwt(p: passport.PassportStatic): RequestHandler {
     p.authenticate("jwt", { session: false }, (err: unknown, user: PublicUser | false, info: unknown) => {
       if (err) return next(err);
       if (!user) {
-        if (info instanceof AppError && info.code === "token_expired") return next(info);
+        if (info instanceof AppError && (info.code === "token_expired" || info.code === "session_revoked")) {
+          return next(info);
+        }
         return next(new AppError("unauthorized"));
       }
       req.user = user;

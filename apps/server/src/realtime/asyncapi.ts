@@ -24,6 +24,7 @@ const ackData: Record<ClientEventName, z.ZodType> = {
   "message:delete": MessageSchema,
   typing: z.strictObject({}),
   sync: SyncAckSchema,
+  "auth:renew": z.object({ expires_in: z.number().int() }).meta({ id: "AuthRenewAck" }),
 };
 
 const ack = (data: z.ZodType) =>

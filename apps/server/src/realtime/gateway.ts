@@ -9,16 +9,17 @@ import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { AppError, clientEvents, type ConnectErrorData } from "@chat/protocol";
 import type { Logger } from "pino";
 import type { DomainContext } from "../domain/context.ts";
-import type { TokenService } from "../auth/tokens.ts";
+import type { TokenService, VerifiedToken } from "../auth/tokens.ts";
 import { findUser } from "../domain/users.ts";
 import { chatIdsOf } from "../domain/chats.ts";
 import type { Presence } from "../cluster/presence.ts";
 import { presenceTracker } from "./presence-tracking.ts";
-import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
+import { chatRoom, sessionRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
 import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
+import { authRenewHandler } from "./handlers/auth-renew.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
@@ -112,7 +113,7 @@ export function attachHandlers(
           ? header.slice(7)
           : undefined;
     if (!token) return next(refuse("unauthorized", "A token is required (auth: {token})"));
-    let claims: { userId: number; exp: number };
+    let claims: VerifiedToken;
     try {
       claims = tokens.verify(token);
     } catch (err) {
@@ -150,6 +151,7 @@ export function attachHandlers(
             name: user.name,
             chatIds: chats,
             batch: auth?.batch === true,
+            ...(claims.sid ? { sid: claims.sid } : {}),
           } satisfies SocketData;
           scheduleExpiry(socket, claims.exp);
           void tracker.beforeConnect(socket, user.id).then(() => next());
@@ -164,8 +166,8 @@ export function attachHandlers(
   });
 
   io.on("connection", (socket) => {
-    const { userId, chatIds } = socket.data as SocketData;
-    socket.join([userRoom(userId), ...chatIds.map(chatRoom)]);
+    const { userId, chatIds, sid } = socket.data as SocketData;
+    socket.join([userRoom(userId), ...chatIds.map(chatRoom), ...(sid ? [sessionRoom(sid)] : [])]);
     corkWebsocket(socket.conn as unknown as Parameters<typeof corkWebsocket>[0]);
     // A member added or removed while this socket was in the handshake was announced to the user
     // room before the socket joined it: look once more now that it is in, and catch up.
@@ -175,6 +177,7 @@ export function attachHandlers(
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
     typingHandlers(socket, io, ctx, log);
+    authRenewHandler(socket, tokens, log, scheduleExpiry);
     socket.onAny((event: string, ...args: unknown[]) => {
       // Own keys only: "constructor" or "toString" are not events, and deserve an error ack too.
       if (Object.hasOwn(clientEvents, event)) return;
@@ -189,9 +192,26 @@ export function attachHandlers(
   return { sockets };
 }
 
+/**
+ * Drops this node's sockets of an ended session: each is told `session:expired` first, so the
+ * client knows not to reconnect with the same token. Every node calls it for its own sockets
+ * (io.local): each learns of the ending from PostgreSQL, so a Redis outage cannot keep one open.
+ */
+export function endSessionSockets(io: Server, sid: string): void {
+  const room = io.local.in(sessionRoom(sid));
+  room.emit("session:expired", { reason: "session ended" });
+  room.disconnectSockets(true);
+}
+
+/** Each socket's one expiry timer: `auth:renew` moves it to the new token's expiry. */
+const expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
+
 /** Tells the socket its session is over when the token expires, then disconnects it. */
 function scheduleExpiry(socket: Socket, exp: number) {
   const ms = Math.min(exp * 1000 - Date.now(), 2_147_483_647);
+  const previous = expiryTimers.get(socket);
+  if (previous) clearTimeout(previous);
+  else socket.once("disconnect", () => clearTimeout(expiryTimers.get(socket)));
   const timer = setTimeout(
     () => {
       socket.emit("session:expired", { reason: "token expired" });
@@ -200,7 +220,7 @@ function scheduleExpiry(socket: Socket, exp: number) {
     Math.max(ms, 0),
   );
   timer.unref();
-  socket.once("disconnect", () => clearTimeout(timer));
+  expiryTimers.set(socket, timer);
 }
 
 async function reconcileRooms(ctx: DomainContext, socket: Socket, userId: number, joined: number[]) {

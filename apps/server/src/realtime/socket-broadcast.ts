@@ -18,9 +18,13 @@ export interface SocketData {
   chatIds: number[];
   /** The connection takes `message:batch` (auth.batch); otherwise it gets `message:new` only. */
   batch: boolean;
+  /** The session of the handshake's token (absent for a token issued before sessions existed). */
+  sid?: string;
 }
 
 export const userRoom = (id: number) => `user:${id}`;
+/** Every socket of one login session, so ending the session can drop them (auth/revocations.ts). */
+export const sessionRoom = (sid: string) => `session:${sid}`;
 export const chatRoom = (id: number) => `chat:${id}`;
 
 /**

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import request from "supertest";
 import { MAX_ID, servedPath, type ErrorCode, type RouteName } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
-import { createGroup, createUser } from "../support/users.ts";
+import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { sendText } from "./helpers/calls.ts";
 import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 import { memoryLogger } from "./helpers/logs.ts";
@@ -20,6 +20,27 @@ const withParams = routeNames.filter((n) => pathParams(n).length > 0);
 const withQuery = routeNames.filter((n) => def(n).query);
 const memberOnly = routeNames.filter((n) => def(n).errors.includes("not_a_member"));
 const label = (n: RouteName) => `${def(n).method.toUpperCase()} ${servedPath(def(n))}`;
+
+/** A new login of `u`: its own session, with the same user. */
+async function loginAgain(url: string, u: TestUser): Promise<TestUser> {
+  const res = await request(url)
+    .post("/api/v1/token")
+    .send({ username: u.email, password: u.password })
+    .expect(200);
+  return { ...u, token: res.body.access_token, auth: { Authorization: `Bearer ${res.body.access_token}` } };
+}
+
+/** A second session of `u`: its refresh token and id, for the refresh and endSession samples. */
+async function spareSession(
+  url: string,
+  u: TestUser,
+): Promise<{ refreshToken: string; spareSessionId: string }> {
+  const res = await request(url)
+    .post("/api/v1/token")
+    .send({ username: u.email, password: u.password })
+    .expect(200);
+  return { refreshToken: res.body.refresh_token, spareSessionId: res.body.session_id };
+}
 
 describe("REST: errors across the route table", () => {
   const log = memoryLogger("debug");
@@ -39,16 +60,23 @@ describe("REST: errors across the route table", () => {
     const [member, outsider] = await Promise.all(["Member", "Outsider"].map((n) => createUser(node.url, n)));
     const chatId = await createGroup(node.url, owner, [member]);
     const messageId = (await sendText(node.url, owner, chatId)).id;
-    f = { owner, member, outsider, chatId, messageId };
+    f = { owner, member, outsider, chatId, messageId, ...(await spareSession(node.url, owner)) };
   });
 
   it("every route's sample succeeds (so the walks below break exactly one thing)", async () => {
     // On a chat and message of their own: the samples remove a member and delete a message.
     const chatId = await createGroup(node.url, f.owner, [f.member]);
     const messageId = (await sendText(node.url, f.owner, chatId)).id;
-    const own: WalkFixture = { ...f, chatId, messageId };
+    const own: WalkFixture = { ...f, chatId, messageId, ...(await spareSession(node.url, f.owner)) };
     for (const name of routeNames) {
-      const res = await sendSample(node.url, name, samples[name](own), def(name).auth ? f.owner : undefined);
+      // Logout and "sign out the others" from a session of their own, so f.owner's token lives on.
+      const caller =
+        name === "logout"
+          ? await loginAgain(node.url, f.owner)
+          : name === "deleteAccount"
+            ? await createUser(node.url, "Leaving")
+            : f.owner;
+      const res = await sendSample(node.url, name, samples[name](own), def(name).auth ? caller : undefined);
       expectOk(name, res, res.status === 200 && def(name).alsoStatus?.includes(200) ? 200 : undefined);
     }
   });
@@ -68,6 +96,7 @@ describe("REST: errors across the route table", () => {
       chat_id: "chat_not_found",
       message_id: "message_not_found",
       user_id: "user_not_found",
+      session_id: "not_found",
     };
     for (const name of withParams) {
       for (const p of pathParams(name)) {
@@ -76,7 +105,7 @@ describe("REST: errors across the route table", () => {
           const res = await sendSample(
             node.url,
             name,
-            { ...s, params: { ...s.params, [p]: MAX_ID } },
+            { ...s, params: { ...s.params, [p]: p === "session_id" ? crypto.randomUUID() : MAX_ID } },
             f.owner,
           );
           note(name, res);

@@ -61,13 +61,17 @@ describe("access control", function () {
     path: string,
     body?: unknown,
     form?: boolean,
+    tokenOverride?: string,
   ) => {
     let r = request(node.url)[method.toLowerCase() as "get"](path);
-    const token = tokens[p];
+    const token = tokenOverride ?? tokens[p];
     if (token !== undefined) r = r.set("Authorization", `Bearer ${token}`);
     if (form) r = r.type("form");
     return body === undefined ? r : r.send(body as object);
   };
+  const login = async (u: TestUser) =>
+    (await request(a.url).post("/api/v1/token").send({ username: u.email, password: u.password }).expect(200))
+      .body.access_token as string;
   const open = async (node: TestNode, p: UserPrincipal) => {
     const s = await connect(node.url, users[p].token);
     sockets.push(s);
@@ -78,7 +82,7 @@ describe("access control", function () {
     two = await startTwoNodes({ REDIS_KEY_PREFIX: "acl", ADMIN_EMAILS: adminEmail });
     ({ a, b } = two);
     db = new DbProbe(a.databaseUrl);
-    await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
+    const root = await createUser(a.url, "Root"); // the first user, an administrator by being first: not in the matrix
     users.owner = await createUser(a.url, "Owner");
     users.admin = await createUser(a.url, "Admin", { email: adminEmail });
     users.member = await createUser(a.url, "Member");
@@ -108,6 +112,21 @@ describe("access control", function () {
       memberId: users.member.id,
       login: { email: users.outsider.email, password: users.outsider.password },
       freshUser: async () => (await createUser(a.url, "Spare")).id,
+      foreignToken: root.token,
+      freshRefreshToken: async () =>
+        (
+          await request(a.url)
+            .post("/api/v1/token")
+            .send({ username: users.outsider.email, password: users.outsider.password })
+            .expect(200)
+        ).body.refresh_token as string,
+      ownerSpareSession: async () =>
+        (
+          await request(a.url)
+            .post("/api/v1/token")
+            .send({ username: users.owner.email, password: users.owner.password })
+            .expect(200)
+        ).body.session_id as string,
       freshMember: async () => {
         const spare = await createUser(a.url, "Spare");
         await request(a.url)
@@ -149,7 +168,14 @@ describe("access control", function () {
               : row.expect.outsider;
           const call = await row.call(world);
           expect(call.path, name).to.match(served);
-          const res = await send(a, p, def.method, call.path, call.body, call.form);
+          // A row that ends sessions runs in a session of its own (matrix.ts, RestCall.session).
+          const own = call.session && isUser(p) ? await login(users[p]) : undefined;
+          const res = await send(a, p, def.method, call.path, call.body, call.form, own);
+          if (own && call.session === "adopt" && isUser(p)) {
+            tokens[p] = own;
+            users[p].token = own;
+            users[p].auth = { Authorization: `Bearer ${own}` };
+          }
           const [status, code] = typeof expected === "number" ? [expected, undefined] : expected;
           want.push(`${p}: ${status}${code ? ` ${code}` : ""}`);
           got.push(`${p}: ${res.status}${code ? ` ${res.body?.error?.code}` : ""}`);

@@ -9,6 +9,18 @@ const email = z
   .transform((s) => s.toLowerCase());
 const password = z.string().min(8, "must be at least 8 characters").max(72, "must be at most 72 bytes");
 
+/** A new password: the register rules, and storable text (no NUL, no lone surrogate). */
+export const ChangePasswordBody = z
+  .strictObject({
+    current_password: storable(z.string().min(1).max(1024)),
+    new_password: storable(password.refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes")),
+  })
+  .meta({ id: "ChangePasswordBody" });
+
+export const DeleteAccountBody = z
+  .strictObject({ password: z.string().min(1).max(1024) })
+  .meta({ id: "DeleteAccountBody" });
+
 export const RegisterBody = z
   .strictObject({
     name: storable(z.string().trim().min(1, "must not be empty").max(100)),

@@ -48,6 +48,7 @@ export function toOrigin(err: AppError, req: Request): { status: number; detail:
       return { status: 400, detail: originText.badCredentials };
     case "unauthorized":
     case "token_expired":
+    case "session_revoked":
       return { status: 401, detail: unauthorizedText(req) };
     default:
       return { status: err.status, detail: err.message };

@@ -9,24 +9,33 @@ import type passport from "passport";
 import { originText } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
 import type { TokenService } from "../../auth/tokens.ts";
+import type { SessionStore } from "../../auth/sessions.ts";
 import { registerUser } from "../../domain/users.ts";
 import { addMember, createChat, listMembers } from "../../domain/chats.ts";
 import { history } from "../../domain/messages.ts";
 import { markMessageRead } from "../../domain/receipts.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
-import { loginGuards } from "../routes/auth-routes.ts";
+import { loginDevice, loginGuards } from "../routes/auth-routes.ts";
 import { bindOrigin } from "./origin-bind.ts";
 import { originErrorHandler } from "./origin-errors.ts";
 
 export interface OriginDeps {
   ctx: DomainContext;
   tokens: TokenService;
+  sessions: SessionStore;
   passport: passport.PassportStatic;
   auth: RequestHandler;
   loginSlowdown?: { maxDelayMs: number; maxWaiting: number };
 }
 
-export function originRouter({ ctx, tokens, passport: p, auth, loginSlowdown }: OriginDeps): Router {
+export function originRouter({
+  ctx,
+  tokens,
+  sessions,
+  passport: p,
+  auth,
+  loginSlowdown,
+}: OriginDeps): Router {
   const r = Router();
 
   bindOrigin(r, "register", [], async ({ body, req }) => {
@@ -35,8 +44,11 @@ export function originRouter({ ctx, tokens, passport: p, auth, loginSlowdown }: 
     return { message: originText.registered };
   });
 
-  bindOrigin(r, "token", loginGuards(ctx, p, loginSlowdown), async ({ user }) => {
-    const { token, expiresIn } = tokens.sign(user.id);
+  // The origin's answer shape, but a session row behind it (refresh token not handed out): its
+  // tokens carry `sid`, so they are listed under /api/v1/sessions and can be signed out.
+  bindOrigin(r, "token", loginGuards(ctx, p, loginSlowdown), async ({ user, req }) => {
+    const session = await sessions.create(user.id, loginDevice(req), req.ip ?? "");
+    const { token, expiresIn } = tokens.sign(user.id, session.id);
     return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
   });
 

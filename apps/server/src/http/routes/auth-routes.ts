@@ -4,6 +4,7 @@ import { AppError, TokenBody } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
 import { registerUser } from "../../domain/users.ts";
 import type { TokenService } from "../../auth/tokens.ts";
+import type { SessionStore } from "../../auth/sessions.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 import { requireLocal } from "../passport.ts";
@@ -12,6 +13,7 @@ import { LoginThrottle } from "../../security/login-throttle.ts";
 export function authRoutes(
   ctx: DomainContext,
   tokens: TokenService,
+  sessions: SessionStore,
   p: passport.PassportStatic,
   slowdown: { maxDelayMs: number; maxWaiting: number } = { maxDelayMs: 2000, maxWaiting: 200 },
 ): Router {
@@ -22,11 +24,40 @@ export function authRoutes(
     return { ...user, message: `User ${user.email} registered` };
   });
 
-  bind(r, "token", loginGuards(ctx, p, slowdown), async ({ user }) => {
-    const { token, expiresIn } = tokens.sign(user.id);
-    return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
+  // Every login is a new session (a device); the refresh token is handed out once, here.
+  bind(r, "token", loginGuards(ctx, p, slowdown), async ({ user, req }) => {
+    const session = await sessions.create(user.id, loginDevice(req), req.ip ?? "");
+    const { token, expiresIn } = tokens.sign(user.id, session.id);
+    return {
+      access_token: token,
+      token_type: "bearer" as const,
+      expires_in: expiresIn,
+      refresh_token: session.refreshToken,
+      session_id: session.id,
+    };
+  });
+
+  // Rotation: per-IP limited like login (a refresh token is a credential).
+  bind(r, "refresh", [], async ({ body, req }) => {
+    await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    const session = await sessions.rotate(body.refresh_token, req.ip ?? "");
+    const { token, expiresIn } = tokens.sign(session.userId, session.id);
+    return {
+      access_token: token,
+      token_type: "bearer" as const,
+      expires_in: expiresIn,
+      refresh_token: session.refreshToken,
+      session_id: session.id,
+    };
   });
   return r;
+}
+
+/** The device label of a login: what the client calls itself (X-Device-Name), else its User-Agent. */
+export function loginDevice(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const named = req.headers["x-device-name"];
+  const ua = req.headers["user-agent"];
+  return (typeof named === "string" && named.trim()) || (typeof ua === "string" ? ua : "");
 }
 
 /**

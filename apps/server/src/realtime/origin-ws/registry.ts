@@ -21,6 +21,8 @@ export interface OriginSocket {
   readonly id: string;
   readonly userId: number;
   readonly chatId: number;
+  /** The session of its token (absent for a token issued before sessions existed). */
+  readonly sid?: string;
   /** Writes a text frame (a socket past the backlog cap is dropped instead). */
   send(frame: string): void;
   /** True for a message this very socket sent: it got the ✅ ack and is not sent it again as 📩. */
@@ -53,6 +55,11 @@ export class OriginSockets {
     unindex(this.byUser, s.userId, s);
     // The last listener of a room gone: the sharded adapter unsubscribes from it.
     void this.adapter?.delAll(s.id);
+  }
+
+  /** The session ended (auth/revocations.ts): its origin sockets close with 1008 (policy). */
+  closeSession(sid: string): void {
+    for (const s of this.all()) if (s.sid === sid) s.close(1008, "session ended");
   }
 
   all(): OriginSocket[] {

@@ -16,7 +16,7 @@ import { WebSocketServer, WebSocket, type RawData } from "ws";
 import type { Logger } from "pino";
 import { AppError, MAX_ID, messageText } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
-import type { TokenService } from "../../auth/tokens.ts";
+import type { TokenService, VerifiedToken } from "../../auth/tokens.ts";
 import { requireMember } from "../../domain/access.ts";
 import { sendMessage } from "../../domain/messages.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
@@ -113,7 +113,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
   });
 
   type Admitted =
-    | { userId: number; chatId: number; expiresAt: number; release: () => void }
+    | { userId: number; chatId: number; sid?: string; expiresAt: number; release: () => void }
     | { refused: number; reason: string };
 
   /** The checks of the handshake: the token's user is the path's, and a member of the chat. */
@@ -124,7 +124,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     const header = req.headers.authorization;
     const token = header?.startsWith("Bearer ") ? header.slice(7) : url.searchParams.get("token");
     if (!token) return refuse(1008, "a token is required (Authorization: Bearer … or ?token=)");
-    let claims: { userId: number; exp: number };
+    let claims: VerifiedToken;
     try {
       claims = o.tokens.verify(token);
     } catch (err) {
@@ -157,19 +157,19 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
       o.log.warn({ err }, "origin websocket handshake failed");
       return refuse(1011, "the service is temporarily unavailable");
     }
-    return { userId, chatId, expiresAt: claims.exp * 1000, release };
+    return { userId, chatId, sid: claims.sid, expiresAt: claims.exp * 1000, release };
   }
 
   function accept(
     ws: WebSocket,
-    a: { userId: number; chatId: number; expiresAt: number; release: () => void },
+    a: { userId: number; chatId: number; sid?: string; expiresAt: number; release: () => void },
   ) {
     open.add(ws);
     alive.add(ws);
     ws.on("pong", () => alive.add(ws));
     // Without a listener, an 'error' (oversize or malformed frame) would crash the process.
     ws.on("error", (err) => o.log.debug({ err: err.message }, "origin websocket error"));
-    const me = originSocket(ws, a.userId, a.chatId);
+    const me = originSocket(ws, a.userId, a.chatId, a.sid);
     o.sockets.add(me);
     // The socket lives as long as its token, as a Socket.IO session does.
     const expiry = setTimeout(
@@ -200,12 +200,13 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     });
   }
 
-  function originSocket(ws: WebSocket, userId: number, chatId: number) {
+  function originSocket(ws: WebSocket, userId: number, chatId: number, sid: string | undefined) {
     const recent = new Set<string>();
     const s: OriginSocket & { recent: Set<string> } = {
       id: `origin-ws:${crypto.randomUUID()}`,
       userId,
       chatId,
+      sid,
       recent,
       send(frame: string) {
         if (ws.readyState !== WebSocket.OPEN) return;

@@ -17,6 +17,10 @@ export interface WalkFixture {
   chatId: number;
   /** A message of the owner in that chat. */
   messageId: number;
+  /** A live refresh token of the owner (spent by the first refresh sample sent). */
+  refreshToken: string;
+  /** A live session of the owner other than the one of `owner.token`. */
+  spareSessionId: string;
 }
 
 export interface Sample {
@@ -34,6 +38,19 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
     required: ["name", "email", "password"],
   }),
   token: (f) => ({ body: { username: f.owner.email, password: f.owner.password }, required: ["password"] }),
+  // The walks log in afresh for the session routes (errors.test.ts), so the owner's token survives.
+  refresh: (f) => ({ body: { refresh_token: f.refreshToken }, required: ["refresh_token"] }),
+  logout: () => ({}),
+  listSessions: () => ({}),
+  // The same password again: succeeds (ending the owner's other sessions) and changes nothing else.
+  changePassword: (f) => ({
+    body: { current_password: f.owner.password, new_password: f.owner.password },
+    required: ["current_password", "new_password"],
+  }),
+  endSession: (f) => ({ params: { session_id: f.spareSessionId } }),
+  endOtherSessions: () => ({}),
+  // errors.test.ts sends the succeeding sample as a throwaway user, not as the owner.
+  deleteAccount: (f) => ({ body: { password: f.owner.password }, required: ["password"] }),
   me: () => ({}),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),

@@ -44,12 +44,24 @@ export interface MatrixWorld {
   freshUser(): Promise<number>;
   /** A plain member of the group, added for this request. */
   freshMember(): Promise<number>;
+  /** A valid access token of a user outside the matrix. */
+  foreignToken: string;
+  /** The refresh token of a new login (of the `login` account). */
+  freshRefreshToken(): Promise<string>;
+  /** The id of a new session of the owner (only the owner may end it). */
+  ownerSpareSession(): Promise<string>;
 }
 
 export interface RestCall {
   path: string;
   body?: unknown;
   form?: boolean;
+  /**
+   * The call ends sessions, so each user makes it from a session of its own, logged in for it:
+   * "fresh" (logout: that session dies), or "adopt" (sign out the others: the new session
+   * survives and becomes the principal's token for the rows after it).
+   */
+  session?: "fresh" | "adopt";
 }
 
 export interface RestRow {
@@ -93,6 +105,39 @@ export const restMatrix: Record<RouteName, RestRow> = {
       body: { username: w.login.email, password: w.login.password },
     }),
     expect: all(200),
+  },
+  refresh: {
+    call: async (w) => ({
+      path: "/api/v1/auth/refresh",
+      body: { refresh_token: await w.freshRefreshToken() },
+    }),
+    expect: all(200),
+  },
+  logout: { call: () => ({ path: "/api/v1/auth/logout", session: "fresh" }), expect: all(200) },
+  listSessions: { call: () => ({ path: "/api/v1/sessions" }), expect: all(200) },
+  // Without the current password nobody changes it (a stolen token is not enough).
+  changePassword: {
+    call: () => ({
+      path: "/api/v1/me/password",
+      body: { current_password: "not the password", new_password: "another password" },
+    }),
+    expect: all([403, "wrong_password"]),
+  },
+  // Someone else's session is not found (nothing is learnt about it), whoever asks.
+  endSession: {
+    call: async (w) => ({ path: `/api/v1/sessions/${await w.ownerSpareSession()}` }),
+    expect: {
+      outsider: [404, "not_found"],
+      member: [404, "not_found"],
+      admin: [404, "not_found"],
+      owner: 200,
+    },
+  },
+  endOtherSessions: { call: () => ({ path: "/api/v1/sessions", session: "adopt" }), expect: all(200) },
+  // Without the password nobody deletes the account (a stolen token is not enough).
+  deleteAccount: {
+    call: () => ({ path: "/api/v1/me/delete", body: { password: "not the password" } }),
+    expect: all([403, "wrong_password"]),
   },
   me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
   searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
@@ -186,4 +231,9 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
   },
   typing: { payload: (w) => ({ chat_id: w.groupId, is_typing: true }), expect: ackMembersOnly },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
+  // Another user's valid token: a socket cannot be moved to someone else's account.
+  "auth:renew": {
+    payload: (w) => ({ token: w.foreignToken }),
+    expect: { outsider: "forbidden", member: "forbidden", admin: "forbidden", owner: "forbidden" },
+  },
 };

@@ -116,6 +116,23 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "listChats":
       d.query = [["offset", "0"]];
       break;
+    case "refresh":
+      // Not a live token: a mutation that slips through validation is still refused (401).
+      d.body = { json: { refresh_token: "not-a-refresh-token" } };
+      break;
+    case "deleteAccount":
+      d.body = { json: { password: "not the password" } };
+      break;
+    case "changePassword":
+      // Not the password: a mutation that slips through validation is still refused (403).
+      d.body = { json: { current_password: "not the password", new_password: "password123" } };
+      break;
+    case "endSession":
+      d.params = { session_id: { text: crypto.randomUUID() } };
+      break;
+    case "logout":
+    case "listSessions":
+    case "endOtherSessions":
     case "me":
     case "healthz":
     case "readyz":

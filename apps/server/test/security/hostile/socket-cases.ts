@@ -11,6 +11,8 @@ import { badNumber, badString, extraKey, hostileJson, protoObject, PROTO_KEYS } 
 export interface SocketWorld {
   chatId: number;
   messageId: number;
+  /** The socket's own access token (a valid `auth:renew`). */
+  token: string;
 }
 
 export interface SocketCase {
@@ -40,6 +42,8 @@ function baseline(event: ClientEventName, w: SocketWorld): Record<string, unknow
       return { chat_id: w.chatId, is_typing: true };
     case "sync":
       return { chats: [{ chat_id: w.chatId, after_seq: 0 }], limit: 10 };
+    case "auth:renew":
+      return { token: w.token };
     default: {
       const never: never = event;
       throw new Error(`no baseline for ${String(never)}`);
