@@ -36,6 +36,15 @@ export interface RouteDef {
 }
 
 const authErrors: ErrorCode[] = ["unauthorized", "token_expired"];
+/** Routes that need the current password again (change it, delete the account). */
+const passwordCheckedErrors: ErrorCode[] = [
+  ...authErrors,
+  "session_revoked",
+  "validation_failed",
+  "invalid_json",
+  "wrong_password",
+  "rate_limited",
+];
 const chatErrors: ErrorCode[] = [...authErrors, "validation_failed", "not_a_member", "chat_not_found"];
 
 export const routes = {
@@ -125,14 +134,7 @@ export const routes = {
     body: auth.ChangePasswordBody,
     status: 200,
     response: sessions.SessionsEndedResponse,
-    errors: [
-      ...authErrors,
-      "session_revoked",
-      "validation_failed",
-      "invalid_json",
-      "wrong_password",
-      "rate_limited",
-    ],
+    errors: passwordCheckedErrors,
   },
   deleteAccount: {
     method: "post",
@@ -144,14 +146,7 @@ export const routes = {
     body: auth.DeleteAccountBody,
     status: 200,
     response: sessions.SessionsEndedResponse,
-    errors: [
-      ...authErrors,
-      "session_revoked",
-      "validation_failed",
-      "invalid_json",
-      "wrong_password",
-      "rate_limited",
-    ],
+    errors: passwordCheckedErrors,
   },
   me: {
     method: "get",

@@ -24,10 +24,9 @@ export function authRoutes(
     return { ...user, message: `User ${user.email} registered` };
   });
 
-  // Every login is a new session (a device); the refresh token is handed out once, here.
-  bind(r, "token", loginGuards(ctx, p, slowdown), async ({ user, req }) => {
-    const session = await sessions.create(user.id, loginDevice(req), req.ip ?? "");
-    const { token, expiresIn } = tokens.sign(user.id, session.id);
+  /** A login's or a refresh's answer: a new access token of the session, and its next refresh token. */
+  const tokenAnswer = (userId: number, session: { id: string; refreshToken: string }) => {
+    const { token, expiresIn } = tokens.sign(userId, session.id);
     return {
       access_token: token,
       token_type: "bearer" as const,
@@ -35,20 +34,19 @@ export function authRoutes(
       refresh_token: session.refreshToken,
       session_id: session.id,
     };
+  };
+
+  // Every login is a new session (a device); the refresh token is handed out once, here.
+  bind(r, "token", loginGuards(ctx, p, slowdown), async ({ user, req }) => {
+    const session = await sessions.create(user.id, loginDevice(req), req.ip ?? "");
+    return tokenAnswer(user.id, session);
   });
 
   // Rotation: per-IP limited like login (a refresh token is a credential).
   bind(r, "refresh", [], async ({ body, req }) => {
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
     const session = await sessions.rotate(body.refresh_token, req.ip ?? "");
-    const { token, expiresIn } = tokens.sign(session.userId, session.id);
-    return {
-      access_token: token,
-      token_type: "bearer" as const,
-      expires_in: expiresIn,
-      refresh_token: session.refreshToken,
-      session_id: session.id,
-    };
+    return tokenAnswer(session.userId, session);
   });
   return r;
 }
