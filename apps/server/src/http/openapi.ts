@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 document, generated from packages/protocol's route table and schemas. */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { requestBodyContent } from "./openapi-body.ts";
 import {
   API_PREFIX,
   errorCatalogue,
@@ -53,11 +54,7 @@ export function buildOpenApi(version: string) {
         content: { "application/json": { schema: ErrorResponseSchema } },
       };
     }
-    const bodyContent: Record<string, { schema: z.ZodType }> = {};
-    if (def.body) {
-      bodyContent["application/json"] = { schema: def.body };
-      if (def.form) bodyContent["application/x-www-form-urlencoded"] = { schema: def.body };
-    }
+    const bodyContent = requestBodyContent(def);
     registry.registerPath({
       method: def.method,
       // The real path (under API_PREFIX, probes at the root): the document lists what a client calls.

@@ -4,6 +4,7 @@
  * Errors are FastAPI's `{"detail"}` (OriginError), 422 for validation.
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { requestBodyContent } from "../openapi-body.ts";
 import { OriginError, originRoutes, type OriginRouteDef } from "@chat/protocol";
 import type { z } from "zod";
 
@@ -46,11 +47,7 @@ export function originOpenApi(): Pick<Doc, "paths" | "components"> {
         content: { "application/json": { schema: OriginError } },
       };
     }
-    const body: Record<string, { schema: z.ZodType }> = {};
-    if (def.body) {
-      body["application/json"] = { schema: def.body };
-      if (def.form) body["application/x-www-form-urlencoded"] = { schema: def.body };
-    }
+    const body = requestBodyContent(def);
     registry.registerPath({
       method: def.method,
       path: def.path,
