@@ -12,3 +12,4 @@ export * from "./schemas/admin.ts";
 export * from "./events.ts";
 export * from "./origin-routes.ts";
 export * from "./schemas/sessions.ts";
+export * from "./schemas/attachments.ts";
