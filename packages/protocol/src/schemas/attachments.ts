@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { API_PREFIX } from "../api-prefix.ts";
 
 /**
  * A file as every message answer carries it (issue 16): events, `message:batch`, `sync`, paging,
@@ -29,6 +30,6 @@ export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 
 /** The paths an attachment's `url` and `thumbnail_url` name (under the API prefix). */
 export const attachmentPaths = (id: string) => ({
-  url: `/api/v1/attachments/${id}`,
-  thumbnail_url: `/api/v1/attachments/${id}/thumbnail`,
+  url: `${API_PREFIX}/attachments/${id}`,
+  thumbnail_url: `${API_PREFIX}/attachments/${id}/thumbnail`,
 });
