@@ -250,6 +250,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     presence,
     attachments,
     blobs: storage.links && blobRoutes(storage.blobs, storage.links),
+    fileOrigins: storage.publicOrigin ? [storage.publicOrigin] : [],
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS, redis?.sub),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),

@@ -41,6 +41,8 @@ export interface AppDeps {
   loginSlowdown?: { maxDelayMs: number; maxWaiting: number };
   /** Attachments (issue 16): the upload flow and the links to files. */
   attachments: AttachmentDeps;
+  /** Origins of the storage's presigned links (the browser uploads to and loads files from them). */
+  fileOrigins?: string[];
   /** The storage driver's own endpoints, if it has any (the filesystem's signed links): before the body parsers. */
   blobs?: express.Router;
   /** Extra routers mounted before the 404 (metrics, admin, the web client). */
@@ -78,7 +80,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(hardening(deps.corsOrigins));
+  app.use(hardening(deps.corsOrigins, deps.fileOrigins));
   app.use(requireUtf8Query);
   // Their bodies are files, streamed to storage: no parser may read them first.
   if (deps.blobs) app.use(deps.blobs);

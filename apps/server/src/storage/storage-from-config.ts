@@ -13,6 +13,8 @@ export interface Storage {
   blobs: BlobStore;
   /** The filesystem driver's signed links (its node-served endpoints need them); absent for S3. */
   links?: BlobLinks;
+  /** The origin of presigned links (S3), for the web client's Content-Security-Policy. */
+  publicOrigin?: string;
   /** What to log at start (no secrets). */
   describe: string;
 }
@@ -35,7 +37,17 @@ export function storageFrom(config: Config, dataDir: string, secret: string | Bu
       timeoutMs: config.STORAGE_TIMEOUT_MS,
       spoolDir: path.join(dataDir, "spool"),
     });
-    return { blobs, describe: `s3 bucket ${config.S3_BUCKET} at ${config.S3_ENDPOINT ?? "AWS"}` };
+    const endpoint = config.S3_PUBLIC_ENDPOINT ?? config.S3_ENDPOINT;
+    const publicOrigin = endpoint
+      ? new URL(endpoint).origin
+      : config.S3_FORCE_PATH_STYLE
+        ? `https://s3.${config.S3_REGION}.amazonaws.com`
+        : `https://${config.S3_BUCKET}.s3.${config.S3_REGION}.amazonaws.com`;
+    return {
+      blobs,
+      publicOrigin,
+      describe: `s3 bucket ${config.S3_BUCKET} at ${config.S3_ENDPOINT ?? "AWS"}`,
+    };
   }
   const links = new BlobLinks(secret);
   const dir = path.join(dataDir, "blobs");

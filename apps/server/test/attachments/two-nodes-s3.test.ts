@@ -6,6 +6,7 @@
  * through (an empty or over-long PUT) is caught at completion; signature and expiry are checked
  * in the links (test/contract/blob-store.test.ts) and, for the node's own links, in access.test.ts.
  */
+import crypto from "node:crypto";
 import net from "node:net";
 import { expect } from "chai";
 import request from "supertest";
@@ -17,6 +18,7 @@ import { sendText } from "../rest/helpers/calls.ts";
 import { expectError } from "../rest/helpers/expect.ts";
 import { askUpload, complete, fetchLink, linkToMessage, putBytes } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
+import { memoryLogger } from "../rest/helpers/logs.ts";
 
 describe("attachments: two nodes on S3 (s3rver)", function () {
   this.timeout(60_000);
@@ -59,6 +61,10 @@ describe("attachments: two nodes on S3 (s3rver)", function () {
     await linkToMessage(a.databaseUrl, asked.id, message.id);
 
     const res = await request(b.url).get(done.body.url).set(bob.auth).expect(302);
+    // The web client may load and upload files there (its Content-Security-Policy says so).
+    const csp = (await request(b.url).get("/healthz")).headers["content-security-policy"] as string;
+    for (const d of ["img-src", "connect-src"])
+      expect(csp).to.match(new RegExp(`${d} [^;]*${s3.endpoint()}`));
     const loc = res.headers.location as string;
     expect(loc.startsWith(`${s3.endpoint()}/`)).to.equal(true);
     const q = new URL(loc).searchParams;
@@ -115,12 +121,18 @@ describe("attachments: two nodes on S3 (s3rver)", function () {
     const stall = net.createServer((c) => sockets.add(c.on("error", () => undefined)));
     await new Promise<void>((r) => stall.listen(0, "127.0.0.1", () => r()));
     const endpoint = `http://127.0.0.1:${(stall.address() as net.AddressInfo).port}`;
-    const node = await startTestNode({
-      ...s3.env("stalled-bucket"),
-      S3_ENDPOINT: endpoint,
-      STORAGE_TIMEOUT_MS: "600",
-      DATABASE_URL: a.databaseUrl,
-    });
+    const log = memoryLogger("debug");
+    const secret = `never-logged-${crypto.randomUUID()}`;
+    const node = await startTestNode(
+      {
+        ...s3.env("stalled-bucket"),
+        S3_ENDPOINT: endpoint,
+        S3_SECRET_ACCESS_KEY: secret,
+        STORAGE_TIMEOUT_MS: "600",
+        DATABASE_URL: a.databaseUrl,
+      },
+      log.logger,
+    );
     try {
       // Asking needs no storage (a presigned link is signed locally).
       const asked = await askUpload(node.url, alice, { name: "s.txt", size: 5, mime: "text/plain" });
@@ -134,6 +146,8 @@ describe("attachments: two nodes on S3 (s3rver)", function () {
         asked.id,
       ]);
       expect(row.rows[0]).to.deep.equal({ state: "pending", completed_at: null });
+      expect(log.raw.join("")).to.include("files: s3 bucket stalled-bucket");
+      expect(log.raw.join(""), "the storage secret in the logs").to.not.include(secret);
     } finally {
       await node.close();
       for (const c of sockets) c.destroy();
