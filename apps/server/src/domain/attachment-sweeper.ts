@@ -8,6 +8,7 @@
 import type { Logger } from "pino";
 import type { Pool, PoolClient } from "pg";
 import type { BlobStore } from "../storage/blob-store.ts";
+import { storageKeys } from "./attachments.ts";
 
 const BATCH = 50;
 
@@ -32,7 +33,14 @@ async function inBatch(
       claim,
       params,
     );
-    const keys = rows.flatMap((r) => [r.storage_key, ...(r.thumbnail_key ? [r.thumbnail_key] : [])]);
+    // Every key the attachment may have used (an upload link may have written after completion).
+    const keys = rows.flatMap((r) => [
+      ...new Set([
+        r.storage_key,
+        ...(r.thumbnail_key ? [r.thumbnail_key] : []),
+        ...Object.values(storageKeys(r.id)),
+      ]),
+    ]);
     await Promise.all(keys.map((k) => blobs.delete(k)));
     await finish(
       client,

@@ -86,8 +86,13 @@ export function toAttachment(
   };
 }
 
-/** Where an attachment's bytes and thumbnail live: from its id only, never from its name. */
+/**
+ * Where an attachment's bytes live, from its id only (never from its name): the client's link
+ * writes `upload`; completion moves it to `original` before checking it, so what was checked is
+ * what is served even if the link is used again; images get a `thumbnail`.
+ */
 export const storageKeys = (id: string) => ({
+  upload: `a/${id}/upload`,
   original: `a/${id}/original`,
   thumbnail: `a/${id}/thumbnail.webp`,
 });
@@ -140,7 +145,7 @@ export async function createUpload(
   } finally {
     client.release();
   }
-  const upload = await a.blobs.uploadTarget(keys.original, {
+  const upload = await a.blobs.uploadTarget(keys.upload, {
     size: body.size,
     contentType: body.mime,
     expiresIn: rules.uploadSeconds,
@@ -158,7 +163,7 @@ async function refuse(
   message: string,
 ): Promise<never> {
   const keys = storageKeys(row.id);
-  await Promise.all([a.blobs.delete(keys.original), a.blobs.delete(keys.thumbnail)]).catch(() => undefined);
+  await Promise.all(Object.values(keys).map((k) => a.blobs.delete(k))).catch(() => undefined);
   await a.ctx.db.pool.query(
     `UPDATE attachments SET state = 'failed', fail_reason = $2, completed_at = now(), purged_at = now() WHERE id = $1`,
     [row.id, reason],
@@ -194,6 +199,9 @@ export async function completeUpload(a: AttachmentDeps, userId: number, id: stri
   }
   const release = () => pool.query("UPDATE attachments SET completed_at = NULL WHERE id = $1", [id]);
   try {
+    // Out of the link's reach first (an earlier attempt may have moved it already), then checked.
+    const keys = storageKeys(id);
+    if (await a.blobs.head(keys.upload)) await a.blobs.move(keys.upload, row.storage_key);
     const head = await a.blobs.head(row.storage_key);
     if (!head) throw new AppError("upload_incomplete");
     const declared = Number(row.declared_size);
@@ -207,7 +215,6 @@ export async function completeUpload(a: AttachmentDeps, userId: number, id: stri
     let dims: { width: number; height: number } | undefined;
     let thumbnailKey: string | null = null;
     if (isImage(mime)) {
-      const keys = storageKeys(id);
       try {
         const img = await a.images.run(() =>
           processImage(a.blobs, row.storage_key, keys.thumbnail, mime, a.rules.maxBytes),

@@ -75,6 +75,18 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
+  async move(from: string, to: string): Promise<void> {
+    const src = this.file(from);
+    const dst = this.file(to);
+    await mkdir(path.dirname(dst), { recursive: true });
+    try {
+      await rename(src, dst);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new AppError("not_found");
+      throw err;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
   }

@@ -19,6 +19,7 @@ import crypto from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -168,6 +169,23 @@ export class S3BlobStore implements BlobStore {
       if (err instanceof AppError && err.code === "not_found") return undefined;
       throw err;
     }
+  }
+
+  async move(from: string, to: string): Promise<void> {
+    checkKey(from);
+    checkKey(to);
+    // A server-side copy (one request up to 5 GB), then the source goes.
+    await this.call("copy", (abortSignal) =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.s.bucket,
+          Key: to,
+          CopySource: `${this.s.bucket}/${from.split("/").map(encodeURIComponent).join("/")}`,
+        }),
+        { abortSignal },
+      ),
+    );
+    await this.delete(from);
   }
 
   async delete(key: string): Promise<void> {

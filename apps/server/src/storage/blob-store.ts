@@ -47,6 +47,11 @@ export interface BlobStore {
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** The size of `key`, or undefined if absent. */
   head(key: string): Promise<{ size: number } | undefined>;
+  /**
+   * Moves `from` to `to` inside storage (no bytes through the node; replaces `to`); `not_found` if
+   * `from` is absent. Completion moves an upload out of the key its link may still write to.
+   */
+  move(from: string, to: string): Promise<void>;
   /** Removes `key`; absent is fine (deletes are repeated by sweepers on several nodes). */
   delete(key: string): Promise<void>;
   /** A link the client may PUT exactly `size` bytes of `contentType` to, until `expiresIn` seconds from now. */

@@ -112,6 +112,22 @@ describe("attachments: the upload flow (filesystem)", function () {
     await request(node.url).get(first.body.url).set(bob.auth).expect(404);
   });
 
+  it("the upload link used again after completion changes nothing that is served", async () => {
+    const png = await tinyPng();
+    const asked = await askUpload(node.url, alice, { name: "a.png", size: png.length, mime: "image/png" });
+    expect((await putBytes(node.url, asked, png)).status).to.equal(200);
+    const done = await complete(node.url, alice, asked.id).expect(200);
+    const served = async () => {
+      const loc = (await request(node.url).get(done.body.url).set(alice.auth).expect(302)).headers.location;
+      return Buffer.from(await (await fetchLink(node.url, loc)).arrayBuffer());
+    };
+    const checked = await served();
+    const swap = Buffer.concat([Buffer.from("<html><script>alert(1)</script>"), Buffer.alloc(png.length)]);
+    await putBytes(node.url, asked, swap.subarray(0, png.length)); // the link is still valid
+    expect((await served()).equals(checked)).to.equal(true);
+    expect((await complete(node.url, alice, asked.id).expect(200)).body).to.deep.equal(done.body);
+  });
+
   it("too large, or over the quota, is refused when asked; so is asking too often", async () => {
     const carol = await createUser(node.url, "Carol");
     const ask = (size: number) =>

@@ -83,6 +83,17 @@ export function blobStoreContract(make: () => Promise<BlobFixture>, traits: Blob
     expect(await store.head(k)).to.equal(undefined);
   });
 
+  it("move: the bytes go to the new key (replacing it), the old key is gone; an absent source is not_found", async () => {
+    const [from, to] = [key(), key()];
+    const data = bytes(90_000);
+    await put(store, from, data);
+    await put(store, to, bytes(10));
+    await store.move(from, to);
+    expect(await store.head(from)).to.equal(undefined);
+    expect((await read(store, to)).equals(data)).to.equal(true);
+    expect((await failure(store.move(key(), key()))).code).to.equal("not_found");
+  });
+
   it("a write past its bound fails with payload_too_large and leaves what was there", async () => {
     const k = key();
     const before = bytes(100);
