@@ -81,6 +81,35 @@ describe("attachments: the upload flow (filesystem)", function () {
     expect(Math.max(tmeta.width!, tmeta.height!)).to.be.at.most(320);
   });
 
+  it("every image type shown inline is decoded: PNG, WebP, AVIF, GIF", async () => {
+    const base = () => sharp({ create: { width: 30, height: 20, channels: 3, background: "#36c" } });
+    const images: Array<[string, Buffer]> = [
+      ["image/png", await base().png().toBuffer()],
+      ["image/webp", await base().webp().toBuffer()],
+      ["image/avif", await base().avif({ effort: 0 }).toBuffer()],
+      ["image/gif", await base().gif().toBuffer()],
+    ];
+    for (const [mime, bytes] of images) {
+      const { done } = await uploadFile(node.url, alice, { name: `i.${mime.slice(6)}`, mime, bytes });
+      expect(done.status, `${mime}: ${done.text}`).to.equal(200);
+      expect(done.body, mime).to.include({ mime, width: 30, height: 20 });
+      expect(done.body.thumbnail_url, mime).to.be.a("string");
+    }
+  });
+
+  it("completions of one upload at once: one does the work, every answer is the file or a 409", async () => {
+    const photo = await jpegWithGps(64, 32);
+    const asked = await askUpload(node.url, alice, { name: "p.jpg", size: photo.length, mime: "image/jpeg" });
+    expect((await putBytes(node.url, asked, photo)).status).to.equal(200);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => complete(node.url, alice, asked.id)));
+    const codes = answers.map((r) => (r.status === 200 ? "200" : `${r.status} ${r.body.error?.code}`));
+    expect(codes).to.include("200");
+    expect(codes, "the others found it claimed").to.include("409 upload_incomplete");
+    for (const c of codes) expect(c).to.be.oneOf(["200", "409 upload_incomplete"]);
+    const after = await complete(node.url, alice, asked.id).expect(200);
+    expect(after.body).to.include({ width: 32, height: 64 });
+  });
+
   it("a file that is not an image: ready, no dimensions or thumbnail, served as a download", async () => {
     const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), crypto.randomBytes(2000)]);
     const { done } = await uploadFile(node.url, alice, {
