@@ -20,7 +20,11 @@ const LINK_SECONDS = 5;
 
 describe("attachments: access on two nodes (filesystem)", function () {
   this.timeout(60_000);
-  const nodes = useTwoNodes({ REDIS_KEY_PREFIX: "att-acl", ATTACHMENT_LINK_SECONDS: String(LINK_SECONDS) });
+  const nodes = useTwoNodes({
+    STORAGE_DRIVER: "filesystem",
+    REDIS_KEY_PREFIX: "att-acl",
+    ATTACHMENT_LINK_SECONDS: String(LINK_SECONDS),
+  });
   let owner: TestUser;
   let member: TestUser;
   let outsider: TestUser;

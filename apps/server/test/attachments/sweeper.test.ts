@@ -23,7 +23,7 @@ import { BlobLinks } from "../../src/storage/blob-links.ts";
 describe("attachments: the sweeper", function () {
   this.timeout(30_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
-  const node = useNode({ DATA_DIR: dataDir, ATTACHMENT_SWEEP_SECONDS: "0" });
+  const node = useNode({ STORAGE_DRIVER: "filesystem", DATA_DIR: dataDir, ATTACHMENT_SWEEP_SECONDS: "0" });
   const blobs = new DiskBlobStore(path.join(dataDir, "blobs"), new BlobLinks("unused-secret"));
   const pools: pg.Pool[] = [];
   let alice: TestUser;
@@ -96,6 +96,7 @@ describe("attachments: the sweeper", function () {
 
   describe("on a timer", () => {
     const ticking = useNode({
+      STORAGE_DRIVER: "filesystem",
       DATA_DIR: dataDir,
       ATTACHMENT_SWEEP_SECONDS: "1",
       ABANDONED_UPLOAD_HOURS: "0.0003",

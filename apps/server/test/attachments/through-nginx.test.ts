@@ -13,7 +13,11 @@ import { askUpload, complete, fetchLink, putBytes } from "../support/attachments
 
 describe("attachments: through nginx", function () {
   this.timeout(60_000);
-  const nodes = useTwoNodes({ REDIS_KEY_PREFIX: "att-nginx", TRUST_PROXY_HOPS: "1" });
+  const nodes = useTwoNodes({
+    STORAGE_DRIVER: "filesystem",
+    REDIS_KEY_PREFIX: "att-nginx",
+    TRUST_PROXY_HOPS: "1",
+  });
   let nginx: NginxProcess;
   before(async () => {
     nginx = await startNginx([nodes.a.port, nodes.b.port]);

@@ -31,7 +31,12 @@ describe("attachments: memory stays flat with file size", function () {
   let node: NodeProcess;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "upload-rss-"));
   before(async () => {
-    node = await spawnTestNode({ DATABASE_URL: await freshDatabase(), PORT: "0", DATA_DIR: dataDir });
+    node = await spawnTestNode({
+      STORAGE_DRIVER: "filesystem",
+      DATABASE_URL: await freshDatabase(),
+      PORT: "0",
+      DATA_DIR: dataDir,
+    });
   });
   after(async () => {
     await node?.kill("SIGKILL");
