@@ -100,6 +100,9 @@ function through(source: Readable, t: Sharp): Sharp {
 }
 
 function refusal(err: unknown): never {
+  // Re-encoded past the size limit: the image's fault (a retry would do the same).
+  if (err instanceof AppError && err.code === "payload_too_large")
+    throw new ImageRefused("image_too_large", err);
   if (err instanceof AppError) throw err; // storage trouble: retryable, not the file's fault
   const msg = String((err as Error)?.message ?? err);
   throw new ImageRefused(/pixel limit|too large/i.test(msg) ? "image_too_large" : "image_unreadable", err);

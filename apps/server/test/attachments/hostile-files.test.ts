@@ -8,7 +8,7 @@ import { useNode } from "../support/node.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { expectError } from "../rest/helpers/expect.ts";
 import { fetchLink, uploadFile } from "../support/attachments.ts";
-import { gifHtmlPolyglot, noiseJpeg, pngBombHeader } from "../support/images.ts";
+import { gifHtmlPolyglot, lowQualityJpeg, noiseJpeg, pngBombHeader } from "../support/images.ts";
 
 const INLINE = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"];
 
@@ -104,6 +104,28 @@ describe("attachments: hostile files", function () {
     const { done } = await uploadFile(node.url, eve, { name: "cut.jpg", mime: "image/jpeg", bytes: cut });
     const err = expectError(done, 422, "attachment_rejected");
     expect(err.details).to.deep.equal({ reason: "image_unreadable" });
+  });
+
+  describe("an image that re-encodes larger than MAX_UPLOAD_BYTES", () => {
+    const small = useNode({ MAX_UPLOAD_BYTES: "2000" });
+    it("is refused as too large, not retried forever", async () => {
+      const u = await createUser(small.url, "Small");
+      const jpeg = await lowQualityJpeg();
+      expect(jpeg.length).to.be.below(2000);
+      const { asked, done } = await uploadFile(small.url, u, {
+        name: "l.jpg",
+        mime: "image/jpeg",
+        bytes: jpeg,
+      });
+      expect(expectError(done, 422, "attachment_rejected").details).to.deep.equal({
+        reason: "image_too_large",
+      });
+      expectError(
+        await request(small.url).post(`/api/v1/attachments/${asked.id}/complete`).set(u.auth),
+        422,
+        "attachment_rejected",
+      );
+    });
   });
 
   it("zero bytes: refused when asked", async () => {

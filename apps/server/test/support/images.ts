@@ -62,3 +62,11 @@ export async function pngBombHeader(): Promise<Buffer> {
     chunk("IEND", Buffer.alloc(0)),
   ]);
 }
+
+/** A JPEG at quality 5 (1,742 bytes): re-encoded at sharp's default quality it grows (to 2,177). */
+export const lowQualityJpeg = (w = 300, h = 300) =>
+  sharp(Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => (i * 7919 + (i >> 5) * 31) % 251)), {
+    raw: { width: w, height: h, channels: 3 },
+  })
+    .jpeg({ quality: 5 })
+    .toBuffer();
