@@ -22,6 +22,7 @@ import { clientIp } from "../security/client-ip.ts";
 import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 import type { AttachmentDeps } from "../domain/attachments.ts";
 import { attachmentRoutes } from "./routes/attachment-routes.ts";
+import { redactBlobToken } from "../storage/blob-links.ts";
 
 export interface AppDeps {
   ctx: DomainContext;
@@ -75,7 +76,8 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug",
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        // A storage link's token is a credential (and names a file): logged without it.
+        req: (req) => ({ id: req.id, method: req.method, url: redactBlobToken(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),

@@ -11,6 +11,10 @@ import { AppError } from "@chat/protocol";
 
 export const BLOB_PATH = `${API_PREFIX}/blobs`;
 
+/** A URL with a link's token cut out, for logs. */
+export const redactBlobToken = (url: string) =>
+  url.startsWith(`${BLOB_PATH}/`) ? `${BLOB_PATH}/[token]` : url;
+
 export type LinkClaims =
   | { op: "put"; key: string; exp: number; size: number; type: string }
   | { op: "get"; key: string; exp: number; type: string; disposition: string };

@@ -14,17 +14,22 @@ import { createUser, type TestUser } from "../support/users.ts";
 import { expectError } from "../rest/helpers/expect.ts";
 import { askUpload, complete, fetchLink, putBytes, readyFile, uploadFile } from "../support/attachments.ts";
 import { jpegWithGps, tinyPng } from "../support/images.ts";
+import { memoryLogger } from "../rest/helpers/logs.ts";
 
 const QUOTA = 300_000;
 const MAX = 200_000;
 
 describe("attachments: the upload flow", function () {
   this.timeout(30_000);
-  const node = useNode({
-    MAX_UPLOAD_BYTES: String(MAX),
-    UPLOAD_QUOTA_BYTES: String(QUOTA),
-    RATE_LIMIT_UPLOADS_PER_USER_PER_MINUTE: "12",
-  });
+  const log = memoryLogger("debug");
+  const node = useNode(
+    {
+      MAX_UPLOAD_BYTES: String(MAX),
+      UPLOAD_QUOTA_BYTES: String(QUOTA),
+      RATE_LIMIT_UPLOADS_PER_USER_PER_MINUTE: "12",
+    },
+    log.logger,
+  );
   let alice: TestUser;
   before(async () => {
     alice = await createUser(node.url, "Alice");
@@ -82,6 +87,12 @@ describe("attachments: the upload flow", function () {
     const tmeta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
     expect(tmeta.format).to.equal("webp");
     expect(Math.max(tmeta.width!, tmeta.height!)).to.be.at.most(320);
+    // The links are credentials: no log line carries one (nor the file's name inside it).
+    const logs = log.raw.join("");
+    for (const l of [asked.upload.url, redirect.headers.location, link.body.url]) {
+      const token = l.split("/").pop()!.split("?")[0];
+      expect(logs, "a link token in the logs").to.not.include(token.slice(-20));
+    }
   });
 
   it("every image type shown inline is decoded: PNG, WebP, AVIF, GIF", async () => {
