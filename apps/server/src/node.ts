@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Config } from "./config/env.ts";
+import { accessTokenSeconds, type Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
 import { RevocationView } from "./auth/revocations.ts";
@@ -109,9 +109,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   });
 
   // Ended sessions, kept true from PostgreSQL; every token check consults it (auth/revocations.ts).
-  const revocations = new RevocationView(db.pool, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, log);
+  const tokenSeconds = accessTokenSeconds(config);
+  const revocations = new RevocationView(db.pool, tokenSeconds, log);
   await revocations.start(config.SESSION_REVOCATION_POLL_MS);
-  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, revocations);
+  const tokens = new TokenService(secret, tokenSeconds, revocations);
   const sessions = new SessionStore(db.pool, config.SESSION_IDLE_DAYS * 86_400, (sids) =>
     revocations.add(sids),
   );
