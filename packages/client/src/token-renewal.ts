@@ -23,7 +23,7 @@ export function renewalRefused(err: unknown): boolean {
 }
 
 /** `iat` and `exp` (seconds) of a JWT, read without verifying it; undefined if it is not one. */
-export function tokenTimes(token: string): { iat: number; exp: number } | undefined {
+function tokenTimes(token: string): { iat: number; exp: number } | undefined {
   try {
     const b64 = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
     const claims = JSON.parse(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="))) as {
