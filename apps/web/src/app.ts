@@ -50,6 +50,7 @@ export class ChatApp implements Actions, Parts {
   readonly account = new Account(this);
   private readonly cleanups: (() => void)[] = [];
   stopped = false;
+  deleting = false;
 
   constructor(
     private readonly root: HTMLElement,
@@ -199,7 +200,7 @@ export class ChatApp implements Actions, Parts {
 
   /** The server refused our token (expired, revoked, secret rotated): back to the login form. */
   expire(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.deleting) return;
     this.stop();
     this.onSignedOut("Your session has ended. Please log in again.", true);
   }

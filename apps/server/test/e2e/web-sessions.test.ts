@@ -80,9 +80,11 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
 
     await alice.startPrivateChat(email("bob"), "Bob");
     // A second tab of the same browser: both renew from one refresh cookie, never racing it.
-    const tab2 = await alice.newTab();
+    const tab2 = new ChatPage(await alice.context.newPage());
     pages.push(tab2);
     const seenT = watch(tab2);
+    await tab2.page.goto("/");
+    await tab2.page.getByRole("heading", { name: "Chats" }).waitFor();
     await tab2.openChat("Bob");
     await bob.chatItem("Alice").waitFor();
     await bob.openChat("Alice");
@@ -184,7 +186,11 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     await carol.page.getByRole("button", { name: "Delete my account" }).click();
     await carol.page.getByRole("heading", { name: "Log in" }).waitFor();
     // The email is free: a new account takes it.
-    await carol.register("Carol again", email("carol"));
+    await carol.register("Carol again", email("carol")).catch(async (err) => {
+      throw new Error(
+        `${err}\n${await carol.page.locator(".form-error").textContent()}\n${carol.console.join("\n")}`,
+      );
+    });
     expect(await carol.page.locator(".me-name").textContent()).to.equal("Carol again");
   });
 });

@@ -82,9 +82,12 @@ export class Account {
   }
 
   async deleteAccount(password: string): Promise<string | undefined> {
+    // The server drops this page's socket as it deletes: that is no expiry to come back from.
+    this.p.deleting = true;
     try {
       await this.p.api.call("deleteAccount", { body: { password } });
     } catch (err) {
+      this.p.deleting = false;
       return describe(err);
     }
     this.p.signedOut();

@@ -39,6 +39,8 @@ export interface Parts {
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */
   expire(): void;
+  /** Set while my account is being deleted: its session ending is expected, not an expiry. */
+  deleting: boolean;
   /** The account was deleted: back to the login form. */
   signedOut(): void;
 }
