@@ -163,7 +163,7 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     expect(await phone.composer.inputValue()).to.equal("half-written on the phone");
   });
 
-  it("Settings: a new name shows at once and after a reload; deleting the account goes to the login form and frees the email", async () => {
+  it("Settings: a new name shows at once and after a reload; a new password needs the current one; deleting the account goes to the login form and frees the email", async () => {
     const carol = await open(w.nginx.url, { width: 360, height: 800 });
     await carol.register("Carol", email("carol"));
     await carol.page.getByRole("button", { name: "Settings" }).click();
@@ -179,10 +179,20 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     expect(await carol.page.locator(".me-name").textContent()).to.equal("Caroline");
 
     await carol.page.getByRole("button", { name: "Settings" }).click();
+    // A new password needs the current one.
+    await carol.page.getByLabel("Current password").fill("not my password");
+    await carol.page.getByLabel("New password").fill("a brand new password");
+    await carol.page.getByRole("button", { name: "Change password" }).click();
+    await carol.page.getByText("The current password is wrong").waitFor();
+    await carol.page.getByLabel("Current password").fill(PASSWORD);
+    await carol.page.getByRole("button", { name: "Change password" }).click();
+    await carol.page.getByText("Password changed").waitFor();
+    await carol.page.getByText("The current password is wrong").waitFor({ state: "detached" });
+
     await carol.page.getByLabel("Password to confirm").fill("not my password");
     await carol.page.getByRole("button", { name: "Delete my account" }).click();
     await carol.page.getByText("The current password is wrong").waitFor();
-    await carol.page.getByLabel("Password to confirm").fill(PASSWORD);
+    await carol.page.getByLabel("Password to confirm").fill("a brand new password");
     await carol.page.getByRole("button", { name: "Delete my account" }).click();
     await carol.page.getByRole("heading", { name: "Log in" }).waitFor();
     // The email is free: a new account takes it.
