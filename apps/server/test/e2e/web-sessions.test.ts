@@ -126,6 +126,29 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     expect(seenT, "tab two's socket").to.include({ websockets: 1, closed: 0 });
   });
 
+  it("five tabs opening at once share the one-time refresh cookie without tripping reuse detection", async () => {
+    const first = await open(w.nginx.url);
+    await first.register("Dave", email("dave"));
+    // Each new tab has no access token yet: all refresh from the cookie at the same moment.
+    const tabs = await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const t = new ChatPage(await first.context.newPage());
+        pages.push(t);
+        await t.page.goto("/");
+        return t;
+      }),
+    );
+    for (const t of [...tabs, first]) {
+      await t.page.getByRole("heading", { name: "Chats" }).waitFor();
+      expect(await loginShown(t)).to.equal(0);
+    }
+    // The session is still alive: a reload refreshes again from the (rotated) cookie.
+    await first.page.evaluate(() => sessionStorage.clear());
+    await first.page.reload();
+    await first.page.getByRole("heading", { name: "Chats" }).waitFor();
+    expect(await loginShown(first)).to.equal(0);
+  });
+
   it("Devices: signing out another device sends it to the login form at once; it logs in back to its chat and draft", async () => {
     const laptop = await open(w.nginx.url);
     await laptop.login(email("alice"));
