@@ -126,7 +126,7 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     expect(seenT, "tab two's socket").to.include({ websockets: 1, closed: 0 });
   });
 
-  it("five tabs opening at once share the one-time refresh cookie without tripping reuse detection", async () => {
+  it("five tabs opening at once share the one-time refresh cookie without tripping reuse detection; logout ends them all", async () => {
     const first = await open(w.nginx.url);
     await first.register("Dave", email("dave"));
     // Each new tab has no access token yet: all refresh from the cookie at the same moment.
@@ -147,6 +147,13 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     await first.page.reload();
     await first.page.getByRole("heading", { name: "Chats" }).waitFor();
     expect(await loginShown(first)).to.equal(0);
+
+    // Log out in one tab: every tab shows the login form, and the cookie is gone.
+    await first.page.getByRole("button", { name: "Log out" }).click();
+    for (const t of [...tabs, first]) await t.page.getByRole("heading", { name: "Log in" }).waitFor();
+    await eventually(async () =>
+      expect((await first.context.cookies()).map((c) => c.name)).not.to.include("chat_refresh"),
+    );
   });
 
   it("Devices: signing out another device sends it to the login form at once; it logs in back to its chat and draft", async () => {
