@@ -9,7 +9,7 @@ import { expect } from "chai";
 import crypto from "node:crypto";
 import request from "supertest";
 import { attachmentPaths, MessageSchema, type ServerEventPayload } from "@chat/protocol";
-import type { Message } from "@chat/client";
+import type { Attachment, Message, SendOptions } from "@chat/client";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
@@ -43,7 +43,7 @@ describe("messages with files across two nodes", () => {
     return { u, v, w, chatId, pdf, jpg };
   }
 
-  const expected = (pdf: string, jpg: string) => [
+  const expected = (pdf: string, jpg: string): Attachment[] => [
     { id: pdf, name: "report.pdf", size: 48_213, mime: "application/pdf", url: attachmentPaths(pdf).url },
     {
       id: jpg,
@@ -68,7 +68,8 @@ describe("messages with files across two nodes", () => {
     sv.track(chatId, 0);
     const live = delivered(sv);
 
-    const ack = await su.send(chatId, "", undefined, { attachmentIds: [pdf, jpg] });
+    const files: SendOptions = { attachmentIds: [pdf, jpg] };
+    const ack = await su.send(chatId, "", undefined, files);
     expect(ack.duplicate).to.equal(false);
     expect(ack.message.text).to.equal("");
     expect(ack.message.attachments).to.deep.equal(expected(pdf, jpg));
