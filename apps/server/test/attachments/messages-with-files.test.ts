@@ -83,7 +83,6 @@ describe("messages with files across two nodes", () => {
     expect((await page(b.url, v, chatId)).messages).to.deep.equal([ack.message]);
     expect((await page(b.url, v, chatId, "?after_seq=0")).messages).to.deep.equal([ack.message]);
 
-    // Linked in the database, in order, to this message and chat.
     const list = await request(b.url).get("/api/v1/chats").set(v.auth).expect(200);
     const summary = list.body.chats.find((c: { id: number }) => c.id === chatId);
     expect(summary.last_message).to.deep.equal(ack.message);
@@ -201,6 +200,20 @@ describe("messages with files across two nodes", () => {
       "see these\n📎 photo.jpg",
     ]);
     expect(history.body[0]).to.not.have.property("attachments");
+
+    // The origin cannot send files: a frame naming an upload is only text, the upload stays free.
+    const spare = await upload({ uploaderId: v.id, name: "spare.txt" });
+    const frame = JSON.stringify({ text: "", attachment_ids: [spare] });
+    await ws.say(frame);
+    const [last] = (await page(b.url, v, chatId, "?limit=1")).messages;
+    expect(last.text).to.equal(frame);
+    expect(last).to.not.have.property("attachments");
+    const again = await request(b.url)
+      .post(`/api/v1/chats/${chatId}/messages`)
+      .set(v.auth)
+      .send({ client_id: crypto.randomUUID(), attachment_ids: [spare] })
+      .expect(201);
+    expect(again.body.message.attachments.map((x: Attachment) => x.id)).to.deep.equal([spare]);
   });
 
   it("a removed member's catch-up does not include the chat or its files", async () => {
