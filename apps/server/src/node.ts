@@ -204,14 +204,15 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // sockets of that session. An ended account (deleted through the API or in SQL) drops every
   // socket of the user, and its groups get a new owner (one node does it, the others find it done).
   revocations.whenRevoked(({ sids, users }) => {
-    for (const sid of sids) {
-      endSessionSockets(io, sid);
-      originSockets.closeSession(sid);
-    }
+    // Accounts first: sessions ended with their account are told "account deleted".
     for (const userId of users) {
       endAccountSockets(io, userId);
       originSockets.closeUser(userId);
       handOverGroups(ctx, userId).catch((err) => log.warn({ err, userId }, "handing over groups failed"));
+    }
+    for (const sid of sids) {
+      endSessionSockets(io, sid);
+      originSockets.closeSession(sid);
     }
   });
   push = redis ? pushRevocations(io, revocations, [redis.pub, redis.sub], log) : undefined;
