@@ -10,8 +10,7 @@ export const errorCatalogue = {
   session_revoked: {
     status: 401,
     retryable: false,
-    message:
-      "The session has ended (signed out, refresh token reused, idle, or the account deleted); log in again",
+    message: "The session has ended (signed out, or its refresh token was reused); log in again",
   },
   invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
   wrong_password: { status: 403, retryable: false, message: "The current password is wrong" },

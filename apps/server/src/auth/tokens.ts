@@ -78,7 +78,9 @@ export class TokenService {
     if (claims.sid !== undefined && (typeof claims.sid !== "string" || !UUID.test(claims.sid))) {
       throw new AppError("unauthorized", "The token is not valid");
     }
-    if ((claims.sid !== undefined && this.revoked.isRevoked(claims.sid)) || this.revoked.isUserEnded(sub)) {
+    // A deleted account's token is refused as one of a user who does not exist (as findUser does).
+    if (this.revoked.isUserEnded(sub)) throw new AppError("unauthorized", "The account was deleted");
+    if (claims.sid !== undefined && this.revoked.isRevoked(claims.sid)) {
       throw new AppError("session_revoked");
     }
     const userId = sub;

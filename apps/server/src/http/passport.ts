@@ -35,12 +35,9 @@ class BearerStrategy extends passport.Strategy {
     } catch (err) {
       return this.fail(err instanceof AppError ? err : new AppError("unauthorized"), 401);
     }
-    // A token of a user who no longer exists is refused: the account's sessions are over.
+    // A token of a user who no longer exists is refused.
     findUser(this.ctx, userId).then(
-      (u) =>
-        u
-          ? this.success(sid ? { ...u, sid } : u)
-          : this.fail(new AppError("session_revoked", "The account was deleted"), 401),
+      (u) => (u ? this.success(sid ? { ...u, sid } : u) : this.fail(new AppError("unauthorized"), 401)),
       (err) => this.error(err),
     );
   }

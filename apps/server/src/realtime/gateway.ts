@@ -145,7 +145,7 @@ export function attachHandlers(
       .then(() => Promise.all([findUser(ctx, claims.userId), chatIdsOf(ctx, claims.userId)]))
       .then(
         ([user, chats]) => {
-          if (!user) return next(refuse("session_revoked", "The account was deleted"));
+          if (!user) return next(refuse("unauthorized", "The user no longer exists"));
           socket.data = {
             userId: user.id,
             name: user.name,

@@ -23,8 +23,7 @@ export const TOKEN_REFUSAL: Record<TokenPrincipal, ErrorCode> = {
   forged: "unauthorized",
   expired: "token_expired",
   algNone: "unauthorized",
-  // The account's sessions ended with it (also when it was deleted in SQL): log in again.
-  deleted: "session_revoked",
+  deleted: "unauthorized",
 };
 
 /** A status, or a status with the catalogue code of the refusal. */
