@@ -58,7 +58,7 @@ export const envSpec = {
   },
   SESSION_REVOCATION_POLL_MS: {
     schema: int(50, 60_000).default(500),
-    doc: "How often each node re-reads ended sessions from PostgreSQL: an ended session's tokens and sockets are refused everywhere within this period",
+    doc: "How often each node re-reads ended sessions and accounts from PostgreSQL. With Redis, ends are also pushed (milliseconds); this bounds the delay without Redis and for accounts deleted in SQL",
   },
   DATA_DIR: {
     schema: z.string().default(".data"),
