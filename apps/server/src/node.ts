@@ -203,12 +203,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // it or is told through Redis, else from its next re-read of PostgreSQL) and drops its own
   // sockets of that session. An ended account (deleted through the API or in SQL) drops every
   // socket of the user, and its groups get a new owner (one node does it, the others find it done).
+  const handOver = (userId: number) =>
+    void handOverGroups(ctx, userId).catch((err) => log.warn({ err, userId }, "handing over groups failed"));
   revocations.whenRevoked(({ sids, users }) => {
     // Accounts first: sessions ended with their account are told "account deleted".
     for (const userId of users) {
       endAccountSockets(io, userId);
       originSockets.closeUser(userId);
-      handOverGroups(ctx, userId).catch((err) => log.warn({ err, userId }, "handing over groups failed"));
+      handOver(userId);
     }
     for (const sid of sids) {
       endSessionSockets(io, sid);
@@ -216,6 +218,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     }
   });
   push = redis ? pushRevocations(io, revocations, [redis.pub, redis.sub], log) : undefined;
+  // Accounts that ended before this node listened (e.g. deleted in SQL while every node was down):
+  // their groups get an owner now (a no-op where another node already did it).
+  for (const userId of revocations.endedUsers()) handOver(userId);
   const originWs = attachOriginWs(server, {
     ctx,
     tokens,

@@ -44,6 +44,11 @@ export class RevocationView implements RevokedSessions {
     return this.ended.has(userId);
   }
 
+  /** The accounts ended within the view's memory. */
+  endedUsers(): number[] {
+    return [...this.ended.keys()];
+  }
+
   /** Called with the sessions and accounts newly seen as ended (here, pushed, or from PostgreSQL). */
   whenRevoked(fn: (fresh: Revoked) => void): void {
     this.onRevoked = fn;

@@ -10,6 +10,7 @@ import request from "supertest";
 import type { ServerEventPayload } from "@chat/protocol";
 import { useCluster } from "../cluster/cluster-fixture.ts";
 import type { RawSocket } from "../cluster/devices.ts";
+import { startTestNode } from "../support/node.ts";
 import { createGroup, createUser, PASSWORD, type TestUser } from "../support/users.ts";
 import { eventually, sleep } from "../support/wait.ts";
 
@@ -109,5 +110,36 @@ describe("sessions: a deleted owner's groups keep a manager", function () {
       [chatId],
     );
     expect(rows).to.deep.equal([{ owner_id: owner.id, user_id: owner.id, role: "owner" }]);
+  });
+});
+
+describe("sessions: an owner deleted in SQL while no node ran", function () {
+  this.timeout(30_000);
+
+  it("the next node to start hands the groups over", async () => {
+    const first = await startTestNode();
+    let owner: TestUser, member: TestUser, chatId: number;
+    try {
+      owner = await createUser(first.url, "Owner");
+      member = await createUser(first.url, "Member");
+      chatId = await createGroup(first.url, owner, [member]);
+    } finally {
+      await first.close();
+    }
+    const sql = new pg.Pool({ connectionString: first.databaseUrl, max: 1 });
+    try {
+      await sql.query("UPDATE users SET deleted_at = now() WHERE id = $1", [owner.id]);
+      const next = await startTestNode({ DATABASE_URL: first.databaseUrl });
+      try {
+        await eventually(async () => {
+          const chat = await request(next.url).get(`/api/v1/chats/${chatId}`).set(member.auth).expect(200);
+          expect([chat.body.owner_id, chat.body.role]).to.deep.equal([member.id, "owner"]);
+        }, 3000);
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await sql.end();
+    }
   });
 });
