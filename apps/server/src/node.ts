@@ -243,7 +243,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ctx,
     tokens,
     sessions,
-    endAccount: (userId) => ended({ sids: [], users: [userId] }),
+    dropUserSockets: (userId) => ended({ sids: [], users: [userId] }),
     originTokenSeconds,
     corsOrigins,
     loginSlowdown: {

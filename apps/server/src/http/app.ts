@@ -27,7 +27,7 @@ export interface AppDeps {
   /** Login sessions and their refresh tokens (auth/sessions.ts). */
   sessions: SessionStore;
   /** The account ended (deleted): its tokens are refused and its sockets dropped on every node. */
-  endAccount?: (userId: number) => void;
+  dropUserSockets?: (userId: number) => void;
   /** Lifetime of the origin's `POST /token` tokens (ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES). */
   originTokenSeconds?: number;
   /** The node's one passport (http/passport.ts); admin routes share it. */
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
   app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
-  app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.endAccount));
+  app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));
