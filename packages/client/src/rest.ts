@@ -82,4 +82,18 @@ export class ApiClient {
   register(name: string, email: string, password: string) {
     return this.call("register", { body: { name, email, password } });
   }
+
+  /**
+   * Sends a message over REST; `attachmentIds` (my own ready uploads) go with it, and `text` may
+   * then be "". Repeating a `clientId` answers the first message (`duplicate: true`).
+   */
+  sendMessage(
+    chatId: number,
+    text: string,
+    opts: { clientId?: string; attachmentIds?: string[] } = {},
+  ): Promise<RouteResponse<"sendMessage">> {
+    const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? crypto.randomUUID(), text };
+    if (opts.attachmentIds?.length) body.attachment_ids = opts.attachmentIds;
+    return this.call("sendMessage", { params: { chat_id: chatId }, body });
+  }
 }

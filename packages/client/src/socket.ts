@@ -20,6 +20,17 @@ import type {
 import { renewalRefused, renewDelayMs, type RenewToken } from "./token-renewal.ts";
 
 export type Message = ServerEventPayload<"message:new">;
+/** A file a message carries (`message.attachments`, omitted when it has none). */
+export type Attachment = NonNullable<Message["attachments"]>[number];
+
+/** What a send may carry besides its text. */
+export interface SendOptions {
+  /**
+   * Ids of my own uploads (ready, not yet sent), in the order the message shows them; the text
+   * may then be "". At most MAX_ATTACHMENTS_PER_MESSAGE.
+   */
+  attachmentIds?: string[];
+}
 /** One chat's read state as a `sync` answers it (its messages are delivered as "message" events). */
 export type SyncedChat = Omit<ClientAckData["sync"]["chats"][number], "messages">;
 
@@ -301,14 +312,21 @@ export class ChatSocket {
 
   /**
    * Sends a message; on a timeout or a retryable error it retries with the same client_id until
-   * the deadline, so the server stores it once whatever happens to acks in between.
+   * the deadline, so the server stores it once whatever happens to acks in between. With
+   * `attachmentIds` the message carries those files (a retry links nothing twice).
    */
-  async send(chatId: number, text: string, clientId: string = uuid()) {
+  async send(chatId: number, text: string, clientId: string = uuid(), options: SendOptions = {}) {
     const deadline = Date.now() + this.opts.sendDeadline;
+    const files = options.attachmentIds?.length ? { attachment_ids: options.attachmentIds } : {};
     let wait = 100;
     for (;;) {
       try {
-        const out = await this.request("message:send", { chat_id: chatId, client_id: clientId, text });
+        const out = await this.request("message:send", {
+          chat_id: chatId,
+          client_id: clientId,
+          text,
+          ...files,
+        });
         this.ingest([out.message]);
         return out;
       } catch (err) {

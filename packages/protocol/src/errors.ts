@@ -27,6 +27,12 @@ export const errorCatalogue = {
   user_not_found: { status: 404, retryable: false, message: "User not found" },
   message_not_found: { status: 404, retryable: false, message: "Message not found" },
   email_taken: { status: 409, retryable: false, message: "This email is already registered" },
+  attachment_unusable: {
+    status: 409,
+    retryable: false,
+    message:
+      "An attachment cannot be sent: not an upload of yours, not ready, already sent with a message, or unknown",
+  },
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
   rate_limited: { status: 429, retryable: true, message: "Too many requests" },

@@ -283,7 +283,8 @@ export const routes = {
   sendMessage: {
     method: "post",
     path: "/chats/{chat_id}/messages",
-    summary: "Send a message; a repeated client_id returns the first message (200, duplicate: true)",
+    summary:
+      "Send a message (text, files by attachment_ids, or both); a repeated client_id returns the first message (200, duplicate: true)",
     tag: "messages",
     auth: true,
     params: chats.ChatIdParams,
@@ -291,7 +292,14 @@ export const routes = {
     status: 201,
     alsoStatus: [200],
     response: msgs.SendMessageResponse,
-    errors: [...chatErrors, "invalid_json", "payload_too_large", "rate_limited", "unavailable"],
+    errors: [
+      ...chatErrors,
+      "invalid_json",
+      "attachment_unusable",
+      "payload_too_large",
+      "rate_limited",
+      "unavailable",
+    ],
   },
   editMessage: {
     method: "patch",

@@ -51,8 +51,12 @@ export const envSpec = {
     doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
   },
   ACCESS_TOKEN_EXPIRE_MINUTES: {
+    schema: int(1, 525600).default(15),
+    doc: "Lifetime in minutes of the access tokens of `/api/v1` (login and refresh); clients renew them with their refresh token",
+  },
+  ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES: {
     schema: int(1, 525600).default(30),
-    doc: "Access token lifetime in minutes (stays 30 until the web app renews its token; then 15)",
+    doc: "Lifetime in minutes of the access tokens of the origin's `POST /token` (the origin's own ACCESS_TOKEN_EXPIRE_MINUTES, 30): its clients get no refresh token and log in again",
   },
   SESSION_IDLE_DAYS: {
     schema: decimal(0.000001, 3650).default(30),
@@ -60,7 +64,7 @@ export const envSpec = {
   },
   SESSION_REVOCATION_POLL_MS: {
     schema: int(50, 60_000).default(500),
-    doc: "How often each node re-reads ended sessions from PostgreSQL: an ended session's tokens and sockets are refused everywhere within this period",
+    doc: "How often each node re-reads ended sessions and accounts from PostgreSQL. With Redis, ends are also pushed (milliseconds); this bounds the delay without Redis and for accounts deleted in SQL",
   },
   DATA_DIR: {
     schema: z.string().default(".data"),

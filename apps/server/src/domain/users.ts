@@ -29,7 +29,8 @@ export async function registerUser(
 export async function authenticate(ctx: DomainContext, email: string, password: string): Promise<PublicUser> {
   const u = await ctx.db.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
   const ok = await checkPassword(password, u?.passwordHash ?? (await dummyHash(ctx.bcryptCost)));
-  if (!u || !ok) throw new AppError("invalid_credentials");
+  // A deleted account logs in no more, also when an operator only set deleted_at in SQL.
+  if (!u || !ok || u.deletedAt !== null) throw new AppError("invalid_credentials");
   return { id: u.id, name: u.name, email: u.email };
 }
 

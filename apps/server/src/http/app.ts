@@ -26,8 +26,10 @@ export interface AppDeps {
   tokens: TokenService;
   /** Login sessions and their refresh tokens (auth/sessions.ts). */
   sessions: SessionStore;
-  /** Drops every socket of a user on every node (account deletion). */
+  /** The account ended (deleted): its tokens are refused and its sockets dropped on every node. */
   dropUserSockets?: (userId: number) => void;
+  /** Lifetime of the origin's `POST /token` tokens (ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES). */
+  originTokenSeconds?: number;
   /** The node's one passport (http/passport.ts); admin routes share it. */
   passport: PassportStatic;
   presence: Presence;
@@ -97,6 +99,7 @@ export function createApp(deps: AppDeps): Express {
       passport,
       auth,
       loginSlowdown: deps.loginSlowdown,
+      originTokenSeconds: deps.originTokenSeconds,
     }),
   );
   for (const r of deps.extra ?? []) app.use(r);

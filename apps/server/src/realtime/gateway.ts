@@ -198,6 +198,13 @@ export function endSessionSockets(io: Server, sid: string): void {
   room.disconnectSockets(true);
 }
 
+/** The same for every socket of a user whose account ended (of any session, or of none). */
+export function endAccountSockets(io: Server, userId: number): void {
+  const room = io.local.in(userRoom(userId));
+  room.emit("session:expired", { reason: "account deleted" });
+  room.disconnectSockets(true);
+}
+
 /** Each socket's one expiry timer: `auth:renew` moves it to the new token's expiry. */
 const expiryTimers = new WeakMap<Socket, NodeJS.Timeout>();
 

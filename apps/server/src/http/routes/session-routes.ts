@@ -14,8 +14,8 @@ export function sessionRoutes(
   _tokens: TokenService,
   sessions: SessionStore,
   auth: RequestHandler,
-  /** Disconnects every socket of a user on every node (through the adapter). */
-  dropUserSockets: (userId: number) => void = () => undefined,
+  /** The account ended: its tokens are refused and its sockets dropped on every node (node.ts). */
+  endAccount: (userId: number) => void = () => undefined,
 ): Router {
   const r = Router();
   // A token from before sessions existed has no session to end: nothing ended, it expires on its own.
@@ -45,14 +45,15 @@ export function sessionRoutes(
     await changePassword(ctx, user.id, body.current_password, body.new_password);
     return { ended: await sessions.endAllBut(user.id, req.user?.sid, "password_changed") };
   });
-  // Every session ends (this one too), so every socket of the account drops on every node; a
-  // socket from a token without session goes through the user's room.
+  // Every session ends (this one too): marking the user deleted ends them in PostgreSQL (a trigger,
+  // as when an operator does it in SQL), and the account's end refuses every token of the user and
+  // drops every socket of theirs on every node, those from a token without session too.
   bind(r, "deleteAccount", [auth], async ({ user, body, req }) => {
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    const live = await sessions.countLive(user.id);
     await deleteAccount(ctx, user.id, body.password);
-    const ended = await sessions.endAllBut(user.id, undefined, "account_deleted");
-    dropUserSockets(user.id);
-    return { ended };
+    endAccount(user.id);
+    return { ended: live };
   });
   bind(r, "endOtherSessions", [auth], async ({ user, req }) => ({
     ended: await sessions.endAllBut(user.id, req.user?.sid, "signed_out"),
