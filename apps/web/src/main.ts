@@ -44,7 +44,7 @@ async function signIn(email: string, password: string, name?: string) {
     await credentials.login(email, password, name);
     const user = await new Api(credentials).call("me");
     // Back where the ended session left off (the chat, its draft comes with it).
-    const back = takeReturn();
+    const back = takeReturn(user.id);
     if (back) history.replaceState(null, "", back);
     saveSession({ user });
     run({ user });
@@ -56,7 +56,7 @@ async function signIn(email: string, password: string, name?: string) {
 function run(session: Session) {
   app?.stop();
   app = new ChatApp(root, session, credentials, (message, keepPlace) => {
-    if (keepPlace) rememberReturn(location.pathname);
+    if (keepPlace) rememberReturn(location.pathname, session.user.id);
     credentials.forget();
     clearSession();
     showAuth(message);
@@ -74,7 +74,7 @@ async function boot() {
     run({ user });
   } catch (err) {
     if (sessionOver(err) || (err instanceof ApiError && err.status === 401)) {
-      rememberReturn(location.pathname);
+      rememberReturn(location.pathname, session.user.id);
       credentials.forget();
       clearSession();
       return showAuth(ENDED);

@@ -32,14 +32,19 @@ export function clearSession(): void {
   localStorage.removeItem(SESSION_KEY);
 }
 
-/** Remembers the page (e.g. `/c/12`) to come back to after logging in again. */
-export function rememberReturn(path: string): void {
-  if (path !== "/") sessionStorage.setItem(RETURN_KEY, path);
+/** Remembers the page (e.g. `/c/12`) of `userId` to come back to after logging in again. */
+export function rememberReturn(path: string, userId: number): void {
+  if (path !== "/") sessionStorage.setItem(RETURN_KEY, JSON.stringify({ path, userId }));
 }
 
-/** The remembered page, once. */
-export function takeReturn(): string | undefined {
-  const p = sessionStorage.getItem(RETURN_KEY) ?? undefined;
+/** The remembered page, once, if it was this user's (another account's chat is no place to land). */
+export function takeReturn(userId: number): string | undefined {
+  const raw = sessionStorage.getItem(RETURN_KEY);
   sessionStorage.removeItem(RETURN_KEY);
-  return p;
+  try {
+    const r = JSON.parse(raw ?? "null") as { path?: unknown; userId?: unknown } | null;
+    return r?.userId === userId && typeof r.path === "string" ? r.path : undefined;
+  } catch {
+    return undefined;
+  }
 }
