@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Config } from "./config/env.ts";
+import { accessTokenSeconds, type Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
 import { RevocationView, type Revoked } from "./auth/revocations.ts";
@@ -111,7 +111,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
 
   // Ended sessions and accounts, kept true from PostgreSQL; every token check consults it
   // (auth/revocations.ts). It remembers ends as long as the longest-lived token of either surface.
-  const tokenSeconds = config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const tokenSeconds = accessTokenSeconds(config);
   const originTokenSeconds = config.ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES * 60;
   const revocations = new RevocationView(db.pool, Math.max(tokenSeconds, originTokenSeconds), log);
   await revocations.start(config.SESSION_REVOCATION_POLL_MS);

@@ -15,6 +15,12 @@ export const errorCatalogue = {
   invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
   wrong_password: { status: 403, retryable: false, message: "The current password is wrong" },
   forbidden: { status: 403, retryable: false, message: "You may not do this" },
+  cross_site_refused: {
+    status: 403,
+    retryable: false,
+    message:
+      "The refresh cookie is used only by this site's own pages: send X-Refresh-Cookie: 1 from this site's Origin",
+  },
   not_a_member: { status: 403, retryable: false, message: "You are not a member of this chat" },
   not_found: { status: 404, retryable: false, message: "Not found" },
   chat_not_found: { status: 404, retryable: false, message: "Chat not found" },

@@ -12,6 +12,12 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The access token lifetime the node signs with: ACCESS_TOKEN_EXPIRE_MINUTES, or a test's seconds. */
+export const accessTokenSeconds = (c: {
+  ACCESS_TOKEN_EXPIRE_MINUTES: number;
+  TEST_ACCESS_TOKEN_SECONDS?: number;
+}) => c.TEST_ACCESS_TOKEN_SECONDS ?? c.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+
 /** A non-negative decimal (e.g. a fraction of a day in tests). */
 const decimal = (min: number, max: number) =>
   z
@@ -186,6 +192,10 @@ export const envSpec = {
     schema: bool.default(false),
     doc: "`true`: apply the database migrations and exit (the compose `migrate` service, the k8s Job); same as `--migrate-only`",
   },
+  TEST_ACCESS_TOKEN_SECONDS: {
+    schema: int(2, 86_400).optional(),
+    doc: "Tests only (refused unless NODE_ENV=test): access token lifetime in seconds, overriding ACCESS_TOKEN_EXPIRE_MINUTES, for tests of renewal",
+  },
 } as const;
 
 type Spec = typeof envSpec;
@@ -199,5 +209,9 @@ export function parseEnv(env: NodeJS.ProcessEnv, rootDir: string): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${lines}`);
   }
-  return { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  const config = { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  if (config.TEST_ACCESS_TOKEN_SECONDS !== undefined && config.NODE_ENV !== "test") {
+    throw new Error("Invalid environment:\n  TEST_ACCESS_TOKEN_SECONDS: only with NODE_ENV=test");
+  }
+  return config;
 }

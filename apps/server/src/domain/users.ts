@@ -47,6 +47,16 @@ export async function changePassword(
   await ctx.db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
 }
 
+/** Changes a user's display name (validated by the caller's schema, as at registration). */
+export async function renameUser(ctx: DomainContext, userId: number, name: string): Promise<PublicUser> {
+  const u = await ctx.db.prisma.user.update({
+    where: { id: userId },
+    data: { name },
+    select: { id: true, name: true, email: true },
+  });
+  return u;
+}
+
 /** What a deleted account's messages and memberships show as its name. */
 export const DELETED_NAME = "Deleted user";
 

@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
-  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
+  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown, deps.corsOrigins));
   app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));

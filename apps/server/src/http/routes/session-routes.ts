@@ -7,6 +7,7 @@ import type { SessionStore } from "../../auth/sessions.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 import { changePassword, deleteAccount } from "../../domain/users.ts";
+import { clearRefreshCookie } from "../refresh-cookie.ts";
 
 export function sessionRoutes(
   ctx: DomainContext,
@@ -18,9 +19,10 @@ export function sessionRoutes(
 ): Router {
   const r = Router();
   // A token from before sessions existed has no session to end: nothing ended, it expires on its own.
-  bind(r, "logout", [auth], async ({ req }) => ({
-    ended: req.user?.sid && (await sessions.end(req.user.sid, "logout", req.user.id)) ? 1 : 0,
-  }));
+  bind(r, "logout", [auth], async ({ req, res }) => {
+    clearRefreshCookie(res);
+    return { ended: req.user?.sid && (await sessions.end(req.user.sid, "logout", req.user.id)) ? 1 : 0 };
+  });
   bind(r, "listSessions", [auth], async ({ user, req }) => ({
     sessions: (await sessions.list(user.id)).map((s) => ({
       id: s.id,
