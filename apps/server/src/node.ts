@@ -9,10 +9,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Config } from "./config/env.ts";
+import { accessTokenSeconds, type Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
-import { RevocationView } from "./auth/revocations.ts";
+import { RevocationView, type Revoked } from "./auth/revocations.ts";
+import { pushRevocations, type RevocationPush } from "./auth/revocation-push.ts";
+import { handOverGroups } from "./domain/ownership.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
@@ -23,8 +25,7 @@ import { createApp } from "./http/app.ts";
 import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
-import { attachHandlers, createGateway, endSessionSockets } from "./realtime/gateway.ts";
-import { userRoom } from "./realtime/socket-broadcast.ts";
+import { attachHandlers, createGateway, endAccountSockets, endSessionSockets } from "./realtime/gateway.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
@@ -114,12 +115,21 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
 
-  // Ended sessions, kept true from PostgreSQL; every token check consults it (auth/revocations.ts).
-  const revocations = new RevocationView(db.pool, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, log);
+  // Ended sessions and accounts, kept true from PostgreSQL; every token check consults it
+  // (auth/revocations.ts). It remembers ends as long as the longest-lived token of either surface.
+  const tokenSeconds = accessTokenSeconds(config);
+  const originTokenSeconds = config.ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const revocations = new RevocationView(db.pool, Math.max(tokenSeconds, originTokenSeconds), log);
   await revocations.start(config.SESSION_REVOCATION_POLL_MS);
-  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, revocations);
+  const tokens = new TokenService(secret, tokenSeconds, revocations);
+  // What this node ends: into its own view at once, and pushed to the other nodes (set below).
+  let push: RevocationPush | undefined;
+  const ended = (ends: Revoked) => {
+    revocations.add(ends);
+    push?.publish(ends);
+  };
   const sessions = new SessionStore(db.pool, config.SESSION_IDLE_DAYS * 86_400, (sids) =>
-    revocations.add(sids),
+    ended({ sids, users: [] }),
   );
   // Message inserts and receipt changes are group-committed; a job that breaks the engine's
   // convention (throws after writing) fails its batch and is reported here as the bug it is.
@@ -196,13 +206,27 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   };
   const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
   // An ended session's sockets go on every node: each node learns of it (at once when it ended
-  // it, else from its next re-read of PostgreSQL) and drops its own sockets of that session.
-  revocations.whenRevoked((sids) => {
+  // it or is told through Redis, else from its next re-read of PostgreSQL) and drops its own
+  // sockets of that session. An ended account (deleted through the API or in SQL) drops every
+  // socket of the user, and its groups get a new owner (one node does it, the others find it done).
+  const handOver = (userId: number) =>
+    void handOverGroups(ctx, userId).catch((err) => log.warn({ err, userId }, "handing over groups failed"));
+  revocations.whenRevoked(({ sids, users }) => {
+    // Accounts first: sessions ended with their account are told "account deleted".
+    for (const userId of users) {
+      endAccountSockets(io, userId);
+      originSockets.closeUser(userId);
+      handOver(userId);
+    }
     for (const sid of sids) {
       endSessionSockets(io, sid);
       originSockets.closeSession(sid);
     }
   });
+  push = redis ? pushRevocations(io, revocations, [redis.pub, redis.sub], log) : undefined;
+  // Accounts that ended before this node listened (e.g. deleted in SQL while every node was down):
+  // their groups get an owner now (a no-op where another node already did it).
+  for (const userId of revocations.endedUsers()) handOver(userId);
   const originWs = attachOriginWs(server, {
     ctx,
     tokens,
@@ -237,10 +261,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ctx,
     tokens,
     sessions,
-    dropUserSockets: (userId) => {
-      io.in(userRoom(userId)).emit("session:expired", { reason: "account deleted" });
-      io.in(userRoom(userId)).disconnectSockets(true);
-    },
+    dropUserSockets: (userId) => ended({ sids: [], users: [userId] }),
+    originTokenSeconds,
     corsOrigins,
     loginSlowdown: {
       maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
@@ -292,6 +314,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       stopSweeper();
       stopMembershipSync();
       revocations.stop();
+      push?.stop();
       server.close(); // stop accepting
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.

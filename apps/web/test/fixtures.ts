@@ -33,6 +33,7 @@ export function summary(over: Partial<ChatSummary> = {}): ChatSummary {
     members_count: 2,
     peer: { id: 2, name: "Bob" },
     last_message: null,
+    last_message_preview: null,
     ...over,
   };
 }

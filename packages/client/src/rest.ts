@@ -30,6 +30,8 @@ export interface CallArgs<N extends RouteName> {
   body?: RouteBody<N>;
   /** Send the body as an HTML form (the OAuth2 password form of /token). */
   form?: boolean;
+  /** Extra request headers (e.g. `X-Refresh-Cookie: 1` of the web app's cookie refresh). */
+  headers?: Record<string, string>;
 }
 
 export class ApiClient {
@@ -51,7 +53,7 @@ export class ApiClient {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(args.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json", ...args.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
     if (args.body !== undefined) {
@@ -79,5 +81,19 @@ export class ApiClient {
 
   register(name: string, email: string, password: string) {
     return this.call("register", { body: { name, email, password } });
+  }
+
+  /**
+   * Sends a message over REST; `attachmentIds` (my own ready uploads) go with it, and `text` may
+   * then be "". Repeating a `clientId` answers the first message (`duplicate: true`).
+   */
+  sendMessage(
+    chatId: number,
+    text: string,
+    opts: { clientId?: string; attachmentIds?: string[] } = {},
+  ): Promise<RouteResponse<"sendMessage">> {
+    const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? crypto.randomUUID(), text };
+    if (opts.attachmentIds?.length) body.attachment_ids = opts.attachmentIds;
+    return this.call("sendMessage", { params: { chat_id: chatId }, body });
   }
 }

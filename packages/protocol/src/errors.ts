@@ -15,12 +15,24 @@ export const errorCatalogue = {
   invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
   wrong_password: { status: 403, retryable: false, message: "The current password is wrong" },
   forbidden: { status: 403, retryable: false, message: "You may not do this" },
+  cross_site_refused: {
+    status: 403,
+    retryable: false,
+    message:
+      "The refresh cookie is used only by this site's own pages: send X-Refresh-Cookie: 1 from this site's Origin",
+  },
   not_a_member: { status: 403, retryable: false, message: "You are not a member of this chat" },
   not_found: { status: 404, retryable: false, message: "Not found" },
   chat_not_found: { status: 404, retryable: false, message: "Chat not found" },
   user_not_found: { status: 404, retryable: false, message: "User not found" },
   message_not_found: { status: 404, retryable: false, message: "Message not found" },
   email_taken: { status: 409, retryable: false, message: "This email is already registered" },
+  attachment_unusable: {
+    status: 409,
+    retryable: false,
+    message:
+      "An attachment cannot be sent: not an upload of yours, not ready, already sent with a message, or unknown",
+  },
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
   file_too_large: { status: 413, retryable: false, message: "The file is larger than this server accepts" },

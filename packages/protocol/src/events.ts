@@ -6,14 +6,15 @@
 import { z } from "zod";
 import { id, messageText, seq } from "./schemas/common.ts";
 import { ChatSchema, MemberRole } from "./schemas/chats.ts";
-import { MessageSchema } from "./schemas/messages.ts";
+import { checkMessageContent, messageContent, MessageSchema } from "./schemas/messages.ts";
 import type { ErrorBody } from "./errors.ts";
 
 export const SYNC_MAX_LIMIT = 500;
 
 export const clientEvents = {
   "message:send": z
-    .strictObject({ chat_id: id, client_id: z.uuid(), text: messageText })
+    .strictObject({ chat_id: id, client_id: z.uuid(), ...messageContent })
+    .superRefine(checkMessageContent)
     .meta({ id: "MessageSendEvent" }),
   "message:read": z
     .union([z.strictObject({ chat_id: id, seq }), z.strictObject({ message_id: id })])
@@ -95,7 +96,8 @@ export const serverEvents = {
   "chat:updated": z
     .object({
       chat: ChatSchema,
-      change: z.enum(["member_added", "member_removed"]),
+      // role_changed: `user_id` now has `role` (the owner's account ended: issue 15).
+      change: z.enum(["member_added", "member_removed", "role_changed"]),
       user_id: z.number().int(),
       role: MemberRole.optional(),
     })

@@ -12,6 +12,12 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The access token lifetime the node signs with: ACCESS_TOKEN_EXPIRE_MINUTES, or a test's seconds. */
+export const accessTokenSeconds = (c: {
+  ACCESS_TOKEN_EXPIRE_MINUTES: number;
+  TEST_ACCESS_TOKEN_SECONDS?: number;
+}) => c.TEST_ACCESS_TOKEN_SECONDS ?? c.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+
 /** A non-negative decimal (e.g. a fraction of a day in tests). */
 const decimal = (min: number, max: number) =>
   z
@@ -45,8 +51,12 @@ export const envSpec = {
     doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
   },
   ACCESS_TOKEN_EXPIRE_MINUTES: {
+    schema: int(1, 525600).default(15),
+    doc: "Lifetime in minutes of the access tokens of `/api/v1` (login and refresh); clients renew them with their refresh token",
+  },
+  ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES: {
     schema: int(1, 525600).default(30),
-    doc: "Access token lifetime in minutes (stays 30 until the web app renews its token; then 15)",
+    doc: "Lifetime in minutes of the access tokens of the origin's `POST /token` (the origin's own ACCESS_TOKEN_EXPIRE_MINUTES, 30): its clients get no refresh token and log in again",
   },
   SESSION_IDLE_DAYS: {
     schema: decimal(0.000001, 3650).default(30),
@@ -54,7 +64,7 @@ export const envSpec = {
   },
   SESSION_REVOCATION_POLL_MS: {
     schema: int(50, 60_000).default(500),
-    doc: "How often each node re-reads ended sessions from PostgreSQL: an ended session's tokens and sockets are refused everywhere within this period",
+    doc: "How often each node re-reads ended sessions and accounts from PostgreSQL. With Redis, ends are also pushed (milliseconds); this bounds the delay without Redis and for accounts deleted in SQL",
   },
   DATA_DIR: {
     schema: z.string().default(".data"),
@@ -237,6 +247,10 @@ export const envSpec = {
     schema: bool.default(false),
     doc: "`true`: apply the database migrations and exit (the compose `migrate` service, the k8s Job); same as `--migrate-only`",
   },
+  TEST_ACCESS_TOKEN_SECONDS: {
+    schema: int(2, 86_400).optional(),
+    doc: "Tests only (refused unless NODE_ENV=test): access token lifetime in seconds, overriding ACCESS_TOKEN_EXPIRE_MINUTES, for tests of renewal",
+  },
 } as const;
 
 type Spec = typeof envSpec;
@@ -250,5 +264,9 @@ export function parseEnv(env: NodeJS.ProcessEnv, rootDir: string): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${lines}`);
   }
-  return { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  const config = { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  if (config.TEST_ACCESS_TOKEN_SECONDS !== undefined && config.NODE_ENV !== "test") {
+    throw new Error("Invalid environment:\n  TEST_ACCESS_TOKEN_SECONDS: only with NODE_ENV=test");
+  }
+  return config;
 }

@@ -8,6 +8,20 @@
 /** JSON bytes of a message besides its text (ids, client_id, three timestamps, keys): an upper bound. */
 export const MESSAGE_JSON_OVERHEAD = 200;
 
+/**
+ * JSON bytes of one file of a message besides what its row's JSON (`attachmentsOf`) already holds:
+ * its `url` and `thumbnail_url` (API paths with its id, keys and quotes): an upper bound.
+ */
+export const ATTACHMENT_JSON_OVERHEAD = 160;
+
+/**
+ * The SQL size of one message row `alias` of a page: its text, its files' JSON (when the page
+ * selected `attachmentsOf`) and the fixed parts.
+ */
+export const messageJsonSize = (alias: string) =>
+  `octet_length(${alias}.text) + ${MESSAGE_JSON_OVERHEAD}
+   + coalesce(octet_length(${alias}.attachments::text) + ${ATTACHMENT_JSON_OVERHEAD} * json_array_length(${alias}.attachments), 0)`;
+
 /** Columns every budgeted row carries besides its own. */
 export type BudgetedRow<T> = T & {
   /** Rows of the page before the cut (the probe row for has_more included). */

@@ -6,9 +6,10 @@
  * checks. Linking uploads to a message (message_id, chat_id, position) is the send path's.
  */
 import crypto from "node:crypto";
-import { AppError, attachmentPaths, type CreateUploadBody } from "@chat/protocol";
+import { AppError, type CreateUploadBody } from "@chat/protocol";
 import type { z } from "zod";
 import type { DomainContext } from "./context.ts";
+import { toAttachment, type WireAttachment } from "./serialize.ts";
 import { enforce, type Limit } from "../cluster/rate-limit.ts";
 import type { BlobStore } from "../storage/blob-store.ts";
 import { cleanFileName, contentDisposition, servedType } from "../storage/content-disposition.ts";
@@ -40,19 +41,8 @@ export interface AttachmentDeps {
   images: ImageWorkshop;
 }
 
-/** A file as messages carry it (AttachmentSchema). */
-export interface AttachmentView {
-  id: string;
-  name: string;
-  size: number;
-  mime: string;
-  width?: number;
-  height?: number;
-  url: string;
-  thumbnail_url?: string;
-}
-
-export interface AttachmentRow {
+/** An `attachments` row as this module reads it (the whole row). */
+export interface UploadRow {
   id: string;
   uploader_id: number;
   storage_key: string;
@@ -69,22 +59,17 @@ export interface AttachmentRow {
   completed_at: Date | null;
 }
 
-/** A ready row as AttachmentSchema. */
-export function toAttachment(
-  r: Pick<AttachmentRow, "id" | "name" | "size" | "mime" | "width" | "height" | "thumbnail_key">,
-): AttachmentView {
-  const paths = attachmentPaths(r.id);
-  return {
+/** A ready upload as messages carry it (serialize.ts's one wire shape). */
+const wire = (r: UploadRow): WireAttachment =>
+  toAttachment({
     id: r.id,
     name: r.name,
     size: Number(r.size ?? 0),
     mime: r.mime ?? "application/octet-stream",
-    ...(r.width ? { width: r.width } : {}),
-    ...(r.height ? { height: r.height } : {}),
-    url: paths.url,
-    ...(r.thumbnail_key ? { thumbnail_url: paths.thumbnail_url } : {}),
-  };
-}
+    width: r.width,
+    height: r.height,
+    thumb: r.thumbnail_key != null,
+  });
 
 /**
  * Where an attachment's bytes live, from its id only (never from its name): the client's link
@@ -156,12 +141,7 @@ export async function createUpload(
 /** How long a completion may hold its claim before another request may take it over. */
 const CLAIM_SECONDS = 120;
 
-async function refuse(
-  a: AttachmentDeps,
-  row: AttachmentRow,
-  reason: string,
-  message: string,
-): Promise<never> {
+async function refuse(a: AttachmentDeps, row: UploadRow, reason: string, message: string): Promise<never> {
   const keys = storageKeys(row.id);
   await Promise.all(Object.values(keys).map((k) => a.blobs.delete(k))).catch(() => undefined);
   await a.ctx.db.pool.query(
@@ -175,15 +155,15 @@ async function refuse(
  * Checks what arrived and marks the upload ready (answering the file as messages will carry it)
  * or failed (`attachment_rejected` with the reason). Repeating it answers the same outcome.
  */
-export async function completeUpload(a: AttachmentDeps, userId: number, id: string): Promise<AttachmentView> {
+export async function completeUpload(a: AttachmentDeps, userId: number, id: string): Promise<WireAttachment> {
   const pool = a.ctx.db.pool;
-  const { rows } = await pool.query<AttachmentRow>(
+  const { rows } = await pool.query<UploadRow>(
     `SELECT * FROM attachments WHERE id = $1 AND uploader_id = $2 AND (purged_at IS NULL OR state = 'failed')`,
     [id, userId],
   );
   const row = rows[0];
   if (!row) throw new AppError("not_found");
-  if (row.state === "ready") return toAttachment(row);
+  if (row.state === "ready") return wire(row);
   if (row.state === "failed") {
     throw new AppError("attachment_rejected", undefined, { reason: row.fail_reason });
   }
@@ -234,14 +214,14 @@ export async function completeUpload(a: AttachmentDeps, userId: number, id: stri
         throw err;
       }
     }
-    const done = await pool.query<AttachmentRow>(
+    const done = await pool.query<UploadRow>(
       `UPDATE attachments SET state = 'ready', mime = $2, size = $3, width = $4, height = $5,
               thumbnail_key = $6, completed_at = now()
         WHERE id = $1 AND state = 'pending' RETURNING *`,
       [id, mime, size, dims?.width ?? null, dims?.height ?? null, thumbnailKey],
     );
     if (!done.rows[0]) throw new AppError("not_found");
-    return toAttachment(done.rows[0]);
+    return wire(done.rows[0]);
   } catch (err) {
     if (!(err instanceof AppError && err.code === "attachment_rejected"))
       await release().catch(() => undefined);
@@ -260,7 +240,7 @@ export async function attachmentLink(
   id: string,
   variant: "original" | "thumbnail" = "original",
 ): Promise<{ url: string; expires_at: string }> {
-  const { rows } = await a.ctx.db.pool.query<AttachmentRow>(
+  const { rows } = await a.ctx.db.pool.query<UploadRow>(
     `SELECT a.* FROM attachments a LEFT JOIN messages m ON m.id = a.message_id
       WHERE a.id = $1 AND a.state = 'ready' AND a.purged_at IS NULL
         AND ((a.message_id IS NULL AND a.uploader_id = $2)

@@ -1,4 +1,4 @@
-import { AppError } from "@chat/protocol";
+import { AppError, textWithAttachments } from "@chat/protocol";
 import type { z } from "zod";
 import type { ChatSummarySchema } from "@chat/protocol";
 import { canManageMembers, requireMember } from "./access.ts";
@@ -6,7 +6,8 @@ import type { DomainContext } from "./context.ts";
 import { advanceWatermarks, publishReceipts } from "./receipts.ts";
 import { chatRowFromModel, toChat, toMessage, type ChatRow } from "./serialize.ts";
 import { MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
-import { withinBudget, type BudgetedRow } from "./answer-budget.ts";
+import { ATTACHMENT_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
+import { attachmentsOf } from "../store/attachment-row.ts";
 
 export type ChatSummary = z.output<typeof ChatSummarySchema>;
 type Role = "owner" | "admin" | "member";
@@ -54,13 +55,17 @@ export async function listChats(
             CASE WHEN c.type = 'private' THEN
               (SELECT json_build_object('id', u.id, 'name', u.name) FROM chat_members p JOIN users u ON u.id = p.user_id
                 WHERE p.chat_id = c.id AND p.user_id <> m.user_id LIMIT 1) END AS peer,
-            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages
-               WHERE chat_id = c.id ORDER BY seq DESC LIMIT 1) lm) AS last_message
+            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("x")} FROM messages x
+               WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) lm) AS last_message
        FROM chat_members m JOIN chats c ON c.id = m.chat_id
       WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
       ORDER BY c.activity_at DESC, c.id DESC OFFSET $3`,
-      // The chat's own fields, peer and counts: well under 400 bytes besides its last message.
-      `coalesce(octet_length(p.last_message::text), 0) + coalesce(octet_length(p.name), 0) + 400`,
+      // The chat's own fields, peer and counts: well under 400 bytes besides its last message. Its
+      // files' JSON is in the last message's; their URLs and the (bounded) preview come on top.
+      `coalesce(octet_length(p.last_message::text) + ${PREVIEW_MAX_BYTES}
+         + CASE WHEN json_typeof(p.last_message->'attachments') = 'array'
+           THEN ${ATTACHMENT_JSON_OVERHEAD} * json_array_length(p.last_message->'attachments') ELSE 0 END, 0)
+       + coalesce(octet_length(p.name), 0) + 400`,
       "p.activity_at DESC, p.id DESC",
       "$4",
     ),
@@ -74,8 +79,25 @@ export async function listChats(
     members_count: r.members_count,
     peer: r.peer,
     last_message: r.last_message ? toMessage(r.last_message) : null,
+    last_message_preview: r.last_message ? preview(r.last_message) : null,
   }));
   return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
+}
+
+/** Characters of a chat list preview: a line, not the message. */
+const PREVIEW_MAX_CHARS = 200;
+/** Its JSON bytes at most (a character escaped as `\u00XX` is 6 bytes). */
+const PREVIEW_MAX_BYTES = PREVIEW_MAX_CHARS * 6;
+
+/**
+ * The chat list's line for a message: its text, or "📎 name" (the file names) when it has files
+ * and no text; "" once deleted. At most PREVIEW_MAX_CHARS characters (cut with "…").
+ */
+function preview(m: MessageRow): string {
+  if (m.deleted_at != null) return "";
+  const line = m.text === "" ? textWithAttachments("", m.attachments ?? undefined) : m.text;
+  const chars = Array.from(line);
+  return chars.length <= PREVIEW_MAX_CHARS ? line : `${chars.slice(0, PREVIEW_MAX_CHARS - 1).join("")}…`;
 }
 
 export async function getChat(ctx: DomainContext, userId: number, chatId: number): Promise<ChatSummary> {

@@ -1,22 +1,25 @@
-import { AppError, MAX_PAGE, SYNC_MAX_LIMIT } from "@chat/protocol";
+import { AppError, MAX_PAGE, SYNC_MAX_LIMIT, textWithAttachments } from "@chat/protocol";
 import { requireMember } from "./access.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
 import { toMessage, type WireMessage } from "./serialize.ts";
 import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
+import { attachmentsOf } from "../store/attachment-row.ts";
 import { writeMessage } from "../store/message-writer.ts";
-import { MESSAGE_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
+import { messageJsonSize, withinBudget, type BudgetedRow } from "./answer-budget.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
  * broadcasts it to every device in the chat. Membership is checked by the writer inside its
  * transaction, for REST and socket sends alike. Sends per user are rate-limited across the cluster;
- * a send refused by the limit is first given to `replayStoredSend`.
+ * a send refused by the limit is first given to `replayStoredSend`. Files (`attachment_ids`) are
+ * linked in the same transaction as the message (store/message-writer.ts): a message is stored
+ * with all of them or not at all (`attachment_unusable`); a duplicate links nothing new.
  */
 export async function sendMessage(
   ctx: DomainContext,
   senderId: number,
-  input: { chat_id: number; client_id: string; text: string },
+  input: { chat_id: number; client_id: string; text?: string; attachment_ids?: string[] },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
   const budget = ctx.limits.sendsPerUser;
   try {
@@ -33,7 +36,8 @@ export async function sendMessage(
     chatId: input.chat_id,
     senderId,
     clientId: input.client_id,
-    text: input.text,
+    text: input.text ?? "",
+    attachmentIds: input.attachment_ids,
   });
   const message = toMessage(row);
   if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
@@ -55,7 +59,7 @@ async function replayStoredSend(
   input: { chat_id: number; client_id: string },
 ): Promise<{ message: WireMessage; duplicate: true } | undefined> {
   const { rows } = await ctx.db.pool.query<MessageRow>(
-    `SELECT ${messageColumnsOf("m")}
+    `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}
        FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = m.sender_id
       WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
     [input.chat_id, senderId, input.client_id],
@@ -92,10 +96,10 @@ async function pageMessages(
   const forward = q.after_seq !== undefined;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow>>(
     withinBudget(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages
+      `SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")} FROM messages
         WHERE chat_id = $1 AND ${forward ? "seq > $2" : "seq < $2"}
         ORDER BY seq ${forward ? "ASC" : "DESC"} LIMIT $3`,
-      `octet_length(p.text) + ${MESSAGE_JSON_OVERHEAD}`,
+      messageJsonSize("p"),
       `p.seq ${forward ? "ASC" : "DESC"}`,
       "$4",
     ),
@@ -126,10 +130,10 @@ export async function history(
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow & { read: boolean }>>(
     withinBudget(
       `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at,
-              COALESCE(s.fully_read_seq >= m.seq, false) AS read
+              COALESCE(s.fully_read_seq >= m.seq, false) AS read, ${attachmentsOf("m")}
          FROM messages m LEFT JOIN chat_members s ON s.chat_id = m.chat_id AND s.user_id = m.sender_id
         WHERE m.chat_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3`,
-      `octet_length(p.text) + ${MESSAGE_JSON_OVERHEAD}`,
+      messageJsonSize("p"),
       "p.seq DESC",
       "$4",
     ),
@@ -141,7 +145,8 @@ export async function history(
     chat_id: r.chat_id,
     seq: r.seq,
     sender_id: r.sender_id,
-    text: r.deleted_at == null ? r.text : "",
+    // The origin knows no files: their names stand in the text (a deleted message has neither).
+    text: r.deleted_at == null ? textWithAttachments(r.text, r.attachments ?? undefined) : "",
     timestamp: new Date(r.created_at).toISOString(),
     read: r.read,
   }));
@@ -167,6 +172,9 @@ async function ownMessage(ctx: DomainContext, userId: number, chatId: number, me
 const MEMBERS_VERSION =
   "(SELECT c.members_version FROM chats c WHERE c.id = messages.chat_id) AS members_version";
 
+/** What an edit or delete answers and broadcasts: the message with its files (none once deleted). */
+const CHANGED_MESSAGE = `${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${MEMBERS_VERSION}`;
+
 export async function editMessage(
   ctx: DomainContext,
   userId: number,
@@ -180,7 +188,7 @@ export async function editMessage(
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
     `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL
-     RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
+     RETURNING ${CHANGED_MESSAGE}`,
     [messageId, text],
   );
   if (!rows[0]) throw new AppError("conflict", "The message was deleted");
@@ -200,7 +208,7 @@ export async function deleteMessage(
   const m = await ownMessage(ctx, userId, chatId, messageId);
   if (m.deleted_at != null) return toMessage(m);
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
-    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}, ${MEMBERS_VERSION}`,
+    `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${CHANGED_MESSAGE}`,
     [messageId],
   );
   const message = toMessage(rows[0]);

@@ -1,17 +1,20 @@
 /** Database rows (snake_case, from pg or row_to_json) to the wire shapes of packages/protocol. */
 import type { z } from "zod";
-import type { ChatSchema, MessageSchema } from "@chat/protocol";
+import { attachmentPaths, type AttachmentSchema, type ChatSchema, type MessageSchema } from "@chat/protocol";
+import type { AttachmentRow } from "../store/attachment-row.ts";
 import type { MessageRow } from "../store/message-row.ts";
 
 export type WireMessage = z.output<typeof MessageSchema>;
 export type WireChat = z.output<typeof ChatSchema>;
+export type WireAttachment = z.output<typeof AttachmentSchema>;
 
 type DateLike = Date | string;
 const iso = (d: DateLike) => (d instanceof Date ? d : new Date(d)).toISOString();
 const isoOrNull = (d: DateLike | null | undefined) => (d == null ? null : iso(d));
 
+/** The message; `attachments` only when it has files and is not deleted (the field is omitted otherwise). */
 export function toMessage(r: MessageRow): WireMessage {
-  return {
+  const m: WireMessage = {
     id: r.id,
     chat_id: r.chat_id,
     seq: r.seq,
@@ -21,6 +24,23 @@ export function toMessage(r: MessageRow): WireMessage {
     created_at: iso(r.created_at),
     edited_at: isoOrNull(r.edited_at),
     deleted_at: isoOrNull(r.deleted_at),
+  };
+  if (r.deleted_at == null && r.attachments && r.attachments.length > 0)
+    m.attachments = r.attachments.map(toAttachment);
+  return m;
+}
+
+export function toAttachment(a: AttachmentRow): WireAttachment {
+  const { url, thumbnail_url } = attachmentPaths(a.id);
+  return {
+    id: a.id,
+    name: a.name,
+    size: Number(a.size),
+    mime: a.mime,
+    ...(a.width != null && { width: a.width }),
+    ...(a.height != null && { height: a.height }),
+    url,
+    ...(a.thumb && { thumbnail_url }),
   };
 }
 

@@ -29,8 +29,10 @@ export interface AppDeps {
   tokens: TokenService;
   /** Login sessions and their refresh tokens (auth/sessions.ts). */
   sessions: SessionStore;
-  /** Drops every socket of a user on every node (account deletion). */
+  /** The account ended (deleted): its tokens are refused and its sockets dropped on every node. */
   dropUserSockets?: (userId: number) => void;
+  /** Lifetime of the origin's `POST /token` tokens (ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES). */
+  originTokenSeconds?: number;
   /** The node's one passport (http/passport.ts); admin routes share it. */
   passport: PassportStatic;
   presence: Presence;
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
-  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
+  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown, deps.corsOrigins));
   app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
@@ -110,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
       passport,
       auth,
       loginSlowdown: deps.loginSlowdown,
+      originTokenSeconds: deps.originTokenSeconds,
     }),
   );
   for (const r of deps.extra ?? []) app.use(r);

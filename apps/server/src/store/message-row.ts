@@ -1,4 +1,5 @@
 /** The `messages` table's row as pg returns it (snake_case), and the columns that make it. */
+import type { AttachmentRow } from "./attachment-row.ts";
 
 type DateLike = Date | string;
 
@@ -12,6 +13,8 @@ export interface MessageRow {
   created_at: DateLike;
   edited_at: DateLike | null;
   deleted_at: DateLike | null;
+  /** Its files, when the query selected them (`attachmentsOf`); null or absent: none. */
+  attachments?: AttachmentRow[] | null;
 }
 
 export const MESSAGE_COLUMNS =

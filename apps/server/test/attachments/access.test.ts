@@ -10,9 +10,8 @@ import { expect } from "chai";
 import request from "supertest";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
-import { sendText } from "../rest/helpers/calls.ts";
 import { expectError } from "../rest/helpers/expect.ts";
-import { fetchLink, linkToMessage, readyFile } from "../support/attachments.ts";
+import { fetchLink, readyFile, sendWithFiles } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
 import { sleep } from "../support/wait.ts";
 
@@ -39,8 +38,7 @@ describe("attachments: access on two nodes (filesystem)", function () {
     );
     chatId = await createGroup(a.url, owner, [member], "files");
     const id = await readyFile(a.url, owner, { name: "p.png", mime: "image/png", bytes: await tinyPng() });
-    messageId = (await sendText(a.url, owner, chatId, "see this")).id;
-    await linkToMessage(a.databaseUrl, id, messageId);
+    messageId = (await sendWithFiles(a.url, owner, chatId, [id], "see this")).id;
     fileUrl = `/api/v1/attachments/${id}`;
   });
 

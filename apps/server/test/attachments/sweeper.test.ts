@@ -12,8 +12,7 @@ import pg from "pg";
 import request from "supertest";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
-import { sendText } from "../rest/helpers/calls.ts";
-import { askUpload, linkToMessage, readyFile } from "../support/attachments.ts";
+import { askUpload, readyFile, sendWithFiles } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
 import { eventually } from "../support/wait.ts";
 import { sweepAttachments } from "../../src/domain/attachment-sweeper.ts";
@@ -55,10 +54,8 @@ describe("attachments: the sweeper", function () {
     const recent = await readyFile(node.url, alice, await picture());
     const sent = await readyFile(node.url, alice, await picture());
     const kept = await readyFile(node.url, alice, await picture());
-    const gone = await sendText(node.url, alice, chatId, "to delete");
-    const stays = await sendText(node.url, alice, chatId, "stays");
-    await linkToMessage(node.databaseUrl, sent, gone.id);
-    await linkToMessage(node.databaseUrl, kept, stays.id);
+    const gone = await sendWithFiles(node.url, alice, chatId, [sent], "to delete");
+    const stays = await sendWithFiles(node.url, alice, chatId, [kept], "stays");
     const p = pool();
     await p.query(
       "UPDATE attachments SET created_at = now() - interval '25 hours' WHERE id = ANY($1::uuid[])",

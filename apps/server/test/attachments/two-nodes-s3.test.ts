@@ -14,9 +14,8 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { startTwoNodes, stopTwoNodes, type TwoNodes } from "../support/two-nodes.ts";
 import { startS3rver } from "../support/s3rver.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
-import { sendText } from "../rest/helpers/calls.ts";
 import { expectError } from "../rest/helpers/expect.ts";
-import { askUpload, complete, fetchLink, linkToMessage, putBytes } from "../support/attachments.ts";
+import { askUpload, complete, fetchLink, putBytes, sendWithFiles } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
 import { memoryLogger } from "../rest/helpers/logs.ts";
 
@@ -57,8 +56,14 @@ describe("attachments: two nodes on S3 (s3rver)", function () {
     await request(b.url).get(done.body.url).set(alice.auth).expect(302);
     await request(b.url).get(done.body.url).set(bob.auth).expect(404);
 
-    const message = await sendText(a.url, alice, chatId, "a picture");
-    await linkToMessage(a.databaseUrl, asked.id, message.id);
+    const message = await sendWithFiles(a.url, alice, chatId, [asked.id], "a picture");
+    // As messages carry it, on the other node too.
+    const page = await request(b.url)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=0`)
+      .set(bob.auth)
+      .expect(200);
+    const carried = page.body.messages.find((m: { id: number }) => m.id === message.id);
+    expect(carried.attachments).to.deep.equal([done.body]);
 
     const res = await request(b.url).get(done.body.url).set(bob.auth).expect(302);
     // The web client may load and upload files there (its Content-Security-Policy says so).

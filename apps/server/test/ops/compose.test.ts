@@ -61,6 +61,7 @@ const NOT_PASSED = {
   NODE_ID: "the default host:port is the container's id, unique per replica",
   DATA_DIR: "unused with DATABASE_URL and JWT_SECRET set",
   MIGRATE_ONLY: "the migrate service sets it, never the app",
+  TEST_ACCESS_TOKEN_SECONDS: "tests only: the node refuses it outside NODE_ENV=test",
 };
 
 const seconds = (d: string) => {

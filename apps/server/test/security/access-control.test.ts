@@ -24,7 +24,7 @@ import { DbProbe } from "./support/db-state.ts";
 import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { ackCode, connect, handshake } from "./support/sockets.ts";
 import { principalTokens, shortLivedToken } from "./support/tokens.ts";
-import { askUpload, linkToMessage, putBytes, readyFile } from "../support/attachments.ts";
+import { askUpload, putBytes, readyFile, sendWithFiles } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
 import {
   eventMatrix,
@@ -108,7 +108,7 @@ describe("access control", function () {
       ).body.message.id as number;
     const picture = { name: "m.png", mime: "image/png", bytes: await tinyPng() };
     const attachmentId = await readyFile(a.url, users.member, picture);
-    await linkToMessage(a.databaseUrl, attachmentId, await say(users.member, "a picture"));
+    await sendWithFiles(a.url, users.member, groupId, [attachmentId], "a picture");
     world = {
       groupId,
       attachmentId,

@@ -5,6 +5,7 @@ import type { MessageRow } from "../../src/store/message-row.ts";
 
 const A = "6f1d2c1e-0000-4000-8000-00000000000a";
 const B = "6f1d2c1e-0000-4000-8000-00000000000b";
+const C = "6f1d2c1e-0000-4000-8000-00000000000c";
 
 function row(chatId: number, senderId: number, clientId: string): MessageRow {
   return {
@@ -72,5 +73,70 @@ describe("unit: send idempotency decisions (store/send-decisions.ts)", () => {
       { kind: "refuse", code: "chat_not_found" },
       { kind: "refuse", code: "not_a_member" },
     ]);
+  });
+
+  describe("with files (attachment_ids)", () => {
+    const F1 = "6f1d2c1e-0000-4000-8000-0000000000f1";
+    const F2 = "6f1d2c1e-0000-4000-8000-0000000000f2";
+    const F3 = "6f1d2c1e-0000-4000-8000-0000000000f3";
+    const files = new Map([
+      [F1, { uploaderId: 7, free: true }],
+      [F2, { uploaderId: 7, free: true }],
+      [F3, { uploaderId: 8, free: true }],
+    ]);
+    const withFiles = (over: Partial<SendFacts> = {}): SendFacts => ({
+      ...facts(),
+      attachments: files,
+      ...over,
+    });
+
+    it("the sender's free uploads are taken, whatever the uuid's case", () => {
+      const d = decideSends(
+        [{ chatId: 1, senderId: 7, clientId: A, attachmentIds: [F2, F1.toUpperCase()] }],
+        withFiles(),
+      );
+      expect(d).to.deep.equal([{ kind: "new" }]);
+    });
+
+    it("another user's, a taken one and an unknown one refuse the send, naming only those", () => {
+      const taken = new Map([...files, [F2, { uploaderId: 7, free: false }]]);
+      const unknown = "6f1d2c1e-0000-4000-8000-0000000000ff";
+      const d = decideSends(
+        [{ chatId: 1, senderId: 7, clientId: A, attachmentIds: [F1, F2, F3, unknown] }],
+        withFiles({ attachments: taken }),
+      );
+      expect(d).to.deep.equal([
+        { kind: "refuse", code: "attachment_unusable", attachmentIds: [F2, F3, unknown] },
+      ]);
+    });
+
+    it("two sends of one batch asking for one upload: the first wins; a refused send claims nothing", () => {
+      const d = decideSends(
+        [
+          { chatId: 1, senderId: 7, clientId: A, attachmentIds: [F1, F3] }, // refused: F3 is not 7's
+          { chatId: 1, senderId: 7, clientId: B, attachmentIds: [F1] },
+          { chatId: 1, senderId: 7, clientId: C, attachmentIds: [F1] },
+        ],
+        withFiles(),
+      );
+      expect(d).to.deep.equal([
+        { kind: "refuse", code: "attachment_unusable", attachmentIds: [F3] },
+        { kind: "new" },
+        { kind: "refuse", code: "attachment_unusable", attachmentIds: [F1] },
+      ]);
+    });
+
+    it("a duplicate (stored, or the same key again in the batch) checks and claims nothing", () => {
+      const taken = new Map([[F1, { uploaderId: 7, free: false }]]);
+      const d = decideSends(
+        [
+          { chatId: 1, senderId: 7, clientId: A, attachmentIds: [F1] },
+          { chatId: 1, senderId: 7, clientId: B, attachmentIds: [F2] },
+          { chatId: 1, senderId: 7, clientId: B, attachmentIds: [F2] },
+        ],
+        withFiles({ stored: [row(1, 7, A)], attachments: new Map([...files, ...taken]) }),
+      );
+      expect(d.map((x) => x.kind)).to.deep.equal(["stored", "new", "same_as"]);
+    });
   });
 });

@@ -80,3 +80,26 @@ export const AttachmentLinkQuery = z.strictObject({
 export const AttachmentLinkResponse = z
   .object({ url: z.string(), expires_at: isoDate })
   .meta({ id: "AttachmentLink" });
+
+/**
+ * `attachment_ids` of a send: up to MAX_ATTACHMENTS_PER_MESSAGE distinct ids of the sender's own
+ * ready uploads not yet attached to a message (checked by the server in the send's transaction:
+ * `attachment_unusable` otherwise). Their order is the message's order of files.
+ */
+export const attachmentIds = z
+  .array(z.uuid())
+  .max(MAX_ATTACHMENTS_PER_MESSAGE, `must hold at most ${MAX_ATTACHMENTS_PER_MESSAGE} ids`)
+  .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, "must not repeat an id");
+
+/** "📎 a.pdf, b.png": how a message's files read where only text can show. */
+export const attachmentsLine = (attachments: ReadonlyArray<{ name: string }>) =>
+  `📎 ${attachments.map((a) => a.name).join(", ")}`;
+
+/**
+ * A message as plain text (the origin surface, the chat list's preview): its text, the file names
+ * after it on their own line, or the names alone when there is no text.
+ */
+export function textWithAttachments(text: string, attachments?: ReadonlyArray<{ name: string }>): string {
+  if (!attachments || attachments.length === 0) return text;
+  return text === "" ? attachmentsLine(attachments) : `${text}\n${attachmentsLine(attachments)}`;
+}

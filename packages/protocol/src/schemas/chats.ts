@@ -43,6 +43,11 @@ export const ChatSummarySchema = ChatSchema.extend({
   /** The other person of a private chat. */
   peer: PublicUserSchema.nullable(),
   last_message: MessageSchema.nullable(),
+  /**
+   * The last message as one line of text for the chat list: its text, or "📎 name" (the file names)
+   * when it has files and no text; "" when it was deleted; null when the chat has no message.
+   */
+  last_message_preview: z.string().nullable(),
 }).meta({ id: "ChatSummary" });
 
 export const ChatListResponse = z

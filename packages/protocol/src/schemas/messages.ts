@@ -1,5 +1,17 @@
 import { z } from "zod";
-import { id, idParam, isoDate, MAX_PAGE, messageText, seq, seqParam } from "./common.ts";
+import {
+  id,
+  idParam,
+  isBlank,
+  isoDate,
+  MAX_PAGE,
+  MAX_TEXT,
+  messageText,
+  seq,
+  seqParam,
+  storable,
+} from "./common.ts";
+import { AttachmentSchema, attachmentIds } from "./attachments.ts";
 
 export const MessageSchema = z
   .object({
@@ -12,11 +24,54 @@ export const MessageSchema = z
     created_at: isoDate,
     edited_at: isoDate.nullable(),
     deleted_at: isoDate.nullable(),
+    /**
+     * Omitted when the message has no files (most messages: every fan-out stays as small as
+     * before), and on a deleted message. In the order they were sent.
+     */
+    attachments: z.array(AttachmentSchema).optional().meta({
+      description:
+        "the message's files in the order sent; omitted when it has none (and on a deleted message): read a missing field as []",
+    }),
   })
   .meta({ id: "Message" });
 
+/**
+ * What a send carries: a text, files (`attachment_ids`), or both. Without files the text rules
+ * are those of every message (1..4000 characters, not blank); with files the text may be empty
+ * or left out.
+ */
+export const messageContent = {
+  text: storable(z.string().max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`))
+    .optional()
+    .meta({
+      description: "1..4000 characters, not blank; may be empty or left out when `attachment_ids` is given",
+    }),
+  attachment_ids: attachmentIds.optional().meta({
+    description:
+      "up to 10 distinct ids of my own uploads, ready and not yet attached to a message (else `attachment_unusable`, nothing stored)",
+  }),
+};
+
+/** The text rule of a send (see `messageContent`), as a refinement of the send's object. */
+export function checkMessageContent(b: { text?: string; attachment_ids?: string[] }, ctx: z.RefinementCtx) {
+  const withFiles = (b.attachment_ids?.length ?? 0) > 0;
+  if (b.text === undefined) {
+    if (!withFiles)
+      ctx.addIssue({
+        code: "custom",
+        path: ["text"],
+        message: "is required (unless attachment_ids is given)",
+      });
+  } else if (typeof b.text === "string" && !(withFiles && b.text === "")) {
+    // Storable and length are the field's own checks; what a text-only message adds:
+    if (b.text === "") ctx.addIssue({ code: "custom", path: ["text"], message: "must not be empty" });
+    else if (isBlank(b.text)) ctx.addIssue({ code: "custom", path: ["text"], message: "must not be blank" });
+  }
+}
+
 export const SendMessageBody = z
-  .strictObject({ client_id: z.uuid(), text: messageText })
+  .strictObject({ client_id: z.uuid(), ...messageContent })
+  .superRefine(checkMessageContent)
   .meta({ id: "SendMessageBody" });
 
 export const SendMessageResponse = z

@@ -9,7 +9,7 @@
  */
 import type { Namespace } from "socket.io";
 import type { Logger } from "pino";
-import type { ServerEventPayload } from "@chat/protocol";
+import { textWithAttachments, type ServerEventPayload } from "@chat/protocol";
 import { chatRoom, userRoom } from "../socket-broadcast.ts";
 import { fullyReadFrame, newMessageFrame } from "./frames.ts";
 
@@ -62,6 +62,11 @@ export class OriginSockets {
     for (const s of this.all()) if (s.sid === sid) s.close(1008, "session ended");
   }
 
+  /** The account ended: every origin socket of the user closes 1008, with or without a session. */
+  closeUser(userId: number): void {
+    for (const s of this.byUser.get(userId) ?? []) s.close(1008, "account deleted");
+  }
+
   all(): OriginSocket[] {
     return [...this.byChat.values()].flatMap((set) => [...set]);
   }
@@ -94,7 +99,8 @@ export class OriginSockets {
         reached++;
         for (const m of messages) {
           if (m.chat_id !== chatId || (m.sender_id === s.userId && s.sent(m.client_id))) continue;
-          s.send(newMessageFrame(m.sender_id, m.text));
+          // The origin knows no files: their names stand in the text ("📎 report.pdf").
+          s.send(newMessageFrame(m.sender_id, textWithAttachments(m.text, m.attachments)));
         }
       }
     }

@@ -54,6 +54,7 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   // errors.test.ts sends the succeeding sample as a throwaway user, not as the owner.
   deleteAccount: (f) => ({ body: { password: f.owner.password }, required: ["password"] }),
   me: () => ({}),
+  updateMe: () => ({ body: { name: "Walker renamed" }, required: ["name"] }),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),
   listChats: () => ({ query: { offset: "0" } }),

@@ -151,6 +151,11 @@ export const restMatrix: Record<RouteName, RestRow> = {
     expect: all([403, "wrong_password"]),
   },
   me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
+  // Each principal renames only itself (the route has no user id to aim elsewhere).
+  updateMe: {
+    call: () => ({ path: "/api/v1/me", body: { name: "Renamed by the matrix" } }),
+    expect: all(200),
+  },
   searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
   presence: { call: (w) => ({ path: `/api/v1/users/${w.memberId}/presence` }), expect: all(200) },
   listChats: { call: () => ({ path: "/api/v1/chats" }), expect: all(200) },

@@ -122,6 +122,9 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       // Not a live token: a mutation that slips through validation is still refused (401).
       d.body = { json: { refresh_token: "not-a-refresh-token" } };
       break;
+    case "updateMe":
+      d.body = { json: { name: "Hostile" } };
+      break;
     case "deleteAccount":
       d.body = { json: { password: "not the password" } };
       break;
