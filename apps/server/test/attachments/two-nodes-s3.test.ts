@@ -1,8 +1,8 @@
 /**
  * Attachments on a two-node cluster with S3 (s3rver, started here): the bytes go from the client
  * straight to storage and back, never through a node; a file uploaded through node A is fetched
- * through node B by another member of the chat it was sent to. The message link is made in SQL as
- * the send path will make it. s3rver checks neither signatures nor expiry: what it would let
+ * through node B by another member of the chat it was sent to (sent with `attachment_ids`, and
+ * carried by the message there). s3rver checks neither signatures nor expiry: what it would let
  * through (an empty or over-long PUT) is caught at completion; signature and expiry are checked
  * in the links (test/contract/blob-store.test.ts) and, for the node's own links, in access.test.ts.
  */
