@@ -7,6 +7,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { accessTokenSeconds, type Config } from "./config/env.ts";
@@ -38,6 +39,7 @@ import { startMetricsServer } from "./ops/metrics-routes.ts";
 import { readinessProbe } from "./ops/readiness.ts";
 import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
+import { redisTlsOptions } from "./cluster/redis-tls.ts";
 import { OriginSockets } from "./realtime/origin-ws/registry.ts";
 import { attachOriginWs } from "./realtime/origin-ws/server.ts";
 
@@ -60,8 +62,16 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-function redisClient(url: string, log: Logger, role: string, commandTimeoutMs?: number): Redis {
+function redisClient(
+  url: string,
+  log: Logger,
+  role: string,
+  tls: ConnectionOptions | undefined,
+  commandTimeoutMs?: number,
+): Redis {
   const r = new Redis(url, {
+    // rediss:// (cluster/redis-tls.ts): the CA and server name to verify against.
+    ...(tls ? { tls } : {}),
     maxRetriesPerRequest: 2,
     // A stalled Redis (packets stop, the connection stays open) would otherwise hold every
     // command forever: sends, logins and handshakes wait on the rate limiter (issue 12, item 3).
@@ -92,6 +102,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (m) => log.warn(m),
   );
   checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
+  // Also before anything starts: a rediss:// setting that cannot apply, or an unreadable CA file.
+  const redisTls = redisTlsOptions(config);
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -142,9 +154,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : "same-origin";
   const redis = config.REDIS_URL
     ? {
-        pub: redisClient(config.REDIS_URL, log, "pub", config.REDIS_COMMAND_TIMEOUT_MS),
-        sub: redisClient(config.REDIS_URL, log, "sub"),
-        data: redisClient(config.REDIS_URL, log, "data", config.REDIS_COMMAND_TIMEOUT_MS),
+        pub: redisClient(config.REDIS_URL, log, "pub", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
+        sub: redisClient(config.REDIS_URL, log, "sub", redisTls),
+        data: redisClient(config.REDIS_URL, log, "data", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
       }
     : undefined;
   // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
