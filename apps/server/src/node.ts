@@ -20,6 +20,7 @@ import { SessionStore } from "./auth/sessions.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
 import { migrate } from "./store/migrate.ts";
+import { explainDatabaseTlsError } from "./store/tls-errors.ts";
 import { chatCommits } from "./store/group-commit.ts";
 import type { DomainContext } from "./domain/context.ts";
 import { createApp } from "./http/app.ts";
@@ -113,7 +114,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // Migrations without query timeouts (they may wait for another node's lock, or run long); the
   // serving pool then gets the bounds that keep a stalled PostgreSQL from hanging requests.
   const migrationDb = openDatabase(databaseUrl, { max: 1 });
-  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR).finally(() => migrationDb.close());
+  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR)
+    .catch((err: unknown) => {
+      throw explainDatabaseTlsError(err);
+    })
+    .finally(() => migrationDb.close());
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
   const db = openDatabase(databaseUrl, {
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
