@@ -32,7 +32,7 @@ import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
 import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
-import { limitsFrom } from "./security/limits.ts";
+import { attachmentRulesFrom, limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
 import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
@@ -43,6 +43,10 @@ import { sharedStateFrom } from "./cluster/shared-state.ts";
 import { redisTlsOptions } from "./cluster/redis-tls.ts";
 import { OriginSockets } from "./realtime/origin-ws/registry.ts";
 import { attachOriginWs } from "./realtime/origin-ws/server.ts";
+import { storageFrom } from "./storage/storage-from-config.ts";
+import { blobRoutes } from "./storage/blob-routes.ts";
+import { ImageWorkshop } from "./storage/file-checks.ts";
+import { startAttachmentSweeper } from "./domain/attachment-sweeper.ts";
 
 const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -105,6 +109,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
   // Also before anything starts: a rediss:// setting that cannot apply, or an unreadable CA file.
   const redisTls = redisTlsOptions(config);
+  // Attachment bytes: the filesystem under DATA_DIR, or S3 (a half-configured S3 stops the start here).
+  const storage = storageFrom(config, dataDir, secret);
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -256,6 +262,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : () => undefined;
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
   const passport = createPassport(ctx, tokens);
+  const attachments = {
+    ctx,
+    blobs: storage.blobs,
+    rules: attachmentRulesFrom(config),
+    images: new ImageWorkshop(),
+  };
+  const stopSweeper = startAttachmentSweeper(
+    db.pool,
+    storage.blobs,
+    { everyMs: config.ATTACHMENT_SWEEP_SECONDS * 1000, abandonedHours: config.ABANDONED_UPLOAD_HOURS },
+    log,
+  );
   app = createApp({
     ctx,
     tokens,
@@ -269,6 +287,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
     passport,
     presence,
+    attachments,
+    blobs: storage.links && blobRoutes(storage.blobs, storage.links),
+    fileOrigins: storage.publicOrigin ? [storage.publicOrigin] : [],
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS, redis?.sub),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
@@ -296,16 +317,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       nodeId,
       database: embedded ? "embedded" : "external",
       mode: redis ? "cluster" : "single",
+      storage: storage.blobs.kind,
       ms: Date.now() - started,
       ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     },
-    `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; docs at /docs`,
+    `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; files: ${storage.describe}; docs at /docs`,
   );
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       stopGuard();
+      stopSweeper();
       stopMembershipSync();
       revocations.stop();
       push?.stop();
@@ -329,6 +352,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.all(
           [redis.pub.quit(), redis.sub.quit(), redis.data.quit()].map((p) => p.catch(() => undefined)),
         );
+      await storage.blobs.close();
       await db.close();
       if (embedded) await embedded.stop();
     })());

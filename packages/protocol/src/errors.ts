@@ -35,6 +35,18 @@ export const errorCatalogue = {
   },
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
+  file_too_large: { status: 413, retryable: false, message: "The file is larger than this server accepts" },
+  quota_exceeded: {
+    status: 413,
+    retryable: false,
+    message: "Your files would exceed your storage quota; delete some first",
+  },
+  upload_incomplete: {
+    status: 409,
+    retryable: false,
+    message: "The upload's bytes have not all arrived; send them, then complete again",
+  },
+  attachment_rejected: { status: 422, retryable: false, message: "The file was refused" },
   rate_limited: { status: 429, retryable: true, message: "Too many requests" },
   too_many_connections: {
     status: 429,

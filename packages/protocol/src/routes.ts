@@ -11,6 +11,7 @@ import * as msgs from "./schemas/messages.ts";
 import * as health from "./schemas/health.ts";
 import * as admin from "./schemas/admin.ts";
 import * as sessions from "./schemas/sessions.ts";
+import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -20,7 +21,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "health" | "admin";
+  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -335,6 +336,82 @@ export const routes = {
     status: 200,
     response: msgs.ReadResponse,
     errors: [...chatErrors, "invalid_json"],
+  },
+  createUpload: {
+    method: "post",
+    path: "/attachments",
+    summary:
+      "Ask to upload a file (name, size, declared type): where to PUT its bytes, until when; too large or over quota is refused here",
+    tag: "attachments",
+    auth: true,
+    body: files.CreateUploadBody,
+    status: 201,
+    response: files.CreateUploadResponse,
+    errors: [
+      ...authErrors,
+      "validation_failed",
+      "invalid_json",
+      "file_too_large",
+      "quota_exceeded",
+      "rate_limited",
+      "unavailable",
+    ],
+  },
+  completeUpload: {
+    method: "post",
+    path: "/attachments/{attachment_id}/complete",
+    summary:
+      "Check what arrived (real size, type from the content; images: dimensions, metadata stripped, thumbnail): ready, or refused with the reason",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 200,
+    response: files.AttachmentSchema,
+    errors: [
+      ...authErrors,
+      "validation_failed",
+      "not_found",
+      "upload_incomplete",
+      "attachment_rejected",
+      "unavailable",
+    ],
+  },
+  getAttachment: {
+    method: "get",
+    path: "/attachments/{attachment_id}",
+    summary:
+      "A 302 to a short-lived link to the file's bytes: for members of the chat it was sent to (and its uploader until then); 404 for anyone else",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 302,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
+  },
+  getAttachmentThumbnail: {
+    method: "get",
+    path: "/attachments/{attachment_id}/thumbnail",
+    summary:
+      "A 302 to a short-lived link to an image's thumbnail (WebP, at most 320 px); same access as the file",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 302,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
+  },
+  getAttachmentLink: {
+    method: "get",
+    path: "/attachments/{attachment_id}/link",
+    summary:
+      "The short-lived link as JSON (an <img> cannot send a bearer token: fetch this, then use the url); same access as the file",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    query: files.AttachmentLinkQuery,
+    status: 200,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
   },
   healthz: {
     method: "get",

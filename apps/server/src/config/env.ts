@@ -196,6 +196,61 @@ export const envSpec = {
     schema: int(0, 5000).default(200),
     doc: "How long a live message waits behind a missing earlier seq of its chat (still on its way from another node) before it is delivered anyway",
   },
+  STORAGE_DRIVER: {
+    schema: z.enum(["filesystem", "s3"]).optional(),
+    doc: "Where attachment bytes live: `filesystem` (under `DATA_DIR/blobs`; one node, or nodes sharing that volume) or `s3` (any S3-compatible store). Unset: `s3` when S3_BUCKET is set, else `filesystem`",
+  },
+  S3_ENDPOINT: {
+    schema: z.string().url().optional(),
+    doc: "S3 API endpoint the node talks to (e.g. `http://minio:9000`). Unset: AWS S3 of S3_REGION",
+  },
+  S3_PUBLIC_ENDPOINT: {
+    schema: z.string().url().optional(),
+    doc: "Endpoint in the presigned upload and download links browsers follow (e.g. `http://localhost:9000` when the node reaches MinIO as `minio:9000`). Unset: S3_ENDPOINT",
+  },
+  S3_BUCKET: { schema: z.string().optional(), doc: "Bucket of attachment bytes (must exist)" },
+  S3_REGION: { schema: z.string().default("us-east-1"), doc: "S3 region (signing region for MinIO)" },
+  S3_ACCESS_KEY_ID: {
+    schema: z.string().optional(),
+    doc: "S3 access key. Unset: the AWS SDK's default chain (environment, instance role)",
+  },
+  S3_SECRET_ACCESS_KEY: { schema: z.string().optional(), doc: "S3 secret key (never logged)" },
+  S3_FORCE_PATH_STYLE: {
+    schema: bool.default(true),
+    doc: "`true`: `endpoint/bucket/key` URLs (MinIO, Ceph, s3rver); `false`: virtual-hosted buckets (AWS)",
+  },
+  STORAGE_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(10_000),
+    doc: "A storage call (head, delete, a read or write that stops moving) without an answer after this long fails with the retryable `unavailable`",
+  },
+  MAX_UPLOAD_BYTES: {
+    schema: int(1, 5_368_709_120).default(26_214_400),
+    doc: "Largest attachment in bytes (25 MB); a larger upload is refused when asked for. The shipped nginx allows 26 MB bodies on /api/v1/blobs/",
+  },
+  UPLOAD_QUOTA_BYTES: {
+    schema: int(0, 1_099_511_627_776).default(1_073_741_824),
+    doc: "Bytes of attachments one user may hold (pending and ready, until removed); 0: no quota",
+  },
+  UPLOAD_WINDOW_SECONDS: {
+    schema: int(10, 86_400).default(900),
+    doc: "How long an upload link stays valid after it is handed out",
+  },
+  ATTACHMENT_LINK_SECONDS: {
+    schema: int(5, 3600).default(300),
+    doc: "How long a download link to an attachment's bytes stays valid (GET /api/v1/attachments/{id} redirects to one)",
+  },
+  RATE_LIMIT_UPLOADS_PER_USER_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(30),
+    doc: "Uploads a user may ask for per minute, all nodes together (0: off)",
+  },
+  ATTACHMENT_SWEEP_SECONDS: {
+    schema: int(0, 86_400).default(600),
+    doc: "How often each node removes uploads never attached after ABANDONED_UPLOAD_HOURS and the files of deleted messages (0: never)",
+  },
+  ABANDONED_UPLOAD_HOURS: {
+    schema: decimal(0, 8760).default(24),
+    doc: "An upload not attached to a message after this many hours is removed, bytes and row (decimals allowed)",
+  },
   MIGRATE_ONLY: {
     schema: bool.default(false),
     doc: "`true`: apply the database migrations and exit (the compose `migrate` service, the k8s Job); same as `--migrate-only`",

@@ -69,10 +69,12 @@ function renderTls(src: string, tls: RenderTls | undefined): string {
     /^\s*listen 443 ssl[^;]*;\n/m,
     /^\s*ssl_certificate [^;]+;\n/m,
     /^\s*ssl_certificate_key [^;]+;\n/m,
-    /^\s*if \(\$scheme = http\) \{ return 301 https:\/\/\$host\$request_uri; \}\n/m,
+    // The redirect, in every location that proxies (global: all of them).
+    /^\s*if \(\$scheme = http\) \{ return 301 https:\/\/\$host\$request_uri; \}\n/gm,
   ];
   for (const re of tlsLines) {
-    if (!re.test(src)) throw new Error(`nginx.conf no longer has the TLS line the renderer expects: ${re}`);
+    if (src.search(re) < 0)
+      throw new Error(`nginx.conf no longer has the TLS line the renderer expects: ${re}`);
   }
   if (!tls) {
     // ssl_protocols and the like stay: they only act on an ssl listener, and there is none.

@@ -71,7 +71,7 @@ describe("cluster: nginx with TLS", () => {
     const health = await fetch(`${nginx.url}/healthz`);
     expect(health.status).to.equal(200);
     expect(health.headers.get("strict-transport-security")).to.equal(null);
-    for (const p of ["/", "/api/v1/me?x=1", "/socket.io/?EIO=4&transport=polling"]) {
+    for (const p of ["/", "/api/v1/me?x=1", "/socket.io/?EIO=4&transport=polling", "/api/v1/blobs/x"]) {
       const res = await fetch(`${nginx.url}${p}`, { redirect: "manual" });
       expect(res.status, p).to.equal(301);
       expect(res.headers.get("location"), p).to.equal(`https://127.0.0.1:${nginx.httpsPort}${p}`);

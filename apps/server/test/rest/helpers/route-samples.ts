@@ -21,6 +21,8 @@ export interface WalkFixture {
   refreshToken: string;
   /** A live session of the owner other than the one of `owner.token`. */
   spareSessionId: string;
+  /** A ready upload of the owner (an image: it has a thumbnail). */
+  attachmentId: string;
 }
 
 export interface Sample {
@@ -78,6 +80,14 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   deleteMessage: (f) => ({ params: { chat_id: f.chatId, message_id: f.messageId } }),
   readChat: (f) => ({ params: { chat_id: f.chatId }, body: { seq: 1 }, required: ["seq"] }),
+  createUpload: () => ({
+    body: { name: "walk.png", size: 1000, mime: "image/png" },
+    required: ["name", "size", "mime"],
+  }),
+  completeUpload: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachment: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachmentThumbnail: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachmentLink: (f) => ({ params: { attachment_id: f.attachmentId }, query: { variant: "thumbnail" } }),
   healthz: () => ({}),
   readyz: () => ({}),
   adminCluster: () => ({}),

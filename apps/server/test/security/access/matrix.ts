@@ -50,6 +50,10 @@ export interface MatrixWorld {
   freshRefreshToken(): Promise<string>;
   /** The id of a new session of the owner (only the owner may end it). */
   ownerSpareSession(): Promise<string>;
+  /** A ready image of the member, sent to the group (linked to a message of the member). */
+  attachmentId: string;
+  /** A new upload of the member whose bytes have arrived, not yet completed. */
+  freshUpload(): Promise<string>;
 }
 
 export interface RestCall {
@@ -80,6 +84,13 @@ const membersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
 const managersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
   outsider: [403, "not_a_member"],
   member: [403, "forbidden"],
+  admin: ok,
+  owner: ok,
+});
+/** A file: its chat's members; anyone else is told it does not exist. */
+const chatFile = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [404, "not_found"],
+  member: ok,
   admin: ok,
   owner: ok,
 });
@@ -184,6 +195,29 @@ export const restMatrix: Record<RouteName, RestRow> = {
   readChat: {
     call: (w) => ({ path: `/api/v1/chats/${w.groupId}/read`, body: { seq: 1 } }),
     expect: membersOnly(200),
+  },
+  createUpload: {
+    call: () => ({ path: "/api/v1/attachments", body: { name: "m.png", size: 100, mime: "image/png" } }),
+    expect: all(201),
+  },
+  // Only the uploader completes an upload; to anyone else it does not exist.
+  completeUpload: {
+    call: async (w) => ({ path: `/api/v1/attachments/${await w.freshUpload()}/complete` }),
+    expect: {
+      outsider: [404, "not_found"],
+      member: 200,
+      admin: [404, "not_found"],
+      owner: [404, "not_found"],
+    },
+  },
+  getAttachment: { call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}` }), expect: chatFile(302) },
+  getAttachmentThumbnail: {
+    call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}/thumbnail` }),
+    expect: chatFile(302),
+  },
+  getAttachmentLink: {
+    call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}/link` }),
+    expect: chatFile(200),
   },
   healthz: { call: () => ({ path: "/healthz" }), expect: all(200) },
   readyz: { call: () => ({ path: "/readyz" }), expect: all(200) },

@@ -27,6 +27,8 @@ export interface RestWorld {
   memberId: number;
   /** A user outside the chat. */
   strangerId: number;
+  /** A ready upload of the caller. */
+  attachmentId: string;
 }
 
 type Json = unknown;
@@ -132,6 +134,19 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       break;
     case "endSession":
       d.params = { session_id: { text: crypto.randomUUID() } };
+      break;
+    case "createUpload":
+      // Too large for the server: a mutation that slips through validation is still refused (413).
+      d.body = { json: { name: "fuzz.png", size: 10 * 1024 ** 4, mime: "image/png" } };
+      break;
+    case "completeUpload":
+    case "getAttachment":
+    case "getAttachmentThumbnail":
+      d.params = { attachment_id: { text: w.attachmentId } };
+      break;
+    case "getAttachmentLink":
+      d.params = { attachment_id: { text: w.attachmentId } };
+      d.query = [["variant", "thumbnail"]];
       break;
     case "logout":
     case "listSessions":
