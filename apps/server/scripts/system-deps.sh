@@ -12,8 +12,6 @@ LOCK_TIMEOUT="${SYSTEM_DEPS_LOCK_TIMEOUT:-600}"
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
-# openssl makes the self-signed development certificate (src/launcher/dev-cert.ts).
-command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # SYSTEM_DEPS_EXTRA: more Debian packages to require, space-separated (the lock test uses a tiny one).
 for pkg in ${SYSTEM_DEPS_EXTRA:-}; do
