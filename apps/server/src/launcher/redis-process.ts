@@ -50,15 +50,15 @@ export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess>
     : ["--port", String(port)];
   let proc: ChildProcess | undefined;
   const start = async () => {
-    let stderr = "";
+    let output = "";
     proc = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     // redis-server logs to stdout; a build without TLS stops at once, saying so.
     for (const s of [proc.stdout!, proc.stderr!])
-      s.on("data", (c: Buffer) => (stderr = (stderr + c).slice(-4000)));
+      s.on("data", (c: Buffer) => (output = (output + c).slice(-4000)));
     const exited = new Promise<never>((_, reject) =>
-      proc!.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${stderr.trim()}`))),
+      proc!.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output.trim()}`))),
     );
     exited.catch(() => undefined);
     await Promise.race([waitForPort(port), exited]);
