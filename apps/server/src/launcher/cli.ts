@@ -1,15 +1,21 @@
 /**
- * `pnpm cluster [--nodes N] [--port P] [--logs]`: the deployed topology from real processes (see
- * cluster.ts), until Ctrl-C or SIGTERM stops everything. Database: DATABASE_URL, else embedded.
+ * `pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--logs]`: the deployed topology from
+ * real processes (see cluster.ts), until Ctrl-C or SIGTERM stops everything. nginx serves HTTPS with a
+ * self-signed development certificate made on first use in .data/tls. Database: DATABASE_URL, else embedded.
  */
 import { parseArgs } from "node:util";
 import { exitWithLauncher } from "./exit-with-launcher.ts";
 import { launchCluster, takeOverSignals, CLUSTER_PG_DIR, type Cluster } from "./cluster.ts";
+import { ensureDevCertificate, type TlsFiles } from "./dev-cert.ts";
+import { DEV_CERT_DIR } from "./paths.ts";
 
-const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--logs]
-  --nodes N   chat nodes behind nginx (default 3)
-  --port P    nginx's port (default 8080)
-  --logs      print every node log line (default: warnings and errors only)
+const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--logs]
+  --nodes N       chat nodes behind nginx (default 3)
+  --port P        nginx's plain HTTP port: /healthz, and a redirect to HTTPS (default 8080)
+  --https-port P  nginx's HTTPS port (default 8443), with a self-signed development
+                  certificate made on first use in .data/tls (trust tls.crt, or accept the warning)
+  --plain         no TLS: the HTTP port serves everything, as before
+  --logs          print every node log line (default: warnings and errors only)
 Database: DATABASE_URL if set, else an embedded PostgreSQL with its data in .data/cluster-pg.`;
 
 let args;
@@ -20,6 +26,8 @@ try {
     options: {
       nodes: { type: "string", default: "3" },
       port: { type: "string", default: "8080" },
+      "https-port": { type: "string", default: "8443" },
+      plain: { type: "boolean", default: false },
       logs: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -35,9 +43,25 @@ if (args.help) {
 }
 const nodes = Number(args.nodes);
 const port = Number(args.port);
-if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(port) || port < 1 || port > 65535) {
-  console.error(`--nodes must be ≥ 1 and --port a TCP port\n\n${usage}`);
+const httpsPort = Number(args["https-port"]);
+const isPort = (p: number) => Number.isInteger(p) && p >= 1 && p <= 65535;
+if (!Number.isInteger(nodes) || nodes < 1 || !isPort(port) || !isPort(httpsPort) || port === httpsPort) {
+  console.error(`--nodes must be ≥ 1, --port and --https-port two different TCP ports\n\n${usage}`);
   process.exit(2);
+}
+
+let tls: (TlsFiles & { port: number }) | undefined;
+if (!args.plain) {
+  try {
+    const cert = ensureDevCertificate(DEV_CERT_DIR);
+    tls = { ...cert, port: httpsPort };
+    console.log(
+      `${cert.created ? "made" : "using"} the self-signed development certificate ${cert.certFile} (key ${cert.keyFile})`,
+    );
+  } catch (err) {
+    console.error(`${(err as Error).message}\n(or run with --plain for HTTP only)`);
+    process.exit(1);
+  }
 }
 
 let cluster: Cluster | undefined;
@@ -65,11 +89,14 @@ let launcherGone: string | undefined;
 exitWithLauncher((reason) => (launched ? stop(reason) : (launcherGone = reason)));
 
 const started = Date.now();
-console.log(`starting ${nodes} node(s), Redis and nginx on port ${port}…`);
+console.log(
+  `starting ${nodes} node(s), Redis and nginx on port ${port}${tls ? ` (HTTPS ${httpsPort})` : ""}…`,
+);
 try {
   cluster = await launchCluster({
     nodes,
     nginxPort: port,
+    tls,
     databaseUrl: process.env.DATABASE_URL || undefined,
     onNodeLog: (node, line) => {
       // pino levels: 40 warn, 50 error, 60 fatal.
@@ -87,6 +114,7 @@ if (launcherGone) stop(launcherGone);
 
 const c = cluster;
 console.log(`\nchat cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${c.url}  (nginx)`);
+if (tls) console.log(`  ${c.nginx!.url} answers /healthz and redirects the rest to HTTPS`);
 for (const n of c.nodes) console.log(`  ${n.id.padEnd(8)} ${n.url}  pid ${n.pid}`);
 if (c.redis) console.log(`  redis    ${c.redis.url}`);
 console.log(

@@ -18,6 +18,7 @@ import {
 import { spawnNode, type NodeProcess } from "./node-process.ts";
 import { startRedis, type RedisProcess } from "./redis-process.ts";
 import { startNginx, type NginxProcess } from "./nginx-process.ts";
+import type { TlsFiles } from "./dev-cert.ts";
 import { ROOT_DIR } from "./paths.ts";
 
 export { RATE_LIMITS_OFF } from "../security/limits.ts";
@@ -29,6 +30,11 @@ export interface ClusterOptions {
   databaseUrl?: string;
   /** nginx's port. @default a free port */
   nginxPort?: number;
+  /**
+   * nginx serves HTTPS with this certificate (e.g. `ensureDevCertificate`'s) on `port`, and its plain
+   * port redirects there. @default plain HTTP only
+   */
+  tls?: TlsFiles & { port?: number };
   /** Extra environment for every node, applied over the launcher's own (LOG_LEVEL must stay ≤ info). */
   env?: Record<string, string>;
   /** Node.js flags per node (e.g. `--cpu-prof`); a function gets the node's index. */
@@ -62,7 +68,7 @@ export interface ClusterNode {
 }
 
 export interface Cluster {
-  /** Where clients go: nginx, or the node itself when bare. */
+  /** Where clients go: nginx (its HTTPS address with `tls`), or the node itself when bare. */
   url: string;
   nodes: ClusterNode[];
   redis?: RedisProcess & { pid?: number };
@@ -168,7 +174,7 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
       const before = childPids();
       const n = await startNginx(
         nodes.map((n) => n.port),
-        opts.nginxPort,
+        { port: opts.nginxPort, tls: opts.tls },
       );
       stops.push(() => n.stop());
       nginx = Object.assign(n, { pid: newChild(before, "nginx") });
@@ -176,7 +182,7 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
 
     let stopping: Promise<void> | undefined;
     return {
-      url: nginx ? nginx.url : nodes[0].url,
+      url: nginx ? (nginx.httpsUrl ?? nginx.url) : nodes[0].url,
       nodes,
       redis,
       nginx,

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import { freePort } from "../../src/store/free-port.ts";
+import type { TlsFiles } from "./dev-cert.ts";
 
 export interface RedisProcess {
   url: string;
@@ -30,22 +31,41 @@ async function waitForPort(port: number, timeoutMs = 10_000) {
   }
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+export interface RedisOptions {
+  /**
+   * TLS only (the plain port is off): the URL is `rediss://`, and clients must trust `certFile`
+   * (REDIS_TLS_CA_FILE). Clients are not asked for a certificate. @default plain TCP
+   */
+  tls?: TlsFiles;
+}
+
+export async function startRedis(opts: RedisOptions = {}): Promise<RedisProcess> {
   const port = await freePort();
+  const listen = opts.tls
+    ? [
+        ...["--port", "0", "--tls-port", String(port)],
+        ...["--tls-cert-file", opts.tls.certFile, "--tls-key-file", opts.tls.keyFile],
+        ...["--tls-ca-cert-file", opts.tls.certFile, "--tls-auth-clients", "no"],
+      ]
+    : ["--port", String(port)];
   let proc: ChildProcess | undefined;
   const start = async () => {
-    proc = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      {
-        stdio: "ignore",
-      },
+    let output = "";
+    proc = spawn("redis-server", [...listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // redis-server logs to stdout; a build without TLS stops at once, saying so.
+    for (const s of [proc.stdout!, proc.stderr!])
+      s.on("data", (c: Buffer) => (output = (output + c).slice(-4000)));
+    const exited = new Promise<never>((_, reject) =>
+      proc!.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output.trim()}`))),
     );
-    await waitForPort(port);
+    exited.catch(() => undefined);
+    await Promise.race([waitForPort(port), exited]);
   };
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${opts.tls ? "rediss" : "redis"}://127.0.0.1:${port}`,
     port,
     start,
     pause: () => void proc?.kill("SIGSTOP"),

@@ -59,7 +59,13 @@ export function isAlive(pid: number): boolean {
 
 export async function startEmbeddedPostgres(
   dataDir: string,
-  opts: { persistent?: boolean; port?: number; onLog?: (line: string) => void } = {},
+  opts: {
+    persistent?: boolean;
+    port?: number;
+    onLog?: (line: string) => void;
+    /** More server settings (`-c name=value` pairs), e.g. `ssl=on` and its certificate files. */
+    flags?: string[];
+  } = {},
 ): Promise<EmbeddedServer> {
   const dir = path.resolve(dataDir);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -80,7 +86,7 @@ export async function startEmbeddedPostgres(
     password: PASSWORD,
     persistent: opts.persistent ?? true,
     createPostgresUser: isRoot,
-    postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: ["-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1", ...(opts.flags ?? [])],
     onLog: (m) => opts.onLog?.(String(m).trim()),
     onError: (m) => opts.onLog?.(String(m).trim()),
   });

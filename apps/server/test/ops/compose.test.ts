@@ -220,13 +220,23 @@ describe("docker-compose.yml", () => {
   it("nginx: the top-level nginx.conf, whose upstream is app on the app's PORT", () => {
     const n = svc("nginx");
     expect(n.volumes).to.include("./nginx.conf:/etc/nginx/nginx.conf:ro");
+    // The certificate folder where nginx.conf reads it (`pnpm dev-cert` writes the default one).
+    expect(n.volumes).to.include("${TLS_CERT_DIR:-./.data/tls}:/etc/nginx/tls:ro");
     expect(n.depends_on).to.deep.equal({ app: { condition: "service_healthy" } });
     const conf = read("nginx.conf");
     const upstream = [...conf.matchAll(/^\s*server\s+([\w.-]+):(\d+)/gm)].map((m) => [m[1], Number(m[2])]);
     expect(upstream).to.deep.equal([["app", parseEnv({}, ROOT_DIR).PORT]]);
     expect(conf).to.match(/hash \$remote_addr consistent;/);
     const listen = Number(/^\s*listen (\d+);/m.exec(conf)?.[1]);
-    expect(n.ports).to.deep.equal([`0.0.0.0:\${NGINX_PORT:-8080}:${listen}`]);
+    const listenTls = Number(/^\s*listen (\d+) ssl\b[^;]*;/m.exec(conf)?.[1]);
+    expect(n.ports).to.deep.equal([
+      `0.0.0.0:\${NGINX_HTTPS_PORT:-8443}:${listenTls}`,
+      `0.0.0.0:\${NGINX_PORT:-8080}:${listen}`,
+    ]);
+    expect(conf).to.include("ssl_certificate /etc/nginx/tls/tls.crt;");
+    expect(conf).to.include("ssl_certificate_key /etc/nginx/tls/tls.key;");
+    // The healthcheck stays on plain HTTP, which nginx.conf keeps for /healthz.
+    expect(n.healthcheck?.test).to.include("http://127.0.0.1/healthz");
     // Long enough for Socket.IO's pingInterval + pingTimeout (45 s).
     expect(Number(/proxy_read_timeout (\d+)s;/.exec(conf)?.[1])).to.be.greaterThan(45);
   });

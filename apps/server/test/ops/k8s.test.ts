@@ -135,6 +135,27 @@ describe("deploy/k8s manifests", () => {
     expect(Number(a["nginx.ingress.kubernetes.io/proxy-send-timeout"])).to.be.greaterThan(45);
   });
 
+  it("ingress TLS: the Secret chat-tls for every host, HTTP redirected; the controller's HSTS, TLS 1.2/1.3, AEAD, HTTP/2", () => {
+    const a = ingress.metadata!.annotations!;
+    const hosts = ingress.spec!.rules!.map((r) => r.host);
+    expect(ingress.spec!.tls).to.deep.equal([{ hosts, secretName: "chat-tls" }]);
+    expect(a["nginx.ingress.kubernetes.io/ssl-redirect"]).to.equal("true");
+    expect(a["nginx.ingress.kubernetes.io/force-ssl-redirect"]).to.equal("true");
+    // The controller's ConfigMap sits apart (another namespace, applied by whoever runs ingress-nginx).
+    const file = path.join(K8S_DIR, "ingress-nginx/controller-configmap.yaml");
+    const controller = new ConfigMap(parseAllDocuments(fs.readFileSync(file, "utf8"))[0].toJS() as never);
+    controller.validate();
+    const d = controller.data!;
+    expect(d.hsts).to.equal("true");
+    expect(Number(d["hsts-max-age"])).to.be.at.least(31_536_000);
+    expect(d["ssl-protocols"]).to.equal("TLSv1.2 TLSv1.3");
+    expect(d["use-http2"]).to.equal("true");
+    // The same cipher list as nginx.conf under compose: AEAD suites only.
+    const conf = fs.readFileSync(path.join(ROOT_DIR, "nginx.conf"), "utf8");
+    expect(d["ssl-ciphers"]).to.equal(/^\s*ssl_ciphers ([^;]+);/m.exec(conf)?.[1]);
+    for (const c of d["ssl-ciphers"].split(":")) expect(c).to.match(/-(GCM-SHA\d+|CHACHA20-POLY1305)$/);
+  });
+
   it("probes hit the app's health routes; a pod gets time to shut down gracefully", () => {
     expect(app.livenessProbe?.httpGet).to.deep.equal({ path: routes.healthz.path, port: "http" });
     expect(app.readinessProbe?.httpGet).to.deep.equal({ path: routes.readyz.path, port: "http" });
