@@ -1,2 +1,4 @@
 export * from "./rest.ts";
 export * from "./socket.ts";
+export * from "./mls/key-store.ts";
+export * from "./mls/encrypted-chats.ts";

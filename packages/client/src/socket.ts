@@ -60,6 +60,8 @@ export interface ChatSocketOptions {
   sendDeadline?: number;
   /** Wait this long for a missing seq before asking the server (ms). @default 300 */
   gapWait?: number;
+  /** The registered device this connection speaks for (encrypted chats need one). */
+  deviceId?: string;
   /** Extra socket.io-client options (e.g. extraHeaders, reconnectionDelay). */
   ioOptions?: Record<string, unknown>;
 }
@@ -95,10 +97,10 @@ export class ChatSocket {
   constructor(url: string | string[], opts: ChatSocketOptions) {
     this.urls = typeof url === "string" ? [url] : [...url];
     if (this.urls.length === 0) throw new Error("ChatSocket needs at least one URL");
-    this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, ...opts };
+    this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, deviceId: "", ...opts };
     this.socket = io(this.urls[0], {
       // batch: several new messages of a chat may arrive as one `message:batch` (fewer frames).
-      auth: { token: opts.token, batch: true },
+      auth: { token: opts.token, batch: true, ...(opts.deviceId ? { device_id: opts.deviceId } : {}) },
       transports: opts.transports,
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
@@ -132,6 +134,8 @@ export class ChatSocket {
       "chat:removed",
       "chat:updated",
       "session:expired",
+      "mls:welcome",
+      "key_packages:low",
     ] as const) {
       (this.socket.on as (e: string, f: (p: unknown) => void) => void)(e, (p) => this.emitLocal(e, p));
     }
