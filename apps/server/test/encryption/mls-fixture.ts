@@ -48,6 +48,8 @@ export function useDevices() {
         transports: ["websocket"],
       });
       await socket.ready();
+      // A client that comes back knows where it stopped in each chat.
+      for (const [chatId, seq] of d.socket.lastSeq) socket.track(chatId, seq);
       d.mls.close();
       const mls = new EncryptedChats(d.api, socket, d.mls.store, d.mls.me);
       const next = { ...d, socket, mls };

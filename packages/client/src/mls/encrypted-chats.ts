@@ -201,6 +201,7 @@ export class EncryptedChats {
    * commit; each gets the Welcome. Devices already in the group are skipped.
    */
   async addDevices(chatId: number, deviceIds: string[]): Promise<void> {
+    await this.inChat(chatId, () => this.group(chatId));
     const have = new Set(this.members(chatId));
     const wanted = deviceIds.filter((d) => !have.has(d.toLowerCase()));
     if (wanted.length === 0) return;
@@ -244,7 +245,7 @@ export class EncryptedChats {
       try {
         await this.inChat(chatId, async () => {
           const cs = await mlsSuite();
-          const state = this.requireGroup(chatId);
+          const state = await this.requireGroup(chatId);
           const removals = extraRemovals.flatMap((d) => {
             const leaf = leafOf(state, d);
             return leaf === undefined || pendingRemoval(state, leaf) ? [] : [remove(leaf)];
@@ -296,7 +297,7 @@ export class EncryptedChats {
       try {
         return await this.inChat(chatId, async () => {
           const cs = await mlsSuite();
-          const res = await createApplicationMessage(this.requireGroup(chatId), enc.encode(text), cs);
+          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(text), cs);
           await this.setGroup(chatId, res.newState);
           const out = await this.socket.request("mls:send", {
             chat_id: chatId,
@@ -378,8 +379,18 @@ export class EncryptedChats {
     else await Promise.all([...this.chains.keys()].map((c) => this.inChat(c, async () => undefined)));
   }
 
-  private requireGroup(chatId: number): ClientState {
-    const s = this.groups.get(chatId);
+  /** The chat's group: from memory, or from the key store (a device that restarted). */
+  private async group(chatId: number): Promise<ClientState | undefined> {
+    let s = this.groups.get(chatId);
+    if (!s) {
+      s = await this.store.loadGroup(chatId);
+      if (s) this.groups.set(chatId, s);
+    }
+    return s;
+  }
+
+  private async requireGroup(chatId: number): Promise<ClientState> {
+    const s = await this.group(chatId);
     if (!s) throw new Error(`this device is not in the group of chat ${chatId}`);
     return s;
   }
@@ -403,7 +414,7 @@ export class EncryptedChats {
 
   private async takeWelcome(w: { id: number; chat_id: number; epoch: number; data: string }) {
     await this.inChat(w.chat_id, async () => {
-      if (this.groups.has(w.chat_id)) return;
+      if (await this.group(w.chat_id)) return;
       const cs = await mlsSuite();
       const m = decode(w.data);
       if (m.wireformat !== "mls_welcome") return;
@@ -447,7 +458,7 @@ export class EncryptedChats {
   /** One message of the chat, in seq order. */
   private async process(m: Message): Promise<void> {
     const part = m.mls!;
-    const state = this.groups.get(m.chat_id);
+    const state = await this.group(m.chat_id);
     if (!state) {
       const list = this.waiting.get(m.chat_id) ?? [];
       list.push(m);
