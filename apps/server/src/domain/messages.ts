@@ -193,6 +193,8 @@ export async function editMessage(
   // Every edit is pushed to every member, like a new message: it spends the send budget.
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
+  // An encrypted chat's edit is a new MLS message that refers to this one (mls:send refers_to).
+  if (m.kind !== "text") throw new AppError("encrypted_chat");
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
     `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL
@@ -214,6 +216,9 @@ export async function deleteMessage(
 ): Promise<WireMessage> {
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
+  // Commits and proposals are the group's history: every device catching up needs them.
+  if (m.kind === "mls_commit" || m.kind === "mls_proposal")
+    throw new AppError("forbidden", "Handshake messages of an encrypted chat cannot be deleted");
   if (m.deleted_at != null) return toMessage(m);
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
     `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${CHANGED_MESSAGE}`,

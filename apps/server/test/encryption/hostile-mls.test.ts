@@ -130,6 +130,25 @@ describe("encrypted chats: hostile MLS input", function () {
     // An edit of someone else's message.
     const notMine = await b1.mls.send(chatId, "edit", first.id).catch((e: unknown) => e);
     expect((notMine as AckError).code).to.equal("forbidden");
+    // Plaintext edits are refused; commits cannot be deleted (devices catching up need them).
+    const plainEdit = await a1.socket
+      .request("message:edit", { chat_id: chatId, message_id: first.id, text: "plain" })
+      .catch((e: unknown) => e);
+    expect((plainEdit as AckError).code).to.equal("encrypted_chat");
+    const commitRow = (
+      await request(node.url).get(`/api/v1/chats/${chatId}/messages?after_seq=0`).set(alice.auth).expect(200)
+    ).body.messages.find((m: { mls: { kind: string } }) => m.mls.kind === "commit");
+    const del = await request(node.url)
+      .delete(`/api/v1/chats/${chatId}/messages/${commitRow.id}`)
+      .set(alice.auth);
+    expect(del.status).to.equal(403);
+    // An application message is deleted as today: its bytes go, its seq stays.
+    const gone = await request(node.url)
+      .delete(`/api/v1/chats/${chatId}/messages/${first.id}`)
+      .set(alice.auth)
+      .expect(200);
+    expect(gone.body.mls).to.equal(undefined);
+    expect(gone.body.deleted_at).to.be.a("string");
     const after = (await request(node.url).get(`/api/v1/chats/${chatId}`).set(alice.auth).expect(200)).body
       .last_seq;
     expect(after, "nothing stored").to.equal(before);
