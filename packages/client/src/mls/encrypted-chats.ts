@@ -35,7 +35,7 @@ import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
 
 /** One message of an encrypted chat as this device reads it. */
-export interface DecryptedMessage {
+interface DecryptedMessage {
   id: number;
   chat_id: number;
   seq: number;
@@ -87,7 +87,7 @@ export async function registerDevice(
   return identity;
 }
 
-export interface EncryptedChatsOptions {
+interface EncryptedChatsOptions {
   /** How many times a refused commit or send is rebased before giving up. @default 10 */
   maxRebases?: number;
 }

@@ -14,7 +14,7 @@ export interface DeviceIdentity {
   signaturePrivateKey: Uint8Array;
 }
 
-export interface StoredKeyPackage {
+interface StoredKeyPackage {
   publicPackage: KeyPackage;
   privatePackage: PrivateKeyPackage;
   lastResort: boolean;
