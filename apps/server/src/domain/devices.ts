@@ -98,14 +98,14 @@ export async function renameDevice(ctx: DomainContext, userId: number, deviceId:
  * each encrypted chat whose group holds it (the next commit there must remove it).
  */
 export async function removeDevice(ctx: DomainContext, userId: number, deviceId: string) {
-  const { rows } = await ctx.db.pool.query<{ deleted: number }>(
+  const { rows } = await ctx.db.pool.query<{ deleted: number; found: number }>(
     `WITH d AS (UPDATE devices SET removed_at = now() WHERE id = $1 AND user_id = $2 AND removed_at IS NULL RETURNING id),
           k AS (DELETE FROM key_packages WHERE device_id IN (SELECT id FROM d) RETURNING 1),
           w AS (DELETE FROM mls_welcomes WHERE device_id IN (SELECT id FROM d) RETURNING 1)
      SELECT (SELECT count(*) FROM k)::int AS deleted, (SELECT count(*) FROM d)::int AS found`,
     [deviceId, userId],
   );
-  if (!(rows[0] as { found?: number }).found) throw new AppError("not_found", "No such device of yours");
+  if (rows[0].found === 0) throw new AppError("not_found", "No such device of yours");
   ctx.bus.dropDevice(deviceId);
   const chats = await ctx.db.pool.query<{ chat_id: number }>(
     "SELECT chat_id FROM mls_members WHERE device_id = $1",
