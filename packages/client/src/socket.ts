@@ -280,6 +280,8 @@ export class ChatSocket {
             continue;
           }
           for (const c of out.chats) this.ingest(c.messages);
+          // Welcomes that waited for this device (encrypted chats): handed on like live ones.
+          for (const w of out.welcomes ?? []) this.emitLocal("mls:welcome", w);
           // Receipts that moved while we were away come with the sync: hand them to the UI.
           for (const { messages: _, ...state } of out.chats) this.emitLocal("synced", state);
           if (!out.chats.some((c) => c.has_more)) return;

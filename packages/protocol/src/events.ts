@@ -77,7 +77,13 @@ export const SyncChatSchema = z.object({
   /** My messages up to this seq are read by every other member. */
   fully_read_seq: z.number().int(),
 });
-export const SyncAckSchema = z.object({ chats: z.array(SyncChatSchema) }).meta({ id: "SyncAck" });
+export const SyncAckSchema = z
+  .object({
+    chats: z.array(SyncChatSchema),
+    /** A device socket (`auth.device_id`): the Welcomes waiting for it (issue 17), until acknowledged. */
+    welcomes: z.array(WelcomeSchema).optional(),
+  })
+  .meta({ id: "SyncAck" });
 
 export const serverEvents = {
   "message:new": MessageSchema,

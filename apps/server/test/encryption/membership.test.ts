@@ -165,6 +165,24 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
     ).to.deep.equal(["new phone"]);
   });
 
+  it("a device offline when it is added joins from the Welcome its sync brings", async () => {
+    const { a, b } = nodes;
+    const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
+    const chatId = await encryptedGroup(a.url, alice, [bob]);
+    const a1 = await device(a.url, alice, "a1");
+    const b1 = await device(b.url, bob, "b1");
+    await a1.mls.createGroup(chatId);
+    // Bob's device knows the chat (from its list) but is away while it is added.
+    b1.socket.track(chatId, 0);
+    b1.socket.close();
+    await a1.mls.addUsers(chatId, [bob.id]);
+    await a1.mls.send(chatId, "while you were away");
+    const back = await reconnect(b1, a.url);
+    await back.socket.resync();
+    await eventually(() => expect(textsOf(back, chatId)).to.deep.equal(["while you were away"]));
+    expect(back.mls.epoch(chatId)).to.equal(1n);
+  });
+
   it("a removed device's sockets drop; a device that is not in the group cannot send into it", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);

@@ -102,6 +102,7 @@ export class EncryptedChats {
   readonly messages = new Map<number, DecryptedMessage[]>();
   private readonly listeners = new Set<(m: DecryptedMessage) => void>();
   private readonly off: (() => void)[] = [];
+  private readonly welcomed = new Set<number>();
 
   constructor(
     readonly api: ApiClient,
@@ -413,6 +414,9 @@ export class EncryptedChats {
   }
 
   private async takeWelcome(w: { id: number; chat_id: number; epoch: number; data: string }) {
+    // The same Welcome may come live and with a sync: once is enough.
+    if (this.welcomed.has(w.id)) return;
+    this.welcomed.add(w.id);
     await this.inChat(w.chat_id, async () => {
       if (await this.group(w.chat_id)) return;
       const cs = await mlsSuite();
