@@ -153,6 +153,12 @@ describe("encrypted chats: hostile MLS input", function () {
       .last_seq;
     expect(after, "nothing stored").to.equal(before);
 
+    // Someone outside the chat, with a device of their own, replaying a member's bytes.
+    const mallory = await createUser(node.url, "Mallory");
+    const m1 = await device(node.url, mallory, "m1", 0);
+    expect(await refusal(m1, { chat_id: chatId, data: first.mls!.data })).to.equal("not_a_member");
+    expect(await refusal(m1, { chat_id: 2_000_000, data: first.mls!.data })).to.equal("mls_rejected");
+
     // Old epochs: two commits later, the first message's bytes (epoch 1) are refused as stale.
     await a1.mls.commitPending(chatId);
     await a1.mls.commitPending(chatId);
