@@ -183,6 +183,27 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
     expect(back.mls.epoch(chatId)).to.equal(1n);
   });
 
+  it("a private chat whose peer has no device yet: the creator talks alone, the peer's first device joins by external commit", async () => {
+    const { a, b } = nodes;
+    const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
+    const chatId = (
+      await request(a.url)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
+        .expect(201)
+    ).body.chat_id as number;
+    const a1 = await device(a.url, alice, "a1");
+    await a1.mls.createGroup(chatId);
+    await a1.mls.addUsers(chatId, [bob.id]);
+    expect(a1.mls.epoch(chatId)).to.equal(1n);
+    await a1.mls.send(chatId, "are you there?");
+    const b1 = await device(b.url, bob, "b1", 0);
+    await b1.mls.joinExternally(chatId);
+    await a1.mls.send(chatId, "welcome");
+    await eventually(() => expect(textsOf(b1, chatId)).to.deep.equal([null, "welcome"]));
+  });
+
   it("a removed device's sockets drop; a device that is not in the group cannot send into it", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);

@@ -205,7 +205,12 @@ export class EncryptedChats {
     await this.inChat(chatId, () => this.group(chatId));
     const have = new Set(this.members(chatId));
     const wanted = deviceIds.filter((d) => !have.has(d.toLowerCase()));
-    if (wanted.length === 0) return;
+    if (wanted.length === 0) {
+      // Nobody to add yet (the peer has no device): still commit once, so the server learns the
+      // group (from the GroupInfo) and lets this device send; others join later.
+      if (this.epoch(chatId) === 0n) await this.commitPending(chatId);
+      return;
+    }
     const claimed = await this.api.call("claimKeyPackages", { body: { device_ids: wanted } });
     const proposals: Proposal[] = claimed.key_packages.map((k) => {
       const m = decode(k.key_package);
@@ -350,6 +355,8 @@ export class EncryptedChats {
         cs,
       );
       const gi = await createGroupInfoWithExternalPubAndRatchetTree(newState, [], cs);
+      // From the chat's start (before our commit echoes back): what came before shows as unreadable.
+      this.socket.track(chatId, 0);
       try {
         await this.socket.request("mls:send", {
           chat_id: chatId,
@@ -367,7 +374,7 @@ export class EncryptedChats {
         throw err;
       }
       await this.inChat(chatId, () => this.setGroup(chatId, newState, newState.groupContext.epoch));
-      this.socket.track(chatId, 0);
+      this.replayWaiting(chatId);
       await this.socket.resync();
       return;
     }
@@ -434,11 +441,16 @@ export class EncryptedChats {
     });
     await this.socket.request("mls:welcome_ack", { ids: [w.id] }).catch(() => undefined);
     // What arrived before the Welcome, then everything from the start: old epochs are skipped.
-    const held = this.waiting.get(w.chat_id) ?? [];
-    this.waiting.delete(w.chat_id);
-    for (const m of held) void this.inChat(w.chat_id, () => this.process(m));
+    this.replayWaiting(w.chat_id);
     this.socket.track(w.chat_id, 0);
     await this.socket.resync();
+  }
+
+  /** The messages that came before this device had the chat's group, now that it has. */
+  private replayWaiting(chatId: number) {
+    const held = this.waiting.get(chatId) ?? [];
+    this.waiting.delete(chatId);
+    for (const m of held) void this.inChat(chatId, () => this.process(m));
   }
 
   private record(m: Message, text: string | null, reason?: DecryptedMessage["reason"]) {
