@@ -163,6 +163,25 @@ describe("encrypted chats: hostile MLS input", function () {
     await a1.mls.commitPending(chatId);
     await a1.mls.commitPending(chatId);
     expect(await refusal(a1, { chat_id: chatId, data: first.mls!.data })).to.equal("epoch_conflict");
+    // A commit whose ack was lost, sent again with its client_id: stored once, answered as a duplicate.
+    const now = (await a1.mls.store.loadGroup(chatId))!;
+    const again = await createCommit(
+      { state: now, cipherSuite: cs },
+      { wireAsPublicMessage: true, ratchetTreeExtension: true },
+    );
+    const againGi = await createGroupInfoWithExternalPubAndRatchetTree(again.newState, [], cs);
+    const resend = {
+      chat_id: chatId,
+      client_id: crypto.randomUUID(),
+      data: b64(encodeMlsMessage(again.commit)),
+      group_info: b64(
+        encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo: againGi }),
+      ),
+    };
+    const firstTry = await a1.socket.request("mls:send", resend);
+    const secondTry = await a1.socket.request("mls:send", resend);
+    expect(firstTry.duplicate).to.equal(false);
+    expect(secondTry).to.deep.equal({ message: firstTry.message, duplicate: true });
     // A commit of an epoch already taken: epoch_conflict (retryable: catch up and commit again).
     expect(await refusal(a1, { ...withOld, group_info: giBytes })).to.equal("epoch_conflict");
   });

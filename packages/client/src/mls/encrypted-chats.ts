@@ -29,7 +29,13 @@ import {
   type Proposal,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
-import { MLS_CIPHERSUITE, mlsGroupId, mlsIdentity, parseMlsIdentity } from "@chat/protocol";
+import {
+  MLS_CIPHERSUITE,
+  mlsGroupId,
+  mlsIdentity,
+  parseMlsIdentity,
+  type ClientEventPayload,
+} from "@chat/protocol";
 import type { ApiClient } from "../rest.ts";
 import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
@@ -268,7 +274,7 @@ export class EncryptedChats {
           const welcome =
             res.welcome && encode({ version: "mls10", wireformat: "mls_welcome", welcome: res.welcome });
           const inGroup = new Set(membersOf(res.newState));
-          await this.socket.request("mls:send", {
+          await this.deliver({
             chat_id: chatId,
             client_id: uuid(),
             data: encode(res.commit),
@@ -305,7 +311,7 @@ export class EncryptedChats {
           const cs = await mlsSuite();
           const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(text), cs);
           await this.setGroup(chatId, res.newState);
-          const out = await this.socket.request("mls:send", {
+          const out = await this.deliver({
             chat_id: chatId,
             client_id: clientId,
             data: encode({
@@ -358,7 +364,7 @@ export class EncryptedChats {
       // From the chat's start (before our commit echoes back): what came before shows as unreadable.
       this.socket.track(chatId, 0);
       try {
-        await this.socket.request("mls:send", {
+        await this.deliver({
           chat_id: chatId,
           client_id: uuid(),
           data: encode({ version: "mls10", wireformat: "mls_public_message", publicMessage }),
@@ -377,6 +383,26 @@ export class EncryptedChats {
       this.replayWaiting(chatId);
       await this.socket.resync();
       return;
+    }
+  }
+
+  /**
+   * One MLS send, the same bytes and client_id again after a lost ack or a retryable refusal (a
+   * node died mid-send, the database blinked): the server stores it once and answers a repeat as
+   * a duplicate, so a commit is never made twice. Other refusals (epoch_conflict…) are thrown.
+   */
+  private async deliver(payload: ClientEventPayload<"mls:send">) {
+    const deadline = Date.now() + 30_000;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        return await this.socket.request("mls:send", payload);
+      } catch (err) {
+        const retry =
+          (err instanceof Error && err.name === "TimeoutError") ||
+          (err instanceof AckError && ["unavailable", "rate_limited", "internal"].includes(err.code));
+        if (!retry || Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   }
 
