@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { useCluster } from "./cluster-fixture.ts";
+import { spawnExtraNode, useCluster } from "./cluster-fixture.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 import { textsOf, useDevices as useMlsDevices, type MlsDevice } from "../encryption/mls-fixture.ts";
@@ -92,5 +92,43 @@ describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function
     for (const d of remaining)
       await eventually(() => expect(textsOf(d, chatId).at(-1), d.name).to.equal("bob is gone"));
     for (const d of [b1, b2]) expect(textsOf(d, chatId)).to.not.include("bob is gone");
+    // No node logged a word of it.
+    for (const n of c.nodes)
+      for (const secret of ["before carol", "hello from carol", "welcome carol", "bob is gone"])
+        expect(n.logs.join("\n")).to.not.include(secret);
+  });
+
+  it("the node taking a commit is SIGKILLed: the device resends the same commit on another node, the group does not fork", async () => {
+    const [n1, n2] = c.urls;
+    const doomed = await spawnExtraNode(c, "e2e-kill");
+    const alice = await createUser(n1, "Alice");
+    const bob = await createUser(n2, "Bob");
+    const chatId = (
+      await request(n1)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ name: "kill", chat_type: "group", member_ids: [bob.id], encrypted: true })
+        .expect(201)
+    ).body.chat_id as number;
+    const a1 = await device([doomed.url, n1], alice, "a1");
+    const b1 = await device(n2, bob, "b1");
+    const b2 = await device(n1, bob, "b2");
+    await a1.mls.createGroup(chatId);
+    await a1.mls.addUsers(chatId, [bob.id]);
+    await atEpoch([b1, b2], chatId, 1n);
+    // The commit goes to the doomed node, which dies at once (before or after storing it).
+    const committing = a1.mls.commitPending(chatId);
+    await doomed.kill("SIGKILL");
+    await committing;
+    await atEpoch([a1, b1, b2], chatId, 2n);
+    const page = await request(n1)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=0&limit=100`)
+      .set(alice.auth)
+      .expect(200);
+    const commits = page.body.messages.filter((m: { mls: { kind: string } }) => m.mls.kind === "commit");
+    expect(commits.map((m: { mls: { epoch: number } }) => m.mls.epoch)).to.deep.equal([0, 1]);
+    await b2.mls.send(chatId, "still one group");
+    for (const d of [a1, b1])
+      await eventually(() => expect(textsOf(d, chatId).at(-1)).to.equal("still one group"));
   });
 });

@@ -23,9 +23,12 @@ export function useDevices() {
     }
   });
   return {
-    /** A new device of `user` on `url`, with `keyPackages` one-time KeyPackages uploaded. */
-    async device(url: string, user: TestUser, name: string, keyPackages = 5): Promise<MlsDevice> {
-      const api = new ApiClient(url, { token: user.token });
+    /**
+     * A new device of `user` on `url` (a list: its socket fails over along it, REST goes to the
+     * last), with `keyPackages` one-time KeyPackages uploaded.
+     */
+    async device(url: string | string[], user: TestUser, name: string, keyPackages = 5): Promise<MlsDevice> {
+      const api = new ApiClient(typeof url === "string" ? url : url.at(-1)!, { token: user.token });
       const store = new MemoryKeyStore();
       const me = await registerDevice(api, store, user.id, name);
       const socket = new ChatSocket(url, {
