@@ -4,7 +4,8 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { AckError } from "@chat/client";
+import { AckError, mlsSuite } from "@chat/client";
+import { createApplicationMessage, encodeMlsMessage } from "ts-mls";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
@@ -88,5 +89,44 @@ describe("encrypted chats: 2 users × 2 devices over 2 nodes", function () {
     const summary = list.body.chats.find((c: { id: number }) => c.id === chatId);
     expect(summary.last_message_preview).to.equal("🔒 Encrypted message");
     expect(summary.unread_count).to.equal(2);
+  });
+
+  it("an application message of the epoch before is taken within the grace window, and read by all", async () => {
+    const { a, b } = nodes;
+    const alice = await createUser(a.url, "Alice");
+    const bob = await createUser(b.url, "Bob");
+    const chatId = (
+      await request(a.url)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
+        .expect(201)
+    ).body.chat_id as number;
+    const a1 = await device(a.url, alice, "a1");
+    const b1 = await device(b.url, bob, "b1");
+    await a1.mls.createGroup(chatId);
+    await a1.mls.addUsers(chatId, [bob.id]);
+    await eventually(() => expect(b1.mls.epoch(chatId)).to.equal(1n));
+    // Bob encrypts at epoch 1 while Alice's commit to epoch 2 overtakes it.
+    const cs = await mlsSuite();
+    const made = await createApplicationMessage(
+      (await b1.mls.store.loadGroup(chatId))!,
+      new TextEncoder().encode("written at epoch 1"),
+      cs,
+    );
+    await a1.mls.commitPending(chatId);
+    const late = await b1.socket.request("mls:send", {
+      chat_id: chatId,
+      client_id: crypto.randomUUID(),
+      data: Buffer.from(
+        encodeMlsMessage({
+          version: "mls10",
+          wireformat: "mls_private_message",
+          privateMessage: made.privateMessage,
+        }),
+      ).toString("base64"),
+    });
+    expect(late.message.mls).to.include({ kind: "application", epoch: 1 });
+    await eventually(() => expect(textsOf(a1, chatId)).to.deep.equal(["written at epoch 1"]));
   });
 });
