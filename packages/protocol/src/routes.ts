@@ -404,6 +404,7 @@ export const routes = {
       "mls_rejected",
       "conflict",
       "payload_too_large",
+      "rate_limited",
     ],
   },
   keyPackageStock: {

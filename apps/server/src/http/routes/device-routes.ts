@@ -27,9 +27,11 @@ export function deviceRoutes(ctx: DomainContext, auth: RequestHandler): Router {
   );
   bind(r, "removeDevice", [auth], async ({ user, params }) => removeDevice(ctx, user.id, params.device_id));
   bind(r, "userDevices", [auth], async ({ user, params }) => userDevices(ctx, user.id, params.user_id));
-  bind(r, "uploadKeyPackages", [auth], async ({ user, params, body }) =>
-    uploadKeyPackages(ctx, user.id, params.device_id, body),
-  );
+  // Each KeyPackage costs a signature check: uploads spend the send budget too.
+  bind(r, "uploadKeyPackages", [auth], async ({ user, params, body }) => {
+    await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(user.id)]]);
+    return uploadKeyPackages(ctx, user.id, params.device_id, body);
+  });
   bind(r, "keyPackageStock", [auth], async ({ user, params }) =>
     keyPackageStock(ctx, user.id, params.device_id),
   );
