@@ -23,6 +23,14 @@ export const composeVars: Record<string, { doc: string; default?: string }> = {
   },
   GRAFANA_PORT: { doc: "Host port of Grafana, on 127.0.0.1", default: "3001" },
   PROMETHEUS_PORT: { doc: "Host port of Prometheus, on 127.0.0.1", default: "9090" },
+  MINIO_PORT: {
+    doc: "Host port of MinIO (all interfaces): browsers follow presigned links there, so S3_PUBLIC_ENDPOINT names it",
+    default: "9000",
+  },
+  MINIO_CORS_ALLOW_ORIGIN: {
+    doc: "Origins MinIO answers CORS for (browsers PUT uploads from the app's origin), e.g. http://localhost:8080",
+    default: "*",
+  },
 };
 
 type Use = { kind: "fixed" } | { kind: "required" } | { kind: "optional" } | { kind: "absent" };

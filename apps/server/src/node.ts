@@ -9,10 +9,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import type { Config } from "./config/env.ts";
+import { accessTokenSeconds, type Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
 import { TokenService } from "./auth/tokens.ts";
-import { RevocationView } from "./auth/revocations.ts";
+import { RevocationView, type Revoked } from "./auth/revocations.ts";
+import { pushRevocations, type RevocationPush } from "./auth/revocation-push.ts";
+import { handOverGroups } from "./domain/ownership.ts";
 import { SessionStore } from "./auth/sessions.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedServer } from "./store/embedded-postgres.ts";
@@ -23,13 +25,12 @@ import { createApp } from "./http/app.ts";
 import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
-import { attachHandlers, createGateway, endSessionSockets } from "./realtime/gateway.ts";
-import { userRoom } from "./realtime/socket-broadcast.ts";
+import { attachHandlers, createGateway, endAccountSockets, endSessionSockets } from "./realtime/gateway.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
 import { guardSlowConsumers } from "./realtime/slow-consumer.ts";
-import { limitsFrom } from "./security/limits.ts";
+import { attachmentRulesFrom, limitsFrom } from "./security/limits.ts";
 import { instrumentNode } from "./ops/instrument.ts";
 import { closeConnections } from "./ops/engine-drain.ts";
 import { webRoutes } from "./http/routes/web-routes.ts";
@@ -39,6 +40,10 @@ import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
 import { OriginSockets } from "./realtime/origin-ws/registry.ts";
 import { attachOriginWs } from "./realtime/origin-ws/server.ts";
+import { storageFrom } from "./storage/storage-from-config.ts";
+import { blobRoutes } from "./storage/blob-routes.ts";
+import { ImageWorkshop } from "./storage/file-checks.ts";
+import { startAttachmentSweeper } from "./domain/attachment-sweeper.ts";
 
 const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -91,6 +96,8 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (m) => log.warn(m),
   );
   checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
+  // Attachment bytes: the filesystem under DATA_DIR, or S3 (a half-configured S3 stops the start here).
+  const storage = storageFrom(config, dataDir, secret);
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
@@ -108,12 +115,21 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
   });
 
-  // Ended sessions, kept true from PostgreSQL; every token check consults it (auth/revocations.ts).
-  const revocations = new RevocationView(db.pool, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, log);
+  // Ended sessions and accounts, kept true from PostgreSQL; every token check consults it
+  // (auth/revocations.ts). It remembers ends as long as the longest-lived token of either surface.
+  const tokenSeconds = accessTokenSeconds(config);
+  const originTokenSeconds = config.ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const revocations = new RevocationView(db.pool, Math.max(tokenSeconds, originTokenSeconds), log);
   await revocations.start(config.SESSION_REVOCATION_POLL_MS);
-  const tokens = new TokenService(secret, config.ACCESS_TOKEN_EXPIRE_MINUTES * 60, revocations);
+  const tokens = new TokenService(secret, tokenSeconds, revocations);
+  // What this node ends: into its own view at once, and pushed to the other nodes (set below).
+  let push: RevocationPush | undefined;
+  const ended = (ends: Revoked) => {
+    revocations.add(ends);
+    push?.publish(ends);
+  };
   const sessions = new SessionStore(db.pool, config.SESSION_IDLE_DAYS * 86_400, (sids) =>
-    revocations.add(sids),
+    ended({ sids, users: [] }),
   );
   // Message inserts and receipt changes are group-committed; a job that breaks the engine's
   // convention (throws after writing) fails its batch and is reported here as the bug it is.
@@ -190,13 +206,27 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   };
   const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
   // An ended session's sockets go on every node: each node learns of it (at once when it ended
-  // it, else from its next re-read of PostgreSQL) and drops its own sockets of that session.
-  revocations.whenRevoked((sids) => {
+  // it or is told through Redis, else from its next re-read of PostgreSQL) and drops its own
+  // sockets of that session. An ended account (deleted through the API or in SQL) drops every
+  // socket of the user, and its groups get a new owner (one node does it, the others find it done).
+  const handOver = (userId: number) =>
+    void handOverGroups(ctx, userId).catch((err) => log.warn({ err, userId }, "handing over groups failed"));
+  revocations.whenRevoked(({ sids, users }) => {
+    // Accounts first: sessions ended with their account are told "account deleted".
+    for (const userId of users) {
+      endAccountSockets(io, userId);
+      originSockets.closeUser(userId);
+      handOver(userId);
+    }
     for (const sid of sids) {
       endSessionSockets(io, sid);
       originSockets.closeSession(sid);
     }
   });
+  push = redis ? pushRevocations(io, revocations, [redis.pub, redis.sub], log) : undefined;
+  // Accounts that ended before this node listened (e.g. deleted in SQL while every node was down):
+  // their groups get an owner now (a no-op where another node already did it).
+  for (const userId of revocations.endedUsers()) handOver(userId);
   const originWs = attachOriginWs(server, {
     ctx,
     tokens,
@@ -215,14 +245,24 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     : () => undefined;
   const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
   const passport = createPassport(ctx, tokens);
+  const attachments = {
+    ctx,
+    blobs: storage.blobs,
+    rules: attachmentRulesFrom(config),
+    images: new ImageWorkshop(),
+  };
+  const stopSweeper = startAttachmentSweeper(
+    db.pool,
+    storage.blobs,
+    { everyMs: config.ATTACHMENT_SWEEP_SECONDS * 1000, abandonedHours: config.ABANDONED_UPLOAD_HOURS },
+    log,
+  );
   app = createApp({
     ctx,
     tokens,
     sessions,
-    dropUserSockets: (userId) => {
-      io.in(userRoom(userId)).emit("session:expired", { reason: "account deleted" });
-      io.in(userRoom(userId)).disconnectSockets(true);
-    },
+    dropUserSockets: (userId) => ended({ sids: [], users: [userId] }),
+    originTokenSeconds,
     corsOrigins,
     loginSlowdown: {
       maxDelayMs: config.LOGIN_SLOWDOWN_MAX_MS,
@@ -230,6 +270,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     },
     passport,
     presence,
+    attachments,
+    blobs: storage.links && blobRoutes(storage.blobs, storage.links),
+    fileOrigins: storage.publicOrigin ? [storage.publicOrigin] : [],
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS, redis?.sub),
     openapi: buildOpenApi(VERSION),
     asyncapi: buildAsyncApi(VERSION),
@@ -257,18 +300,21 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       nodeId,
       database: embedded ? "embedded" : "external",
       mode: redis ? "cluster" : "single",
+      storage: storage.blobs.kind,
       ms: Date.now() - started,
       ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     },
-    `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; docs at /docs`,
+    `node ${nodeId} listening on http://localhost:${port} — database: ${dbLabel}; ${mode}; files: ${storage.describe}; docs at /docs`,
   );
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       stopGuard();
+      stopSweeper();
       stopMembershipSync();
       revocations.stop();
+      push?.stop();
       server.close(); // stop accepting
       await metricsServer?.close();
       // Every event already received gets its ack (a send: once committed) before the sockets go.
@@ -289,6 +335,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         await Promise.all(
           [redis.pub.quit(), redis.sub.quit(), redis.data.quit()].map((p) => p.catch(() => undefined)),
         );
+      await storage.blobs.close();
       await db.close();
       if (embedded) await embedded.stop();
     })());

@@ -1,41 +1,40 @@
-/** The REST client of packages/client, same origin, with one rule added: a 401 ends the session. */
+/**
+ * The REST client of packages/client, same origin, with the session's rules added: every call
+ * carries the current access token; a `token_expired` refreshes it (Credentials) and tries once
+ * more; a session that is over (refresh refused, token revoked) ends the app's session.
+ */
 import { ApiClient, ApiError, type CallArgs } from "@chat/client";
 import type { RouteName, RouteResponse } from "@chat/protocol";
+import type { Credentials } from "./credentials.ts";
 
 export class Api {
-  private readonly client: ApiClient;
-
   constructor(
-    token: string | undefined,
+    private readonly credentials: Credentials,
     private readonly onUnauthorized: () => void = () => undefined,
-  ) {
-    this.client = new ApiClient(location.origin, { token });
-  }
+  ) {}
 
   async call<N extends RouteName>(name: N, args?: CallArgs<N>): Promise<RouteResponse<N>> {
     try {
-      return await this.client.call(name, args);
+      try {
+        return await this.client().call(name, args);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === "token_expired")) throw err;
+        await this.credentials.fresh();
+        return await this.client().call(name, args);
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) this.onUnauthorized();
       throw err;
     }
   }
-}
 
-/** Logs in (and first registers, when a name is given); answers the token and who it is for. */
-export async function signIn(email: string, password: string, name?: string) {
-  const client = new ApiClient(location.origin);
-  try {
-    if (name !== undefined) await client.register(name, email, password);
-    const token = await client.login(email, password);
-    const user = await client.call("me");
-    return { token, user };
-  } catch (err) {
-    throw new Error(describe(err));
+  private client() {
+    return new ApiClient(location.origin, { token: this.credentials.token });
   }
 }
 
-function describe(err: unknown): string {
+/** What a failed login, registration or account change says to the person. */
+export function describe(err: unknown): string {
   if (err instanceof ApiError) {
     const details = err.body.details;
     if (err.code === "validation_failed" && Array.isArray(details) && details.length > 0) {

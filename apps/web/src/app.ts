@@ -23,9 +23,13 @@ import { NewChats } from "./controller/new-chats.ts";
 import type { Parts } from "./controller/parts.ts";
 import { Presence } from "./controller/presence.ts";
 import { Receipts } from "./controller/receipts.ts";
-import { chatIdFromPath } from "./controller/routing.ts";
+import { chatIdFromPath, pageFromPath } from "./controller/routing.ts";
 import { Screen } from "./controller/screen.ts";
 import { TypingRelay } from "./controller/typing-relay.ts";
+import { Account } from "./controller/account.ts";
+import type { Credentials } from "./credentials.ts";
+import { Drafts } from "./logic/drafts.ts";
+import type { Page } from "./store.ts";
 
 export class ChatApp implements Actions, Parts {
   readonly store: Store;
@@ -43,20 +47,26 @@ export class ChatApp implements Actions, Parts {
   readonly connectionState = new ConnectionState(this);
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
+  readonly account = new Account(this);
   private readonly cleanups: (() => void)[] = [];
   stopped = false;
+  deleting = false;
 
   constructor(
     private readonly root: HTMLElement,
     session: Session,
-    private readonly onSignedOut: (message?: string) => void,
+    readonly credentials: Credentials,
+    /** Back to the login form; `keepPlace`: the session ended, come back here after logging in. */
+    private readonly onSignedOut: (message?: string, keepPlace?: boolean) => void,
   ) {
-    this.store = new Store(session.user);
-    this.api = new Api(session.token, () => this.expire());
+    this.store = new Store(session.user, new Drafts(localStorage, `chat.drafts.${session.user.id}`));
+    this.api = new Api(credentials, () => this.expire());
     this.socket = new ChatSocket(location.origin, {
-      token: session.token,
+      token: credentials.token ?? "",
       ackTimeout: 4000,
       sendDeadline: 12_000,
+      // Renewed before expiry over the open connection; every tab shares the refresh (credentials.ts).
+      renewToken: () => credentials.fresh(),
     });
     const shell = new Shell(this.store, this);
     this.screen = new Screen(this, shell);
@@ -71,6 +81,8 @@ export class ChatApp implements Actions, Parts {
     this.connectionState.watch();
     this.cleanups.push(listenToWindow(this));
     this.store.activeChatId = chatIdFromPath(location.pathname);
+    this.store.page = pageFromPath(location.pathname);
+    if (this.store.page !== "chats") this.account.opened();
     this.screen.render();
     void this.chatList.load();
   }
@@ -142,8 +154,45 @@ export class ChatApp implements Actions, Parts {
     this.members.togglePanel();
   }
 
+  saveDraft(text: string): void {
+    const id = this.store.activeChatId;
+    if (id !== undefined) this.store.drafts.set(id, text);
+  }
+
+  showPage(page: Page): void {
+    this.account.show(page);
+  }
+
+  endSession(id: string): Promise<void> {
+    return this.account.endSession(id);
+  }
+
+  endOtherSessions(): Promise<void> {
+    return this.account.endOthers();
+  }
+
+  rename(name: string): Promise<string | undefined> {
+    return this.account.rename(name);
+  }
+
+  changePassword(current: string, next: string): Promise<string | undefined> {
+    return this.account.changePassword(current, next);
+  }
+
+  deleteAccount(password: string): Promise<string | undefined> {
+    return this.account.deleteAccount(password);
+  }
+
   logout(): void {
     this.stop();
+    void this.credentials.logout();
+    this.onSignedOut();
+  }
+
+  /** The account is gone (deleted here): back to the login form, nothing to come back to. */
+  signedOut(): void {
+    this.stop();
+    this.credentials.forget();
     this.onSignedOut();
   }
 
@@ -151,9 +200,9 @@ export class ChatApp implements Actions, Parts {
 
   /** The server refused our token (expired, revoked, secret rotated): back to the login form. */
   expire(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.deleting) return;
     this.stop();
-    this.onSignedOut("Your session has ended. Please log in again.");
+    this.onSignedOut("Your session has ended. Please log in again.", true);
   }
 
   stop(): void {

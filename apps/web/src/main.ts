@@ -1,11 +1,27 @@
-/** Entry point: the login form or the chat, depending on the stored session; tabs follow each other. */
-import { Api, signIn } from "./api.ts";
+/**
+ * Entry point: the login form or the chat, depending on the stored session; tabs follow each other.
+ * A tab opened while signed in gets its access token from the refresh cookie (credentials.ts).
+ */
+import { ApiError } from "@chat/client";
+import { describe } from "./api.ts";
 import { ChatApp } from "./app.ts";
-import { clearSession, loadSession, saveSession, SESSION_KEY, type Session } from "./session.ts";
+import { Credentials, sessionOver } from "./credentials.ts";
+import {
+  clearSession,
+  loadSession,
+  rememberReturn,
+  saveSession,
+  SESSION_KEY,
+  takeReturn,
+  type Session,
+} from "./session.ts";
 import { authView } from "./views/auth-view.ts";
+import { Api } from "./api.ts";
 
 const root = document.getElementById("app")!;
+const credentials = new Credentials();
 let app: ChatApp | undefined;
+const ENDED = "Your session has ended. Please log in again.";
 
 function showAuth(message?: string) {
   app?.stop();
@@ -14,8 +30,8 @@ function showAuth(message?: string) {
   root.replaceChildren(
     authView(
       {
-        login: async (email, password) => start(await signIn(email, password)),
-        register: async (name, email, password) => start(await signIn(email, password, name)),
+        login: (email, password) => signIn(email, password),
+        register: (name, email, password) => signIn(email, password, name),
       },
       message,
     ),
@@ -23,14 +39,25 @@ function showAuth(message?: string) {
   document.title = "Chat — log in";
 }
 
-function start(session: Session) {
-  saveSession(session);
-  run(session);
+async function signIn(email: string, password: string, name?: string) {
+  try {
+    await credentials.login(email, password, name);
+    const user = await new Api(credentials).call("me");
+    // Back where the ended session left off (the chat, its draft comes with it).
+    const back = takeReturn(user.id);
+    if (back) history.replaceState(null, "", back);
+    saveSession({ user });
+    run({ user });
+  } catch (err) {
+    throw new Error(describe(err));
+  }
 }
 
 function run(session: Session) {
   app?.stop();
-  app = new ChatApp(root, session, (message) => {
+  app = new ChatApp(root, session, credentials, (message, keepPlace) => {
+    if (keepPlace) rememberReturn(location.pathname, session.user.id);
+    credentials.forget();
     clearSession();
     showAuth(message);
   });
@@ -39,14 +66,18 @@ function run(session: Session) {
 async function boot() {
   const session = loadSession();
   if (!session) return showAuth();
-  // Check the stored token before showing anything: a refused one goes straight to the login form.
+  // A token of this tab (reload) or one from the refresh cookie: refused means log in again.
   try {
-    const user = await new Api(session.token).call("me");
-    run({ token: session.token, user });
+    await credentials.fresh();
+    const user = await new Api(credentials).call("me");
+    saveSession({ user });
+    run({ user });
   } catch (err) {
-    if ((err as { status?: number }).status === 401) {
+    if (sessionOver(err) || (err instanceof ApiError && err.status === 401)) {
+      rememberReturn(location.pathname, session.user.id);
+      credentials.forget();
       clearSession();
-      return showAuth("Your session has ended. Please log in again.");
+      return showAuth(ENDED);
     }
     // Server unreachable: start anyway; the banner shows the state and everything retries.
     run(session);
@@ -58,8 +89,15 @@ window.addEventListener("storage", (ev) => {
   if (ev.key !== SESSION_KEY && ev.key !== null) return;
   const next = loadSession();
   const current = app?.store.me.id;
-  if (!next && current !== undefined) showAuth();
-  else if (next && next.user.id !== current) run(next);
+  if (!next && current !== undefined) {
+    credentials.forget();
+    showAuth();
+  } else if (next && next.user.id !== current) {
+    void credentials.fresh().then(
+      () => run(next),
+      () => showAuth(ENDED),
+    );
+  }
 });
 
 void boot();

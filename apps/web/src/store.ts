@@ -3,10 +3,13 @@ import { mergeSummary } from "./logic/chat-list.ts";
 import { ReadCursors } from "./logic/receipts.ts";
 import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
-import type { ChatSummary, Me, Member } from "./logic/types.ts";
+import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
+import type { Drafts } from "./logic/drafts.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
+/** What the main area shows: the chats, or one of the account pages. */
+export type Page = "chats" | "devices" | "settings";
 
 export interface ChatEntry {
   summary: ChatSummary;
@@ -33,12 +36,18 @@ export class Store {
   connection: Connection = "connecting";
   reconnectAttempt = 0;
   panel: Panel = "none";
+  page: Page = "chats";
+  /** My sessions (the Devices page), loaded when it opens. */
+  sessions: SessionInfo[] | undefined;
   membersOpen = false;
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
   scrollToEnd = false;
 
-  constructor(readonly me: Me) {
+  constructor(
+    readonly me: Me,
+    readonly drafts: Drafts,
+  ) {
     this.names.set(me.id, me.name);
   }
 

@@ -30,6 +30,8 @@ export interface CallArgs<N extends RouteName> {
   body?: RouteBody<N>;
   /** Send the body as an HTML form (the OAuth2 password form of /token). */
   form?: boolean;
+  /** Extra request headers (e.g. `X-Refresh-Cookie: 1` of the web app's cookie refresh). */
+  headers?: Record<string, string>;
 }
 
 export class ApiClient {
@@ -51,7 +53,7 @@ export class ApiClient {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(args.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept: "application/json", ...args.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
     if (args.body !== undefined) {

@@ -17,6 +17,7 @@ import type {
   ServerEventPayload,
   ServerToClientEvents,
 } from "@chat/protocol";
+import { renewalRefused, renewDelayMs, type RenewToken } from "./token-renewal.ts";
 
 export type Message = ServerEventPayload<"message:new">;
 /** A file a message carries (`message.attachments`, omitted when it has none). */
@@ -64,6 +65,15 @@ export interface ChatSocketOptions {
   deviceId?: string;
   /** Extra socket.io-client options (e.g. extraHeaders, reconnectionDelay). */
   ioOptions?: Record<string, unknown>;
+  /**
+   * Gets a fresh access token of the same session. Given, the socket renews before expiry (over
+   * `auth:renew`, without reconnecting), reconnects with the latest token, retries a transient
+   * failure with backoff, and emits `session:expired` only when the refresh is refused
+   * (see `renewalRefused`).
+   */
+  renewToken?: RenewToken;
+  /** Renew once this share of the token's life has passed. @default 0.75 */
+  renewAt?: number;
 }
 
 /** The part of socket.io-client's Manager that URL rotation needs (`uri` is private in its types). */
@@ -85,7 +95,12 @@ export class ChatSocket {
   private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
   private syncing: Promise<void> | undefined;
   private connectedOnce = false;
-  private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions">> & ChatSocketOptions;
+  private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions" | "renewToken">> &
+    ChatSocketOptions;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewing: Promise<void> | undefined;
+  private closed = false;
+  private sessionEnded = false;
   private readonly urls: string[];
   private urlIndex = 0;
 
@@ -97,7 +112,14 @@ export class ChatSocket {
   constructor(url: string | string[], opts: ChatSocketOptions) {
     this.urls = typeof url === "string" ? [url] : [...url];
     if (this.urls.length === 0) throw new Error("ChatSocket needs at least one URL");
-    this.opts = { ackTimeout: 5000, sendDeadline: 30_000, gapWait: 300, deviceId: "", ...opts };
+    this.opts = {
+      ackTimeout: 5000,
+      sendDeadline: 30_000,
+      gapWait: 300,
+      deviceId: "",
+      ...opts,
+      renewAt: opts.renewAt ?? 0.75,
+    };
     this.socket = io(this.urls[0], {
       // batch: several new messages of a chat may arrive as one `message:batch` (fewer frames).
       auth: { token: opts.token, batch: true, ...(opts.deviceId ? { device_id: opts.deviceId } : {}) },
@@ -133,7 +155,6 @@ export class ChatSocket {
       "chat:added",
       "chat:removed",
       "chat:updated",
-      "session:expired",
       "mls:welcome",
       "key_packages:low",
     ] as const) {
@@ -144,6 +165,81 @@ export class ChatSocket {
     });
     // A chat I left must leave the sync list too: the server refuses a sync naming it.
     this.socket.on("chat:removed", ({ chat_id }) => this.untrack(chat_id));
+    // The server cuts a socket whose token expired (renewal came too late, e.g. after sleep):
+    // with a way to renew, that is a reconnect with a fresh token, not the end of the session.
+    this.socket.on("session:expired", (p) => {
+      if (this.opts.renewToken && p.reason === "token expired") void this.renewNow();
+      else this.sessionOver(p.reason);
+    });
+    this.socket.on("connect_error", (err: Error & { data?: ErrorBody }) => {
+      if (!this.opts.renewToken || this.socket.active) return;
+      if (err.data?.code === "token_expired") void this.renewNow();
+      else if (err.data?.code === "session_revoked") this.sessionOver("session ended");
+    });
+    if (opts.renewToken) this.scheduleRenewal(renewDelayMs(opts.token, this.opts.renewAt));
+  }
+
+  /**
+   * Renews the access token now (once at a time): asks `renewToken`, hands the token to the open
+   * connection (or reconnects with it), and schedules the next renewal. A transient failure is
+   * retried with backoff (1 s doubling to 30 s); a refused one ends with `session:expired`.
+   */
+  renewNow(): Promise<void> {
+    if (!this.opts.renewToken) return Promise.resolve();
+    if (this.renewing) return this.renewing;
+    const p: Promise<void> = this.runRenewal(this.opts.renewToken).finally(() => {
+      if (this.renewing === p) this.renewing = undefined;
+    });
+    this.renewing = p;
+    return p;
+  }
+
+  /** The access token the socket (re)connects with. */
+  get token(): string {
+    return (this.socket.auth as { token: string }).token;
+  }
+
+  private async runRenewal(renewToken: RenewToken): Promise<void> {
+    clearTimeout(this.renewTimer);
+    for (let wait = 1000; !this.closed && !this.sessionEnded; wait = Math.min(wait * 2, 30_000)) {
+      let next;
+      try {
+        next = await renewToken();
+      } catch (err) {
+        if (renewalRefused(err)) return this.sessionOver("renewal refused");
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
+      }
+      if (this.closed) return;
+      this.socket.auth = { ...(this.socket.auth as Record<string, unknown>), token: next.access_token };
+      if (this.socket.connected) {
+        try {
+          await this.renew(next.access_token);
+        } catch (err) {
+          // Unanswered: the server cuts the socket at the old expiry and it reconnects with the
+          // new token. Refused: the session is over.
+          if (err instanceof AckError && renewalRefused(err)) return this.sessionOver("renewal refused");
+        }
+      } else if (!this.socket.active) {
+        this.socket.connect(); // a refused handshake or a server cut stopped socket.io's retries
+      }
+      this.scheduleRenewal(next.expires_in * 1000 * this.opts.renewAt);
+      return;
+    }
+  }
+
+  private scheduleRenewal(delayMs: number | undefined) {
+    clearTimeout(this.renewTimer);
+    if (delayMs === undefined || this.closed) return;
+    this.renewTimer = setTimeout(() => void this.renewNow(), Math.min(delayMs, 2_147_483_647));
+  }
+
+  /** Renewal is impossible: stop trying and tell the application (once). */
+  private sessionOver(reason: string) {
+    if (this.closed || this.sessionEnded) return;
+    this.sessionEnded = true;
+    clearTimeout(this.renewTimer);
+    this.emitLocal("session:expired", { reason });
   }
 
   /** Stops following a chat (no more sync for it). */
@@ -344,6 +440,8 @@ export class ChatSocket {
   }
 
   close() {
+    this.closed = true;
+    clearTimeout(this.renewTimer);
     for (const t of this.gapTimers.values()) clearTimeout(t);
     this.socket.disconnect();
   }

@@ -15,6 +15,12 @@ export const errorCatalogue = {
   invalid_credentials: { status: 401, retryable: false, message: "Wrong email or password" },
   wrong_password: { status: 403, retryable: false, message: "The current password is wrong" },
   forbidden: { status: 403, retryable: false, message: "You may not do this" },
+  cross_site_refused: {
+    status: 403,
+    retryable: false,
+    message:
+      "The refresh cookie is used only by this site's own pages: send X-Refresh-Cookie: 1 from this site's Origin",
+  },
   not_a_member: { status: 403, retryable: false, message: "You are not a member of this chat" },
   not_found: { status: 404, retryable: false, message: "Not found" },
   chat_not_found: { status: 404, retryable: false, message: "Chat not found" },
@@ -50,6 +56,18 @@ export const errorCatalogue = {
   },
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
+  file_too_large: { status: 413, retryable: false, message: "The file is larger than this server accepts" },
+  quota_exceeded: {
+    status: 413,
+    retryable: false,
+    message: "Your files would exceed your storage quota; delete some first",
+  },
+  upload_incomplete: {
+    status: 409,
+    retryable: false,
+    message: "The upload's bytes have not all arrived; send them, then complete again",
+  },
+  attachment_rejected: { status: 422, retryable: false, message: "The file was refused" },
   rate_limited: { status: 429, retryable: true, message: "Too many requests" },
   too_many_connections: {
     status: 429,

@@ -117,7 +117,8 @@ export const serverEvents = {
   "chat:updated": z
     .object({
       chat: ChatSchema,
-      change: z.enum(["member_added", "member_removed"]),
+      // role_changed: `user_id` now has `role` (the owner's account ended: issue 15).
+      change: z.enum(["member_added", "member_removed", "role_changed"]),
       user_id: z.number().int(),
       role: MemberRole.optional(),
     })

@@ -11,6 +11,7 @@ import * as msgs from "./schemas/messages.ts";
 import * as health from "./schemas/health.ts";
 import * as admin from "./schemas/admin.ts";
 import * as sessions from "./schemas/sessions.ts";
+import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 import * as mls from "./schemas/mls.ts";
 
@@ -21,7 +22,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "devices" | "health" | "admin";
+  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "devices" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -71,24 +72,31 @@ export const routes = {
     form: true,
     status: 200,
     response: sessions.SessionTokenResponse,
-    errors: ["validation_failed", "invalid_json", "invalid_credentials", "rate_limited"],
+    errors: [
+      "validation_failed",
+      "invalid_json",
+      "invalid_credentials",
+      "rate_limited",
+      "cross_site_refused",
+    ],
   },
   refresh: {
     method: "post",
     path: "/auth/refresh",
     summary:
-      "A new access token and refresh token for a refresh token (one-time use: presenting a used one ends its session)",
+      "A new access token and refresh token for a refresh token (one-time use: presenting a used one ends its session). The web app sends no body token but `X-Refresh-Cookie: 1`: its HttpOnly cookie is read and replaced",
     tag: "auth",
     auth: false,
     body: sessions.RefreshBody,
     status: 200,
     response: sessions.SessionTokenResponse,
-    errors: ["validation_failed", "invalid_json", "session_revoked", "rate_limited"],
+    errors: ["validation_failed", "invalid_json", "session_revoked", "rate_limited", "cross_site_refused"],
   },
   logout: {
     method: "post",
     path: "/auth/logout",
-    summary: "End this session: its access and refresh tokens are refused on every node from now on",
+    summary:
+      "End this session: its access and refresh tokens are refused on every node from now on (the refresh cookie, if any, is cleared)",
     tag: "auth",
     auth: true,
     status: 200,
@@ -158,6 +166,17 @@ export const routes = {
     status: 200,
     response: auth.UserSchema,
     errors: authErrors,
+  },
+  updateMe: {
+    method: "patch",
+    path: "/me",
+    summary: "Change my name (the rules of registration); rate-limited per address",
+    tag: "users",
+    auth: true,
+    body: auth.UpdateMeBody,
+    status: 200,
+    response: auth.UserSchema,
+    errors: [...authErrors, "session_revoked", "validation_failed", "invalid_json", "rate_limited"],
   },
   searchUsers: {
     method: "get",
@@ -327,6 +346,82 @@ export const routes = {
     status: 200,
     response: msgs.ReadResponse,
     errors: [...chatErrors, "invalid_json"],
+  },
+  createUpload: {
+    method: "post",
+    path: "/attachments",
+    summary:
+      "Ask to upload a file (name, size, declared type): where to PUT its bytes, until when; too large or over quota is refused here",
+    tag: "attachments",
+    auth: true,
+    body: files.CreateUploadBody,
+    status: 201,
+    response: files.CreateUploadResponse,
+    errors: [
+      ...authErrors,
+      "validation_failed",
+      "invalid_json",
+      "file_too_large",
+      "quota_exceeded",
+      "rate_limited",
+      "unavailable",
+    ],
+  },
+  completeUpload: {
+    method: "post",
+    path: "/attachments/{attachment_id}/complete",
+    summary:
+      "Check what arrived (real size, type from the content; images: dimensions, metadata stripped, thumbnail): ready, or refused with the reason",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 200,
+    response: files.AttachmentSchema,
+    errors: [
+      ...authErrors,
+      "validation_failed",
+      "not_found",
+      "upload_incomplete",
+      "attachment_rejected",
+      "unavailable",
+    ],
+  },
+  getAttachment: {
+    method: "get",
+    path: "/attachments/{attachment_id}",
+    summary:
+      "A 302 to a short-lived link to the file's bytes: for members of the chat it was sent to (and its uploader until then); 404 for anyone else",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 302,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
+  },
+  getAttachmentThumbnail: {
+    method: "get",
+    path: "/attachments/{attachment_id}/thumbnail",
+    summary:
+      "A 302 to a short-lived link to an image's thumbnail (WebP, at most 320 px); same access as the file",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    status: 302,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
+  },
+  getAttachmentLink: {
+    method: "get",
+    path: "/attachments/{attachment_id}/link",
+    summary:
+      "The short-lived link as JSON (an <img> cannot send a bearer token: fetch this, then use the url); same access as the file",
+    tag: "attachments",
+    auth: true,
+    params: files.AttachmentIdParams,
+    query: files.AttachmentLinkQuery,
+    status: 200,
+    response: files.AttachmentLinkResponse,
+    errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
   },
   registerDevice: {
     method: "post",

@@ -36,7 +36,7 @@ export class SessionStore {
     private readonly pool: pg.Pool,
     /** Idle bound: a session unused (no refresh) this long is over. */
     readonly idleSeconds: number,
-    /** Told of every session this node ends (the revocation view). */
+    /** Told of every session this node ends (the revocation view, and the other nodes). */
     private readonly onEnded: (sids: string[]) => void = () => undefined,
   ) {}
 
@@ -64,6 +64,7 @@ export class SessionStore {
       `WITH s AS (
          UPDATE sessions SET refresh_hash = $2, generation = generation + 1, last_used_at = now(), last_ip = $3
          WHERE refresh_hash = $1 AND revoked_at IS NULL AND last_used_at > now() - make_interval(secs => $4)
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = sessions.user_id AND u.deleted_at IS NOT NULL)
          RETURNING id, user_id, generation)
        INSERT INTO spent_refresh_tokens (token_hash, session_id, generation)
        SELECT $1, id, generation - 1 FROM s
@@ -110,6 +111,15 @@ export class SessionStore {
     );
     if (rows.length > 0) this.onEnded(rows.map((r) => r.id));
     return rows.length;
+  }
+
+  /** How many live sessions a user has (ended with the account: the deletion answers the count). */
+  async countLive(userId: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`,
+      [userId],
+    );
+    return rows[0].n;
   }
 
   /** A user's live sessions, most recently used first. */

@@ -18,9 +18,13 @@ export interface VerifiedToken {
   sid?: string;
 }
 
-/** Which sessions have ended (auth/revocations.ts); a token of an ended session is refused. */
+/**
+ * Which sessions and accounts have ended (auth/revocations.ts): a token of an ended session, or of
+ * a user whose account ended (even a token without `sid`), is refused.
+ */
 export interface RevokedSessions {
   isRevoked(sid: string): boolean;
+  isUserEnded(userId: number): boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -36,18 +40,20 @@ const SUBJECT = /^[1-9][0-9]{0,9}$/;
 export class TokenService {
   constructor(
     private readonly secret: string,
+    /** ACCESS_TOKEN_EXPIRE_MINUTES: the lifetime of `/api/v1`'s tokens. */
     readonly ttlSeconds: number,
-    private readonly revoked: RevokedSessions = { isRevoked: () => false },
+    private readonly revoked: RevokedSessions = { isRevoked: () => false, isUserEnded: () => false },
   ) {}
 
-  sign(userId: number, sid?: string): { token: string; expiresIn: number } {
+  /** A token of `userId` (in session `sid`) living `ttlSeconds` (the origin's `POST /token` gives its own). */
+  sign(userId: number, sid?: string, ttlSeconds = this.ttlSeconds): { token: string; expiresIn: number } {
     const token = jwt.sign(sid ? { sid } : {}, this.secret, {
       algorithm: "HS256",
       subject: String(userId),
-      expiresIn: this.ttlSeconds,
+      expiresIn: ttlSeconds,
       jwtid: crypto.randomUUID(),
     });
-    return { token, expiresIn: this.ttlSeconds };
+    return { token, expiresIn: ttlSeconds };
   }
 
   /**
@@ -72,6 +78,8 @@ export class TokenService {
     if (claims.sid !== undefined && (typeof claims.sid !== "string" || !UUID.test(claims.sid))) {
       throw new AppError("unauthorized", "The token is not valid");
     }
+    // A deleted account's token is refused as one of a user who does not exist (as findUser does).
+    if (this.revoked.isUserEnded(sub)) throw new AppError("unauthorized", "The account was deleted");
     if (claims.sid !== undefined && this.revoked.isRevoked(claims.sid)) {
       throw new AppError("session_revoked");
     }

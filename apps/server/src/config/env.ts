@@ -12,6 +12,12 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The access token lifetime the node signs with: ACCESS_TOKEN_EXPIRE_MINUTES, or a test's seconds. */
+export const accessTokenSeconds = (c: {
+  ACCESS_TOKEN_EXPIRE_MINUTES: number;
+  TEST_ACCESS_TOKEN_SECONDS?: number;
+}) => c.TEST_ACCESS_TOKEN_SECONDS ?? c.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+
 /** A non-negative decimal (e.g. a fraction of a day in tests). */
 const decimal = (min: number, max: number) =>
   z
@@ -45,8 +51,12 @@ export const envSpec = {
     doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
   },
   ACCESS_TOKEN_EXPIRE_MINUTES: {
+    schema: int(1, 525600).default(15),
+    doc: "Lifetime in minutes of the access tokens of `/api/v1` (login and refresh); clients renew them with their refresh token",
+  },
+  ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES: {
     schema: int(1, 525600).default(30),
-    doc: "Access token lifetime in minutes (stays 30 until the web app renews its token; then 15)",
+    doc: "Lifetime in minutes of the access tokens of the origin's `POST /token` (the origin's own ACCESS_TOKEN_EXPIRE_MINUTES, 30): its clients get no refresh token and log in again",
   },
   SESSION_IDLE_DAYS: {
     schema: decimal(0.000001, 3650).default(30),
@@ -54,7 +64,7 @@ export const envSpec = {
   },
   SESSION_REVOCATION_POLL_MS: {
     schema: int(50, 60_000).default(500),
-    doc: "How often each node re-reads ended sessions from PostgreSQL: an ended session's tokens and sockets are refused everywhere within this period",
+    doc: "How often each node re-reads ended sessions and accounts from PostgreSQL. With Redis, ends are also pushed (milliseconds); this bounds the delay without Redis and for accounts deleted in SQL",
   },
   DATA_DIR: {
     schema: z.string().default(".data"),
@@ -178,9 +188,68 @@ export const envSpec = {
     schema: int(0, 5000).default(200),
     doc: "How long a live message waits behind a missing earlier seq of its chat (still on its way from another node) before it is delivered anyway",
   },
+  STORAGE_DRIVER: {
+    schema: z.enum(["filesystem", "s3"]).optional(),
+    doc: "Where attachment bytes live: `filesystem` (under `DATA_DIR/blobs`; one node, or nodes sharing that volume) or `s3` (any S3-compatible store). Unset: `s3` when S3_BUCKET is set, else `filesystem`",
+  },
+  S3_ENDPOINT: {
+    schema: z.string().url().optional(),
+    doc: "S3 API endpoint the node talks to (e.g. `http://minio:9000`). Unset: AWS S3 of S3_REGION",
+  },
+  S3_PUBLIC_ENDPOINT: {
+    schema: z.string().url().optional(),
+    doc: "Endpoint in the presigned upload and download links browsers follow (e.g. `http://localhost:9000` when the node reaches MinIO as `minio:9000`). Unset: S3_ENDPOINT",
+  },
+  S3_BUCKET: { schema: z.string().optional(), doc: "Bucket of attachment bytes (must exist)" },
+  S3_REGION: { schema: z.string().default("us-east-1"), doc: "S3 region (signing region for MinIO)" },
+  S3_ACCESS_KEY_ID: {
+    schema: z.string().optional(),
+    doc: "S3 access key. Unset: the AWS SDK's default chain (environment, instance role)",
+  },
+  S3_SECRET_ACCESS_KEY: { schema: z.string().optional(), doc: "S3 secret key (never logged)" },
+  S3_FORCE_PATH_STYLE: {
+    schema: bool.default(true),
+    doc: "`true`: `endpoint/bucket/key` URLs (MinIO, Ceph, s3rver); `false`: virtual-hosted buckets (AWS)",
+  },
+  STORAGE_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(10_000),
+    doc: "A storage call (head, delete, a read or write that stops moving) without an answer after this long fails with the retryable `unavailable`",
+  },
+  MAX_UPLOAD_BYTES: {
+    schema: int(1, 5_368_709_120).default(26_214_400),
+    doc: "Largest attachment in bytes (25 MB); a larger upload is refused when asked for. The shipped nginx allows 26 MB bodies on /api/v1/blobs/",
+  },
+  UPLOAD_QUOTA_BYTES: {
+    schema: int(0, 1_099_511_627_776).default(1_073_741_824),
+    doc: "Bytes of attachments one user may hold (pending and ready, until removed); 0: no quota",
+  },
+  UPLOAD_WINDOW_SECONDS: {
+    schema: int(10, 86_400).default(900),
+    doc: "How long an upload link stays valid after it is handed out",
+  },
+  ATTACHMENT_LINK_SECONDS: {
+    schema: int(5, 3600).default(300),
+    doc: "How long a download link to an attachment's bytes stays valid (GET /api/v1/attachments/{id} redirects to one)",
+  },
+  RATE_LIMIT_UPLOADS_PER_USER_PER_MINUTE: {
+    schema: int(0, 1_000_000).default(30),
+    doc: "Uploads a user may ask for per minute, all nodes together (0: off)",
+  },
+  ATTACHMENT_SWEEP_SECONDS: {
+    schema: int(0, 86_400).default(600),
+    doc: "How often each node removes uploads never attached after ABANDONED_UPLOAD_HOURS and the files of deleted messages (0: never)",
+  },
+  ABANDONED_UPLOAD_HOURS: {
+    schema: decimal(0, 8760).default(24),
+    doc: "An upload not attached to a message after this many hours is removed, bytes and row (decimals allowed)",
+  },
   MIGRATE_ONLY: {
     schema: bool.default(false),
     doc: "`true`: apply the database migrations and exit (the compose `migrate` service, the k8s Job); same as `--migrate-only`",
+  },
+  TEST_ACCESS_TOKEN_SECONDS: {
+    schema: int(2, 86_400).optional(),
+    doc: "Tests only (refused unless NODE_ENV=test): access token lifetime in seconds, overriding ACCESS_TOKEN_EXPIRE_MINUTES, for tests of renewal",
   },
 } as const;
 
@@ -195,5 +264,9 @@ export function parseEnv(env: NodeJS.ProcessEnv, rootDir: string): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid environment:\n${lines}`);
   }
-  return { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  const config = { ...(parsed.data as Omit<Config, "rootDir">), rootDir };
+  if (config.TEST_ACCESS_TOKEN_SECONDS !== undefined && config.NODE_ENV !== "test") {
+    throw new Error("Invalid environment:\n  TEST_ACCESS_TOKEN_SECONDS: only with NODE_ENV=test");
+  }
+  return config;
 }

@@ -30,7 +30,8 @@ export async function registerUser(
 export async function authenticate(ctx: DomainContext, email: string, password: string): Promise<PublicUser> {
   const u = await ctx.db.prisma.user.findUnique({ where: { email: email.trim().toLowerCase() } });
   const ok = await checkPassword(password, u?.passwordHash ?? (await dummyHash(ctx.bcryptCost)));
-  if (!u || !ok) throw new AppError("invalid_credentials");
+  // A deleted account logs in no more, also when an operator only set deleted_at in SQL.
+  if (!u || !ok || u.deletedAt !== null) throw new AppError("invalid_credentials");
   return { id: u.id, name: u.name, email: u.email };
 }
 
@@ -45,6 +46,16 @@ export async function changePassword(
   if (!u || !(await checkPassword(current, u.passwordHash))) throw new AppError("wrong_password");
   const passwordHash = await hashPassword(next, ctx.bcryptCost);
   await ctx.db.prisma.user.update({ where: { id: userId }, data: { passwordHash } });
+}
+
+/** Changes a user's display name (validated by the caller's schema, as at registration). */
+export async function renameUser(ctx: DomainContext, userId: number, name: string): Promise<PublicUser> {
+  const u = await ctx.db.prisma.user.update({
+    where: { id: userId },
+    data: { name },
+    select: { id: true, name: true, email: true },
+  });
+  return u;
 }
 
 /** What a deleted account's messages and memberships show as its name. */

@@ -21,14 +21,19 @@ import { originRouter } from "./origin/origin-router.ts";
 import { hardening } from "../security/http-hardening.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
+import type { AttachmentDeps } from "../domain/attachments.ts";
+import { attachmentRoutes } from "./routes/attachment-routes.ts";
+import { redactBlobToken } from "../storage/blob-links.ts";
 
 export interface AppDeps {
   ctx: DomainContext;
   tokens: TokenService;
   /** Login sessions and their refresh tokens (auth/sessions.ts). */
   sessions: SessionStore;
-  /** Drops every socket of a user on every node (account deletion). */
+  /** The account ended (deleted): its tokens are refused and its sockets dropped on every node. */
   dropUserSockets?: (userId: number) => void;
+  /** Lifetime of the origin's `POST /token` tokens (ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES). */
+  originTokenSeconds?: number;
   /** The node's one passport (http/passport.ts); admin routes share it. */
   passport: PassportStatic;
   presence: Presence;
@@ -38,6 +43,12 @@ export interface AppDeps {
   corsOrigins: string[] | "same-origin";
   /** LOGIN_SLOWDOWN_MAX_MS / LOGIN_SLOWDOWN_MAX_WAITING. */
   loginSlowdown?: { maxDelayMs: number; maxWaiting: number };
+  /** Attachments (issue 16): the upload flow and the links to files. */
+  attachments: AttachmentDeps;
+  /** Origins of the storage's presigned links (the browser uploads to and loads files from them). */
+  fileOrigins?: string[];
+  /** The storage driver's own endpoints, if it has any (the filesystem's signed links): before the body parsers. */
+  blobs?: express.Router;
   /** Extra routers mounted before the 404 (metrics, admin, the web client). */
   extra?: express.Router[];
 }
@@ -68,13 +79,16 @@ export function createApp(deps: AppDeps): Express {
       customLogLevel: (_req, res, err) =>
         err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "info" : "debug",
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url }),
+        // A storage link's token is a credential (and names a file): logged without it.
+        req: (req) => ({ id: req.id, method: req.method, url: redactBlobToken(req.url) }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
   );
-  app.use(hardening(deps.corsOrigins));
+  app.use(hardening(deps.corsOrigins, deps.fileOrigins));
   app.use(requireUtf8Query);
+  // Their bodies are files, streamed to storage: no parser may read them first.
+  if (deps.blobs) app.use(deps.blobs);
   app.use(express.json({ limit: "64kb", strict: true, verify: requireUtf8Body }));
   app.use(express.urlencoded({ extended: false, limit: "64kb", verify: requireUtf8Body }));
 
@@ -84,12 +98,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps.probe));
   app.use(docsRoutes(deps.openapi, deps.asyncapi));
-  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown));
+  app.use(authRoutes(deps.ctx, deps.tokens, deps.sessions, passport, deps.loginSlowdown, deps.corsOrigins));
   app.use(sessionRoutes(deps.ctx, deps.tokens, deps.sessions, auth, deps.dropUserSockets));
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));
   app.use(deviceRoutes(deps.ctx, auth));
+  app.use(attachmentRoutes(deps.attachments, auth));
   // The origin's surface (FastAPI wire shapes) owns the root once the API above lives under /api/v1.
   app.use(
     originRouter({
@@ -99,6 +114,7 @@ export function createApp(deps: AppDeps): Express {
       passport,
       auth,
       loginSlowdown: deps.loginSlowdown,
+      originTokenSeconds: deps.originTokenSeconds,
     }),
   );
   for (const r of deps.extra ?? []) app.use(r);

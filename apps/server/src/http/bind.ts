@@ -1,6 +1,7 @@
 /**
  * Mounts one route of packages/protocol's table at its served path (under API_PREFIX): authenticate if it says so, validate params,
- * query and body with its schemas (unknown fields refused), call the handler, answer its status.
+ * query and body with its schemas (unknown fields refused), call the handler, answer its status
+ * (a 3xx route's handler answers `{url}`, sent as the Location of the redirect).
  */
 import type { RequestHandler, Router } from "express";
 import type { z } from "zod";
@@ -35,6 +36,11 @@ export function bind<N extends RouteName>(
         status: (code: number) => void (status = code),
       } as Call<N>;
       const out = await handler(call);
+      if (status >= 300 && status < 400) {
+        // A redirect route answers `{url}`: the link goes in Location, never into a cache.
+        res.setHeader("Cache-Control", "no-store");
+        return void res.redirect(status, (out as { url: string }).url);
+      }
       res.status(status).json(out);
     } catch (err) {
       next(err);

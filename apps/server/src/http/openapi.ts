@@ -38,9 +38,20 @@ export function buildOpenApi(version: string) {
     }
     const responses: Record<
       string,
-      { description: string; content?: Record<string, { schema: z.ZodType }> }
+      {
+        description: string;
+        content?: Record<string, { schema: z.ZodType }>;
+        headers?: Record<string, { description: string; schema: { type: "string" } }>;
+      }
     > = {
-      [def.status]: { description: "Success", content: { "application/json": { schema: def.response } } },
+      // A redirect (bind.ts): the response schema's `url` goes in Location, with no body.
+      [def.status]:
+        def.status >= 300 && def.status < 400
+          ? {
+              description: "Redirect to a short-lived link",
+              headers: { Location: { description: "The link", schema: { type: "string" } } },
+            }
+          : { description: "Success", content: { "application/json": { schema: def.response } } },
     };
     for (const s of def.alsoStatus ?? []) {
       responses[s] = {

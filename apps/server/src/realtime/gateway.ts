@@ -34,6 +34,7 @@ import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
 import type { OriginSockets } from "./origin-ws/registry.ts";
+import { isOwnOrigin } from "../security/site-origin.ts";
 
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
@@ -73,13 +74,7 @@ export function createGateway(httpServer: http.Server, opts: GatewayOptions): Ch
     allowRequest: (req, cb) => {
       const origin = req.headers.origin;
       if (!origin) return cb(null, true); // not a browser (bots, tests, server-side clients)
-      if (opts.corsOrigins !== "same-origin" && opts.corsOrigins.includes(origin)) return cb(null, true);
-      const host = req.headers["x-forwarded-host"] ?? req.headers.host;
-      try {
-        cb(null, new URL(origin).host === host);
-      } catch {
-        cb(null, false);
-      }
+      cb(null, isOwnOrigin(origin, req.headers, opts.corsOrigins));
     },
   });
   if (opts.redis) {
@@ -225,6 +220,13 @@ export function attachHandlers(
 export function endSessionSockets(io: Server, sid: string): void {
   const room = io.local.in(sessionRoom(sid));
   room.emit("session:expired", { reason: "session ended" });
+  room.disconnectSockets(true);
+}
+
+/** The same for every socket of a user whose account ended (of any session, or of none). */
+export function endAccountSockets(io: Server, userId: number): void {
+  const room = io.local.in(userRoom(userId));
+  room.emit("session:expired", { reason: "account deleted" });
   room.disconnectSockets(true);
 }
 

@@ -16,6 +16,7 @@ import type { Logger } from "pino";
 import type { Socket } from "socket.io";
 import type pg from "pg";
 import { toChat, type ChatRow } from "../domain/serialize.ts";
+import { whenRedisBack } from "../cluster/redis-back.ts";
 import type { MembershipView } from "./membership-view.ts";
 import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
 
@@ -134,27 +135,14 @@ export function syncMembership(
   timer.unref();
   tick();
 
-  const onReady = () => void step(reconcileAll, "membership reconcile after Redis reconnect failed");
-  const down = new WeakSet<Redis>();
-  const listeners = (o.redis ?? []).map((r) => {
-    const onDown = () => down.add(r);
-    const onUp = () => {
-      if (!down.has(r)) return;
-      down.delete(r);
-      o.log.info("redis back: reconciling chat rooms from the database");
-      onReady();
-    };
-    r.on("close", onDown);
-    r.on("ready", onUp);
-    return () => {
-      r.off("close", onDown);
-      r.off("ready", onUp);
-    };
+  const stopListening = whenRedisBack(o.redis ?? [], () => {
+    o.log.info("redis back: reconciling chat rooms from the database");
+    void step(reconcileAll, "membership reconcile after Redis reconnect failed");
   });
 
   return () => {
     stopped = true;
     clearInterval(timer);
-    for (const off of listeners) off();
+    stopListening();
   };
 }

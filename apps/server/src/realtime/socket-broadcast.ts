@@ -4,13 +4,14 @@ import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } f
 import type { Broadcast } from "../domain/broadcast.ts";
 import { messageCoalescer } from "./message-batch.ts";
 import type { MembershipView } from "./membership-view.ts";
+import type { Revoked } from "../auth/revocations.ts";
 
-export type ChatServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** What nodes tell each other through the adapter (`serverSideEmit`). */
+export interface InterServerEvents {
+  /** Sessions and accounts a node just ended (auth/revocation-push.ts). */
+  "auth:revoked": (ends: Revoked) => void;
+}
 export interface SocketData {
   userId: number;
   name: string;

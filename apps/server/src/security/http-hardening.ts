@@ -7,7 +7,14 @@ import type { RequestHandler } from "express";
 import helmet from "helmet";
 import cors from "cors";
 
-export function hardening(corsOrigins: string[] | "same-origin"): RequestHandler[] {
+/**
+ * `fileOrigins`: where the web client PUTs uploads and loads attachments from when they live in
+ * object storage (S3_PUBLIC_ENDPOINT's origin); the filesystem driver serves them from this origin.
+ */
+export function hardening(
+  corsOrigins: string[] | "same-origin",
+  fileOrigins: string[] = [],
+): RequestHandler[] {
   return [
     helmet({
       contentSecurityPolicy: {
@@ -15,8 +22,9 @@ export function hardening(corsOrigins: string[] | "same-origin"): RequestHandler
           "default-src": ["'self'"],
           "script-src": ["'self'"],
           "style-src": ["'self'", "'unsafe-inline'"],
-          "img-src": ["'self'", "data:"],
-          "connect-src": ["'self'", "ws:", "wss:"],
+          "img-src": ["'self'", "data:", ...fileOrigins],
+          "media-src": ["'self'", ...fileOrigins],
+          "connect-src": ["'self'", "ws:", "wss:", ...fileOrigins],
           "worker-src": ["'self'", "blob:"],
           "font-src": ["'self'", "data:"],
           // Plain-HTTP deployments (nginx on :80, localhost) must keep working.

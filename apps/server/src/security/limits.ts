@@ -1,6 +1,7 @@
 /** The limits of this node, from config (each 0 disables it). */
 import { envSpec, type Config } from "../config/env.ts";
 import type { Limit } from "../cluster/rate-limit.ts";
+import type { AttachmentRules } from "../domain/attachments.ts";
 
 export interface Limits {
   authPerIp: Limit;
@@ -53,6 +54,17 @@ export function limitsFrom(c: Config): Limits {
       max: c.RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE,
       windowMs: minute,
     },
+  };
+}
+
+/** Sizes, quota, link lifetimes and the upload rate of attachments (issue 16). */
+export function attachmentRulesFrom(c: Config): AttachmentRules {
+  return {
+    maxBytes: c.MAX_UPLOAD_BYTES,
+    quotaBytes: c.UPLOAD_QUOTA_BYTES,
+    uploadSeconds: c.UPLOAD_WINDOW_SECONDS,
+    linkSeconds: c.ATTACHMENT_LINK_SECONDS,
+    uploadsPerUser: { name: "upload-user", max: c.RATE_LIMIT_UPLOADS_PER_USER_PER_MINUTE, windowMs: 60_000 },
   };
 }
 

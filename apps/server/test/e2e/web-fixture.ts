@@ -45,7 +45,8 @@ export function ensureWebBuild(): void {
   });
 }
 
-export async function startWebWorld(): Promise<WebWorld> {
+/** `env`: extra environment of both nodes (e.g. TEST_ACCESS_TOKEN_SECONDS). */
+export async function startWebWorld(env: Record<string, string> = {}): Promise<WebWorld> {
   ensureWebBuild();
   const redis = await startRedis();
   const nodes: NodeProcess[] = [];
@@ -58,15 +59,16 @@ export async function startWebWorld(): Promise<WebWorld> {
     await redis.stop();
   };
   try {
-    const env = {
+    const nodeEnv = {
+      ...env,
       DATABASE_URL: await freshDatabase(),
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: `web-${crypto.randomUUID().slice(0, 8)}`,
       PORT: "0",
       TRUST_PROXY_HOPS: "1", // behind nginx, as deployed
     };
-    nodes.push(await spawnTestNode({ ...env, NODE_ID: "w1" }));
-    const [n2, br] = await Promise.all([spawnTestNode({ ...env, NODE_ID: "w2" }), launchChromium()]);
+    nodes.push(await spawnTestNode({ ...nodeEnv, NODE_ID: "w1" }));
+    const [n2, br] = await Promise.all([spawnTestNode({ ...nodeEnv, NODE_ID: "w2" }), launchChromium()]);
     nodes.push(n2);
     browser = br;
     nginx = await startNginx(nodes.map((n) => n.port));

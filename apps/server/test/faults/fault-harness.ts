@@ -36,7 +36,8 @@ export interface FaultCluster {
 }
 
 export async function startFaultCluster(
-  opts: { ownPostgres?: boolean; nodes?: number } = {},
+  /** `env`: more variables for every node (e.g. a slower re-read of PostgreSQL). */
+  opts: { ownPostgres?: boolean; nodes?: number; env?: Record<string, string> } = {},
 ): Promise<FaultCluster> {
   const redis = await startRedis();
   let databaseUrl: string;
@@ -69,6 +70,7 @@ export async function startFaultCluster(
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `f-${crypto.randomUUID().slice(0, 8)}`,
     PORT: "0",
+    ...opts.env,
   };
   const nodes: NodeProcess[] = [];
   nodes.push(await spawnTestNode({ ...env, NODE_ID: "f1" }));

@@ -61,6 +61,7 @@ const NOT_PASSED = {
   NODE_ID: "the default host:port is the container's id, unique per replica",
   DATA_DIR: "unused with DATABASE_URL and JWT_SECRET set",
   MIGRATE_ONLY: "the migrate service sets it, never the app",
+  TEST_ACCESS_TOKEN_SECONDS: "tests only: the node refuses it outside NODE_ENV=test",
 };
 
 const seconds = (d: string) => {
@@ -98,7 +99,18 @@ describe("docker-compose.yml", () => {
 
   it("has the planned services; the monitoring ones only under the profile", () => {
     expect(Object.keys(compose.services).sort()).to.deep.equal(
-      ["app", "grafana", "migrate", "nginx", "postgres", "prometheus", "redis", "redis_exporter"].sort(),
+      [
+        "app",
+        "grafana",
+        "migrate",
+        "minio",
+        "minio_init",
+        "nginx",
+        "postgres",
+        "prometheus",
+        "redis",
+        "redis_exporter",
+      ].sort(),
     );
     for (const [name, s] of Object.entries(compose.services)) {
       const monitoring = ["prometheus", "redis_exporter", "grafana"].includes(name);
@@ -126,6 +138,7 @@ describe("docker-compose.yml", () => {
     expect(app.volumes ?? []).to.deep.equal([]);
     expect(app.depends_on).to.deep.equal({
       migrate: { condition: "service_completed_successfully" },
+      minio_init: { condition: "service_completed_successfully" },
       postgres: { condition: "service_healthy" },
       redis: { condition: "service_healthy" },
     });
@@ -155,7 +168,7 @@ describe("docker-compose.yml", () => {
     expect(new URL(config.DATABASE_URL!).host).to.equal("postgres:5432");
     expect(new URL(config.REDIS_URL!).host).to.equal("redis:6379");
     // Secrets come from .env and are required (`${X:?…}`), never a default in the file.
-    for (const key of ["JWT_SECRET", "METRICS_TOKEN"])
+    for (const key of ["JWT_SECRET", "METRICS_TOKEN", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"])
       expect(env[key]).to.match(new RegExp(`^\\$\\{${key}:\\?`));
     expect(env.DATABASE_URL).to.include("${POSTGRES_PASSWORD:?");
   });
@@ -171,6 +184,37 @@ describe("docker-compose.yml", () => {
     );
     expect(config.MIGRATE_ONLY).to.equal(true);
     expect(m.environment?.DATABASE_URL).to.equal(svc("app").environment?.DATABASE_URL);
+  });
+
+  it("minio: the app's S3 storage, its bucket made by a one-shot mc before the app starts", () => {
+    const app = parseEnv(
+      Object.fromEntries(
+        Object.entries(svc("app").environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]),
+      ),
+      ROOT_DIR,
+    );
+    expect(app.STORAGE_DRIVER).to.equal("s3");
+    expect(app.S3_ENDPOINT).to.equal("http://minio:9000");
+    expect(app.S3_FORCE_PATH_STYLE).to.equal(true);
+    const minio = svc("minio");
+    const port = (minio.ports ?? [])[0];
+    expect(port).to.equal("0.0.0.0:${MINIO_PORT:-9000}:9000");
+    // Browsers reach the published port: the default public endpoint names it.
+    expect(svc("app").environment?.S3_PUBLIC_ENDPOINT).to.equal(
+      "${S3_PUBLIC_ENDPOINT:-http://localhost:9000}",
+    );
+    const data = minio.volumes?.find((v) => v.endsWith(":/data"));
+    expect(Object.keys(compose.volumes ?? {})).to.include(data!.split(":")[0]);
+    expect(minio.healthcheck?.test).to.deep.equal(["CMD", "mc", "ready", "local"]);
+    // MinIO's root user is the app's key pair: one pair, from .env.
+    expect(minio.environment?.MINIO_ROOT_USER).to.equal(svc("app").environment?.S3_ACCESS_KEY_ID);
+    expect(minio.environment?.MINIO_ROOT_PASSWORD).to.equal(svc("app").environment?.S3_SECRET_ACCESS_KEY);
+    const init = svc("minio_init") as Service & { entrypoint?: string[] };
+    expect(init.restart).to.equal("no");
+    expect(init.depends_on).to.deep.equal({ minio: { condition: "service_healthy" } });
+    expect(init.image).to.match(/^minio\/mc:/);
+    expect(init.environment?.S3_BUCKET).to.equal(svc("app").environment?.S3_BUCKET);
+    expect(init.command?.join(" ")).to.include('mc mb --ignore-existing "local/$$S3_BUCKET"');
   });
 
   it("nginx: the top-level nginx.conf, whose upstream is app on the app's PORT", () => {

@@ -78,10 +78,10 @@ describe("REST: register, token, and the bearer guard", () => {
         .send({ grant_type: "password", username: ann.email, password: ann.password });
       const body = expectOk("token", res);
       expect(body.token_type).to.equal("bearer");
-      expect(body.expires_in).to.equal(30 * 60); // ACCESS_TOKEN_EXPIRE_MINUTES defaults to 30
+      expect(body.expires_in).to.equal(15 * 60); // ACCESS_TOKEN_EXPIRE_MINUTES defaults to 15
       const claims = jwt.verify(body.access_token, TEST_SECRET, { algorithms: ["HS256"] }) as jwt.JwtPayload;
       expect(claims.sub).to.equal(String(ann.id));
-      expect(claims.exp! - claims.iat!).to.equal(30 * 60);
+      expect(claims.exp! - claims.iat!).to.equal(15 * 60);
       const me = await request(node.url)
         .get("/api/v1/me")
         .set("Authorization", `Bearer ${body.access_token}`);

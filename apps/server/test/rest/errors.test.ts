@@ -14,6 +14,8 @@ import { memoryLogger } from "./helpers/logs.ts";
 import { badTokens } from "./helpers/tokens.ts";
 import { def, fillPath, pathParams, routeNames } from "./helpers/paths.ts";
 import { randomSignatureKey, samples, sendSample, type WalkFixture } from "./helpers/route-samples.ts";
+import { readyFile } from "../support/attachments.ts";
+import { tinyPng } from "../support/images.ts";
 
 const withBody = routeNames.filter((n) => def(n).body);
 const withParams = routeNames.filter((n) => pathParams(n).length > 0);
@@ -82,12 +84,18 @@ describe("REST: errors across the route table", () => {
     const [member, outsider] = await Promise.all(["Member", "Outsider"].map((n) => createUser(node.url, n)));
     const chatId = await createGroup(node.url, owner, [member]);
     const messageId = (await sendText(node.url, owner, chatId)).id;
+    const attachmentId = await readyFile(node.url, owner, {
+      name: "walk.png",
+      mime: "image/png",
+      bytes: await tinyPng(),
+    });
     f = {
       owner,
       member,
       outsider,
       chatId,
       messageId,
+      attachmentId,
       ...(await spareSession(node.url, owner)),
       ...(await encryptionFixture(node.url, owner, member)),
     };
@@ -134,7 +142,9 @@ describe("REST: errors across the route table", () => {
       user_id: "user_not_found",
       session_id: "not_found",
       device_id: "not_found",
+      attachment_id: "not_found",
     };
+    const uuidParams = new Set(["session_id", "attachment_id", "device_id"]);
     for (const name of withParams) {
       for (const p of pathParams(name)) {
         it(`${label(name)} with an unknown ${p}`, async () => {
@@ -142,13 +152,7 @@ describe("REST: errors across the route table", () => {
           const res = await sendSample(
             node.url,
             name,
-            {
-              ...s,
-              params: {
-                ...s.params,
-                [p]: p === "session_id" || p === "device_id" ? crypto.randomUUID() : MAX_ID,
-              },
-            },
+            { ...s, params: { ...s.params, [p]: uuidParams.has(p) ? crypto.randomUUID() : MAX_ID } },
             f.owner,
           );
           note(name, res);

@@ -12,7 +12,10 @@ interface Operation {
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }> }>;
+  responses: Record<
+    string,
+    { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }
+  >;
 }
 interface OpenApiDoc {
   openapi: string;
@@ -66,9 +69,13 @@ describe("REST: API docs and probes", () => {
         expect(o.requestBody).to.equal(undefined);
       }
       for (const s of [d.status, ...(d.alsoStatus ?? [])]) {
-        expect(o.responses[String(s)]?.content?.["application/json"]?.schema, `success ${s}`).to.be.an(
-          "object",
-        );
+        // A redirect documents its Location, with no body.
+        if (s >= 300 && s < 400)
+          expect(o.responses[String(s)]?.headers, `redirect ${s}`).to.have.property("Location");
+        else
+          expect(o.responses[String(s)]?.content?.["application/json"]?.schema, `success ${s}`).to.be.an(
+            "object",
+          );
       }
       for (const code of d.errors) {
         const r = o.responses[String(errorCatalogue[code].status)];

@@ -25,7 +25,7 @@ describe("the origin's README flow", () => {
       .type("form")
       .send({ username: "ann@example.com", password: "password1" });
     expect(tok.status).to.equal(200);
-    expect(tok.body).to.include({ token_type: "bearer", expires_in: 1800 });
+    expect(tok.body).to.include({ token_type: "bearer", expires_in: 900 });
     const ann = { Authorization: `Bearer ${tok.body.access_token}` };
     const bob = await createUser(node.url, "Bob");
 

@@ -28,6 +28,20 @@ describe("REST: me, people search, presence", () => {
     expect(Object.keys(raw)).to.have.members(["id", "name", "email"]);
   });
 
+  it("PATCH /me changes my name (trimmed, as at registration); others find me by it; bad names are 400", async () => {
+    const u = await createUser(node.url, "Before");
+    const patch = (body: object) => request(node.url).patch("/api/v1/me").set(u.auth).send(body);
+    const body = expectOk("updateMe", await patch({ name: "  After Rename  " }));
+    expect(body).to.deep.equal({ id: u.id, name: "After Rename", email: u.email });
+    expect((await request(node.url).get("/api/v1/me").set(u.auth)).body.name).to.equal("After Rename");
+    expect((await search({ query: "after rename" })).body.users).to.deep.equal([
+      { id: u.id, name: "After Rename" },
+    ]);
+    expectInvalid(await patch({ name: "   " }), "name");
+    expectInvalid(await patch({ name: "x".repeat(101) }), "name");
+    expectInvalid(await patch({ name: "ok", email: "other@example.test" }), "");
+  });
+
   it("GET /users?query= finds people by name, case-insensitively, as {id, name}", async () => {
     const body = expectOk("searchUsers", await search({ query: "OL" }));
     expect(body.users.map((u) => u.id)).to.deep.equal([olga.id, oleg.id]);

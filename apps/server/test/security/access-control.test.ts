@@ -25,6 +25,8 @@ import { DbProbe } from "./support/db-state.ts";
 import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { ackCode, connect, handshake } from "./support/sockets.ts";
 import { principalTokens, shortLivedToken } from "./support/tokens.ts";
+import { askUpload, putBytes, readyFile, sendWithFiles } from "../support/attachments.ts";
+import { tinyPng } from "../support/images.ts";
 import {
   eventMatrix,
   PRINCIPALS,
@@ -115,8 +117,21 @@ describe("access control", function () {
           .send({ client_id: crypto.randomUUID(), text })
           .expect(201)
       ).body.message.id as number;
+    const picture = { name: "m.png", mime: "image/png", bytes: await tinyPng() };
+    const attachmentId = await readyFile(a.url, users.member, picture);
+    await sendWithFiles(a.url, users.member, groupId, [attachmentId], "a picture");
     world = {
       groupId,
+      attachmentId,
+      freshUpload: async () => {
+        const asked = await askUpload(a.url, users.member, {
+          name: picture.name,
+          mime: picture.mime,
+          size: picture.bytes.length,
+        });
+        expect((await putBytes(a.url, asked, picture.bytes)).status).to.equal(200);
+        return asked.id;
+      },
       ownerMessageId: await say(users.owner, "from the owner"),
       memberMessageId: await say(users.member, "from the member"),
       memberMessageToDeleteId: await say(users.member, "to be deleted"),

@@ -177,7 +177,7 @@ describe("hardening", function () {
       expect(first.header).to.include({ alg: "HS256", typ: "JWT" });
       expect(first.claims.sub).to.equal(String(ann.id));
       expect(first.claims.iat).to.be.a("number");
-      expect(first.claims.exp).to.equal((first.claims.iat as number) + 30 * 60);
+      expect(first.claims.exp).to.equal((first.claims.iat as number) + 15 * 60);
       expect(first.claims.jti).to.match(/^[0-9a-f-]{36}$/);
       expect(second.claims.jti).not.to.equal(first.claims.jti);
     });

@@ -29,6 +29,8 @@ import { restCases, type RestCase, type RestWorld } from "./hostile/rest-cases.t
 import { EVENT_NAMES, socketCases, unknownEventCases, type SocketCase } from "./hostile/socket-cases.ts";
 import { POLLUTION_MARK } from "./hostile/values.ts";
 import { KIND_NAMES, kindsOf } from "./hostile/categories.ts";
+import { readyFile } from "../support/attachments.ts";
+import { tinyPng } from "../support/images.ts";
 
 /** Cases per route with inputs, per route without, per socket event. Total ≥ 10,000. */
 // Routes with inputs run 440 each: /history and /message/read moved to the origin table (their hostile cases: test/origin/).
@@ -90,6 +92,11 @@ describe("hostile input (fast-check): REST and socket", function () {
       messageId: sent.body.message.id,
       memberId: member.id,
       strangerId: stranger.id,
+      attachmentId: await readyFile(node.url, owner, {
+        name: "f.png",
+        mime: "image/png",
+        bytes: await tinyPng(),
+      }),
     };
     raw = new RawHttp(node.url);
     db = new DbProbe(node.databaseUrl);

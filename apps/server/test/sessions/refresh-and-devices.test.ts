@@ -10,6 +10,7 @@ import request from "supertest";
 import { startTestNode, TEST_SECRET, type TestNode } from "../support/node.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import { connect } from "../security/support/sockets.ts";
 
 const login = async (url: string, u: TestUser, device?: string) =>
   (
@@ -110,6 +111,29 @@ describe("sessions: refresh rotation, idle expiry, logout and devices", function
       .post("/api/v1/auth/refresh")
       .send({ refresh_token: fresh.body.refresh_token });
     expect([late.status, late.body.error.code]).to.deep.equal([401, "session_revoked"]);
+    const { rows } = await db.query("SELECT revoke_reason FROM sessions WHERE id = $1", [s.session_id]);
+    expect(rows[0].revoke_reason).to.equal("idle");
+  });
+
+  it("end to end at the default 30 days: a session last used 31 days ago is refused, its tokens and socket too, and listed no more", async () => {
+    const s = await login(node.url, user);
+    const other = await login(node.url, user);
+    const socket = await connect(node.url, s.access_token);
+    const dropped = new Promise<string>((r) => socket.socket.once("disconnect", (reason) => r(reason)));
+    await request(node.url).get("/api/v1/me").set(bearer(s.access_token)).expect(200);
+    await db.query("UPDATE sessions SET last_used_at = now() - interval '31 days' WHERE id = $1", [
+      s.session_id,
+    ]);
+    const late = await request(node.url)
+      .post("/api/v1/auth/refresh")
+      .send({ refresh_token: s.refresh_token });
+    expect([late.status, late.body.error.code]).to.deep.equal([401, "session_revoked"]);
+    // Found idle, the session is ended like any other: its access token and socket go with it.
+    const me = await request(node.url).get("/api/v1/me").set(bearer(s.access_token));
+    expect([me.status, me.body.error.code]).to.deep.equal([401, "session_revoked"]);
+    expect(await dropped).to.equal("io server disconnect");
+    const list = await request(node.url).get("/api/v1/sessions").set(bearer(other.access_token)).expect(200);
+    expect(list.body.sessions.map((x: { id: string }) => x.id)).to.not.include(s.session_id);
     const { rows } = await db.query("SELECT revoke_reason FROM sessions WHERE id = $1", [s.session_id]);
     expect(rows[0].revoke_reason).to.equal("idle");
   });

@@ -7,32 +7,13 @@
 import { expect } from "chai";
 import request from "supertest";
 import { useCluster } from "../cluster/cluster-fixture.ts";
-import type { RawSocket } from "../cluster/devices.ts";
 import { useOriginClients } from "../origin-ws/origin-client.ts";
-import { createGroup, createUser, type TestUser } from "../support/users.ts";
+import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import { endOf, login } from "./session-support.ts";
 
 /** The bound the issue sets: refused everywhere within a second. */
 const WITHIN_MS = 1000;
-
-const login = async (url: string, u: TestUser) => {
-  const body = (
-    await request(url).post("/api/v1/token").send({ username: u.email, password: u.password }).expect(200)
-  ).body as { access_token: string; session_id: string };
-  return {
-    ...u,
-    token: body.access_token,
-    auth: { Authorization: `Bearer ${body.access_token}` },
-    sid: body.session_id,
-  };
-};
-
-/** Resolves with how the socket was told, once it is disconnected by the server. */
-function endOf(s: RawSocket): Promise<{ told: string | undefined; reason: string }> {
-  let told: string | undefined;
-  s.on("session:expired", (p) => (told = p.reason));
-  return new Promise((resolve) => s.once("disconnect", (reason) => resolve({ told, reason })));
-}
 
 describe("sessions: revocation across three nodes", function () {
   this.timeout(30_000);

@@ -18,6 +18,15 @@ export const TEST_SECRET = "test-secret-of-at-least-thirty-two-bytes-long!!";
 /** Tests register many users from 127.0.0.1: rate limits off unless a test sets them. */
 export const NO_RATE_LIMITS = RATE_LIMITS_OFF;
 
+/**
+ * The run's storage for attachments (TEST_STORAGE=s3: the run's s3rver, support/global.ts), under
+ * what a test sets itself. A test that needs one driver names it with STORAGE_DRIVER.
+ */
+export function storageEnv(env: Record<string, string>): Record<string, string> {
+  if (env.STORAGE_DRIVER || env.S3_BUCKET || !process.env.TEST_STORAGE_ENV) return {};
+  return JSON.parse(process.env.TEST_STORAGE_ENV) as Record<string, string>;
+}
+
 export interface TestNode extends RunningNode {
   databaseUrl: string;
 }
@@ -37,6 +46,7 @@ export async function startTestNode(env: Record<string, string> = {}, logger?: L
       BCRYPT_COST: "4",
       LOG_LEVEL: "silent",
       ...NO_RATE_LIMITS,
+      ...storageEnv(env),
       ...env,
       DATABASE_URL: databaseUrl,
     },
@@ -54,6 +64,7 @@ export function spawnTestNode(env: Record<string, string>): Promise<NodeProcess>
     BCRYPT_COST: "4",
     LOG_LEVEL: "info",
     ...NO_RATE_LIMITS,
+    ...storageEnv(env),
     ...env,
   });
 }

@@ -25,7 +25,10 @@ export class ConnectionState {
     });
     sk.socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
       const code = err.data?.code;
-      if (code === "unauthorized" || code === "token_expired") return this.p.expire();
+      // An expired token is ChatSocket's to renew; another refusal may be a token that needs a
+      // refresh too (e.g. none yet after an offline start): a refused refresh ends the session.
+      if (code === "token_expired") return;
+      if (code === "unauthorized" || code === "session_revoked") return void sk.renewNow();
       if (s.connection === "online" || s.connection === "connecting") s.connection = "reconnecting";
       this.p.screen.render();
       // A refusal by the server (not a transport error) stops socket.io's own retries.

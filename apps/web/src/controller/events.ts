@@ -1,6 +1,6 @@
 /** Which part hears each chat event of the socket and each window event; each answers its unsubscribe. */
 import type { Parts } from "./parts.ts";
-import { chatIdFromPath } from "./routing.ts";
+import { chatIdFromPath, pageFromPath } from "./routing.ts";
 
 export function listenToSocket(p: Parts): () => void {
   const sk = p.socket;
@@ -29,10 +29,31 @@ export function listenToWindow(p: Parts): () => void {
     target.addEventListener(type, fn);
     off.push(() => target.removeEventListener(type, fn));
   };
-  listen("popstate", () => p.activeChat.open(chatIdFromPath(location.pathname), false));
-  listen("focus", () => p.receipts.markRead());
-  listen("visibilitychange", () => p.receipts.markRead(), document);
+  listen("popstate", () => {
+    p.store.page = pageFromPath(location.pathname);
+    if (p.store.page === "chats") p.activeChat.open(chatIdFromPath(location.pathname), false);
+    else p.account.opened();
+  });
+  // Timers sleep with the laptop: coming back, a token near or past expiry is renewed at once.
+  const renewIfDue = () => {
+    if (p.credentials.nearExpiry) void p.socket.renewNow();
+  };
+  listen("focus", () => {
+    renewIfDue();
+    p.receipts.markRead();
+  });
+  listen(
+    "visibilitychange",
+    () => {
+      if (document.visibilityState === "visible") renewIfDue();
+      p.receipts.markRead();
+    },
+    document,
+  );
   listen("offline", () => p.connectionState.offline());
-  listen("online", () => p.connectionState.online());
+  listen("online", () => {
+    renewIfDue();
+    p.connectionState.online();
+  });
   return () => off.forEach((f) => f());
 }

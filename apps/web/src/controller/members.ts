@@ -48,11 +48,14 @@ export class Members {
     this.p.screen.render();
   }
 
-  /** Someone joined or left: the count now, the list now if it is on screen, else on the next open. */
+  /**
+   * Someone joined, left or got a new role (a deleted owner's heir): the count now, the list now if
+   * it is on screen, else on the next open.
+   */
   chatUpdated(u: ServerEventPayload<"chat:updated">): void {
     const e = this.p.store.chats.get(u.chat.id);
     if (!e) return;
-    e.summary.members_count += u.change === "member_added" ? 1 : -1;
+    if (u.change !== "role_changed") e.summary.members_count += u.change === "member_added" ? 1 : -1;
     if (e.members !== undefined) {
       if (u.chat.id === this.p.store.activeChatId) void this.load(e);
       else e.membersStale = true;

@@ -5,6 +5,8 @@
  */
 import type { ChatSocket } from "@chat/client";
 import type { Api } from "../api.ts";
+import type { Credentials } from "../credentials.ts";
+import type { Account } from "./account.ts";
 import type { Sends } from "../sends.ts";
 import type { Store } from "../store.ts";
 import type { ChatList } from "./chat-list.ts";
@@ -20,6 +22,8 @@ import type { TypingRelay } from "./typing-relay.ts";
 export interface Parts {
   readonly store: Store;
   readonly api: Api;
+  readonly credentials: Credentials;
+  readonly account: Account;
   readonly socket: ChatSocket;
   readonly sends: Sends;
   readonly screen: Screen;
@@ -35,4 +39,8 @@ export interface Parts {
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */
   expire(): void;
+  /** Set while my account is being deleted: its session ending is expected, not an expiry. */
+  deleting: boolean;
+  /** The account was deleted: back to the login form. */
+  signedOut(): void;
 }

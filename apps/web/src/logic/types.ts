@@ -6,3 +6,4 @@ export type ChatSummary = RouteResponse<"listChats">["chats"][number];
 export type Member = RouteResponse<"listMembers">["members"][number];
 export type PublicUser = RouteResponse<"searchUsers">["users"][number];
 export type Me = RouteResponse<"me">;
+export type SessionInfo = RouteResponse<"listSessions">["sessions"][number];

@@ -1,6 +1,6 @@
 /** What the views may ask the controller to do. */
 import type { PublicUser } from "../logic/types.ts";
-import type { Panel } from "../store.ts";
+import type { Page, Panel } from "../store.ts";
 
 export interface Actions {
   openChat(chatId: number | undefined): void;
@@ -20,4 +20,13 @@ export interface Actions {
   setPanel(panel: Panel): void;
   toggleMembers(): void;
   logout(): void;
+  /** What I am typing in the open chat (kept per chat). */
+  saveDraft(text: string): void;
+  showPage(page: Page): void;
+  endSession(id: string): Promise<void>;
+  endOtherSessions(): Promise<void>;
+  /** Account changes answer an error text for their form, or undefined when done. */
+  rename(name: string): Promise<string | undefined>;
+  changePassword(current: string, next: string): Promise<string | undefined>;
+  deleteAccount(password: string): Promise<string | undefined>;
 }

@@ -110,6 +110,7 @@ export class Conversation {
     });
     this.composer.addEventListener("input", () => {
       this.autosize();
+      actions.saveDraft(this.composer.value);
       if (this.composer.value.trim()) actions.typing();
       else actions.stopTyping();
     });
@@ -157,6 +158,7 @@ export class Conversation {
     if (!text.trim()) return;
     this.composer.value = "";
     this.autosize();
+    this.actions.saveDraft("");
     this.actions.send(text);
     this.composer.focus();
   }
@@ -185,7 +187,7 @@ export class Conversation {
       this.shownChat = c.id;
       this.ui.editing = undefined;
       this.ui.confirmingDelete = undefined;
-      this.composer.value = "";
+      this.composer.value = s.drafts.get(c.id);
       this.autosize();
     }
     setText(this.title, chatTitle(c));

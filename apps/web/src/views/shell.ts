@@ -5,6 +5,7 @@ import type { Actions } from "./actions.ts";
 import { Banner } from "./banner.ts";
 import { Conversation } from "./conversation.ts";
 import { Sidebar } from "./sidebar.ts";
+import { AccountView } from "./account-view.ts";
 
 export class Shell {
   readonly el: HTMLElement;
@@ -13,6 +14,7 @@ export class Shell {
   private readonly sidebar: Sidebar;
   private readonly notice = h("p", { class: "notice", role: "alert" });
   private readonly layout: HTMLElement;
+  private readonly account: AccountView;
 
   constructor(
     private readonly store: Store,
@@ -21,7 +23,8 @@ export class Shell {
     this.sidebar = new Sidebar(store, actions);
     this.conversation = new Conversation(store, actions);
     this.layout = h("main", { class: "layout" }, this.sidebar.el, this.conversation.el);
-    this.el = h("div", { class: "shell" }, this.banner.el, this.notice, this.layout);
+    this.account = new AccountView(store, actions);
+    this.el = h("div", { class: "shell" }, this.banner.el, this.notice, this.layout, this.account.el);
   }
 
   update(): void {
@@ -30,6 +33,9 @@ export class Shell {
     setText(this.notice, s.notice ?? "");
     this.notice.hidden = !s.notice;
     this.layout.dataset.view = s.activeChatId === undefined ? "list" : "chat";
+    this.layout.hidden = s.page !== "chats";
+    this.account.el.hidden = s.page === "chats";
+    this.account.update();
     this.sidebar.update();
     this.conversation.update();
     const unread = [...s.chats.values()].reduce(

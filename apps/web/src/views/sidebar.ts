@@ -111,6 +111,16 @@ export class Sidebar {
           "div",
           { class: "me" },
           this.meName,
+          h(
+            "button",
+            { type: "button", class: "link", onclick: () => actions.showPage("devices") },
+            "Devices",
+          ),
+          h(
+            "button",
+            { type: "button", class: "link", onclick: () => actions.showPage("settings") },
+            "Settings",
+          ),
           h("button", { type: "button", class: "link", onclick: () => actions.logout() }, "Log out"),
         ),
       ),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { API_PREFIX } from "../api-prefix.ts";
+import { isoDate, storable } from "./common.ts";
 
 /**
  * A file as every message answer carries it (issue 16): events, `message:batch`, `sync`, paging,
@@ -33,6 +34,52 @@ export const attachmentPaths = (id: string) => ({
   url: `${API_PREFIX}/attachments/${id}`,
   thumbnail_url: `${API_PREFIX}/attachments/${id}/thumbnail`,
 });
+
+/** `POST /attachments`: ask to upload one file. */
+export const CreateUploadBody = z
+  .strictObject({
+    /** The file's name as the client has it; stored cleaned (no path, no control characters). */
+    name: storable(z.string().min(1).max(1024)),
+    /** Bytes the client will send: exactly these, no more. */
+    size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    /** The client's guess of the type (e.g. from the file picker); the stored type comes from the content. */
+    mime: z
+      .string()
+      .max(127)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, "a media type such as image/png"),
+  })
+  .meta({ id: "CreateUploadBody" });
+
+export const UploadTargetSchema = z
+  .object({
+    method: z.literal("PUT"),
+    /** Absolute (object storage) or relative to this API's origin (the node itself). */
+    url: z.string(),
+    /** Send these headers as given: the link is bound to them. */
+    headers: z.record(z.string(), z.string()),
+  })
+  .meta({ id: "UploadTarget" });
+
+export const CreateUploadResponse = z
+  .object({
+    id: z.uuid(),
+    upload: UploadTargetSchema,
+    /** The upload link is refused after this moment. */
+    expires_at: isoDate,
+  })
+  .meta({ id: "CreateUploadResponse" });
+
+export const AttachmentIdParams = z.strictObject({ attachment_id: z.uuid() });
+
+export const AttachmentLinkQuery = z.strictObject({
+  /** `thumbnail`: the image's small WebP preview (images only). */
+  variant: z.enum(["original", "thumbnail"]).optional(),
+});
+
+/** A short-lived link to an attachment's bytes (what the 302 of `url` points at). */
+export const AttachmentLinkResponse = z
+  .object({ url: z.string(), expires_at: isoDate })
+  .meta({ id: "AttachmentLink" });
 
 /**
  * `attachment_ids` of a send: up to MAX_ATTACHMENTS_PER_MESSAGE distinct ids of the sender's own

@@ -21,13 +21,18 @@ export const DeleteAccountBody = z
   .strictObject({ password: z.string().min(1).max(1024) })
   .meta({ id: "DeleteAccountBody" });
 
+/** A person's display name: registration's rule, and renaming's. */
+const userName = storable(z.string().trim().min(1, "must not be empty").max(100));
+
 export const RegisterBody = z
   .strictObject({
-    name: storable(z.string().trim().min(1, "must not be empty").max(100)),
+    name: userName,
     email,
     password: password.refine((p) => Buffer.byteLength(p) <= 72, "must be at most 72 bytes"),
   })
   .meta({ id: "RegisterBody" });
+
+export const UpdateMeBody = z.strictObject({ name: userName }).meta({ id: "UpdateMeBody" });
 
 export const UserSchema = z
   .object({ id: z.number().int(), name: z.string(), email: z.string() })

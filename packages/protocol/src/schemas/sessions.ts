@@ -3,17 +3,27 @@ import { z } from "zod";
 import { TokenResponse } from "./auth.ts";
 import { storable } from "./common.ts";
 
+/** The header a browser page sends to keep its refresh token in a cookie (see REFRESH_COOKIE). */
+export const REFRESH_COOKIE_HEADER = "X-Refresh-Cookie";
+/** The HttpOnly cookie that carries the web app's refresh token (Path=/api/v1/auth). */
+export const REFRESH_COOKIE = "chat_refresh";
+
 /** /api/v1's login and refresh answer: the origin's fields, plus the session's refresh token. */
 export const SessionTokenResponse = TokenResponse.extend({
-  refresh_token: z.string().meta({
-    description: "Opaque, one-time: POST it to /auth/refresh for a new pair; a reused one ends the session",
+  refresh_token: z.string().optional().meta({
+    description:
+      "Opaque, one-time: POST it to /auth/refresh for a new pair; a reused one ends the session. Absent when the request sent `X-Refresh-Cookie: 1`: the token is then in the HttpOnly cookie `chat_refresh` (Path=/api/v1/auth) instead",
   }),
   session_id: z.uuid(),
 }).meta({ id: "SessionTokenResponse" });
 
-/** A refresh token is 43 base64url characters; anything far longer is refused before hashing. */
+/**
+ * A refresh token is 43 base64url characters; anything far longer is refused before hashing.
+ * Without it, the browser's cookie is used: that needs `X-Refresh-Cookie: 1` (and this site's
+ * Origin, when the browser sends one); without token, header and cookie it is a 400.
+ */
 export const RefreshBody = z
-  .strictObject({ refresh_token: storable(z.string().min(1).max(512)) })
+  .strictObject({ refresh_token: storable(z.string().min(1).max(512)).optional() })
   .meta({ id: "RefreshBody" });
 
 export const SessionSchema = z

@@ -26,6 +26,8 @@ export interface OriginDeps {
   passport: passport.PassportStatic;
   auth: RequestHandler;
   loginSlowdown?: { maxDelayMs: number; maxWaiting: number };
+  /** ORIGIN_ACCESS_TOKEN_EXPIRE_MINUTES in seconds: `POST /token` keeps the origin's lifetime. */
+  originTokenSeconds?: number;
 }
 
 export function originRouter({
@@ -35,6 +37,7 @@ export function originRouter({
   passport: p,
   auth,
   loginSlowdown,
+  originTokenSeconds,
 }: OriginDeps): Router {
   const r = Router();
 
@@ -45,10 +48,11 @@ export function originRouter({
   });
 
   // The origin's answer shape, but a session row behind it (refresh token not handed out): its
-  // tokens carry `sid`, so they are listed under /api/v1/sessions and can be signed out.
+  // tokens carry `sid`, so they are listed under /api/v1/sessions and can be signed out. Without a
+  // refresh token its clients cannot renew: the token keeps the origin's lifetime (30 minutes).
   bindOrigin(r, "token", loginGuards(ctx, p, loginSlowdown), async ({ user, req }) => {
     const session = await sessions.create(user.id, loginDevice(req), req.ip ?? "");
-    const { token, expiresIn } = tokens.sign(user.id, session.id);
+    const { token, expiresIn } = tokens.sign(user.id, session.id, originTokenSeconds);
     return { access_token: token, token_type: "bearer" as const, expires_in: expiresIn };
   });
 

@@ -7,20 +7,22 @@ import type { SessionStore } from "../../auth/sessions.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 import { changePassword, deleteAccount } from "../../domain/users.ts";
+import { clearRefreshCookie } from "../refresh-cookie.ts";
 
 export function sessionRoutes(
   ctx: DomainContext,
   _tokens: TokenService,
   sessions: SessionStore,
   auth: RequestHandler,
-  /** Disconnects every socket of a user on every node (through the adapter). */
-  dropUserSockets: (userId: number) => void = () => undefined,
+  /** The account ended: its tokens are refused and its sockets dropped on every node (node.ts). */
+  endAccount: (userId: number) => void = () => undefined,
 ): Router {
   const r = Router();
   // A token from before sessions existed has no session to end: nothing ended, it expires on its own.
-  bind(r, "logout", [auth], async ({ req }) => ({
-    ended: req.user?.sid && (await sessions.end(req.user.sid, "logout", req.user.id)) ? 1 : 0,
-  }));
+  bind(r, "logout", [auth], async ({ req, res }) => {
+    clearRefreshCookie(res);
+    return { ended: req.user?.sid && (await sessions.end(req.user.sid, "logout", req.user.id)) ? 1 : 0 };
+  });
   bind(r, "listSessions", [auth], async ({ user, req }) => ({
     sessions: (await sessions.list(user.id)).map((s) => ({
       id: s.id,
@@ -43,14 +45,15 @@ export function sessionRoutes(
     await changePassword(ctx, user.id, body.current_password, body.new_password);
     return { ended: await sessions.endAllBut(user.id, req.user?.sid, "password_changed") };
   });
-  // Every session ends (this one too), so every socket of the account drops on every node; a
-  // socket from a token without session goes through the user's room.
+  // Every session ends (this one too): marking the user deleted ends them in PostgreSQL (a trigger,
+  // as when an operator does it in SQL), and the account's end refuses every token of the user and
+  // drops every socket of theirs on every node, those from a token without session too.
   bind(r, "deleteAccount", [auth], async ({ user, body, req }) => {
     await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    const live = await sessions.countLive(user.id);
     await deleteAccount(ctx, user.id, body.password);
-    const ended = await sessions.endAllBut(user.id, undefined, "account_deleted");
-    dropUserSockets(user.id);
-    return { ended };
+    endAccount(user.id);
+    return { ended: live };
   });
   bind(r, "endOtherSessions", [auth], async ({ user, req }) => ({
     ended: await sessions.endAllBut(user.id, req.user?.sid, "signed_out"),

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from "express";
 import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../../domain/context.ts";
-import { findUser, searchUsers } from "../../domain/users.ts";
+import { findUser, renameUser, searchUsers } from "../../domain/users.ts";
 import type { Presence } from "../../cluster/presence.ts";
 import { bind } from "../bind.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
@@ -9,6 +9,11 @@ import { enforce } from "../../cluster/rate-limit.ts";
 export function userRoutes(ctx: DomainContext, auth: RequestHandler, presence: Presence): Router {
   const r = Router();
   bind(r, "me", [auth], async ({ user }) => ({ id: user.id, name: user.name, email: user.email }));
+  // Per address, like the other account changes: renaming in a loop is how names are spammed.
+  bind(r, "updateMe", [auth], async ({ user, body, req }) => {
+    await enforce(ctx.limiter, [[ctx.limits.authPerIp, req.ip ?? "?"]]);
+    return renameUser(ctx, user.id, body.name);
+  });
   bind(r, "searchUsers", [auth], async ({ user, query }) => {
     // Per user: searching is how an account is enumerated (names, whole emails).
     await enforce(ctx.limiter, [[ctx.limits.userSearchesPerUser, String(user.id)]]);

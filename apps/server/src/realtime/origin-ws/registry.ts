@@ -62,6 +62,11 @@ export class OriginSockets {
     for (const s of this.all()) if (s.sid === sid) s.close(1008, "session ended");
   }
 
+  /** The account ended: every origin socket of the user closes 1008, with or without a session. */
+  closeUser(userId: number): void {
+    for (const s of this.byUser.get(userId) ?? []) s.close(1008, "account deleted");
+  }
+
   all(): OriginSocket[] {
     return [...this.byChat.values()].flatMap((set) => [...set]);
   }

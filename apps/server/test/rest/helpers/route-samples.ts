@@ -26,6 +26,8 @@ export interface WalkFixture {
   /** A registered device of the owner, and a second one for the removal sample. */
   deviceId: string;
   spareDeviceId: string;
+  /** A ready upload of the owner (an image: it has a thumbnail). */
+  attachmentId: string;
 }
 
 /** A random Ed25519-sized public key (base64): registration checks its size, not the curve. */
@@ -60,6 +62,7 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   // errors.test.ts sends the succeeding sample as a throwaway user, not as the owner.
   deleteAccount: (f) => ({ body: { password: f.owner.password }, required: ["password"] }),
   me: () => ({}),
+  updateMe: () => ({ body: { name: "Walker renamed" }, required: ["name"] }),
   searchUsers: () => ({ query: { query: "walk" } }),
   presence: (f) => ({ params: { user_id: f.member.id } }),
   listChats: () => ({ query: { offset: "0" } }),
@@ -85,6 +88,14 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   deleteMessage: (f) => ({ params: { chat_id: f.chatId, message_id: f.messageId } }),
   readChat: (f) => ({ params: { chat_id: f.chatId }, body: { seq: 1 }, required: ["seq"] }),
+  createUpload: () => ({
+    body: { name: "walk.png", size: 1000, mime: "image/png" },
+    required: ["name", "size", "mime"],
+  }),
+  completeUpload: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachment: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachmentThumbnail: (f) => ({ params: { attachment_id: f.attachmentId } }),
+  getAttachmentLink: (f) => ({ params: { attachment_id: f.attachmentId }, query: { variant: "thumbnail" } }),
   healthz: () => ({}),
   readyz: () => ({}),
   adminCluster: () => ({}),

@@ -54,6 +54,10 @@ export interface MatrixWorld {
   /** A registered device of the member (only the member may manage it), and a new one per call. */
   memberDeviceId: string;
   freshMemberDevice(): Promise<string>;
+  /** A ready image of the member, sent to the group (linked to a message of the member). */
+  attachmentId: string;
+  /** A new upload of the member whose bytes have arrived, not yet completed. */
+  freshUpload(): Promise<string>;
 }
 
 export interface RestCall {
@@ -84,6 +88,13 @@ const membersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
 const managersOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
   outsider: [403, "not_a_member"],
   member: [403, "forbidden"],
+  admin: ok,
+  owner: ok,
+});
+/** A file: its chat's members; anyone else is told it does not exist. */
+const chatFile = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [404, "not_found"],
+  member: ok,
   admin: ok,
   owner: ok,
 });
@@ -159,6 +170,11 @@ export const restMatrix: Record<RouteName, RestRow> = {
     expect: all([403, "wrong_password"]),
   },
   me: { call: () => ({ path: "/api/v1/me" }), expect: all(200) },
+  // Each principal renames only itself (the route has no user id to aim elsewhere).
+  updateMe: {
+    call: () => ({ path: "/api/v1/me", body: { name: "Renamed by the matrix" } }),
+    expect: all(200),
+  },
   searchUsers: { call: () => ({ path: "/api/v1/users?query=e" }), expect: all(200) },
   presence: { call: (w) => ({ path: `/api/v1/users/${w.memberId}/presence` }), expect: all(200) },
   listChats: { call: () => ({ path: "/api/v1/chats" }), expect: all(200) },
@@ -236,6 +252,29 @@ export const restMatrix: Record<RouteName, RestRow> = {
   groupInfo: {
     call: (w) => ({ path: `/api/v1/chats/${w.groupId}/mls/group-info` }),
     expect: membersOnly([409, "conflict"]),
+  },
+  createUpload: {
+    call: () => ({ path: "/api/v1/attachments", body: { name: "m.png", size: 100, mime: "image/png" } }),
+    expect: all(201),
+  },
+  // Only the uploader completes an upload; to anyone else it does not exist.
+  completeUpload: {
+    call: async (w) => ({ path: `/api/v1/attachments/${await w.freshUpload()}/complete` }),
+    expect: {
+      outsider: [404, "not_found"],
+      member: 200,
+      admin: [404, "not_found"],
+      owner: [404, "not_found"],
+    },
+  },
+  getAttachment: { call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}` }), expect: chatFile(302) },
+  getAttachmentThumbnail: {
+    call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}/thumbnail` }),
+    expect: chatFile(302),
+  },
+  getAttachmentLink: {
+    call: (w) => ({ path: `/api/v1/attachments/${w.attachmentId}/link` }),
+    expect: chatFile(200),
   },
   healthz: { call: () => ({ path: "/healthz" }), expect: all(200) },
   readyz: { call: () => ({ path: "/readyz" }), expect: all(200) },

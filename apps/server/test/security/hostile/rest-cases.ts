@@ -27,6 +27,8 @@ export interface RestWorld {
   memberId: number;
   /** A user outside the chat. */
   strangerId: number;
+  /** A ready upload of the caller. */
+  attachmentId: string;
 }
 
 type Json = unknown;
@@ -120,6 +122,9 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       // Not a live token: a mutation that slips through validation is still refused (401).
       d.body = { json: { refresh_token: "not-a-refresh-token" } };
       break;
+    case "updateMe":
+      d.body = { json: { name: "Hostile" } };
+      break;
     case "deleteAccount":
       d.body = { json: { password: "not the password" } };
       break;
@@ -129,6 +134,19 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       break;
     case "endSession":
       d.params = { session_id: { text: crypto.randomUUID() } };
+      break;
+    case "createUpload":
+      // Too large for the server: a mutation that slips through validation is still refused (413).
+      d.body = { json: { name: "fuzz.png", size: 10 * 1024 ** 4, mime: "image/png" } };
+      break;
+    case "completeUpload":
+    case "getAttachment":
+    case "getAttachmentThumbnail":
+      d.params = { attachment_id: { text: w.attachmentId } };
+      break;
+    case "getAttachmentLink":
+      d.params = { attachment_id: { text: w.attachmentId } };
+      d.query = [["variant", "thumbnail"]];
       break;
     case "registerDevice":
       d.body = { json: { name: "fuzz", signature_key: Buffer.alloc(32, 7).toString("base64") } };

@@ -9,7 +9,8 @@ export interface DbState {
   chats: number;
   members: number;
   messages: number;
-  /** md5 over every row of the four tables, so an edit or a moved cursor shows too. */
+  attachments: number;
+  /** md5 over every row of the five tables, so an edit or a moved cursor shows too. */
   digest: string;
 }
 
@@ -25,11 +26,13 @@ export class DbProbe {
              (SELECT count(*)::int FROM chats) AS chats,
              (SELECT count(*)::int FROM chat_members) AS members,
              (SELECT count(*)::int FROM messages) AS messages,
+             (SELECT count(*)::int FROM attachments) AS attachments,
              md5(concat_ws('|',
                (SELECT string_agg(u::text, ',' ORDER BY id) FROM users u),
                (SELECT string_agg(c::text, ',' ORDER BY id) FROM chats c),
                (SELECT string_agg(m::text, ',' ORDER BY chat_id, user_id) FROM chat_members m),
-               (SELECT string_agg(x::text, ',' ORDER BY id) FROM messages x))) AS digest`);
+               (SELECT string_agg(x::text, ',' ORDER BY id) FROM messages x),
+               (SELECT string_agg(f::text, ',' ORDER BY id) FROM attachments f))) AS digest`);
     return rows[0];
   }
 
