@@ -1,0 +1,75 @@
+/**
+ * The server suite as groups run side by side, so the whole stays well under its time budget: the
+ * browser tests (mostly waiting on timers: a 2-minute token-renewal run) beside everything else,
+ * and the S3 rerun of the attachment suites after the main group in the same lane. Each group is its
+ * own mocha process with its own PostgreSQL template, private redis-servers and ports (the suite
+ * never shares state across processes). Output is streamed line by line with the group's name in
+ * front; the exit code is non-zero if any group failed.
+ *
+ *   node --import tsx scripts/test-groups.ts            # every group
+ *   node --import tsx scripts/test-groups.ts e2e        # one lane, or one group (s3), by name
+ */
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import readline from "node:readline";
+
+interface Group {
+  name: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+const MOCHA = [createRequire(import.meta.url).resolve("mocha/bin/mocha.js")];
+const S3_FILES = [
+  "test/attachments/*.test.ts",
+  "test/rest/errors.test.ts",
+  "test/security/access-control.test.ts",
+  "test/security/hostile-input.test.ts",
+];
+
+/** Lanes run at once; the groups of one lane run one after the other. */
+const LANES: Record<string, Group[]> = {
+  main: [
+    { name: "main", args: ["test/**/*.test.ts", "--ignore", "test/e2e/**"] },
+    { name: "s3", args: S3_FILES, env: { TEST_STORAGE: "s3" } },
+  ],
+  e2e: [{ name: "e2e", args: ["test/e2e/*.test.ts"] }],
+};
+
+function run(g: Group): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...MOCHA, ...g.args], {
+      env: { ...process.env, ...g.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream }).on("line", (l) => console.log(`[${g.name}] ${l}`));
+    }
+    child.on("close", (code, signal) => {
+      const took = Math.round((Date.now() - started) / 1000);
+      console.log(`[${g.name}] finished in ${took} s: ${signal ?? `exit ${code}`}`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+async function runLane(groups: Group[]): Promise<number[]> {
+  const codes: number[] = [];
+  for (const g of groups) codes.push(await run(g));
+  return codes;
+}
+
+const chosen = process.argv.slice(2);
+const groups = Object.values(LANES).flat();
+/** A name picks a lane (its groups in order) or a single group. */
+const pick = (n: string) => LANES[n] ?? groups.filter((g) => g.name === n);
+const lanes = chosen.length ? chosen.map(pick) : Object.values(LANES);
+if (lanes.some((l) => l.length === 0)) {
+  console.error(
+    `unknown name; lanes: ${Object.keys(LANES).join(", ")}; groups: ${groups.map((g) => g.name).join(", ")}`,
+  );
+  process.exit(2);
+}
+const codes = (await Promise.all(lanes.map(runLane))).flat();
+process.exit(codes.every((c) => c === 0) ? 0 : 1);
