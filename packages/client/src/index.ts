@@ -1,3 +1,5 @@
 export * from "./rest.ts";
 export * from "./socket.ts";
+export * from "./mls/key-store.ts";
+export * from "./mls/encrypted-chats.ts";
 export * from "./token-renewal.ts";

@@ -61,6 +61,8 @@ export interface ChatSocketOptions {
   sendDeadline?: number;
   /** Wait this long for a missing seq before asking the server (ms). @default 300 */
   gapWait?: number;
+  /** The registered device this connection speaks for (encrypted chats need one). */
+  deviceId?: string;
   /** Extra socket.io-client options (e.g. extraHeaders, reconnectionDelay). */
   ioOptions?: Record<string, unknown>;
   /**
@@ -114,12 +116,13 @@ export class ChatSocket {
       ackTimeout: 5000,
       sendDeadline: 30_000,
       gapWait: 300,
+      deviceId: "",
       ...opts,
       renewAt: opts.renewAt ?? 0.75,
     };
     this.socket = io(this.urls[0], {
       // batch: several new messages of a chat may arrive as one `message:batch` (fewer frames).
-      auth: { token: opts.token, batch: true },
+      auth: { token: opts.token, batch: true, ...(opts.deviceId ? { device_id: opts.deviceId } : {}) },
       transports: opts.transports,
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
@@ -152,6 +155,8 @@ export class ChatSocket {
       "chat:added",
       "chat:removed",
       "chat:updated",
+      "mls:welcome",
+      "key_packages:low",
     ] as const) {
       (this.socket.on as (e: string, f: (p: unknown) => void) => void)(e, (p) => this.emitLocal(e, p));
     }
@@ -371,6 +376,8 @@ export class ChatSocket {
             continue;
           }
           for (const c of out.chats) this.ingest(c.messages);
+          // Welcomes that waited for this device (encrypted chats): handed on like live ones.
+          for (const w of out.welcomes ?? []) this.emitLocal("mls:welcome", w);
           // Receipts that moved while we were away come with the sync: hand them to the UI.
           for (const { messages: _, ...state } of out.chats) this.emitLocal("synced", state);
           if (!out.chats.some((c) => c.has_more)) return;

@@ -33,6 +33,27 @@ export const errorCatalogue = {
     message:
       "An attachment cannot be sent: not an upload of yours, not ready, already sent with a message, or unknown",
   },
+  epoch_conflict: {
+    status: 409,
+    retryable: true,
+    message:
+      "The MLS epoch moved on (another commit was accepted first, or proposals are pending): process the chat's new messages, then commit or encrypt again",
+  },
+  encrypted_chat: {
+    status: 409,
+    retryable: false,
+    message: "This chat is end-to-end encrypted: only MLS messages (mls:send) can be sent to it",
+  },
+  mls_rejected: {
+    status: 422,
+    retryable: false,
+    message: "The MLS message cannot be accepted for this chat",
+  },
+  device_required: {
+    status: 403,
+    retryable: false,
+    message: "This needs a registered device of yours (the socket's auth.device_id)",
+  },
   conflict: { status: 409, retryable: false, message: "The request conflicts with the current state" },
   payload_too_large: { status: 413, retryable: false, message: "The payload is too large" },
   file_too_large: { status: 413, retryable: false, message: "The file is larger than this server accepts" },

@@ -8,6 +8,7 @@ import { id, messageText, seq } from "./schemas/common.ts";
 import { ChatSchema, MemberRole } from "./schemas/chats.ts";
 import { checkMessageContent, messageContent, MessageSchema } from "./schemas/messages.ts";
 import type { ErrorBody } from "./errors.ts";
+import { KeyPackageStockSchema, mlsSendEvent, WelcomeSchema } from "./schemas/mls.ts";
 
 export const SYNC_MAX_LIMIT = 500;
 
@@ -34,6 +35,20 @@ export const clientEvents = {
       limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).optional(),
     })
     .meta({ id: "SyncEvent" }),
+  /**
+   * An MLS message into an encrypted chat (issue 17): application messages, commits (as
+   * PublicMessage, with the new epoch's GroupInfo and the Welcomes), edits (`refers_to`). Needs a
+   * device socket (`auth.device_id`) in the group's membership (or joining by external commit).
+   */
+  "mls:send": mlsSendEvent,
+  /** The Welcomes waiting for this socket's device (also pushed live as `mls:welcome`). */
+  "mls:welcomes": z
+    .strictObject({ limit: z.number().int().min(1).max(100).optional() })
+    .meta({ id: "MlsWelcomesEvent" }),
+  /** Done with these Welcomes: the server forgets them. */
+  "mls:welcome_ack": z
+    .strictObject({ ids: z.array(z.number().int().positive()).min(1).max(100) })
+    .meta({ id: "MlsWelcomeAckEvent" }),
   /**
    * Swaps the connection's access token without reconnecting (issue 15): a token of the same user
    * and the same session. The socket then lives until the new token's expiry.
@@ -62,7 +77,13 @@ export const SyncChatSchema = z.object({
   /** My messages up to this seq are read by every other member. */
   fully_read_seq: z.number().int(),
 });
-export const SyncAckSchema = z.object({ chats: z.array(SyncChatSchema) }).meta({ id: "SyncAck" });
+export const SyncAckSchema = z
+  .object({
+    chats: z.array(SyncChatSchema),
+    /** A device socket (`auth.device_id`): the Welcomes waiting for it (issue 17), until acknowledged. */
+    welcomes: z.array(WelcomeSchema).optional(),
+  })
+  .meta({ id: "SyncAck" });
 
 export const serverEvents = {
   "message:new": MessageSchema,
@@ -103,6 +124,10 @@ export const serverEvents = {
     })
     .meta({ id: "ChatUpdated" }),
   "session:expired": z.object({ reason: z.string() }).meta({ id: "SessionExpired" }),
+  /** A Welcome for this device (sent to the device's room). */
+  "mls:welcome": WelcomeSchema,
+  /** One of my devices runs low on one-time KeyPackages (sent to the owner's sockets). */
+  "key_packages:low": KeyPackageStockSchema,
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;
@@ -115,6 +140,9 @@ export interface ClientAckData {
   "message:read": z.output<typeof ReadAckSchema>;
   "message:edit": z.output<typeof MessageSchema>;
   "message:delete": z.output<typeof MessageSchema>;
+  "mls:send": { message: z.output<typeof MessageSchema>; duplicate: boolean };
+  "mls:welcomes": { welcomes: z.output<typeof WelcomeSchema>[] };
+  "mls:welcome_ack": { deleted: number };
   typing: Record<string, never>;
   sync: z.output<typeof SyncAckSchema>;
   /** Seconds until the new token expires (and with it this connection, unless renewed again). */

@@ -13,3 +13,4 @@ export * from "./events.ts";
 export * from "./origin-routes.ts";
 export * from "./schemas/sessions.ts";
 export * from "./schemas/attachments.ts";
+export * from "./schemas/mls.ts";

@@ -13,6 +13,7 @@ import * as admin from "./schemas/admin.ts";
 import * as sessions from "./schemas/sessions.ts";
 import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
+import * as mls from "./schemas/mls.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -21,7 +22,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "health" | "admin";
+  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "devices" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -297,6 +298,7 @@ export const routes = {
       ...chatErrors,
       "invalid_json",
       "attachment_unusable",
+      "encrypted_chat",
       "payload_too_large",
       "rate_limited",
       "unavailable",
@@ -312,7 +314,15 @@ export const routes = {
     body: msgs.EditMessageBody,
     status: 200,
     response: msgs.MessageSchema,
-    errors: [...chatErrors, "invalid_json", "forbidden", "message_not_found", "conflict", "rate_limited"],
+    errors: [
+      ...chatErrors,
+      "invalid_json",
+      "forbidden",
+      "message_not_found",
+      "conflict",
+      "encrypted_chat",
+      "rate_limited",
+    ],
   },
   deleteMessage: {
     method: "delete",
@@ -412,6 +422,130 @@ export const routes = {
     status: 200,
     response: files.AttachmentLinkResponse,
     errors: [...authErrors, "validation_failed", "not_found", "unavailable"],
+  },
+  registerDevice: {
+    method: "post",
+    path: "/devices",
+    summary:
+      "Register a device of mine for encrypted chats: its MLS signature public key (its credential names my user id and the device id)",
+    tag: "devices",
+    auth: true,
+    body: mls.RegisterDeviceBody,
+    status: 201,
+    response: mls.DeviceSchema,
+    errors: [...authErrors, "validation_failed", "invalid_json", "conflict", "rate_limited"],
+  },
+  listDevices: {
+    method: "get",
+    path: "/devices",
+    summary: "My devices (removed ones are not listed)",
+    tag: "devices",
+    auth: true,
+    status: 200,
+    response: mls.DeviceListResponse,
+    errors: authErrors,
+  },
+  renameDevice: {
+    method: "patch",
+    path: "/devices/{device_id}",
+    summary: "Rename a device of mine",
+    tag: "devices",
+    auth: true,
+    params: mls.DeviceIdParams,
+    body: mls.RenameDeviceBody,
+    status: 200,
+    response: mls.DeviceSchema,
+    errors: [...authErrors, "validation_failed", "invalid_json", "not_found"],
+  },
+  removeDevice: {
+    method: "delete",
+    path: "/devices/{device_id}",
+    summary:
+      "Remove a device of mine: its KeyPackages go, its sockets drop, and the server proposes its removal from every encrypted chat",
+    tag: "devices",
+    auth: true,
+    params: mls.DeviceIdParams,
+    status: 200,
+    response: mls.DeviceRemovedResponse,
+    errors: [...authErrors, "validation_failed", "not_found"],
+  },
+  userDevices: {
+    method: "get",
+    path: "/users/{user_id}/devices",
+    summary: "The devices of someone I share a chat with (or mine): for safety numbers and adding them",
+    tag: "devices",
+    auth: true,
+    params: UserIdParams,
+    status: 200,
+    response: mls.DeviceListResponse,
+    errors: [...authErrors, "validation_failed", "user_not_found"],
+  },
+  uploadKeyPackages: {
+    method: "post",
+    path: "/devices/{device_id}/key-packages",
+    summary:
+      "Upload one-time KeyPackages of a device of mine (checked: this device's credential and key, the cipher suite, the signature), and optionally its last-resort one",
+    tag: "devices",
+    auth: true,
+    params: mls.DeviceIdParams,
+    body: mls.UploadKeyPackagesBody,
+    status: 200,
+    response: mls.KeyPackageStockSchema,
+    errors: [
+      ...authErrors,
+      "validation_failed",
+      "invalid_json",
+      "not_found",
+      "mls_rejected",
+      "conflict",
+      "payload_too_large",
+      "rate_limited",
+    ],
+  },
+  keyPackageStock: {
+    method: "get",
+    path: "/devices/{device_id}/key-packages",
+    summary: "How many one-time KeyPackages a device of mine has left",
+    tag: "devices",
+    auth: true,
+    params: mls.DeviceIdParams,
+    status: 200,
+    response: mls.KeyPackageStockSchema,
+    errors: [...authErrors, "validation_failed", "not_found"],
+  },
+  claimKeyPackages: {
+    method: "post",
+    path: "/key-packages/claim",
+    summary:
+      "Claim one KeyPackage per device (devices of people I share a chat with, or mine): each one-time KeyPackage is handed out once; the last-resort one when none is left",
+    tag: "devices",
+    auth: true,
+    body: mls.ClaimKeyPackagesBody,
+    status: 200,
+    response: mls.ClaimKeyPackagesResponse,
+    errors: [...authErrors, "validation_failed", "invalid_json", "forbidden", "rate_limited"],
+  },
+  externalSender: {
+    method: "get",
+    path: "/mls/external-sender",
+    summary:
+      "The server's MLS external sender: put it in each group's external_senders extension, so the server can propose removals",
+    tag: "devices",
+    auth: true,
+    status: 200,
+    response: mls.ExternalSenderResponse,
+    errors: authErrors,
+  },
+  groupInfo: {
+    method: "get",
+    path: "/chats/{chat_id}/mls/group-info",
+    summary: "The latest GroupInfo of an encrypted chat (a new device of a member joins by external commit)",
+    tag: "devices",
+    auth: true,
+    params: chats.ChatIdParams,
+    status: 200,
+    response: mls.GroupInfoResponse,
+    errors: [...chatErrors, "conflict"],
   },
   healthz: {
     method: "get",

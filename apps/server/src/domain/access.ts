@@ -8,12 +8,14 @@ export interface Membership {
   role: "owner" | "admin" | "member";
   type: "private" | "group";
   last_seq: number;
+  /** End-to-end encrypted (MLS): the origin's surfaces refuse it. */
+  encrypted: boolean;
 }
 
 /** The caller's membership in the chat: 404 if the chat does not exist, 403 if not a member. */
 export async function requireMember(ctx: DomainContext, chatId: number, userId: number): Promise<Membership> {
   const { rows } = await ctx.db.pool.query<Membership & { is_member: boolean }>(
-    `SELECT c.id AS chat_id, $2::int AS user_id, m.role, c.type, c.last_seq, m.user_id IS NOT NULL AS is_member
+    `SELECT c.id AS chat_id, $2::int AS user_id, m.role, c.type, c.last_seq, c.encrypted, m.user_id IS NOT NULL AS is_member
        FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id AND m.user_id = $2
       WHERE c.id = $1`,
     [chatId, userId],

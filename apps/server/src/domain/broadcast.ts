@@ -22,6 +22,10 @@ export interface Broadcast {
     delivery?: ChatDelivery,
   ): void;
   toUser<E extends ServerEventName>(userId: number, event: E, payload: ServerEventPayload<E>): void;
+  /** The sockets of one device (encrypted chats: Welcomes), on every node. */
+  toDevice<E extends ServerEventName>(deviceId: string, event: E, payload: ServerEventPayload<E>): void;
+  /** Disconnects every socket of a removed device, on every node. */
+  dropDevice(deviceId: string): void;
   /** Every device of the user, on every node, joins / leaves the chat's room (a fast path: nodes also reconcile from the database). */
   joinChat(userId: number, chatId: number): void;
   leaveChat(userId: number, chatId: number): void;

@@ -8,11 +8,14 @@ import { chatRowFromModel, toChat, toMessage, type ChatRow } from "./serialize.t
 import { MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
 import { ATTACHMENT_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
 import { attachmentsOf } from "../store/attachment-row.ts";
+import { proposeDeviceRemovals } from "./mls-delivery.ts";
 
 export type ChatSummary = z.output<typeof ChatSummarySchema>;
 type Role = "owner" | "admin" | "member";
 
-const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+/** One plain and one encrypted private chat per pair: the encrypted one's key ends in ":e2e". */
+const pairKey = (a: number, b: number, encrypted = false) =>
+  `${a < b ? `${a}:${b}` : `${b}:${a}`}${encrypted ? ":e2e" : ""}`;
 
 /** The ids of the chats the user is a member of (the socket gateway joins their rooms). */
 export async function chatIdsOf(ctx: DomainContext, userId: number): Promise<number[]> {
@@ -46,11 +49,11 @@ export async function listChats(
     >
   >(
     withinBudget(
-      `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at,
+      `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at, c.encrypted,
             m.role, m.last_read_seq,
             (SELECT count(*)::int FROM messages x
               WHERE x.chat_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id
-                AND x.deleted_at IS NULL) AS unread_count,
+                AND x.deleted_at IS NULL AND x.kind IN ('text', 'mls_app')) AS unread_count,
             (SELECT count(*)::int FROM chat_members y WHERE y.chat_id = c.id) AS members_count,
             CASE WHEN c.type = 'private' THEN
               (SELECT json_build_object('id', u.id, 'name', u.name) FROM chat_members p JOIN users u ON u.id = p.user_id
@@ -84,6 +87,9 @@ export async function listChats(
   return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
 }
 
+/** What the server can say of an encrypted chat's message: it cannot read it. */
+export const ENCRYPTED_PREVIEW = "🔒 Encrypted message";
+
 /** Characters of a chat list preview: a line, not the message. */
 const PREVIEW_MAX_CHARS = 200;
 /** Its JSON bytes at most (a character escaped as `\u00XX` is 6 bytes). */
@@ -95,6 +101,7 @@ const PREVIEW_MAX_BYTES = PREVIEW_MAX_CHARS * 6;
  */
 function preview(m: MessageRow): string {
   if (m.deleted_at != null) return "";
+  if (m.kind !== undefined && m.kind !== "text") return ENCRYPTED_PREVIEW;
   const line = m.text === "" ? textWithAttachments("", m.attachments ?? undefined) : m.text;
   const chars = Array.from(line);
   return chars.length <= PREVIEW_MAX_CHARS ? line : `${chars.slice(0, PREVIEW_MAX_CHARS - 1).join("")}…`;
@@ -127,7 +134,7 @@ async function requireUsers(ctx: DomainContext, ids: number[]): Promise<void> {
 export async function createChat(
   ctx: DomainContext,
   ownerId: number,
-  input: { name?: string; chat_type: "private" | "group"; member_ids?: number[] },
+  input: { name?: string; chat_type: "private" | "group"; member_ids?: number[]; encrypted?: boolean },
 ): Promise<{ chat: ChatSummary; created: boolean }> {
   const others = [...new Set(input.member_ids ?? [])].filter((id) => id !== ownerId);
   if (input.chat_type === "private" && (input.member_ids ?? []).includes(ownerId)) {
@@ -136,7 +143,9 @@ export async function createChat(
     ]);
   }
   await requireUsers(ctx, others);
-  const pair = input.chat_type === "private" && others.length === 1 ? pairKey(ownerId, others[0]) : null;
+  const encrypted = input.encrypted === true;
+  const pair =
+    input.chat_type === "private" && others.length === 1 ? pairKey(ownerId, others[0], encrypted) : null;
   if (pair) {
     const existing = await ctx.db.prisma.chat.findUnique({
       where: { privatePair: pair },
@@ -152,6 +161,7 @@ export async function createChat(
         name: input.name ?? null,
         ownerId,
         privatePair: pair,
+        encrypted,
         members: {
           create: [
             { userId: ownerId, role: "owner" },
@@ -215,6 +225,7 @@ function stripSummary(s: ChatSummary) {
     last_seq: s.last_seq,
     created_at: s.created_at,
     activity_at: s.activity_at,
+    encrypted: s.encrypted,
   };
 }
 
@@ -262,7 +273,7 @@ export async function addMember(
       if (chat.type === "private") {
         if (chat.members.length >= 2)
           throw new AppError("conflict", "A private chat has exactly two members");
-        const pair = pairKey(chat.members[0]?.userId ?? actorId, userId);
+        const pair = pairKey(chat.members[0]?.userId ?? actorId, userId, chat.encrypted);
         const other = await tx.chat.findUnique({ where: { privatePair: pair }, select: { id: true } });
         if (other)
           throw new AppError("conflict", "A private chat with this user exists", { chat_id: other.id });
@@ -352,4 +363,6 @@ export async function removeMember(ctx: DomainContext, actorId: number, chatId: 
     { membersVersion },
   );
   publishReceipts(ctx, chatId, null, 0, fullyRead);
+  // An encrypted chat's group must lose the member's devices: the server proposes it (issue 17).
+  if (chat.encrypted) await proposeDeviceRemovals(ctx, chatId, actorId);
 }

@@ -114,6 +114,9 @@ async function pageMessages(
   };
 }
 
+/** What the origin's history shows for an encrypted chat's message: it cannot decrypt MLS. */
+export const ENCRYPTED_PLACEHOLDER = "[end-to-end encrypted message]";
+
 /**
  * The origin's history: skip `offset` newest, take `limit` (10), oldest first; `read` = read by all
  * others. Within the answer byte budget: fewer than `limit` items may come, and `has_more` (the
@@ -129,7 +132,7 @@ export async function history(
   const limit = q.limit ?? 10;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow & { read: boolean }>>(
     withinBudget(
-      `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at,
+      `SELECT m.id, m.chat_id, m.seq, m.sender_id, m.text, m.created_at, m.deleted_at, m.kind,
               COALESCE(s.fully_read_seq >= m.seq, false) AS read, ${attachmentsOf("m")}
          FROM messages m LEFT JOIN chat_members s ON s.chat_id = m.chat_id AND s.user_id = m.sender_id
         WHERE m.chat_id = $1 ORDER BY m.seq DESC LIMIT $2 OFFSET $3`,
@@ -146,7 +149,12 @@ export async function history(
     seq: r.seq,
     sender_id: r.sender_id,
     // The origin knows no files: their names stand in the text (a deleted message has neither).
-    text: r.deleted_at == null ? textWithAttachments(r.text, r.attachments ?? undefined) : "",
+    text:
+      r.deleted_at != null
+        ? ""
+        : r.kind !== undefined && r.kind !== "text"
+          ? ENCRYPTED_PLACEHOLDER
+          : textWithAttachments(r.text, r.attachments ?? undefined),
     timestamp: new Date(r.created_at).toISOString(),
     read: r.read,
   }));
@@ -185,6 +193,8 @@ export async function editMessage(
   // Every edit is pushed to every member, like a new message: it spends the send budget.
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
+  // An encrypted chat's edit is a new MLS message that refers to this one (mls:send refers_to).
+  if (m.kind !== "text") throw new AppError("encrypted_chat");
   if (m.deleted_at != null) throw new AppError("conflict", "The message was deleted");
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
     `UPDATE messages SET text = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL
@@ -206,6 +216,9 @@ export async function deleteMessage(
 ): Promise<WireMessage> {
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const m = await ownMessage(ctx, userId, chatId, messageId);
+  // Commits and proposals are the group's history: every device catching up needs them.
+  if (m.kind === "mls_commit" || m.kind === "mls_proposal")
+    throw new AppError("forbidden", "Handshake messages of an encrypted chat cannot be deleted");
   if (m.deleted_at != null) return toMessage(m);
   const { rows } = await ctx.db.pool.query<MessageRow & { members_version: number }>(
     `UPDATE messages SET text = '', deleted_at = now() WHERE id = $1 RETURNING ${CHANGED_MESSAGE}`,

@@ -27,8 +27,22 @@ export function toMessage(r: MessageRow): WireMessage {
   };
   if (r.deleted_at == null && r.attachments && r.attachments.length > 0)
     m.attachments = r.attachments.map(toAttachment);
+  if (r.kind !== undefined && r.kind !== "text") {
+    // An encrypted chat's message: its bytes are the MLS part, never the text.
+    m.text = "";
+    if (r.deleted_at == null)
+      m.mls = {
+        kind: MLS_KINDS[r.kind],
+        epoch: Number(r.epoch ?? 0),
+        device_id: r.sender_device ?? null,
+        data: r.text,
+        ...(r.refers_to != null && { refers_to: r.refers_to }),
+      };
+  }
   return m;
 }
+
+const MLS_KINDS = { mls_app: "application", mls_commit: "commit", mls_proposal: "proposal" } as const;
 
 export function toAttachment(a: AttachmentRow): WireAttachment {
   const { url, thumbnail_url } = attachmentPaths(a.id);
@@ -52,6 +66,7 @@ export interface ChatRow {
   last_seq: number;
   created_at: DateLike;
   activity_at: DateLike;
+  encrypted?: boolean;
 }
 
 export function toChat(r: ChatRow): WireChat {
@@ -63,6 +78,7 @@ export function toChat(r: ChatRow): WireChat {
     last_seq: r.last_seq,
     created_at: iso(r.created_at),
     activity_at: iso(r.activity_at),
+    encrypted: r.encrypted === true,
   };
 }
 
@@ -75,6 +91,7 @@ export function chatRowFromModel(c: {
   lastSeq: number;
   createdAt: Date;
   activityAt: Date;
+  encrypted?: boolean;
 }): ChatRow {
   return {
     id: c.id,
@@ -84,5 +101,6 @@ export function chatRowFromModel(c: {
     last_seq: c.lastSeq,
     created_at: c.createdAt,
     activity_at: c.activityAt,
+    encrypted: c.encrypted,
   };
 }

@@ -1,6 +1,7 @@
 import { AppError } from "@chat/protocol";
 import { checkPassword, dummyHash, hashPassword } from "../auth/passwords.ts";
 import type { DomainContext } from "./context.ts";
+import { proposeRemovalsOfUser } from "./mls-delivery.ts";
 
 export interface PublicUser {
   id: number;
@@ -81,6 +82,14 @@ export async function deleteAccount(ctx: DomainContext, userId: number, password
       deletedAt: new Date(),
     },
   });
+  // Its devices go too (issue 17): no KeyPackage is handed out for them any more, and the server
+  // proposes their removal from every encrypted chat's group.
+  await ctx.db.pool.query(
+    `WITH d AS (UPDATE devices SET removed_at = now() WHERE user_id = $1 AND removed_at IS NULL RETURNING id)
+     DELETE FROM key_packages WHERE device_id IN (SELECT id FROM d)`,
+    [userId],
+  );
+  await proposeRemovalsOfUser(ctx, userId, userId);
 }
 
 export async function findUser(ctx: DomainContext, id: number): Promise<PublicUser | null> {

@@ -14,6 +14,7 @@ import { authRoutes } from "./routes/auth-routes.ts";
 import { userRoutes } from "./routes/user-routes.ts";
 import { chatRoutes } from "./routes/chat-routes.ts";
 import { messageRoutes } from "./routes/message-routes.ts";
+import { deviceRoutes } from "./routes/device-routes.ts";
 import { healthRoutes, type ReadinessProbe } from "./routes/health-routes.ts";
 import { docsRoutes } from "./routes/docs-routes.ts";
 import { originRouter } from "./origin/origin-router.ts";
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(userRoutes(deps.ctx, auth, deps.presence));
   app.use(chatRoutes(deps.ctx, auth));
   app.use(messageRoutes(deps.ctx, auth));
+  app.use(deviceRoutes(deps.ctx, auth));
   app.use(attachmentRoutes(deps.attachments, auth));
   // The origin's surface (FastAPI wire shapes) owns the root once the API above lives under /api/v1.
   app.use(

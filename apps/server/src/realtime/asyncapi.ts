@@ -14,6 +14,7 @@ import {
   serverEvents,
   SyncAckSchema,
   type ClientEventName,
+  WelcomeSchema,
 } from "@chat/protocol";
 
 /** The `data` of each client event's successful ack. */
@@ -25,6 +26,9 @@ const ackData: Record<ClientEventName, z.ZodType> = {
   typing: z.strictObject({}),
   sync: SyncAckSchema,
   "auth:renew": z.object({ expires_in: z.number().int() }).meta({ id: "AuthRenewAck" }),
+  "mls:send": SendMessageResponse,
+  "mls:welcomes": z.object({ welcomes: z.array(WelcomeSchema) }).meta({ id: "MlsWelcomesAck" }),
+  "mls:welcome_ack": z.object({ deleted: z.number().int() }).meta({ id: "MlsWelcomeAckAck" }),
 };
 
 const ack = (data: z.ZodType) =>

@@ -14,7 +14,16 @@ import { findUser } from "../domain/users.ts";
 import { chatIdsOf } from "../domain/chats.ts";
 import type { Presence } from "../cluster/presence.ts";
 import { presenceTracker } from "./presence-tracking.ts";
-import { chatRoom, sessionRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
+import {
+  chatRoom,
+  deviceRoom,
+  sessionRoom,
+  userRoom,
+  type ChatServer,
+  type SocketData,
+} from "./socket-broadcast.ts";
+import { mlsHandlers } from "./handlers/mls.ts";
+import { liveDeviceOf } from "../domain/devices.ts";
 import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
@@ -99,7 +108,8 @@ export function attachHandlers(
   const tracker = presenceTracker(io, presence, log);
   const sockets = new SocketCap(ctx.limits.socketsPerUser);
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown } | undefined;
+    const auth = socket.handshake.auth as
+      { token?: unknown; batch?: unknown; device_id?: unknown } | undefined;
     const header = socket.handshake.headers.authorization;
     const token =
       typeof auth?.token === "string"
@@ -137,16 +147,25 @@ export function attachHandlers(
       [ctx.limits.connectionsPerIp, ip],
       [ctx.limits.connectionsPerUser, String(claims.userId)],
     ])
-      .then(() => Promise.all([findUser(ctx, claims.userId), chatIdsOf(ctx, claims.userId)]))
+      .then(() =>
+        Promise.all([
+          findUser(ctx, claims.userId),
+          chatIdsOf(ctx, claims.userId),
+          auth?.device_id === undefined ? undefined : liveDeviceOf(ctx, claims.userId, auth.device_id),
+        ]),
+      )
       .then(
-        ([user, chats]) => {
+        ([user, chats, device]) => {
           if (!user) return next(refuse("unauthorized", "The user no longer exists"));
+          if (device === null)
+            return next(refuse("device_required", "auth.device_id is not a registered device of yours"));
           socket.data = {
             userId: user.id,
             name: user.name,
             chatIds: chats,
             batch: auth?.batch === true,
             ...(claims.sid ? { sid: claims.sid } : {}),
+            ...(device ? { deviceId: device } : {}),
           } satisfies SocketData;
           scheduleExpiry(socket, claims.exp);
           void tracker.beforeConnect(socket, user.id).then(() => next());
@@ -161,8 +180,13 @@ export function attachHandlers(
   });
 
   io.on("connection", (socket) => {
-    const { userId, chatIds, sid } = socket.data as SocketData;
-    socket.join([userRoom(userId), ...chatIds.map(chatRoom), ...(sid ? [sessionRoom(sid)] : [])]);
+    const { userId, chatIds, sid, deviceId } = socket.data as SocketData;
+    socket.join([
+      userRoom(userId),
+      ...chatIds.map(chatRoom),
+      ...(sid ? [sessionRoom(sid)] : []),
+      ...(deviceId ? [deviceRoom(deviceId)] : []),
+    ]);
     corkWebsocket(socket.conn as unknown as Parameters<typeof corkWebsocket>[0]);
     // A member added or removed while this socket was in the handshake was announced to the user
     // room before the socket joined it: look once more now that it is in, and catch up.
@@ -171,6 +195,7 @@ export function attachHandlers(
     );
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
+    mlsHandlers(socket, ctx, log);
     typingHandlers(socket, io, ctx, log);
     authRenewHandler(socket, tokens, log, scheduleExpiry);
     socket.onAny((event: string, ...args: unknown[]) => {

@@ -62,7 +62,7 @@ export function syncMembership(
     const local = pairs.filter(([, u]) => localSockets(u).length > 0);
     if (local.length === 0) return;
     const { rows } = await pool.query<ChatRow & { user_id: number; member_seq: number | null }>(
-      `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at,
+      `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at, c.encrypted,
               k.user_id, m.last_read_seq AS member_seq
          FROM unnest($1::int[], $2::int[]) AS k(chat_id, user_id)
          JOIN chats c ON c.id = k.chat_id

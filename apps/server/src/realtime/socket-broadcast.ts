@@ -21,12 +21,16 @@ export interface SocketData {
   batch: boolean;
   /** The session of the handshake's token (absent for a token issued before sessions existed). */
   sid?: string;
+  /** The registered device this socket speaks for (auth.device_id; encrypted chats need it). */
+  deviceId?: string;
 }
 
 export const userRoom = (id: number) => `user:${id}`;
 /** Every socket of one login session, so ending the session can drop them (auth/revocations.ts). */
 export const sessionRoom = (sid: string) => `session:${sid}`;
 export const chatRoom = (id: number) => `chat:${id}`;
+/** Every socket of one registered device (issue 17). */
+export const deviceRoom = (id: string) => `device:${id.toLowerCase()}`;
 
 /**
  * A chat broadcast's members version travels as a room in its `except` list: every adapter (memory,
@@ -64,6 +68,13 @@ export function socketBroadcast(
     toUser(userId, event, payload) {
       onEmit?.(event, payload);
       (io.to(userRoom(userId)).emit as (e: string, p: unknown) => void)(event, payload);
+    },
+    toDevice(deviceId, event, payload) {
+      onEmit?.(event, payload);
+      (io.to(deviceRoom(deviceId)).emit as (e: string, p: unknown) => void)(event, payload);
+    },
+    dropDevice(deviceId) {
+      io.in(deviceRoom(deviceId)).disconnectSockets(true);
     },
     // A change made here is known here at once; other nodes learn it from the broadcasts' versions
     // and the change log (membership-sync.ts), whatever becomes of these publishes.

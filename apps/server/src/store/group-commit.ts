@@ -58,8 +58,11 @@ export interface LockStrategy<L> {
 
 /** What a chat row said under its `FOR UPDATE` lock. */
 export interface LockedChat {
+  /** A handler that hands out seqs raises it, so a later handler of the batch goes on from there. */
   lastSeq: number;
   membersVersion: number;
+  /** End-to-end encrypted (MLS): plaintext sends are refused. */
+  encrypted: boolean;
 }
 
 /** The chat rows, `FOR UPDATE`: answers each existing chat's last seq and members version. */
@@ -67,10 +70,16 @@ export const rowLocks: LockStrategy<Map<number, LockedChat>> = {
   async begin(client, chatIds) {
     // Chat ids are checked positive integers (run()): inlined, BEGIN and the lock share one trip.
     const opened = (await client.query(
-      `BEGIN; SELECT id, last_seq, members_version FROM chats WHERE id IN (${chatIds.join(",")}) ORDER BY id FOR UPDATE`,
-    )) as unknown as [unknown, { rows: { id: number; last_seq: number; members_version: number }[] }];
+      `BEGIN; SELECT id, last_seq, members_version, encrypted FROM chats WHERE id IN (${chatIds.join(",")}) ORDER BY id FOR UPDATE`,
+    )) as unknown as [
+      unknown,
+      { rows: { id: number; last_seq: number; members_version: number; encrypted: boolean }[] },
+    ];
     return new Map(
-      opened[1].rows.map((r) => [r.id, { lastSeq: r.last_seq, membersVersion: r.members_version }]),
+      opened[1].rows.map((r) => [
+        r.id,
+        { lastSeq: r.last_seq, membersVersion: r.members_version, encrypted: r.encrypted },
+      ]),
     );
   },
 };

@@ -13,12 +13,18 @@ export interface MessageRow {
   created_at: DateLike;
   edited_at: DateLike | null;
   deleted_at: DateLike | null;
+  /** text, or an MLS message of an encrypted chat (its base64 bytes in `text`): mls_app, mls_commit, mls_proposal. */
+  kind?: "text" | "mls_app" | "mls_commit" | "mls_proposal";
+  /** pg answers BIGINT as a string. */
+  epoch?: string | number | null;
+  sender_device?: string | null;
+  refers_to?: number | null;
   /** Its files, when the query selected them (`attachmentsOf`); null or absent: none. */
   attachments?: AttachmentRow[] | null;
 }
 
 export const MESSAGE_COLUMNS =
-  "id, chat_id, seq, sender_id, client_id, text, created_at, edited_at, deleted_at";
+  "id, chat_id, seq, sender_id, client_id, text, created_at, edited_at, deleted_at, kind, epoch, sender_device, refers_to";
 
 /** MESSAGE_COLUMNS qualified with a table alias (for joins). */
 export const messageColumnsOf = (alias: string) =>

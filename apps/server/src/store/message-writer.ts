@@ -65,6 +65,7 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
   const files = await lockAttachments(tx, batch);
   const decisions = decideSends(batch, {
     chatExists: (chatId) => locked.has(chatId),
+    chatEncrypted: (chatId) => locked.get(chatId)?.encrypted === true,
     isMember: (chatId, senderId) => members.has(`${chatId}:${senderId}`),
     stored,
     attachments: files.facts,
@@ -102,6 +103,8 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
             links.map((l) => l.seq),
             links.map((l) => l.pos),
           ];
+    // Handlers after this one in the batch (MLS sends: domain/mls-delivery.ts) go on from here.
+    for (const c of touched) locked.get(c)!.lastSeq = lastSeq.get(c)!;
     const res = await tx.write<MessageRow>(
       `WITH ins AS (
          INSERT INTO messages (chat_id, seq, sender_id, client_id, text)

@@ -27,6 +27,8 @@ export interface AttachmentFacts {
 /** What the batch's transaction saw: locked chats, members, rows already stored. */
 export interface SendFacts {
   chatExists(chatId: number): boolean;
+  /** End-to-end encrypted: the server takes no plaintext there (MLS sends go elsewhere). */
+  chatEncrypted?(chatId: number): boolean;
   isMember(chatId: number, senderId: number): boolean;
   stored: MessageRow[];
   /** The asked-for uploads that exist, by lower-case id. */
@@ -34,7 +36,7 @@ export interface SendFacts {
 }
 
 export type SendDecision =
-  | { kind: "refuse"; code: "chat_not_found" | "not_a_member" }
+  | { kind: "refuse"; code: "chat_not_found" | "not_a_member" | "encrypted_chat" }
   | { kind: "refuse"; code: "attachment_unusable"; attachmentIds: string[] }
   | { kind: "stored"; row: MessageRow }
   | { kind: "same_as"; index: number }
@@ -51,6 +53,7 @@ export function decideSends(batch: SendKey[], facts: SendFacts): SendDecision[] 
   return batch.map((p, i): SendDecision => {
     if (!facts.chatExists(p.chatId)) return { kind: "refuse", code: "chat_not_found" };
     if (!facts.isMember(p.chatId, p.senderId)) return { kind: "refuse", code: "not_a_member" };
+    if (facts.chatEncrypted?.(p.chatId)) return { kind: "refuse", code: "encrypted_chat" };
     const k = sendKey(p.chatId, p.senderId, p.clientId);
     const old = stored.get(k);
     if (old) return { kind: "stored", row: old };

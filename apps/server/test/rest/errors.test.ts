@@ -13,7 +13,7 @@ import { expectError, expectInvalid, expectOk } from "./helpers/expect.ts";
 import { memoryLogger } from "./helpers/logs.ts";
 import { badTokens } from "./helpers/tokens.ts";
 import { def, fillPath, pathParams, routeNames } from "./helpers/paths.ts";
-import { samples, sendSample, type WalkFixture } from "./helpers/route-samples.ts";
+import { randomSignatureKey, samples, sendSample, type WalkFixture } from "./helpers/route-samples.ts";
 import { readyFile } from "../support/attachments.ts";
 import { tinyPng } from "../support/images.ts";
 
@@ -42,6 +42,28 @@ async function spareSession(
     .send({ username: u.email, password: u.password })
     .expect(200);
   return { refreshToken: res.body.refresh_token, spareSessionId: res.body.session_id };
+}
+
+/** An encrypted group and two devices of `u` (issue 17's routes). */
+async function encryptionFixture(url: string, u: TestUser, member: TestUser) {
+  const chat = await request(url)
+    .post("/api/v1/chats")
+    .set(u.auth)
+    .send({ name: "e2e", chat_type: "group", member_ids: [member.id], encrypted: true })
+    .expect(201);
+  const device = async () =>
+    (
+      await request(url)
+        .post("/api/v1/devices")
+        .set(u.auth)
+        .send({ name: "walk", signature_key: randomSignatureKey() })
+        .expect(201)
+    ).body.id as string;
+  return {
+    encryptedChatId: chat.body.chat_id as number,
+    deviceId: await device(),
+    spareDeviceId: await device(),
+  };
 }
 
 describe("REST: errors across the route table", () => {
@@ -75,6 +97,7 @@ describe("REST: errors across the route table", () => {
       messageId,
       attachmentId,
       ...(await spareSession(node.url, owner)),
+      ...(await encryptionFixture(node.url, owner, member)),
     };
   });
 
@@ -82,7 +105,13 @@ describe("REST: errors across the route table", () => {
     // On a chat and message of their own: the samples remove a member and delete a message.
     const chatId = await createGroup(node.url, f.owner, [f.member]);
     const messageId = (await sendText(node.url, f.owner, chatId)).id;
-    const own: WalkFixture = { ...f, chatId, messageId, ...(await spareSession(node.url, f.owner)) };
+    const own: WalkFixture = {
+      ...f,
+      chatId,
+      messageId,
+      ...(await spareSession(node.url, f.owner)),
+      ...(await encryptionFixture(node.url, f.owner, f.member)),
+    };
     for (const name of routeNames) {
       // Logout and "sign out the others" from a session of their own, so f.owner's token lives on.
       const caller =
@@ -112,9 +141,10 @@ describe("REST: errors across the route table", () => {
       message_id: "message_not_found",
       user_id: "user_not_found",
       session_id: "not_found",
+      device_id: "not_found",
       attachment_id: "not_found",
     };
-    const uuidParams = new Set(["session_id", "attachment_id"]);
+    const uuidParams = new Set(["session_id", "attachment_id", "device_id"]);
     for (const name of withParams) {
       for (const p of pathParams(name)) {
         it(`${label(name)} with an unknown ${p}`, async () => {
@@ -221,7 +251,8 @@ describe("REST: errors across the route table", () => {
           const s = samples[name](f);
           for (const [field, value] of Object.entries(s.body!)) {
             const wrong = typeof value === "string" ? 12345 : typeof value === "number" ? String(value) : "x";
-            for (const v of [wrong, null, [value], { value }]) {
+            // An array field wrapped in an array is wrong item by item (`field.0`): not this walk's case.
+            for (const v of [wrong, null, ...(Array.isArray(value) ? [] : [[value]]), { value }]) {
               const res = await sendSample(node.url, name, { ...s, body: { ...s.body, [field]: v } }, who());
               note(name, res);
               expectInvalid(res, field);

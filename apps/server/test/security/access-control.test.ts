@@ -5,6 +5,7 @@
  * removed member loses access at once, over REST and sockets, on both nodes of a cluster (two
  * in-process nodes sharing one database and a private Redis).
  */
+import crypto from "node:crypto";
 import { expect } from "chai";
 import request from "supertest";
 import {
@@ -43,6 +44,16 @@ const isUser = (p: Principal): p is UserPrincipal => (USER_PRINCIPALS as readonl
 
 /** The origin surface's refusal text for a non-member (FastAPI's `{"detail"}`). */
 const NOT_A_MEMBER = errorCatalogue.not_a_member.message;
+
+/** A device of `u` with a random key (the registry checks its size, not the curve). */
+async function registerTestDevice(url: string, u: TestUser): Promise<string> {
+  const res = await request(url)
+    .post("/api/v1/devices")
+    .set(u.auth)
+    .send({ name: "matrix", signature_key: crypto.randomBytes(32).toString("base64") })
+    .expect(201);
+  return res.body.id as string;
+}
 
 describe("access control", function () {
   this.timeout(60_000);
@@ -142,6 +153,8 @@ describe("access control", function () {
             .send({ username: users.owner.email, password: users.owner.password })
             .expect(200)
         ).body.session_id as string,
+      memberDeviceId: await registerTestDevice(a.url, users.member),
+      freshMemberDevice: () => registerTestDevice(a.url, users.member),
       freshMember: async () => {
         const spare = await createUser(a.url, "Spare");
         await request(a.url)

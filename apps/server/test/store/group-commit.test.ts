@@ -118,13 +118,13 @@ describe("store/group-commit.ts", () => {
     expect(await notes()).to.deep.equal([]);
   });
 
-  it("rowLocks answers each locked chat's last seq and members version; an id out of range is chat_not_found", async () => {
+  it("rowLocks answers each locked chat's last seq, members version and encryption; an id out of range is chat_not_found", async () => {
     const { rows } = await pool.query<{ id: number }>(
-      "INSERT INTO chats (type, last_seq) VALUES ('group', 7) RETURNING id",
+      "INSERT INTO chats (type, last_seq, encrypted) VALUES ('group', 7, true) RETURNING id",
     );
     const engine = new GroupCommit(pool, { lock: rowLocks });
     const seen = await engine.runOne(rows[0].id, async (_tx, locked) => locked.get(rows[0].id));
-    expect(seen).to.deep.equal({ lastSeq: 7, membersVersion: 0 });
+    expect(seen).to.deep.equal({ lastSeq: 7, membersVersion: 0, encrypted: true });
     for (const bad of [0, -1, 2 ** 31, 1.5]) {
       const err = await engine
         .runOne(bad, async () => 1)

@@ -75,6 +75,20 @@ describe("unit: send idempotency decisions (store/send-decisions.ts)", () => {
     ]);
   });
 
+  it("an encrypted chat takes no plaintext (issue 17), not even a retry of a stored key", () => {
+    const d = decideSends(
+      [
+        { chatId: 1, senderId: 7, clientId: A },
+        { chatId: 1, senderId: 8, clientId: B },
+      ],
+      { ...facts([row(1, 8, B)]), chatEncrypted: (c) => c === 1 },
+    );
+    expect(d).to.deep.equal([
+      { kind: "refuse", code: "encrypted_chat" },
+      { kind: "refuse", code: "encrypted_chat" },
+    ]);
+  });
+
   describe("with files (attachment_ids)", () => {
     const F1 = "6f1d2c1e-0000-4000-8000-0000000000f1";
     const F2 = "6f1d2c1e-0000-4000-8000-0000000000f2";

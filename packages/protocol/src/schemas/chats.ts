@@ -12,6 +12,10 @@ export const CreateChatBody = z
     chat_type: ChatType,
     /** For a private chat: the one other person. For a group: the first members besides you. */
     member_ids: z.array(id).max(100).optional(),
+    encrypted: z.boolean().optional().meta({
+      description:
+        "end-to-end encrypted with MLS, for good: the server stores and relays only MLS messages (a pair may have one plain and one encrypted private chat)",
+    }),
   })
   .refine((b) => b.chat_type === "private" || b.name !== undefined, {
     message: "a group needs a name",
@@ -32,6 +36,11 @@ export const ChatSchema = z
     last_seq: z.number().int(),
     created_at: isoDate,
     activity_at: isoDate,
+    /** End-to-end encrypted (MLS): messages carry `mls`, never text. */
+    encrypted: z
+      .boolean()
+      .optional()
+      .meta({ description: "always sent; true for an end-to-end encrypted chat" }),
   })
   .meta({ id: "Chat" });
 

@@ -12,6 +12,7 @@ import {
   storable,
 } from "./common.ts";
 import { AttachmentSchema, attachmentIds } from "./attachments.ts";
+import { MlsPartSchema } from "./mls.ts";
 
 export const MessageSchema = z
   .object({
@@ -32,6 +33,8 @@ export const MessageSchema = z
       description:
         "the message's files in the order sent; omitted when it has none (and on a deleted message): read a missing field as []",
     }),
+    /** Only in an encrypted chat (and not once deleted): the MLS message; `text` is then "". */
+    mls: MlsPartSchema.optional(),
   })
   .meta({ id: "Message" });
 

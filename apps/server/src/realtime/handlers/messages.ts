@@ -8,6 +8,10 @@ import { markMessageRead, markRead } from "../../domain/receipts.ts";
 import type { SocketData } from "../socket-broadcast.ts";
 import { on } from "./validated-event.ts";
 import { syncGateOf } from "./sync-gate.ts";
+import { pendingWelcomes } from "../../domain/mls-delivery.ts";
+
+/** Welcomes a device's sync answer carries at most. */
+const WELCOMES_PER_SYNC = 10;
 
 /** Sync answers of one user this node builds at once. */
 const SYNCS_BUILT_PER_USER = 1;
@@ -47,7 +51,13 @@ export function messageHandlers(socket: Socket, ctx: DomainContext, log: Logger)
     syncing++;
     try {
       await enforce(ctx.limiter, [[ctx.limits.syncsPerUser, String(me())]]);
-      return await gate.run(me(), () => sync(ctx, me(), p));
+      const deviceId = (socket.data as SocketData).deviceId;
+      const out = await gate.run(me(), () => sync(ctx, me(), p));
+      // A device catching up also gets the Welcomes that waited for it (encrypted chats, issue 17):
+      // a few (each up to 32 KiB of base64) on top of the answer's budget; mls:welcomes pages the rest.
+      if (!deviceId) return out;
+      const { welcomes } = await pendingWelcomes(ctx, me(), deviceId, WELCOMES_PER_SYNC);
+      return welcomes.length > 0 ? { ...out, welcomes } : out;
     } finally {
       syncing--;
     }

@@ -147,7 +147,12 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
         [o.ctx.limits.connectionsPerIp, ip],
         [o.ctx.limits.connectionsPerUser, String(userId)],
       ]);
-      await requireMember(o.ctx, chatId, userId);
+      const membership = await requireMember(o.ctx, chatId, userId);
+      // The origin's frames carry plaintext: an encrypted chat (issue 17) is not for this surface.
+      if (membership.encrypted) {
+        release();
+        return refuse(1008, "this chat is end-to-end encrypted: use an MLS client");
+      }
     } catch (err) {
       release();
       const known = toAppError(err);

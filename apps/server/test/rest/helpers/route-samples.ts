@@ -21,9 +21,17 @@ export interface WalkFixture {
   refreshToken: string;
   /** A live session of the owner other than the one of `owner.token`. */
   spareSessionId: string;
+  /** An encrypted group of owner and member (issue 17). */
+  encryptedChatId: number;
+  /** A registered device of the owner, and a second one for the removal sample. */
+  deviceId: string;
+  spareDeviceId: string;
   /** A ready upload of the owner (an image: it has a thumbnail). */
   attachmentId: string;
 }
+
+/** A random Ed25519-sized public key (base64): registration checks its size, not the curve. */
+export const randomSignatureKey = () => crypto.randomBytes(32).toString("base64");
 
 export interface Sample {
   params?: Record<string, number | string>;
@@ -91,6 +99,23 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   healthz: () => ({}),
   readyz: () => ({}),
   adminCluster: () => ({}),
+  registerDevice: () => ({
+    body: { name: "walk", signature_key: randomSignatureKey() },
+    required: ["name", "signature_key"],
+  }),
+  listDevices: () => ({}),
+  renameDevice: (f) => ({ params: { device_id: f.deviceId }, body: { name: "renamed" }, required: ["name"] }),
+  removeDevice: (f) => ({ params: { device_id: f.spareDeviceId } }),
+  userDevices: (f) => ({ params: { user_id: f.member.id } }),
+  uploadKeyPackages: (f) => ({
+    params: { device_id: f.deviceId },
+    body: { key_packages: [] },
+    required: ["key_packages"],
+  }),
+  keyPackageStock: (f) => ({ params: { device_id: f.deviceId } }),
+  claimKeyPackages: (f) => ({ body: { device_ids: [f.deviceId] }, required: ["device_ids"] }),
+  externalSender: () => ({}),
+  groupInfo: (f) => ({ params: { chat_id: f.encryptedChatId } }),
 };
 
 /** Sends a sample (with changes) as `user`; the body is sent as given (JSON), or raw if a string. */

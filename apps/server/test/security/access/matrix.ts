@@ -5,6 +5,7 @@
  * check (and the test checks the keys too). The five token-level principals are not written per
  * row: they follow from the route's `auth` flag in the table.
  */
+import crypto from "node:crypto";
 import type { ClientEventName, ErrorCode, RouteName } from "@chat/protocol";
 
 /** Holders of a broken or no token. */
@@ -50,6 +51,9 @@ export interface MatrixWorld {
   freshRefreshToken(): Promise<string>;
   /** The id of a new session of the owner (only the owner may end it). */
   ownerSpareSession(): Promise<string>;
+  /** A registered device of the member (only the member may manage it), and a new one per call. */
+  memberDeviceId: string;
+  freshMemberDevice(): Promise<string>;
   /** A ready image of the member, sent to the group (linked to a message of the member). */
   attachmentId: string;
   /** A new upload of the member whose bytes have arrived, not yet completed. */
@@ -99,6 +103,21 @@ const senderOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
   member: ok,
   admin: [403, "forbidden"],
   owner: [403, "forbidden"],
+});
+
+/** Someone else's device looks like no device at all. */
+const memberDeviceOnly = (ok: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: [404, "not_found"],
+  member: ok,
+  admin: [404, "not_found"],
+  owner: [404, "not_found"],
+});
+/** Those who share the matrix's group with the member. */
+const sharingAChat = (ok: Outcome, refusal: Outcome): Record<UserPrincipal, Outcome> => ({
+  outsider: refusal,
+  member: ok,
+  admin: ok,
+  owner: ok,
 });
 
 export const restMatrix: Record<RouteName, RestRow> = {
@@ -196,6 +215,44 @@ export const restMatrix: Record<RouteName, RestRow> = {
     call: (w) => ({ path: `/api/v1/chats/${w.groupId}/read`, body: { seq: 1 } }),
     expect: membersOnly(200),
   },
+  registerDevice: {
+    call: () => ({
+      path: "/api/v1/devices",
+      body: { name: "matrix", signature_key: crypto.randomBytes(32).toString("base64") },
+    }),
+    expect: all(201),
+  },
+  listDevices: { call: () => ({ path: "/api/v1/devices" }), expect: all(200) },
+  renameDevice: {
+    call: (w) => ({ path: `/api/v1/devices/${w.memberDeviceId}`, body: { name: "renamed" } }),
+    expect: memberDeviceOnly(200),
+  },
+  removeDevice: {
+    call: async (w) => ({ path: `/api/v1/devices/${await w.freshMemberDevice()}` }),
+    expect: memberDeviceOnly(200),
+  },
+  userDevices: {
+    call: (w) => ({ path: `/api/v1/users/${w.memberId}/devices` }),
+    expect: sharingAChat(200, [404, "user_not_found"]),
+  },
+  uploadKeyPackages: {
+    call: (w) => ({ path: `/api/v1/devices/${w.memberDeviceId}/key-packages`, body: { key_packages: [] } }),
+    expect: memberDeviceOnly(200),
+  },
+  keyPackageStock: {
+    call: (w) => ({ path: `/api/v1/devices/${w.memberDeviceId}/key-packages` }),
+    expect: memberDeviceOnly(200),
+  },
+  claimKeyPackages: {
+    call: (w) => ({ path: "/api/v1/key-packages/claim", body: { device_ids: [w.memberDeviceId] } }),
+    expect: sharingAChat(200, [403, "forbidden"]),
+  },
+  externalSender: { call: () => ({ path: "/api/v1/mls/external-sender" }), expect: all(200) },
+  // The matrix's group is a plain one: it has no MLS group to show.
+  groupInfo: {
+    call: (w) => ({ path: `/api/v1/chats/${w.groupId}/mls/group-info` }),
+    expect: membersOnly([409, "conflict"]),
+  },
   createUpload: {
     call: () => ({ path: "/api/v1/attachments", body: { name: "m.png", size: 100, mime: "image/png" } }),
     expect: all(201),
@@ -270,6 +327,38 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
   },
   typing: { payload: (w) => ({ chat_id: w.groupId, is_typing: true }), expect: ackMembersOnly },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
+  // The matrix's sockets speak for no device: MLS needs one (encryption tests cover the rest).
+  "mls:send": {
+    payload: (w) => ({
+      chat_id: w.groupId,
+      client_id: crypto.randomUUID(),
+      data: Buffer.from("not mls").toString("base64"),
+    }),
+    expect: {
+      outsider: "device_required",
+      member: "device_required",
+      admin: "device_required",
+      owner: "device_required",
+    },
+  },
+  "mls:welcomes": {
+    payload: () => ({}),
+    expect: {
+      outsider: "device_required",
+      member: "device_required",
+      admin: "device_required",
+      owner: "device_required",
+    },
+  },
+  "mls:welcome_ack": {
+    payload: () => ({ ids: [1] }),
+    expect: {
+      outsider: "device_required",
+      member: "device_required",
+      admin: "device_required",
+      owner: "device_required",
+    },
+  },
   // Another user's valid token: a socket cannot be moved to someone else's account.
   "auth:renew": {
     payload: (w) => ({ token: w.foreignToken }),

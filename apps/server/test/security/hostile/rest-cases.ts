@@ -148,6 +148,32 @@ function baseline(name: RouteName, w: RestWorld): Draft {
       d.params = { attachment_id: { text: w.attachmentId } };
       d.query = [["variant", "thumbnail"]];
       break;
+    case "registerDevice":
+      d.body = { json: { name: "fuzz", signature_key: Buffer.alloc(32, 7).toString("base64") } };
+      break;
+    case "renameDevice":
+      d.params = { device_id: { text: crypto.randomUUID() } };
+      d.body = { json: { name: "renamed" } };
+      break;
+    case "removeDevice":
+    case "keyPackageStock":
+      d.params = { device_id: { text: crypto.randomUUID() } };
+      break;
+    case "uploadKeyPackages":
+      d.params = { device_id: { text: crypto.randomUUID() } };
+      d.body = { json: { key_packages: [Buffer.from("not a key package").toString("base64")] } };
+      break;
+    case "claimKeyPackages":
+      d.body = { json: { device_ids: [crypto.randomUUID()] } };
+      break;
+    case "userDevices":
+      d.params = { user_id: id(w.memberId) };
+      break;
+    case "groupInfo":
+      d.params = { chat_id: id(w.chatId) };
+      break;
+    case "listDevices":
+    case "externalSender":
     case "logout":
     case "listSessions":
     case "endOtherSessions":

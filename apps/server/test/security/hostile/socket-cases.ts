@@ -44,6 +44,16 @@ function baseline(event: ClientEventName, w: SocketWorld): Record<string, unknow
       return { chats: [{ chat_id: w.chatId, after_seq: 0 }], limit: 10 };
     case "auth:renew":
       return { token: w.token };
+    case "mls:send":
+      return {
+        chat_id: w.chatId,
+        client_id: crypto.randomUUID(),
+        data: Buffer.from("garbage").toString("base64"),
+      };
+    case "mls:welcomes":
+      return { limit: 10 };
+    case "mls:welcome_ack":
+      return { ids: [1] };
     default: {
       const never: never = event;
       throw new Error(`no baseline for ${String(never)}`);

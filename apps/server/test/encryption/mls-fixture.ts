@@ -1,0 +1,67 @@
+/**
+ * Encrypted-chat devices for tests: a user's device is registered over REST, connected with its
+ * device id, given KeyPackages, and wrapped in packages/client's EncryptedChats (ts-mls, a memory
+ * key store). Every device is closed after the test.
+ */
+import { ApiClient, ChatSocket, EncryptedChats, MemoryKeyStore, registerDevice } from "@chat/client";
+import type { TestUser } from "../support/users.ts";
+
+export interface MlsDevice {
+  user: TestUser;
+  name: string;
+  api: ApiClient;
+  socket: ChatSocket;
+  mls: EncryptedChats;
+}
+
+export function useDevices() {
+  const open: MlsDevice[] = [];
+  afterEach(() => {
+    for (const d of open.splice(0)) {
+      d.mls.close();
+      d.socket.close();
+    }
+  });
+  return {
+    /**
+     * A new device of `user` on `url` (a list: its socket fails over along it, REST goes to the
+     * last), with `keyPackages` one-time KeyPackages uploaded.
+     */
+    async device(url: string | string[], user: TestUser, name: string, keyPackages = 5): Promise<MlsDevice> {
+      const api = new ApiClient(typeof url === "string" ? url : url.at(-1)!, { token: user.token });
+      const store = new MemoryKeyStore();
+      const me = await registerDevice(api, store, user.id, name);
+      const socket = new ChatSocket(url, {
+        token: user.token,
+        deviceId: me.deviceId,
+        transports: ["websocket"],
+      });
+      await socket.ready();
+      const mls = new EncryptedChats(api, socket, store, me);
+      if (keyPackages > 0) await mls.uploadKeyPackages(keyPackages);
+      const d = { user, name, api, socket, mls };
+      open.push(d);
+      return d;
+    },
+    /** Connects an existing device again (after `d.socket.close()`), same keys and groups. */
+    async reconnect(d: MlsDevice, url: string): Promise<MlsDevice> {
+      const socket = new ChatSocket(url, {
+        token: d.user.token,
+        deviceId: d.mls.me.deviceId,
+        transports: ["websocket"],
+      });
+      await socket.ready();
+      // A client that comes back knows where it stopped in each chat.
+      for (const [chatId, seq] of d.socket.lastSeq) socket.track(chatId, seq);
+      d.mls.close();
+      const mls = new EncryptedChats(d.api, socket, d.mls.store, d.mls.me);
+      const next = { ...d, socket, mls };
+      open.push(next);
+      return next;
+    },
+  };
+}
+
+/** The texts a device has read in a chat, in seq order (null where it could not). */
+export const textsOf = (d: MlsDevice, chatId: number) =>
+  (d.mls.messages.get(chatId) ?? []).map((m) => m.text);

@@ -1,0 +1,138 @@
+/**
+ * The point of issue 17: the plaintext of an encrypted chat never reaches the server. Two nodes
+ * with every log line kept (debug level), a Redis MONITOR capture of every command, then the whole
+ * database read back as text: none holds any of the texts sent. Read receipts and "fully read"
+ * keep working on metadata alone, exactly once.
+ */
+import { expect } from "chai";
+import { Redis } from "ioredis";
+import pg from "pg";
+import request from "supertest";
+import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import { startTestNode, type TestNode } from "../support/node.ts";
+import { createUser } from "../support/users.ts";
+import { eventually, sleep } from "../support/wait.ts";
+import { memoryLogger } from "../rest/helpers/logs.ts";
+import { textsOf, useDevices } from "./mls-fixture.ts";
+
+describe("encrypted chats: the plaintext never reaches the server", function () {
+  this.timeout(60_000);
+  const logs = [memoryLogger("debug"), memoryLogger("debug")];
+  let redis: RedisProcess;
+  let a: TestNode;
+  let b: TestNode;
+  let monitor: Redis;
+  let monitoring: Redis | undefined;
+  const redisTraffic: string[] = [];
+  const { device } = useDevices();
+
+  before(async () => {
+    redis = await startRedis();
+    monitor = new Redis(redis.url, { lazyConnect: true });
+    const m = (monitoring = await monitor.monitor());
+    m.on("error", () => undefined);
+    m.on("monitor", (_time: string, args: string[]) => redisTraffic.push(args.join(" ")));
+    a = await startTestNode({ REDIS_URL: redis.url, LOG_LEVEL: "debug" }, logs[0].logger);
+    b = await startTestNode(
+      { REDIS_URL: redis.url, LOG_LEVEL: "debug", DATABASE_URL: a.databaseUrl },
+      logs[1].logger,
+    );
+  });
+  after(async () => {
+    monitoring?.disconnect();
+    monitor?.disconnect();
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  it("not in the database rows, not in Redis, not in the node logs; receipts and fully-read exactly once", async () => {
+    const alice = await createUser(a.url, "Alice");
+    const bob = await createUser(b.url, "Bob");
+    const chatId = (
+      await request(a.url)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
+        .expect(201)
+    ).body.chat_id as number;
+    const a1 = await device(a.url, alice, "a1");
+    const b1 = await device(b.url, bob, "b1");
+    const b2 = await device(a.url, bob, "b2");
+    const fullyRead: number[][] = [];
+    a1.socket.on("receipt:fully_read", (r) => fullyRead.push(r.message_ids));
+    await a1.mls.createGroup(chatId);
+    await a1.mls.addUsers(chatId, [bob.id]);
+
+    const secrets = [
+      "the launch code is SWORDFISH-7731",
+      "meet at the old mill at 23:40",
+      "пароль: кошка-на-крыше-42",
+      "🔐 only for you 🔐 zebra-quartz",
+    ];
+    const sent = [];
+    for (const [i, s] of secrets.entries()) sent.push(await (i % 2 === 0 ? a1 : b1).mls.send(chatId, s));
+    // An edit is a new ciphertext that refers to the message.
+    const edit = await a1.mls.send(chatId, "the launch code is now MARLIN-0042", sent[0].id);
+    secrets.push("the launch code is now MARLIN-0042");
+    for (const d of [a1, b1, b2]) await eventually(() => expect(textsOf(d, chatId)).to.deep.equal(secrets));
+    expect(b1.mls.messages.get(chatId)!.at(-1)!.refers_to).to.equal(sent[0].id);
+
+    // Receipts on metadata: Bob reads up to the edit on one device, then again on the other.
+    const r1 = await b1.socket.read(chatId, edit.seq);
+    expect(r1.fully_read_ids).to.include.members([sent[0].id, sent[2].id, edit.id]);
+    await b2.socket.read(chatId, edit.seq);
+    await eventually(() => expect(fullyRead.flat()).to.include(edit.id));
+    await sleep(200);
+    const flat = fullyRead.flat();
+    expect(new Set(flat).size, "each message fully read once").to.equal(flat.length);
+    const chat = await request(b.url).get(`/api/v1/chats/${chatId}`).set(bob.auth).expect(200);
+    expect(chat.body.unread_count).to.equal(0);
+
+    // A control: a text in a plain chat is found by the same search (the captures do capture).
+    const CANARY = "plain-canary-text-4411";
+    const plainChat = (
+      await request(a.url)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ chat_type: "private", member_ids: [bob.id] })
+    ).body.chat_id as number;
+    await a1.socket.send(plainChat, CANARY);
+
+    // Now search everything the server had.
+    const needles = secrets.flatMap((s) => [s, ...s.split(" ").filter((w) => w.length >= 6)]);
+    const db = new pg.Client({ connectionString: a.databaseUrl });
+    await db.connect();
+    try {
+      const tables = await db.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+      );
+      let rows = 0;
+      let canary = 0;
+      for (const { tablename } of tables.rows) {
+        const all = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${tablename}" t`);
+        rows += all.rows.length;
+        for (const r of all.rows) {
+          if (r.row.includes(CANARY)) canary++;
+          for (const n of needles) expect(r.row, `${tablename} holds "${n}"`).to.not.include(n);
+        }
+      }
+      expect(rows).to.be.greaterThan(20);
+      expect(canary, "the plain control text is in the database").to.be.greaterThan(0);
+    } finally {
+      await db.end();
+    }
+    expect(redisTraffic.length).to.be.greaterThan(20);
+    await eventually(() =>
+      expect(
+        redisTraffic.some((l) => l.includes(CANARY)),
+        "the control in Redis",
+      ).to.equal(true),
+    );
+    for (const line of redisTraffic)
+      for (const n of needles) expect(line, "a Redis command").to.not.include(n);
+    const logged = [...logs[0].raw, ...logs[1].raw];
+    expect(logged.length).to.be.greaterThan(5);
+    for (const line of logged) for (const n of needles) expect(line, "a node log line").to.not.include(n);
+  });
+});

@@ -1,0 +1,565 @@
+/**
+ * The encryption half of a client (issue 17): one device's MLS groups, one per encrypted chat,
+ * through ts-mls only. It registers the device and its KeyPackages, creates groups (with the server
+ * as external sender), adds members' devices from claimed KeyPackages, joins from Welcomes or by
+ * external commit, encrypts and decrypts, and applies every commit and proposal of a chat in `seq`
+ * order as ChatSocket delivers them. A commit refused with `epoch_conflict` is rebased: the chat
+ * is caught up (sync), the commit made again from the new state.
+ */
+import {
+  createApplicationMessage,
+  createCommit,
+  createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  decodeMlsMessage,
+  defaultCapabilities,
+  defaultLifetime,
+  emptyPskIndex,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+  getCiphersuiteFromName,
+  getCiphersuiteImpl,
+  joinGroup,
+  joinGroupExternal,
+  processPrivateMessage,
+  processPublicMessage,
+  type CiphersuiteImpl,
+  type ClientState,
+  type MLSMessage,
+  type Proposal,
+} from "ts-mls";
+import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import {
+  MLS_CIPHERSUITE,
+  mlsGroupId,
+  mlsIdentity,
+  parseMlsIdentity,
+  type ClientEventPayload,
+} from "@chat/protocol";
+import type { ApiClient } from "../rest.ts";
+import { AckError, type ChatSocket, type Message } from "../socket.ts";
+import type { DeviceIdentity, KeyStore } from "./key-store.ts";
+
+/** One message of an encrypted chat as this device reads it. */
+interface DecryptedMessage {
+  id: number;
+  chat_id: number;
+  seq: number;
+  sender_id: number;
+  device_id: string | null;
+  client_id: string;
+  /** null when this device cannot read it (`reason` says why). */
+  text: string | null;
+  reason?: "before_join" | "undecryptable";
+  refers_to?: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const b64 = (b: Uint8Array) => {
+  let s = "";
+  for (const x of b) s += String.fromCharCode(x);
+  return btoa(s);
+};
+const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const uuid = () => globalThis.crypto.randomUUID();
+const encode = (m: MLSMessage) => b64(encodeMlsMessage(m));
+const decode = (s: string): MLSMessage => {
+  const d = decodeMlsMessage(unb64(s), 0);
+  if (!d) throw new Error("not an MLSMessage");
+  return d[0];
+};
+
+let suite: Promise<CiphersuiteImpl> | undefined;
+export const mlsSuite = () => (suite ??= getCiphersuiteImpl(getCiphersuiteFromName(MLS_CIPHERSUITE)));
+
+/** Registers a new device of the API client's user: a fresh signature key, kept in `store`. */
+export async function registerDevice(
+  api: ApiClient,
+  store: KeyStore,
+  userId: number,
+  name: string,
+): Promise<DeviceIdentity> {
+  const cs = await mlsSuite();
+  const keys = await cs.signature.keygen();
+  const device = await api.call("registerDevice", { body: { name, signature_key: b64(keys.publicKey) } });
+  const identity = {
+    userId,
+    deviceId: device.id,
+    signaturePublicKey: keys.publicKey,
+    signaturePrivateKey: keys.signKey,
+  };
+  await store.saveIdentity(identity);
+  return identity;
+}
+
+interface EncryptedChatsOptions {
+  /** How many times a refused commit or send is rebased before giving up. @default 10 */
+  maxRebases?: number;
+}
+
+export class EncryptedChats {
+  private readonly chains = new Map<number, Promise<unknown>>();
+  private readonly groups = new Map<number, ClientState>();
+  /** The epoch this device joined each group at: what came before it cannot be read. */
+  private readonly joinedAt = new Map<number, bigint>();
+  /** Messages of chats this device has no group for yet (a Welcome may be on its way). */
+  private readonly waiting = new Map<number, Message[]>();
+  readonly messages = new Map<number, DecryptedMessage[]>();
+  private readonly listeners = new Set<(m: DecryptedMessage) => void>();
+  private readonly off: (() => void)[] = [];
+  private readonly welcomed = new Set<number>();
+
+  constructor(
+    readonly api: ApiClient,
+    readonly socket: ChatSocket,
+    readonly store: KeyStore,
+    readonly me: DeviceIdentity,
+    private readonly opts: EncryptedChatsOptions = {},
+  ) {
+    this.off.push(
+      socket.on("message", (m) => {
+        if (m.mls) void this.inChat(m.chat_id, () => this.process(m));
+      }),
+      socket.on("mls:welcome", (w) => void this.takeWelcome(w)),
+    );
+  }
+
+  close() {
+    for (const f of this.off) f();
+  }
+
+  /** Decrypted messages, as they are read. */
+  onMessage(fn: (m: DecryptedMessage) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  epoch(chatId: number): bigint | undefined {
+    return this.groups.get(chatId)?.groupContext.epoch;
+  }
+
+  /** The device ids in my view of a chat's group. */
+  members(chatId: number): string[] {
+    const s = this.groups.get(chatId);
+    if (!s) return [];
+    return s.ratchetTree.flatMap((n) =>
+      n?.nodeType === "leaf" && n.leaf.credential.credentialType === "basic"
+        ? [parseMlsIdentity(dec.decode(n.leaf.credential.identity))?.deviceId ?? "?"]
+        : [],
+    );
+  }
+
+  /** Makes and uploads `count` one-time KeyPackages (and a last-resort one). */
+  async uploadKeyPackages(count: number, lastResort = true) {
+    const make = async (isLastResort: boolean) => {
+      const cs = await mlsSuite();
+      const kp = await generateKeyPackageWithKey(
+        { credentialType: "basic", identity: enc.encode(mlsIdentity(this.me.userId, this.me.deviceId)) },
+        defaultCapabilities(),
+        defaultLifetime,
+        [],
+        { signKey: this.me.signaturePrivateKey, publicKey: this.me.signaturePublicKey },
+        cs,
+      );
+      const ref = b64(await makeKeyPackageRef(kp.publicPackage, cs.hash));
+      await this.store.putKeyPackage(ref, { ...kp, lastResort: isLastResort });
+      return encode({ version: "mls10", wireformat: "mls_key_package", keyPackage: kp.publicPackage });
+    };
+    const kps = [];
+    for (let i = 0; i < count; i++) kps.push(await make(false));
+    return this.api.call("uploadKeyPackages", {
+      params: { device_id: this.me.deviceId },
+      body: { key_packages: kps, ...(lastResort ? { last_resort: await make(true) } : {}) },
+    });
+  }
+
+  /** Picks up the Welcomes that waited for this device (e.g. while it was offline). */
+  async fetchWelcomes(): Promise<void> {
+    const { welcomes } = await this.socket.request("mls:welcomes", {});
+    for (const w of welcomes) await this.takeWelcome(w);
+  }
+
+  /** Creates the group of an encrypted chat I am in, at epoch 0, with the server as external sender. */
+  async createGroup(chatId: number): Promise<void> {
+    const cs = await mlsSuite();
+    const { external_sender } = await this.api.call("externalSender");
+    const kp = await generateKeyPackageWithKey(
+      { credentialType: "basic", identity: enc.encode(mlsIdentity(this.me.userId, this.me.deviceId)) },
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      { signKey: this.me.signaturePrivateKey, publicKey: this.me.signaturePublicKey },
+      cs,
+    );
+    const state = await createGroup(
+      enc.encode(mlsGroupId(chatId)),
+      kp.publicPackage,
+      kp.privatePackage,
+      [{ extensionType: "external_senders", extensionData: unb64(external_sender) }],
+      cs,
+    );
+    await this.setGroup(chatId, state, 0n);
+    this.socket.track(chatId, 0);
+  }
+
+  /**
+   * Adds devices (of members of the chat: mine, or users') by their claimed KeyPackages, in one
+   * commit; each gets the Welcome. Devices already in the group are skipped.
+   */
+  async addDevices(chatId: number, deviceIds: string[]): Promise<void> {
+    await this.inChat(chatId, () => this.group(chatId));
+    const have = new Set(this.members(chatId));
+    const wanted = deviceIds.filter((d) => !have.has(d.toLowerCase()));
+    if (wanted.length === 0) {
+      // Nobody to add yet (the peer has no device): still commit once, so the server learns the
+      // group (from the GroupInfo) and lets this device send; others join later.
+      if (this.epoch(chatId) === 0n) await this.commitPending(chatId);
+      return;
+    }
+    const claimed = await this.api.call("claimKeyPackages", { body: { device_ids: wanted } });
+    const proposals: Proposal[] = claimed.key_packages.map((k) => {
+      const m = decode(k.key_package);
+      if (m.wireformat !== "mls_key_package")
+        throw new Error("the server answered something else than a KeyPackage");
+      return { proposalType: "add", add: { keyPackage: m.keyPackage } };
+    });
+    await this.commit(
+      chatId,
+      () => proposals,
+      claimed.key_packages.map((k) => k.device_id),
+    );
+  }
+
+  /** Every live device of these users (and my own other devices), added to the group. */
+  async addUsers(chatId: number, userIds: number[]): Promise<void> {
+    const ids: string[] = [];
+    for (const u of new Set([...userIds, this.me.userId])) {
+      const { devices } = await this.api.call("userDevices", { params: { user_id: u } });
+      ids.push(...devices.map((d) => d.id).filter((d) => d !== this.me.deviceId));
+    }
+    await this.addDevices(chatId, ids);
+  }
+
+  /** A commit of whatever is pending (the server's Remove proposals, for one). */
+  commitPending(chatId: number): Promise<void> {
+    return this.commit(chatId, () => [], []);
+  }
+
+  /**
+   * Commits `proposals()` (and every pending proposal) as a PublicMessage with the new GroupInfo;
+   * on `epoch_conflict`, catches up and tries again from the new state. Removals the server asks for
+   * (`remove_devices`) that no pending proposal covers are added.
+   */
+  private async commit(chatId: number, proposals: () => Proposal[], welcomeTo: string[]): Promise<void> {
+    let extraRemovals: string[] = [];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.inChat(chatId, async () => {
+          const cs = await mlsSuite();
+          const state = await this.requireGroup(chatId);
+          const removals = extraRemovals.flatMap((d) => {
+            const leaf = leafOf(state, d);
+            return leaf === undefined || pendingRemoval(state, leaf) ? [] : [remove(leaf)];
+          });
+          const res = await createCommit(
+            { state, cipherSuite: cs },
+            {
+              wireAsPublicMessage: true,
+              ratchetTreeExtension: true,
+              extraProposals: [...proposals(), ...removals],
+            },
+          );
+          const gi = await createGroupInfoWithExternalPubAndRatchetTree(res.newState, [], cs);
+          const welcome =
+            res.welcome && encode({ version: "mls10", wireformat: "mls_welcome", welcome: res.welcome });
+          const inGroup = new Set(membersOf(res.newState));
+          await this.deliver({
+            chat_id: chatId,
+            client_id: uuid(),
+            data: encode(res.commit),
+            group_info: encode({ version: "mls10", wireformat: "mls_group_info", groupInfo: gi }),
+            ...(welcome && {
+              welcomes: welcomeTo
+                .filter((d) => inGroup.has(d.toLowerCase()))
+                .map((device_id) => ({ device_id, data: welcome })),
+            }),
+          });
+          await this.setGroup(chatId, res.newState);
+        });
+        return;
+      } catch (err) {
+        if (
+          !(err instanceof AckError && err.code === "epoch_conflict") ||
+          attempt >= (this.opts.maxRebases ?? 10)
+        )
+          throw err;
+        const details = err.error.details as { remove_devices?: string[] } | undefined;
+        extraRemovals = details?.remove_devices ?? [];
+        await this.catchUp(chatId);
+      }
+    }
+  }
+
+  /** Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict. */
+  async send(chatId: number, text: string, refersTo?: number): Promise<Message> {
+    const clientId = uuid();
+    await this.store.putSent(clientId, text);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.inChat(chatId, async () => {
+          const cs = await mlsSuite();
+          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(text), cs);
+          await this.setGroup(chatId, res.newState);
+          const out = await this.deliver({
+            chat_id: chatId,
+            client_id: clientId,
+            data: encode({
+              version: "mls10",
+              wireformat: "mls_private_message",
+              privateMessage: res.privateMessage,
+            }),
+            ...(refersTo !== undefined && { refers_to: refersTo }),
+          });
+          return out.message;
+        });
+      } catch (err) {
+        if (
+          !(err instanceof AckError && err.code === "epoch_conflict") ||
+          attempt >= (this.opts.maxRebases ?? 10)
+        )
+          throw err;
+        await this.catchUp(chatId);
+      }
+    }
+  }
+
+  /**
+   * Joins the group of a chat I am a member of from its latest GroupInfo (a new device of a
+   * member): an external commit, retried from a fresh GroupInfo on conflict.
+   */
+  async joinExternally(chatId: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const cs = await mlsSuite();
+      const { group_info } = await this.api.call("groupInfo", { params: { chat_id: chatId } });
+      if (!group_info) throw new Error("the group has no GroupInfo yet");
+      const m = decode(group_info);
+      if (m.wireformat !== "mls_group_info") throw new Error("not a GroupInfo");
+      const kp = await generateKeyPackageWithKey(
+        { credentialType: "basic", identity: enc.encode(mlsIdentity(this.me.userId, this.me.deviceId)) },
+        defaultCapabilities(),
+        defaultLifetime,
+        [],
+        { signKey: this.me.signaturePrivateKey, publicKey: this.me.signaturePublicKey },
+        cs,
+      );
+      const { publicMessage, newState } = await joinGroupExternal(
+        m.groupInfo,
+        kp.publicPackage,
+        kp.privatePackage,
+        false,
+        cs,
+      );
+      const gi = await createGroupInfoWithExternalPubAndRatchetTree(newState, [], cs);
+      // From the chat's start (before our commit echoes back): what came before shows as unreadable.
+      this.socket.track(chatId, 0);
+      try {
+        await this.deliver({
+          chat_id: chatId,
+          client_id: uuid(),
+          data: encode({ version: "mls10", wireformat: "mls_public_message", publicMessage }),
+          group_info: encode({ version: "mls10", wireformat: "mls_group_info", groupInfo: gi }),
+        });
+      } catch (err) {
+        if (
+          err instanceof AckError &&
+          err.code === "epoch_conflict" &&
+          attempt < (this.opts.maxRebases ?? 10)
+        )
+          continue;
+        throw err;
+      }
+      await this.inChat(chatId, () => this.setGroup(chatId, newState, newState.groupContext.epoch));
+      this.replayWaiting(chatId);
+      await this.socket.resync();
+      return;
+    }
+  }
+
+  /**
+   * One MLS send, the same bytes and client_id again after a lost ack or a retryable refusal (a
+   * node died mid-send, the database blinked): the server stores it once and answers a repeat as
+   * a duplicate, so a commit is never made twice. Other refusals (epoch_conflict…) are thrown.
+   */
+  private async deliver(payload: ClientEventPayload<"mls:send">) {
+    const deadline = Date.now() + 30_000;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        return await this.socket.request("mls:send", payload);
+      } catch (err) {
+        const retry =
+          (err instanceof Error && err.name === "TimeoutError") ||
+          (err instanceof AckError && ["unavailable", "rate_limited", "internal"].includes(err.code));
+        if (!retry || Date.now() + wait > deadline) throw err;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** Asks the server for what this device missed and waits until it is all applied. */
+  async catchUp(chatId?: number): Promise<void> {
+    await this.socket.resync();
+    if (chatId !== undefined) await this.inChat(chatId, async () => undefined);
+    else await Promise.all([...this.chains.keys()].map((c) => this.inChat(c, async () => undefined)));
+  }
+
+  /** The chat's group: from memory, or from the key store (a device that restarted). */
+  private async group(chatId: number): Promise<ClientState | undefined> {
+    let s = this.groups.get(chatId);
+    if (!s) {
+      s = await this.store.loadGroup(chatId);
+      if (s) this.groups.set(chatId, s);
+    }
+    return s;
+  }
+
+  private async requireGroup(chatId: number): Promise<ClientState> {
+    const s = await this.group(chatId);
+    if (!s) throw new Error(`this device is not in the group of chat ${chatId}`);
+    return s;
+  }
+
+  private async setGroup(chatId: number, state: ClientState, joined?: bigint) {
+    this.groups.set(chatId, state);
+    if (joined !== undefined) this.joinedAt.set(chatId, joined);
+    await this.store.saveGroup(chatId, state);
+  }
+
+  /** Runs `fn` after everything queued for the chat: one thing at a time touches its group. */
+  private inChat<T>(chatId: number, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(chatId) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.chains.set(
+      chatId,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private async takeWelcome(w: { id: number; chat_id: number; epoch: number; data: string }) {
+    // The same Welcome may come live and with a sync: once is enough.
+    if (this.welcomed.has(w.id)) return;
+    this.welcomed.add(w.id);
+    await this.inChat(w.chat_id, async () => {
+      if (await this.group(w.chat_id)) return;
+      const cs = await mlsSuite();
+      const m = decode(w.data);
+      if (m.wireformat !== "mls_welcome") return;
+      const refs = new Set(m.welcome.secrets.map((s) => b64(s.newMember)));
+      for (const [ref, kp] of await this.store.keyPackages()) {
+        if (!refs.has(ref)) continue;
+        const state = await joinGroup(m.welcome, kp.publicPackage, kp.privatePackage, emptyPskIndex, cs);
+        if (dec.decode(state.groupContext.groupId) !== mlsGroupId(w.chat_id)) return;
+        if (!kp.lastResort) await this.store.deleteKeyPackage(ref);
+        await this.setGroup(w.chat_id, state, state.groupContext.epoch);
+        break;
+      }
+    });
+    await this.socket.request("mls:welcome_ack", { ids: [w.id] }).catch(() => undefined);
+    // What arrived before the Welcome, then everything from the start: old epochs are skipped.
+    this.replayWaiting(w.chat_id);
+    this.socket.track(w.chat_id, 0);
+    await this.socket.resync();
+  }
+
+  /** The messages that came before this device had the chat's group, now that it has. */
+  private replayWaiting(chatId: number) {
+    const held = this.waiting.get(chatId) ?? [];
+    this.waiting.delete(chatId);
+    for (const m of held) void this.inChat(chatId, () => this.process(m));
+  }
+
+  private record(m: Message, text: string | null, reason?: DecryptedMessage["reason"]) {
+    const d: DecryptedMessage = {
+      id: m.id,
+      chat_id: m.chat_id,
+      seq: m.seq,
+      sender_id: m.sender_id,
+      device_id: m.mls?.device_id ?? null,
+      client_id: m.client_id,
+      text,
+      ...(reason && { reason }),
+      ...(m.mls?.refers_to !== undefined && { refers_to: m.mls.refers_to }),
+    };
+    const list = this.messages.get(m.chat_id) ?? [];
+    list.push(d);
+    this.messages.set(m.chat_id, list);
+    for (const fn of this.listeners) fn(d);
+  }
+
+  /** One message of the chat, in seq order. */
+  private async process(m: Message): Promise<void> {
+    const part = m.mls!;
+    const state = await this.group(m.chat_id);
+    if (!state) {
+      const list = this.waiting.get(m.chat_id) ?? [];
+      list.push(m);
+      this.waiting.set(m.chat_id, list);
+      return;
+    }
+    const cs = await mlsSuite();
+    const epoch = BigInt(part.epoch);
+    const current = state.groupContext.epoch;
+    if (part.kind === "application") {
+      if (epoch < (this.joinedAt.get(m.chat_id) ?? 0n)) return this.record(m, null, "before_join");
+      if (part.device_id === this.me.deviceId)
+        return this.record(m, (await this.store.getSent(m.client_id)) ?? null);
+      try {
+        const pm = decode(part.data);
+        if (pm.wireformat !== "mls_private_message") throw new Error("not private");
+        const res = await processPrivateMessage(state, pm.privateMessage, emptyPskIndex, cs);
+        await this.setGroup(m.chat_id, res.newState);
+        if (res.kind !== "applicationMessage") throw new Error("not an application message");
+        return this.record(m, dec.decode(res.message));
+      } catch {
+        return this.record(m, null, "undecryptable");
+      }
+    }
+    // Handshake: what is older than my state was applied already (or came before I joined).
+    if (epoch !== current) return;
+    const pm = decode(part.data);
+    if (pm.wireformat !== "mls_public_message") return;
+    try {
+      const res = await processPublicMessage(state, pm.publicMessage, emptyPskIndex, cs);
+      await this.setGroup(m.chat_id, res.newState);
+    } catch {
+      // A handshake this device cannot apply (e.g. it was removed): nothing after it decrypts.
+    }
+  }
+}
+
+const remove = (leaf: number): Proposal => ({ proposalType: "remove", remove: { removed: leaf } });
+
+function membersOf(state: ClientState): string[] {
+  return state.ratchetTree.flatMap((n) =>
+    n?.nodeType === "leaf" && n.leaf.credential.credentialType === "basic"
+      ? [parseMlsIdentity(dec.decode(n.leaf.credential.identity))?.deviceId ?? "?"]
+      : [],
+  );
+}
+
+function leafOf(state: ClientState, deviceId: string): number | undefined {
+  let found: number | undefined;
+  state.ratchetTree.forEach((n, i) => {
+    if (n?.nodeType !== "leaf" || n.leaf.credential.credentialType !== "basic") return;
+    if (parseMlsIdentity(dec.decode(n.leaf.credential.identity))?.deviceId === deviceId.toLowerCase())
+      found = i / 2;
+  });
+  return found;
+}
+
+function pendingRemoval(state: ClientState, leaf: number): boolean {
+  return Object.values(state.unappliedProposals).some(
+    (p) => p.proposal.proposalType === "remove" && p.proposal.remove.removed === leaf,
+  );
+}
