@@ -1,0 +1,59 @@
+/**
+ * Short-lived links to attachments' bytes. An `<img>` or a download cannot send the bearer token,
+ * so the client asks `GET /attachments/{id}/link` (JSON) and uses the link it answers until
+ * shortly before it expires; a link that stopped working (an image's error) is asked for again.
+ */
+import { linkFresh } from "../logic/uploads.ts";
+import type { Parts } from "./parts.ts";
+
+export type Variant = "original" | "thumbnail";
+type Link = { url: string; expires_at: string };
+
+export class FileLinks {
+  private readonly links = new Map<string, Link>();
+  private readonly asking = new Map<string, Promise<string>>();
+
+  constructor(private readonly p: Parts) {}
+
+  /** A link known to be fresh now, without asking. */
+  cached(id: string, variant: Variant): string | undefined {
+    const l = this.links.get(`${variant}:${id}`);
+    return linkFresh(l) ? l!.url : undefined;
+  }
+
+  /** A fresh link (asked for once however many callers want it); `again`: the known one failed. */
+  get(id: string, variant: Variant, again = false): Promise<string> {
+    const k = `${variant}:${id}`;
+    if (again) this.links.delete(k);
+    const known = this.cached(id, variant);
+    if (known) return Promise.resolve(known);
+    let pending = this.asking.get(k);
+    if (!pending) {
+      pending = this.p.api
+        .call("getAttachmentLink", { params: { attachment_id: id }, query: { variant } })
+        .then((l) => {
+          this.links.set(k, l);
+          return l.url;
+        })
+        .finally(() => this.asking.delete(k));
+      this.asking.set(k, pending);
+    }
+    return pending;
+  }
+
+  /** Saves the file: a download link answers `Content-Disposition: attachment` (the node or storage). */
+  async download(id: string, name: string): Promise<void> {
+    try {
+      const url = await this.get(id, "original");
+      const a = document.createElement("a");
+      a.href = new URL(url, location.origin).toString();
+      a.download = name;
+      a.rel = "noopener";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    } catch {
+      this.p.screen.notify(`Could not download “${name}”: the file is not available.`);
+    }
+  }
+}
