@@ -7,6 +7,7 @@
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
 import { typingLabel } from "../logic/typing.ts";
+import { pastedName } from "../logic/uploads.ts";
 import type { Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { AttachmentTray } from "./attachment-tray.ts";
@@ -138,7 +139,10 @@ export class Conversation {
       const files = [...(ev.clipboardData?.files ?? [])];
       if (files.length === 0) return;
       ev.preventDefault();
-      actions.attach(files);
+      // Every pasted screenshot is "image.png": each gets a name of its own.
+      actions.attach(
+        files.map((f) => (pastedName(f) === f.name ? f : new File([f], pastedName(f), { type: f.type }))),
+      );
     });
     this.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
