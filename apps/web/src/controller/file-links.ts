@@ -6,7 +6,7 @@
 import { linkFresh } from "../logic/uploads.ts";
 import type { Parts } from "./parts.ts";
 
-export type Variant = "original" | "thumbnail";
+type Variant = "original" | "thumbnail";
 type Link = { url: string; expires_at: string };
 
 export class FileLinks {

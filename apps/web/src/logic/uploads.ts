@@ -4,7 +4,7 @@
  * (controller/uploads.ts) does the requests, the view (views/attachment-tray.ts) draws this.
  */
 
-export type UploadState = "asking" | "uploading" | "checking" | "ready" | "failed" | "cancelled";
+type UploadState = "asking" | "uploading" | "checking" | "ready" | "failed" | "cancelled";
 
 export interface UploadItem {
   /** This page's own key for the file (the server's id comes later). */
@@ -57,7 +57,7 @@ export function pastedName(file: Pick<File, "name" | "type">, now = new Date()):
 }
 
 /** What a refused or failed upload says, from the server's error code and details. */
-export interface Refusal {
+interface Refusal {
   status?: number;
   code?: string;
   details?: Record<string, unknown>;
@@ -133,7 +133,7 @@ export function sendReadiness(items: readonly UploadItem[]): "none" | "wait" | "
 }
 
 /** A link (`{url, expires_at}`) is used until this long before it expires. */
-export const LINK_MARGIN_MS = 30_000;
+const LINK_MARGIN_MS = 30_000;
 
 export function linkFresh(link: { expires_at: string } | undefined, now = Date.now()): boolean {
   return !!link && Date.parse(link.expires_at) - LINK_MARGIN_MS > now;

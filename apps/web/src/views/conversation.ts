@@ -127,7 +127,7 @@ export class Conversation {
           title: "Attach files",
           onclick: () => this.fileInput.click(),
         },
-        "📎",
+        "Attach",
       ),
       this.fileInput,
       h("label", { for: "composer", class: "visually-hidden" }, "Message"),

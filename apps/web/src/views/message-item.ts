@@ -60,7 +60,7 @@ export function updateItem(
           h(
             "ul",
             { class: "pending-files" },
-            p.files.map((f) => h("li", null, `📎 ${f.name} (${formatSize(f.size)})`)),
+            p.files.map((f) => h("li", null, `${f.name} (${formatSize(f.size)})`)),
           ),
         p.text && h("p", { class: "text" }, p.text),
         h(
