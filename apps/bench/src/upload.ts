@@ -12,12 +12,13 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ApiClient, ChatSocket } from "@chat/client";
-import { histogram, record, summarize, type LatencySummary } from "./latency.ts";
-import { ProcSampler, round, type ProcessFigures } from "./proc-stats.ts";
+import { histogram, record, summarize, type Histogram, type LatencySummary } from "./latency.ts";
+import { machineCpu, ProcSampler, round, type ProcessFigures } from "./proc-stats.ts";
 import { createUsersAndChats, pool } from "./setup.ts";
 import type { Log } from "./start.ts";
 import { startTopology } from "./topology.ts";
 import { DEFAULTS } from "./options.ts";
+import { ms } from "./report.ts";
 
 /** The server's default MAX_UPLOAD_BYTES (25 MiB): "the limit" of the issue. */
 const DEFAULT_LIMIT = 26_214_400;
@@ -102,6 +103,8 @@ export interface UploadStep {
   delivered: LatencySummary;
   /** From "upload asked" to the completion's answer, ms. */
   uploaded: LatencySummary;
+  /** The three requests of an upload, ms: the ask, the PUT of the bytes, the completion (checks). */
+  phases: { ask: LatencySummary; put: LatencySummary; complete: LatencySummary };
   failures: number;
 }
 
@@ -111,6 +114,10 @@ export interface UploadResult {
   storage: "filesystem";
   steps: UploadStep[];
   processes: ProcessFigures[];
+  /** Each node's resident memory before the first measured upload, MB. */
+  nodeRssBeforeMB: Record<string, number>;
+  /** Cores busy on average over the measured steps, and how many of them by processes outside this run. */
+  machine: { cpus: number; busyCores: number; otherCores: number; loadavg: number[] };
   /** Every file's message reached every other member exactly once. */
   lost: number;
 }
@@ -196,6 +203,11 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
     const sampler = new ProcSampler(topology.tracked);
     sampler.begin(200);
     sampler.mark();
+    const nodeRssBeforeMB = Object.fromEntries(
+      topology.nodes.map((n) => [n.name, round(sampler.rssKB(n.name) / 1024, 1)]),
+    );
+    const cpu0 = machineCpu();
+    const t0 = performance.now();
     const steps: UploadStep[] = [];
     let lost = 0;
     for (const [k, size] of o.sizes.entries()) {
@@ -203,6 +215,7 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
       const bytes = crypto.randomBytes(size);
       const delivered = histogram();
       const uploaded = histogram();
+      const phases = { ask: histogram(), put: histogram(), complete: histogram() };
       let failures = 0;
       const started = performance.now();
       await pool(members.length, members.length, async (i) => {
@@ -215,7 +228,7 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
             waiting.set(clientId, { left: new Set(others), asked, done: resolve }),
           );
           try {
-            const id = await uploadOne(m, bytes, `bench-${size}-${f}.bin`);
+            const id = await uploadOne(m, bytes, `bench-${size}-${f}.bin`, phases);
             record(uploaded, performance.now() - asked);
             await m.socket.send(m.chatId, "", clientId, { attachmentIds: [id] });
             const ms = await Promise.race([
@@ -243,6 +256,11 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
         mbPerSec: round((files * size) / 1e6 / seconds, 1),
         delivered: summarize(delivered),
         uploaded: summarize(uploaded),
+        phases: {
+          ask: summarize(phases.ask),
+          put: summarize(phases.put),
+          complete: summarize(phases.complete),
+        },
         failures,
       };
       steps.push(step);
@@ -251,6 +269,10 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
       );
     }
     const processes = sampler.finish();
+    const window = (performance.now() - t0) / 1000;
+    const cpu1 = machineCpu();
+    const busyCores = (cpu1.busy - cpu0.busy) / window;
+    const ours = processes.reduce((s, p) => s + p.cpuSeconds, 0) / window;
     return {
       startedAt,
       options: {
@@ -264,6 +286,13 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
       storage: "filesystem",
       steps,
       processes,
+      nodeRssBeforeMB,
+      machine: {
+        cpus: os.cpus().length,
+        busyCores: round(busyCores, 2),
+        otherCores: round(Math.max(0, busyCores - ours), 2),
+        loadavg: os.loadavg().map((l) => round(l, 2)),
+      },
       lost,
     };
   } finally {
@@ -274,10 +303,22 @@ export async function runUploadBench(o: UploadOptions, log: Log): Promise<Upload
 }
 
 /** Ask, PUT the bytes where told, complete: the attachment id. */
-async function uploadOne(m: Member, bytes: Buffer, name: string): Promise<string> {
+async function uploadOne(
+  m: Member,
+  bytes: Buffer,
+  name: string,
+  phases?: Record<"ask" | "put" | "complete", Histogram>,
+): Promise<string> {
+  let t = performance.now();
+  const lap = (h: keyof NonNullable<typeof phases>) => {
+    const now = performance.now();
+    if (phases) record(phases[h], now - t);
+    t = now;
+  };
   const asked = await m.api.call("createUpload", {
     body: { name, size: bytes.length, mime: "application/octet-stream" },
   });
+  lap("ask");
   const put = await fetch(new URL(asked.upload.url, m.url), {
     method: asked.upload.method,
     headers: asked.upload.headers,
@@ -285,7 +326,9 @@ async function uploadOne(m: Member, bytes: Buffer, name: string): Promise<string
   });
   if (!put.ok) throw new Error(`PUT ${put.status}`);
   await put.arrayBuffer();
+  lap("put");
   await m.api.call("completeUpload", { params: { attachment_id: asked.id } });
+  lap("complete");
   return asked.id;
 }
 
@@ -302,14 +345,15 @@ export function uploadMarkdown(r: UploadResult): string {
     "",
     `${r.options.users} users in chats of ${r.options.chatSize}, ${r.options.nodes} node(s), ${r.storage} storage, limit ${r.options.limit} bytes.`,
     "",
-    "| size | files | MB/s | asked → completed p50 / p99 (ms) | asked → delivered to the others p50 / p99 (ms) | failed |",
-    "| ---- | ----- | ---- | -------------------------------- | ---------------------------------------------- | ------ |",
+    "| size | files | MB/s | ask / PUT / complete p50 (ms) | asked → completed p50 / p99 (ms) | asked → delivered to the others p50 / p99 (ms) | failed |",
+    "| ---- | ----- | ---- | ----------------------------- | -------------------------------- | ---------------------------------------------- | ------ |",
     ...r.steps.map(
       (s) =>
-        `| ${sizeLabel(s.size)} | ${s.files} | ${s.mbPerSec} | ${s.uploaded.p50} / ${s.uploaded.p99} | ${s.delivered.p50} / ${s.delivered.p99} | ${s.failures} |`,
+        `| ${sizeLabel(s.size)} | ${s.files} | ${s.mbPerSec} | ${ms(s.phases.ask.p50)} / ${ms(s.phases.put.p50)} / ${ms(s.phases.complete.p50)} | ${ms(s.uploaded.p50)} / ${ms(s.uploaded.p99)} | ${ms(s.delivered.p50)} / ${ms(s.delivered.p99)} | ${s.failures} |`,
     ),
     "",
-    `Node peak RSS: ${nodes.map((n) => `${n.name} ${n.peakRssMB} MB`).join(", ")}. Messages not delivered: ${r.lost}.`,
+    `Node RSS before → peak: ${nodes.map((n) => `${n.name} ${r.nodeRssBeforeMB[n.name]} → ${n.peakRssMB} MB`).join(", ")}. Messages not delivered: ${r.lost}.`,
+    `Machine: ${r.machine.cpus} cores, ${r.machine.busyCores} busy on average during the steps, ${r.machine.otherCores} of them by processes outside this run (load average ${r.machine.loadavg.join(" ")}).`,
     "",
   ].join("\n");
 }
