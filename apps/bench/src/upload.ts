@@ -92,7 +92,7 @@ export function parseUploadOptions(argv: string[]): UploadOptions {
   return o;
 }
 
-export interface UploadStep {
+interface UploadStep {
   size: number;
   files: number;
   bytes: number;
@@ -108,7 +108,7 @@ export interface UploadStep {
   failures: number;
 }
 
-export interface UploadResult {
+interface UploadResult {
   startedAt: string;
   options: Omit<UploadOptions, "databaseUrl" | "pgDataDir" | "outDir">;
   storage: "filesystem";
@@ -332,7 +332,7 @@ async function uploadOne(
   return asked.id;
 }
 
-export function sizeLabel(b: number): string {
+function sizeLabel(b: number): string {
   if (b >= 1_000_000) return `${round(b / 1_000_000, 1)} MB`;
   if (b >= 1000) return `${round(b / 1000, 1)} kB`;
   return `${b} B`;

@@ -184,6 +184,32 @@ for (const driver of ["filesystem", "s3"] as const) {
       expect((await download).suggestedFilename()).to.equal("report.pdf");
     });
 
+    it("a thumbnail whose link stopped working (expired) asks for a new one", async () => {
+      // The first thumbnail link Bob's page is given after a reload is a dead one (as an expired link is).
+      const asked: string[] = [];
+      const isThumbLink = (url: URL) =>
+        url.pathname.endsWith("/link") && url.searchParams.get("variant") === "thumbnail";
+      const stale = async (route: Route) => {
+        asked.push(route.request().url());
+        if (asked.length > 1) return route.fallback();
+        await route.fulfill({
+          json: {
+            url: "/api/v1/blobs/expired.link",
+            expires_at: new Date(Date.now() + 300_000).toISOString(),
+          },
+        });
+      };
+      await bob.page.route(isThumbLink, stale);
+      await bob.page.reload();
+      const img = bob.bubble(text).locator(".thumb img");
+      await img.waitFor();
+      await eventually(async () =>
+        expect(await img.evaluate((i) => (i as HTMLImageElement).naturalWidth)).to.be.within(1, 320),
+      );
+      expect(asked).to.have.length(2);
+      await bob.page.unroute(isThumbLink, stale);
+    });
+
     it("a file over the limit is refused in words, and can be removed", async () => {
       const big = Buffer.alloc(MAX_UPLOAD_BYTES + 500_000, 7);
       await attachFiles(alice, [{ name: "holiday.mov", mimeType: "video/quicktime", buffer: big }]);

@@ -21,7 +21,7 @@ export class AttachmentTray {
   private readonly note = h("p", { class: "tray-note", role: "status" });
 
   constructor(private readonly actions: Actions) {
-    this.el = h("div", { class: "tray", "aria-label": "Files to send" }, this.list, this.note);
+    this.el = h("div", { class: "tray", role: "group", "aria-label": "Files to send" }, this.list, this.note);
   }
 
   update(items: readonly UploadItem[], waiting: boolean): void {

@@ -41,6 +41,7 @@ function thumbnail(att: Attachment, actions: Actions): HTMLElement {
     {
       type: "button",
       class: "thumb",
+      "data-attachment-id": att.id,
       "aria-label": `Open image ${att.name} at full size`,
       "aria-haspopup": "dialog",
       onclick: () => openImageViewer(att, actions, btn),

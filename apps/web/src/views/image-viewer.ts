@@ -42,7 +42,11 @@ export function openImageViewer(att: Attachment, actions: Actions, opener: HTMLE
   });
   dialog.addEventListener("close", () => {
     dialog.remove();
-    if (opener.isConnected) opener.focus();
+    // The message may have been redrawn meanwhile (a receipt): then its new thumbnail takes the focus.
+    const back = opener.isConnected
+      ? opener
+      : document.querySelector<HTMLElement>(`.thumb[data-attachment-id="${CSS.escape(att.id)}"]`);
+    back?.focus();
   });
   let retried = false;
   img.addEventListener("load", () => status.remove());
