@@ -15,6 +15,9 @@ import type { Route } from "../../../web/test/browser.ts";
 /** What both nodes accept; the too-big file is above it. */
 const MAX_UPLOAD_BYTES = 2_000_000;
 
+/** Each user's storage; the last test fills Alice's. */
+const QUOTA_BYTES = 3_000_000;
+
 /** A picture worth looking at in the screenshots: a gradient with a disc. */
 async function photo(width = 800, height = 600): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
@@ -85,7 +88,11 @@ for (const driver of ["filesystem", "s3"] as const) {
         dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "web-files-"));
         storage = { STORAGE_DRIVER: "filesystem", DATA_DIR: dataDir };
       }
-      w = await startWebWorld({ ...storage, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES) });
+      w = await startWebWorld({
+        ...storage,
+        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+        UPLOAD_QUOTA_BYTES: String(QUOTA_BYTES),
+      });
       if (s3)
         await allowAppOrigins(
           s3.endpoint(),
@@ -284,6 +291,34 @@ for (const driver of ["filesystem", "s3"] as const) {
       await alice.composer.press("Enter");
       await eventually(async () =>
         expect(await bob.page.locator(".file-card .file-name", { hasText: "retry.pdf" }).count()).to.equal(1),
+      );
+    });
+
+    it("a damaged image and a file over the quota are refused in words", async () => {
+      const broken = (await photo(40, 30)).subarray(0, 60);
+      await attachFiles(alice, [{ name: "broken.png", mimeType: "image/png", buffer: broken }]);
+      const item = tray(alice).filter({ hasText: "broken.png" });
+      await eventually(async () => expect(await item.getAttribute("data-state")).to.equal("failed"));
+      expect(await item.getByRole("alert").textContent()).to.equal(
+        "“broken.png” was not accepted: it is not an image that can be read (damaged or not really an image).",
+      );
+      await item.getByRole("button", { name: "Remove broken.png" }).click();
+
+      // Alice holds well under 0.3 MB so far; 1.9 MB more fits in 3 MB, twice does not.
+      const chunk = (name: string) => ({
+        name,
+        mimeType: "application/zip",
+        buffer: Buffer.alloc(1_900_000, 1),
+      });
+      await attachFiles(alice, [chunk("one.zip")]);
+      await eventually(async () =>
+        expect(await tray(alice).filter({ hasText: "one.zip" }).getAttribute("data-state")).to.equal("ready"),
+      );
+      await attachFiles(alice, [chunk("two.zip")]);
+      const two = tray(alice).filter({ hasText: "two.zip" });
+      await eventually(async () => expect(await two.getAttribute("data-state")).to.equal("failed"));
+      expect(await two.getByRole("alert").textContent()).to.match(
+        /^“two\.zip” does not fit in your storage space \(\d\.\d MB of 3 MB used\)\. Delete some files first\.$/,
       );
     });
   });
