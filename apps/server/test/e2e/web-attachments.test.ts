@@ -180,6 +180,7 @@ for (const driver of ["filesystem", "s3"] as const) {
       expect(await viewer.getByRole("button", { name: "Close image" }).isVisible()).to.equal(true);
       await viewer.getByRole("button", { name: "Close image" }).click();
       await viewer.waitFor({ state: "detached" });
+      await bob.screenshot("attachments-mobile");
       await bob.page.setViewportSize({ width: 1100, height: 720 });
     });
 
