@@ -5,7 +5,7 @@
  */
 import { ChatSocket } from "@chat/client";
 import { Outbox } from "./logic/outbox.ts";
-import type { PublicUser } from "./logic/types.ts";
+import type { Attachment, PublicUser } from "./logic/types.ts";
 import type { Session } from "./session.ts";
 import { Store, type Panel } from "./store.ts";
 import type { Actions } from "./views/actions.ts";
@@ -130,8 +130,8 @@ export class ChatApp implements Actions, Parts {
     return this.fileLinks.cached(id, variant);
   }
 
-  download(id: string, name: string): Promise<void> {
-    return this.fileLinks.download(id, name);
+  download(file: Attachment): Promise<void> {
+    return this.fileLinks.download(file);
   }
 
   retry(clientId: string): void {

@@ -192,6 +192,29 @@ for (const driver of ["filesystem", "s3"] as const) {
       expect((await download).suggestedFilename()).to.equal("report.pdf");
     });
 
+    it("Bob saves the image from the viewer without leaving the chat", async () => {
+      await bob.bubble(text).locator(".thumb").click();
+      const viewer = bob.page.getByRole("dialog", { name: /^pasted-/ });
+      await viewer.waitFor();
+      const here = bob.page.url();
+      if (driver === "s3") {
+        // Storage on another origin shows safe images inline: the link opens in a tab of its own.
+        const popup = bob.context.waitForEvent("page");
+        await viewer.getByRole("button", { name: "Download" }).click();
+        const tab = await popup;
+        await tab.waitForLoadState();
+        expect(new URL(tab.url()).origin).to.equal(new URL(s3!.endpoint()).origin);
+        await tab.close();
+      } else {
+        const download = bob.page.waitForEvent("download");
+        await viewer.getByRole("button", { name: "Download" }).click();
+        expect((await download).suggestedFilename()).to.match(/^pasted-.*\.png$/);
+      }
+      expect(bob.page.url()).to.equal(here);
+      await bob.page.keyboard.press("Escape");
+      await viewer.waitFor({ state: "detached" });
+    });
+
     it("a thumbnail whose link stopped working (expired) asks for a new one", async () => {
       // The first thumbnail link Bob's page is given after a reload is a dead one (as an expired link is).
       const asked: string[] = [];

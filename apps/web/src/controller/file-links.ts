@@ -4,6 +4,7 @@
  * shortly before it expires; a link that stopped working (an image's error) is asked for again.
  */
 import { linkFresh } from "../logic/uploads.ts";
+import type { Attachment } from "../logic/types.ts";
 import type { Parts } from "./parts.ts";
 
 type Variant = "original" | "thumbnail";
@@ -41,14 +42,20 @@ export class FileLinks {
     return pending;
   }
 
-  /** Saves the file: a download link answers `Content-Disposition: attachment` (the node or storage). */
-  async download(id: string, name: string): Promise<void> {
+  /**
+   * Saves the file. Links of this origin (the filesystem driver) honour `download`; storage on
+   * another origin answers `Content-Disposition: attachment` for every file but safe images, which
+   * it shows inline: those open in a new tab, so following the link never leaves the chat.
+   */
+  async download(file: Attachment): Promise<void> {
+    const { id, name } = file;
     try {
-      const url = await this.get(id, "original");
+      const url = new URL(await this.get(id, "original"), location.origin);
       const a = document.createElement("a");
-      a.href = new URL(url, location.origin).toString();
+      a.href = url.toString();
       a.download = name;
       a.rel = "noopener";
+      if (url.origin !== location.origin && file.mime.startsWith("image/")) a.target = "_blank";
       document.body.appendChild(a);
       a.click();
       a.remove();

@@ -1,5 +1,5 @@
 /** What the views may ask the controller to do. */
-import type { PublicUser } from "../logic/types.ts";
+import type { Attachment, PublicUser } from "../logic/types.ts";
 import type { Page, Panel } from "../store.ts";
 
 export interface Actions {
@@ -13,7 +13,7 @@ export interface Actions {
   /** A short-lived link to an attachment's bytes; `again`: the last one stopped working. */
   fileLink(id: string, variant: "original" | "thumbnail", again?: boolean): Promise<string>;
   cachedLink(id: string, variant: "original" | "thumbnail"): string | undefined;
-  download(id: string, name: string): Promise<void>;
+  download(file: Attachment): Promise<void>;
   retry(clientId: string): void;
   discard(clientId: string): void;
   edit(messageId: number, text: string): Promise<boolean>;

@@ -69,7 +69,7 @@ function fileCard(att: Attachment, actions: Actions): HTMLElement {
         type: "button",
         class: "small",
         "aria-label": `Download ${att.name}`,
-        onclick: () => void actions.download(att.id, att.name),
+        onclick: () => void actions.download(att),
       },
       "Download",
     ),

@@ -24,11 +24,7 @@ export function openImageViewer(att: Attachment, actions: Actions, opener: HTMLE
       { class: "viewer-bar" },
       h("span", { class: "viewer-name" }, att.name),
       h("span", { class: "viewer-size" }, formatSize(att.size)),
-      h(
-        "button",
-        { type: "button", class: "small", onclick: () => void actions.download(att.id, att.name) },
-        "Download",
-      ),
+      h("button", { type: "button", class: "small", onclick: () => void actions.download(att) }, "Download"),
       close,
     ),
     h("div", { class: "viewer-frame" }, img, status),
