@@ -345,5 +345,30 @@ for (const driver of ["filesystem", "s3"] as const) {
         /^“two\.zip” does not fit in your storage space \(\d\.\d MB of 3 MB used\)\. Delete some files first\.$/,
       );
     });
+
+    it("an upload that sends nothing for a minute is given up, and can be retried", async () => {
+      const held: Route[] = [];
+      const hold = (route: Route) =>
+        route.request().method() === "PUT" ? held.push(route) : route.fallback();
+      await alice.page.route("**/*", hold);
+      await alice.page.clock.install();
+      await attachFiles(alice, [{ name: "slow.pdf", mimeType: "application/pdf", buffer: tinyPdf("slow") }]);
+      const item = tray(alice).filter({ hasText: "slow.pdf" });
+      await eventually(async () => expect(held.length).to.equal(1));
+      await alice.page.clock.runFor(55_000);
+      expect(await item.getAttribute("data-state")).to.equal("uploading");
+      await alice.page.clock.runFor(10_000);
+      await eventually(async () => expect(await item.getAttribute("data-state")).to.equal("failed"));
+      expect(await item.getByRole("alert").textContent()).to.equal(
+        "“slow.pdf” was not uploaded: the connection failed.",
+      );
+      await alice.page.unroute("**/*", hold);
+      await held
+        .shift()!
+        .abort()
+        .catch(() => undefined);
+      await item.getByRole("button", { name: "Retry slow.pdf" }).click();
+      await eventually(async () => expect(await item.getAttribute("data-state")).to.equal("ready"));
+    });
   });
 }

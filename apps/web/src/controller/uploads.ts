@@ -9,6 +9,9 @@ import type { ErrorBody } from "@chat/protocol";
 import { declaredType, refusalText, sendReadiness, type UploadItem } from "../logic/uploads.ts";
 import type { Parts } from "./parts.ts";
 
+/** An upload that sends nothing for this long is given up (the person may retry it). */
+const STALL_MS = 60_000;
+
 export class Uploads {
   private readonly requests = new Map<string, XMLHttpRequest>();
   private counter = 0;
@@ -120,11 +123,24 @@ export class Uploads {
       // Relative (the node's own link) or absolute (object storage): resolved, never built from input.
       x.open(target.method, new URL(target.url, location.origin).toString());
       for (const [k, v] of Object.entries(target.headers)) x.setRequestHeader(k, v);
+      // Not a total timeout (a big file on a slow link may take long): a limit on silence.
+      let stalled = false;
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
+      const watch = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          stalled = true;
+          x.abort();
+        }, STALL_MS);
+      };
+      watch();
       x.upload.onprogress = (ev) => {
         item.sent = ev.loaded;
+        watch();
         this.p.screen.render();
       };
       const done = (err?: unknown) => {
+        clearTimeout(watchdog);
         this.requests.delete(item.key);
         if (err === undefined) resolve();
         else reject(err);
@@ -140,7 +156,7 @@ export class Uploads {
         done(new ApiError(x.status, body));
       };
       x.onerror = () => done(new Error("network"));
-      x.onabort = () => done(new Error("cancelled"));
+      x.onabort = () => done(new Error(stalled ? "stalled" : "cancelled"));
       x.send(item.file);
     });
   }
