@@ -5,6 +5,7 @@ import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
 import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
+import type { UploadItem } from "./logic/uploads.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
@@ -43,6 +44,10 @@ export class Store {
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
   scrollToEnd = false;
+  /** Files on their way into each chat's next message (controller/uploads.ts). */
+  readonly uploads = new Map<number, UploadItem[]>();
+  /** A message written while its files were still uploading: sent once they all are. */
+  readonly waitingSend = new Map<number, string>();
 
   constructor(
     readonly me: Me,

@@ -18,6 +18,8 @@ import type { Presence } from "./presence.ts";
 import type { Receipts } from "./receipts.ts";
 import type { Screen } from "./screen.ts";
 import type { TypingRelay } from "./typing-relay.ts";
+import type { Uploads } from "./uploads.ts";
+import type { FileLinks } from "./file-links.ts";
 
 export interface Parts {
   readonly store: Store;
@@ -35,6 +37,10 @@ export interface Parts {
   readonly presence: Presence;
   readonly typingRelay: TypingRelay;
   readonly connectionState: ConnectionState;
+  readonly uploads: Uploads;
+  readonly fileLinks: FileLinks;
+  /** Sends a message to a chat now, with the chat's ready files (a message that waited for them). */
+  sendNow(chatId: number, text: string): void;
   /** Set once by stop(): timers and retries check it before acting. */
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */
