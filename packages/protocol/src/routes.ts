@@ -14,6 +14,7 @@ import * as sessions from "./schemas/sessions.ts";
 import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 import * as mls from "./schemas/mls.ts";
+import * as search from "./schemas/search.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -334,6 +335,18 @@ export const routes = {
     status: 200,
     response: msgs.MessageSchema,
     errors: [...chatErrors, "forbidden", "message_not_found", "rate_limited"],
+  },
+  searchMessages: {
+    method: "get",
+    path: "/search",
+    summary:
+      "Full-text search in the messages of my chats (all, or one with chat_id): Russian and English words, prefixes; best match first, with plain-text snippets and highlight ranges; paged with `before`. Encrypted chats are never searched on the server (searched on the device); deleted messages are never found; rate-limited per user",
+    tag: "messages",
+    auth: true,
+    query: search.SearchQuery,
+    status: 200,
+    response: search.SearchResponse,
+    errors: [...chatErrors, "encrypted_chat", "rate_limited"],
   },
   readChat: {
     method: "put",

@@ -76,6 +76,7 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   removeMember: (f) => ({ params: { chat_id: f.chatId, user_id: f.member.id } }),
   listMessages: (f) => ({ params: { chat_id: f.chatId }, query: { limit: "10" } }),
+  searchMessages: (f) => ({ query: { q: "walk", chat_id: String(f.chatId) } }),
   sendMessage: (f) => ({
     params: { chat_id: f.chatId },
     body: { client_id: crypto.randomUUID(), text: "walk" },

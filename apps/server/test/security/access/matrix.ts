@@ -193,6 +193,10 @@ export const restMatrix: Record<RouteName, RestRow> = {
     expect: managersOnly(200),
   },
   listMessages: { call: (w) => ({ path: `/api/v1/chats/${w.groupId}/messages` }), expect: membersOnly(200) },
+  searchMessages: {
+    call: (w) => ({ path: `/api/v1/search?q=matrix&chat_id=${w.groupId}` }),
+    expect: membersOnly(200),
+  },
   sendMessage: {
     call: (w) => ({
       path: `/api/v1/chats/${w.groupId}/messages`,

@@ -93,6 +93,13 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "removeMember":
       d.params = { chat_id: id(w.chatId), user_id: id(w.memberId) };
       break;
+    case "searchMessages":
+      d.query = [
+        ["q", "hostile"],
+        ["chat_id", String(w.chatId)],
+        ["limit", "5"],
+      ];
+      break;
     case "listMessages":
       d.params = { chat_id: id(w.chatId) };
       d.query = [
