@@ -15,3 +15,4 @@ export * from "./schemas/sessions.ts";
 export * from "./schemas/attachments.ts";
 export * from "./schemas/mls.ts";
 export * from "./schemas/search.ts";
+export * from "./schemas/reactions.ts";

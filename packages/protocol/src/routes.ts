@@ -15,6 +15,7 @@ import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 import * as mls from "./schemas/mls.ts";
 import * as search from "./schemas/search.ts";
+import * as reactions from "./schemas/reactions.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -347,6 +348,26 @@ export const routes = {
     status: 200,
     response: search.SearchResponse,
     errors: [...chatErrors, "encrypted_chat", "rate_limited"],
+  },
+  toggleReaction: {
+    method: "post",
+    path: "/chats/{chat_id}/messages/{message_id}/reactions",
+    summary:
+      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (react inside MLS there) and on deleted messages; spends the send budget",
+    tag: "messages",
+    auth: true,
+    params: msgs.MessageParams,
+    body: reactions.ToggleReactionBody,
+    status: 200,
+    response: reactions.ToggleReactionResponse,
+    errors: [
+      ...chatErrors,
+      "invalid_json",
+      "message_not_found",
+      "conflict",
+      "encrypted_chat",
+      "rate_limited",
+    ],
   },
   readChat: {
     method: "put",

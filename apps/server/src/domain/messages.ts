@@ -7,6 +7,7 @@ import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "../store/mes
 import { attachmentsOf } from "../store/attachment-row.ts";
 import { writeMessage } from "../store/message-writer.ts";
 import { messageJsonSize, withinBudget, type BudgetedRow } from "./answer-budget.ts";
+import { reactionsJsonSize, reactionsOf } from "./reactions.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
@@ -96,10 +97,10 @@ async function pageMessages(
   const forward = q.after_seq !== undefined;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow>>(
     withinBudget(
-      `SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")} FROM messages
+      `SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${reactionsOf("messages")} FROM messages
         WHERE chat_id = $1 AND ${forward ? "seq > $2" : "seq < $2"}
         ORDER BY seq ${forward ? "ASC" : "DESC"} LIMIT $3`,
-      messageJsonSize("p"),
+      `${messageJsonSize("p")} + ${reactionsJsonSize("p")}`,
       `p.seq ${forward ? "ASC" : "DESC"}`,
       "$4",
     ),
@@ -180,8 +181,8 @@ async function ownMessage(ctx: DomainContext, userId: number, chatId: number, me
 const MEMBERS_VERSION =
   "(SELECT c.members_version FROM chats c WHERE c.id = messages.chat_id) AS members_version";
 
-/** What an edit or delete answers and broadcasts: the message with its files (none once deleted). */
-const CHANGED_MESSAGE = `${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${MEMBERS_VERSION}`;
+/** What an edit or delete answers and broadcasts: the message with its files and reactions (none once deleted). */
+const CHANGED_MESSAGE = `${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${reactionsOf("messages")}, ${MEMBERS_VERSION}`;
 
 export async function editMessage(
   ctx: DomainContext,

@@ -1,5 +1,6 @@
 /** The `messages` table's row as pg returns it (snake_case), and the columns that make it. */
 import type { AttachmentRow } from "./attachment-row.ts";
+import type { ReactionRow } from "../domain/reactions.ts";
 
 type DateLike = Date | string;
 
@@ -21,6 +22,8 @@ export interface MessageRow {
   refers_to?: number | null;
   /** Its files, when the query selected them (`attachmentsOf`); null or absent: none. */
   attachments?: AttachmentRow[] | null;
+  /** Its reactions, when the query selected them (`reactionsOf`); null or absent: none. */
+  reactions?: ReactionRow[] | null;
 }
 
 export const MESSAGE_COLUMNS =

@@ -13,6 +13,7 @@ import {
 } from "./common.ts";
 import { AttachmentSchema, attachmentIds } from "./attachments.ts";
 import { MlsPartSchema } from "./mls.ts";
+import { reactionList } from "./reactions.ts";
 
 export const MessageSchema = z
   .object({
@@ -35,6 +36,10 @@ export const MessageSchema = z
     }),
     /** Only in an encrypted chat (and not once deleted): the MLS message; `text` is then "". */
     mls: MlsPartSchema.optional(),
+    reactions: reactionList.optional().meta({
+      description:
+        "emoji reactions, first added first; omitted when there are none (and on a deleted message): read a missing field as []; `message:reactions` brings changes",
+    }),
   })
   .meta({ id: "Message" });
 

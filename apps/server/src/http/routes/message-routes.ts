@@ -3,6 +3,7 @@ import type { DomainContext } from "../../domain/context.ts";
 import { deleteMessage, editMessage, listMessages, sendMessage } from "../../domain/messages.ts";
 import { markRead } from "../../domain/receipts.ts";
 import { searchMessages } from "../../domain/search.ts";
+import { toggleReaction } from "../../domain/reactions.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 import { bind } from "../bind.ts";
 
@@ -30,6 +31,10 @@ export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router 
     await enforce(ctx.limiter, [[ctx.limits.messageSearchesPerUser, String(user.id)]]);
     return searchMessages(ctx, user.id, query);
   });
+
+  bind(r, "toggleReaction", [auth], async ({ user, params, body }) =>
+    toggleReaction(ctx, user.id, { ...params, emoji: body.emoji }),
+  );
 
   bind(r, "readChat", [auth], async ({ user, params, body }) => {
     const out = await markRead(ctx, params.chat_id, user.id, body.seq);

@@ -93,6 +93,10 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "removeMember":
       d.params = { chat_id: id(w.chatId), user_id: id(w.memberId) };
       break;
+    case "toggleReaction":
+      d.params = { chat_id: id(w.chatId), message_id: id(w.messageId) };
+      d.body = { json: { emoji: "👍" } };
+      break;
     case "searchMessages":
       d.query = [
         ["q", "hostile"],
