@@ -357,6 +357,11 @@ export class ChatSocket {
     return this.request("message:read", { chat_id: chatId, seq });
   }
 
+  /** Toggles my reaction (one emoji) on a message; every member's devices get `message:reactions`. */
+  react(chatId: number, messageId: number, emoji: string) {
+    return this.request("reaction:toggle", { chat_id: chatId, message_id: messageId, emoji });
+  }
+
   /** Asks for everything after the last seq seen in each tracked chat; repeats while has_more. */
   resync(): Promise<void> {
     if (this.syncing) return this.syncing;

@@ -300,6 +300,8 @@ export const routes = {
       ...chatErrors,
       "invalid_json",
       "attachment_unusable",
+      "message_not_found",
+      "conflict",
       "encrypted_chat",
       "payload_too_large",
       "rate_limited",

@@ -1,5 +1,6 @@
 /** GET /search (issue 18): full-text search in my chats — Russian, English, prefixes, paging, access. */
 import { expect } from "chai";
+import { ApiClient } from "@chat/client";
 import request from "supertest";
 import { startTestNode, useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
@@ -97,6 +98,14 @@ describe("REST: message search", () => {
       pages++;
     } while (before && pages < 10);
     expect(pages).to.equal(3);
+    // The client library pages the same way.
+    const api = new ApiClient(node.url, { token: bob.token });
+    const one = await api.searchMessages("флюгер", { chatId: g, limit: 4 });
+    const two = await api.searchMessages("флюгер", { chatId: g, limit: 4, before: one.next_before! });
+    expect([...one.results, ...two.results].map((r) => r.message_id).sort((a, b) => a - b)).to.deep.equal(
+      sent.map((m) => m.id),
+    );
+    expect(two.next_before).to.equal(null);
     expect([...seen].sort((a, b) => a - b)).to.deep.equal(sent.map((m) => m.id));
     // The three-times word ranks first.
     expect(seen.slice(0, 3).every((id) => sent.findIndex((m) => m.id === id) % 2 === 1)).to.equal(true);
