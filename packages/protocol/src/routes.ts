@@ -194,7 +194,8 @@ export const routes = {
   presence: {
     method: "get",
     path: "/users/{user_id}/presence",
-    summary: "Whether a user is online on any node",
+    summary:
+      "Whether a user is online on any node; when offline, `last_seen` (when their last device left: Redis, else PostgreSQL) for people who share a chat with them (null for anyone else)",
     tag: "users",
     auth: true,
     params: UserIdParams,
