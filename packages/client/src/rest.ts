@@ -85,15 +85,17 @@ export class ApiClient {
 
   /**
    * Sends a message over REST; `attachmentIds` (my own ready uploads) go with it, and `text` may
-   * then be "". Repeating a `clientId` answers the first message (`duplicate: true`).
+   * then be "". `replyTo` quotes a message of the same chat. Repeating a `clientId` answers the
+   * first message (`duplicate: true`).
    */
   sendMessage(
     chatId: number,
     text: string,
-    opts: { clientId?: string; attachmentIds?: string[] } = {},
+    opts: { clientId?: string; attachmentIds?: string[]; replyTo?: number } = {},
   ): Promise<RouteResponse<"sendMessage">> {
     const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? crypto.randomUUID(), text };
     if (opts.attachmentIds?.length) body.attachment_ids = opts.attachmentIds;
+    if (opts.replyTo !== undefined) body.reply_to = opts.replyTo;
     return this.call("sendMessage", { params: { chat_id: chatId }, body });
   }
 

@@ -30,6 +30,8 @@ export interface SendOptions {
    * may then be "". At most MAX_ATTACHMENTS_PER_MESSAGE.
    */
   attachmentIds?: string[];
+  /** The id of a message of the same chat this one replies to (its quote comes back as `reply_to`). */
+  replyTo?: number;
 }
 /** One chat's read state as a `sync` answers it (its messages are delivered as "message" events). */
 export type SyncedChat = Omit<ClientAckData["sync"]["chats"][number], "messages">;
@@ -331,6 +333,7 @@ export class ChatSocket {
           client_id: clientId,
           text,
           ...files,
+          ...(options.replyTo !== undefined && { reply_to: options.replyTo }),
         });
         this.ingest([out.message]);
         return out;

@@ -1,6 +1,7 @@
 /** Replies (issue 18): reply_to a message of the same chat; the quote follows edits and deletes. */
 import crypto from "node:crypto";
 import { expect } from "chai";
+import { ApiClient } from "@chat/client";
 import request from "supertest";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
@@ -98,5 +99,9 @@ describe("REST: replies", () => {
     expect(again.duplicate).to.equal(true);
     expect(again.message).to.deep.equal(first);
     expect(first.reply_to!.id).to.equal(original.id);
+    // The client library's send takes replyTo.
+    const api = new ApiClient(node.url, { token: ann.token });
+    const viaClient = await api.sendMessage(chat, "via the client", { replyTo: first.id });
+    expect(viaClient.message.reply_to).to.include({ id: first.id, sender_id: bob.id, snippet: "once" });
   });
 });
