@@ -36,11 +36,14 @@ export function searchWords(q: string): string[] {
   return [...new Set(runs)].slice(0, MAX_WORDS);
 }
 
-/** The tsquery of words $first.. : every word, each as a prefix in any configuration. */
+/**
+ * The tsquery of words $first.. : every word, each as a prefix in any configuration. A one-character
+ * word is matched whole: as a prefix it would match most of the table and rank it all.
+ */
 function tsqueryOf(words: string[], first: number): string {
   return words
-    .map((_, i) => {
-      const w = `($${first + i} || ':*')`;
+    .map((word, i) => {
+      const w = [...word].length >= 2 ? `($${first + i} || ':*')` : `$${first + i}`;
       return `(to_tsquery('simple', ${w}) || to_tsquery('russian', ${w}) || to_tsquery('english', ${w}))`;
     })
     .join(" && ");

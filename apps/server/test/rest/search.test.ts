@@ -55,6 +55,9 @@ describe("REST: message search", () => {
     const [hit] = (await found(ann, { q: "deploy runs" })).results;
     expect(marked(hit)).to.deep.equal(["deployment", "running"]);
     expect((await found(ann, { q: "pipelines" })).results).to.have.length(2);
+    // A one-letter word is matched whole, not as a prefix of most words.
+    expect((await found(ann, { q: "t" })).results).to.deep.equal([]);
+    expect((await found(ann, { q: "th" })).results.map((r) => r.message_id)).to.include(m.id);
   });
 
   it("searches only the chats I am in now: a removed member stops finding; chat_id narrows; outsiders 403", async () => {
