@@ -85,15 +85,39 @@ export class ApiClient {
 
   /**
    * Sends a message over REST; `attachmentIds` (my own ready uploads) go with it, and `text` may
-   * then be "". Repeating a `clientId` answers the first message (`duplicate: true`).
+   * then be "". `replyTo` quotes a message of the same chat. Repeating a `clientId` answers the
+   * first message (`duplicate: true`).
    */
   sendMessage(
     chatId: number,
     text: string,
-    opts: { clientId?: string; attachmentIds?: string[] } = {},
+    opts: { clientId?: string; attachmentIds?: string[]; replyTo?: number } = {},
   ): Promise<RouteResponse<"sendMessage">> {
     const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? crypto.randomUUID(), text };
     if (opts.attachmentIds?.length) body.attachment_ids = opts.attachmentIds;
+    if (opts.replyTo !== undefined) body.reply_to = opts.replyTo;
     return this.call("sendMessage", { params: { chat_id: chatId }, body });
+  }
+
+  /**
+   * Full-text search in my chats (or one, `chatId`): best match first. Give `before` the previous
+   * answer's `next_before` for the next page. Each hit's `snippet` is plain text (render it as
+   * text) with `highlights` as [start, end) ranges; open the message with its `seq`.
+   */
+  searchMessages(
+    q: string,
+    opts: { chatId?: number; before?: string; limit?: number } = {},
+  ): Promise<RouteResponse<"searchMessages">> {
+    return this.call("searchMessages", {
+      query: { q, chat_id: opts.chatId, before: opts.before, limit: opts.limit },
+    });
+  }
+
+  /** Toggles my reaction (one emoji) on a message: `reacted` says whether it is now on. */
+  toggleReaction(chatId: number, messageId: number, emoji: string): Promise<RouteResponse<"toggleReaction">> {
+    return this.call("toggleReaction", {
+      params: { chat_id: chatId, message_id: messageId },
+      body: { emoji },
+    });
   }
 }

@@ -30,6 +30,8 @@ export interface SendOptions {
    * may then be "". At most MAX_ATTACHMENTS_PER_MESSAGE.
    */
   attachmentIds?: string[];
+  /** The id of a message of the same chat this one replies to (its quote comes back as `reply_to`). */
+  replyTo?: number;
 }
 /** One chat's read state as a `sync` answers it (its messages are delivered as "message" events). */
 export type SyncedChat = Omit<ClientAckData["sync"]["chats"][number], "messages">;
@@ -331,6 +333,7 @@ export class ChatSocket {
           client_id: clientId,
           text,
           ...files,
+          ...(options.replyTo !== undefined && { reply_to: options.replyTo }),
         });
         this.ingest([out.message]);
         return out;
@@ -355,6 +358,11 @@ export class ChatSocket {
 
   read(chatId: number, seq: number) {
     return this.request("message:read", { chat_id: chatId, seq });
+  }
+
+  /** Toggles my reaction (one emoji) on a message; every member's devices get `message:reactions`. */
+  react(chatId: number, messageId: number, emoji: string) {
+    return this.request("reaction:toggle", { chat_id: chatId, message_id: messageId, emoji });
   }
 
   /** Asks for everything after the last seq seen in each tracked chat; repeats while has_more. */

@@ -9,6 +9,7 @@ import { ChatSchema, MemberRole } from "./schemas/chats.ts";
 import { checkMessageContent, messageContent, MessageSchema } from "./schemas/messages.ts";
 import type { ErrorBody } from "./errors.ts";
 import { KeyPackageStockSchema, mlsSendEvent, WelcomeSchema } from "./schemas/mls.ts";
+import { ReactionsChanged, reactionToggleEvent, ToggleReactionResponse } from "./schemas/reactions.ts";
 
 export const SYNC_MAX_LIMIT = 500;
 
@@ -25,6 +26,8 @@ export const clientEvents = {
     .meta({ id: "MessageEditEvent" }),
   "message:delete": z.strictObject({ chat_id: id, message_id: id }).meta({ id: "MessageDeleteEvent" }),
   typing: z.strictObject({ chat_id: id, is_typing: z.boolean() }).meta({ id: "TypingEvent" }),
+  /** Toggles my reaction (one emoji) on a message, as POST .../reactions (issue 18). */
+  "reaction:toggle": reactionToggleEvent,
   sync: z
     .strictObject({
       chats: z
@@ -96,6 +99,8 @@ export const serverEvents = {
     .meta({ id: "MessageBatch" }),
   "message:updated": MessageSchema,
   "message:deleted": MessageSchema,
+  /** A message's reactions changed (someone toggled one): the whole list now. */
+  "message:reactions": ReactionsChanged,
   "receipt:read": z
     .object({ chat_id: z.number().int(), user_id: z.number().int(), last_read_seq: z.number().int() })
     .meta({ id: "ReceiptRead" }),
@@ -144,6 +149,7 @@ export interface ClientAckData {
   "mls:welcomes": { welcomes: z.output<typeof WelcomeSchema>[] };
   "mls:welcome_ack": { deleted: number };
   typing: Record<string, never>;
+  "reaction:toggle": z.output<typeof ToggleReactionResponse>;
   sync: z.output<typeof SyncAckSchema>;
   /** Seconds until the new token expires (and with it this connection, unless renewed again). */
   "auth:renew": { expires_in: number };

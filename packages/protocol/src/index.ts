@@ -14,3 +14,5 @@ export * from "./origin-routes.ts";
 export * from "./schemas/sessions.ts";
 export * from "./schemas/attachments.ts";
 export * from "./schemas/mls.ts";
+export * from "./schemas/search.ts";
+export * from "./schemas/reactions.ts";

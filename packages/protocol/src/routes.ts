@@ -14,6 +14,8 @@ import * as sessions from "./schemas/sessions.ts";
 import * as files from "./schemas/attachments.ts";
 import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 import * as mls from "./schemas/mls.ts";
+import * as search from "./schemas/search.ts";
+import * as reactions from "./schemas/reactions.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -192,7 +194,8 @@ export const routes = {
   presence: {
     method: "get",
     path: "/users/{user_id}/presence",
-    summary: "Whether a user is online on any node",
+    summary:
+      "Whether a user is online on any node; when offline, `last_seen` (when their last device left: Redis, else PostgreSQL) for people who share a chat with them (null for anyone else)",
     tag: "users",
     auth: true,
     params: UserIdParams,
@@ -298,6 +301,8 @@ export const routes = {
       ...chatErrors,
       "invalid_json",
       "attachment_unusable",
+      "message_not_found",
+      "conflict",
       "encrypted_chat",
       "payload_too_large",
       "rate_limited",
@@ -334,6 +339,38 @@ export const routes = {
     status: 200,
     response: msgs.MessageSchema,
     errors: [...chatErrors, "forbidden", "message_not_found", "rate_limited"],
+  },
+  searchMessages: {
+    method: "get",
+    path: "/search",
+    summary:
+      "Full-text search in the messages of my chats (all, or one with chat_id): Russian and English words, prefixes; best match first, with plain-text snippets and highlight ranges; paged with `before`. Encrypted chats are never searched on the server (searched on the device); deleted messages are never found; rate-limited per user",
+    tag: "messages",
+    auth: true,
+    query: search.SearchQuery,
+    status: 200,
+    response: search.SearchResponse,
+    errors: [...chatErrors, "encrypted_chat", "rate_limited"],
+  },
+  toggleReaction: {
+    method: "post",
+    path: "/chats/{chat_id}/messages/{message_id}/reactions",
+    summary:
+      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (react inside MLS there) and on deleted messages; spends the send budget",
+    tag: "messages",
+    auth: true,
+    params: msgs.MessageParams,
+    body: reactions.ToggleReactionBody,
+    status: 200,
+    response: reactions.ToggleReactionResponse,
+    errors: [
+      ...chatErrors,
+      "invalid_json",
+      "message_not_found",
+      "conflict",
+      "encrypted_chat",
+      "rate_limited",
+    ],
   },
   readChat: {
     method: "put",

@@ -141,7 +141,7 @@ export const envSpec = {
   },
   RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: {
     schema: int(0, 1_000_000).default(30),
-    doc: "GET /api/v1/users searches a user may make per minute (0: off)",
+    doc: "GET /api/v1/users people searches a user may make per minute, and apart from them as many GET /api/v1/search message searches (0: off)",
   },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),

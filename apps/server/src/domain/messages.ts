@@ -7,6 +7,8 @@ import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "../store/mes
 import { attachmentsOf } from "../store/attachment-row.ts";
 import { writeMessage } from "../store/message-writer.ts";
 import { messageJsonSize, withinBudget, type BudgetedRow } from "./answer-budget.ts";
+import { reactionsJsonSize, reactionsOf } from "./reactions.ts";
+import { checkReplyTarget, replyOf } from "./replies.ts";
 
 /**
  * Stores a message (group-committed, idempotent on (chat, sender, client_id)) and, when it is new,
@@ -19,7 +21,7 @@ import { messageJsonSize, withinBudget, type BudgetedRow } from "./answer-budget
 export async function sendMessage(
   ctx: DomainContext,
   senderId: number,
-  input: { chat_id: number; client_id: string; text?: string; attachment_ids?: string[] },
+  input: { chat_id: number; client_id: string; text?: string; attachment_ids?: string[]; reply_to?: number },
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
   const budget = ctx.limits.sendsPerUser;
   try {
@@ -32,12 +34,14 @@ export async function sendMessage(
     if (replayed) return replayed;
     throw err;
   }
+  if (input.reply_to !== undefined) await checkReplyTarget(ctx, input.chat_id, input.reply_to);
   const { row, duplicate, membersVersion } = await writeMessage(ctx.commits, {
     chatId: input.chat_id,
     senderId,
     clientId: input.client_id,
     text: input.text ?? "",
     attachmentIds: input.attachment_ids,
+    replyTo: input.reply_to,
   });
   const message = toMessage(row);
   if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
@@ -59,7 +63,7 @@ async function replayStoredSend(
   input: { chat_id: number; client_id: string },
 ): Promise<{ message: WireMessage; duplicate: true } | undefined> {
   const { rows } = await ctx.db.pool.query<MessageRow>(
-    `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}
+    `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}, ${replyOf("m")}
        FROM messages m JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = m.sender_id
       WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
     [input.chat_id, senderId, input.client_id],
@@ -96,10 +100,10 @@ async function pageMessages(
   const forward = q.after_seq !== undefined;
   const { rows } = await ctx.db.pool.query<BudgetedRow<MessageRow>>(
     withinBudget(
-      `SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")} FROM messages
+      `SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${reactionsOf("messages")}, ${replyOf("messages")} FROM messages
         WHERE chat_id = $1 AND ${forward ? "seq > $2" : "seq < $2"}
         ORDER BY seq ${forward ? "ASC" : "DESC"} LIMIT $3`,
-      messageJsonSize("p"),
+      `${messageJsonSize("p")} + ${reactionsJsonSize("p")}`,
       `p.seq ${forward ? "ASC" : "DESC"}`,
       "$4",
     ),
@@ -180,8 +184,8 @@ async function ownMessage(ctx: DomainContext, userId: number, chatId: number, me
 const MEMBERS_VERSION =
   "(SELECT c.members_version FROM chats c WHERE c.id = messages.chat_id) AS members_version";
 
-/** What an edit or delete answers and broadcasts: the message with its files (none once deleted). */
-const CHANGED_MESSAGE = `${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${MEMBERS_VERSION}`;
+/** What an edit or delete answers and broadcasts: the message with its files and reactions (none once deleted). */
+const CHANGED_MESSAGE = `${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${reactionsOf("messages")}, ${replyOf("messages")}, ${MEMBERS_VERSION}`;
 
 export async function editMessage(
   ctx: DomainContext,

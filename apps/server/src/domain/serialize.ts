@@ -27,6 +27,8 @@ export function toMessage(r: MessageRow): WireMessage {
   };
   if (r.deleted_at == null && r.attachments && r.attachments.length > 0)
     m.attachments = r.attachments.map(toAttachment);
+  if (r.reply) m.reply_to = r.reply;
+  if (r.deleted_at == null && r.reactions && r.reactions.length > 0) m.reactions = r.reactions;
   if (r.kind !== undefined && r.kind !== "text") {
     // An encrypted chat's message: its bytes are the MLS part, never the text.
     m.text = "";

@@ -13,6 +13,7 @@ import {
   SendMessageResponse,
   serverEvents,
   SyncAckSchema,
+  ToggleReactionResponse,
   type ClientEventName,
   WelcomeSchema,
 } from "@chat/protocol";
@@ -24,6 +25,7 @@ const ackData: Record<ClientEventName, z.ZodType> = {
   "message:edit": MessageSchema,
   "message:delete": MessageSchema,
   typing: z.strictObject({}),
+  "reaction:toggle": ToggleReactionResponse,
   sync: SyncAckSchema,
   "auth:renew": z.object({ expires_in: z.number().int() }).meta({ id: "AuthRenewAck" }),
   "mls:send": SendMessageResponse,

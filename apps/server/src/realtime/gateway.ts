@@ -14,6 +14,7 @@ import { findUser } from "../domain/users.ts";
 import { chatIdsOf } from "../domain/chats.ts";
 import type { Presence } from "../cluster/presence.ts";
 import { presenceTracker } from "./presence-tracking.ts";
+import { rememberLastSeen } from "../domain/last-seen.ts";
 import {
   chatRoom,
   deviceRoom,
@@ -105,7 +106,7 @@ export function attachHandlers(
   presence: Presence,
   log: Logger,
 ): { sockets: SocketCap } {
-  const tracker = presenceTracker(io, presence, log);
+  const tracker = presenceTracker(io, presence, log, (userId) => rememberLastSeen(ctx, userId));
   const sockets = new SocketCap(ctx.limits.socketsPerUser);
   io.use((socket, next) => {
     const auth = socket.handshake.auth as

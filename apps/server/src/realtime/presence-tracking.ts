@@ -12,7 +12,16 @@ import { userRoom, type ChatServer } from "./socket-broadcast.ts";
 /** How long a handshake waits for presence (a slow or absent Redis must not hold connections up). */
 const PRESENCE_HANDSHAKE_WAIT_MS = 500;
 
-export function presenceTracker(io: ChatServer, presence: Presence, log: Logger) {
+/**
+ * `wentOffline` is told when a user's last device left (the gateway keeps "last seen" in
+ * PostgreSQL with it: domain/last-seen.ts).
+ */
+export function presenceTracker(
+  io: ChatServer,
+  presence: Presence,
+  log: Logger,
+  wentOffline: (userId: number) => Promise<void> = async () => undefined,
+) {
   const registered = new WeakMap<Socket, Promise<boolean>>();
   const warn = (err: unknown) => log.warn({ err }, "presence update failed");
   const announce = (userId: number, online: boolean, rooms: string[]) =>
@@ -50,7 +59,9 @@ export function presenceTracker(io: ChatServer, presence: Presence, log: Logger)
         // After the registration, whatever its speed: a removal must never overtake its own add.
         done
           .then(() => presence.disconnect(userId, socket.id))
-          .then((wentOffline) => (wentOffline ? announce(userId, false, rooms) : undefined))
+          .then((offline) =>
+            offline ? Promise.all([announce(userId, false, rooms), wentOffline(userId)]) : undefined,
+          )
           .catch(warn);
       });
     },

@@ -21,6 +21,8 @@ export interface Limits {
   /** Open sockets per user (0: no cap). */
   socketsPerUser: number;
   userSearchesPerUser: Limit;
+  /** Message searches (GET /search): their own bucket, the people searches' number. */
+  messageSearchesPerUser: Limit;
 }
 
 export function limitsFrom(c: Config): Limits {
@@ -51,6 +53,11 @@ export function limitsFrom(c: Config): Limits {
     socketsPerUser: c.MAX_SOCKETS_PER_USER,
     userSearchesPerUser: {
       name: "search-user",
+      max: c.RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE,
+      windowMs: minute,
+    },
+    messageSearchesPerUser: {
+      name: "msg-search-user",
       max: c.RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE,
       windowMs: minute,
     },

@@ -16,6 +16,7 @@ import { AppError } from "@chat/protocol";
 import type { BatchHandler, ChatCommits, LockedChat, Outcome, Tx } from "./group-commit.ts";
 import { attachmentsOf, type AttachmentRow } from "./attachment-row.ts";
 import { messageColumnsOf, MESSAGE_COLUMNS, type MessageRow } from "./message-row.ts";
+import { replyOf } from "../domain/replies.ts";
 import { decideSends, type AttachmentFacts } from "./send-decisions.ts";
 
 export interface SendRequest {
@@ -25,6 +26,8 @@ export interface SendRequest {
   text: string;
   /** Uploads to link to the message, in order (distinct ids; at most MAX_ATTACHMENTS_PER_MESSAGE). */
   attachmentIds?: string[];
+  /** The message of the same chat it replies to (checked by the caller: domain/replies.ts). */
+  replyTo?: number;
 }
 export interface SendResult {
   row: MessageRow;
@@ -49,7 +52,7 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
   const version = (chatId: number) => locked.get(chatId)!.membersVersion;
   // One row per request, in order: is the sender a member, and is this client_id already stored?
   const checks = await tx.query<MessageRow & { is_member: boolean; i: string }>(
-    `SELECT k.i, cm.user_id IS NOT NULL AS is_member, ${messageColumnsOf("m")}, ${attachmentsOf("m")}
+    `SELECT k.i, cm.user_id IS NOT NULL AS is_member, ${messageColumnsOf("m")}, ${attachmentsOf("m")}, ${replyOf("m")}
        FROM unnest($1::int[], $2::int[], $3::uuid[]) WITH ORDINALITY AS k(chat_id, sender_id, client_id, i)
        LEFT JOIN chat_members cm ON cm.chat_id = k.chat_id AND cm.user_id = k.sender_id
        LEFT JOIN messages m ON m.chat_id = k.chat_id AND m.sender_id = k.sender_id AND m.client_id = k.client_id`,
@@ -91,7 +94,7 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
         : `,
        links AS (
          UPDATE attachments SET message_id = ins.id, chat_id = ins.chat_id, position = l.pos
-           FROM unnest($8::uuid[], $9::int[], $10::int[], $11::int[]) AS l(id, chat_id, seq, pos)
+           FROM unnest($9::uuid[], $10::int[], $11::int[], $12::int[]) AS l(id, chat_id, seq, pos)
            JOIN ins ON ins.chat_id = l.chat_id AND ins.seq = l.seq
           WHERE attachments.id = l.id)`;
     const linkParams =
@@ -107,13 +110,13 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
     for (const c of touched) locked.get(c)!.lastSeq = lastSeq.get(c)!;
     const res = await tx.write<MessageRow>(
       `WITH ins AS (
-         INSERT INTO messages (chat_id, seq, sender_id, client_id, text)
-         SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::uuid[], $5::text[])
+         INSERT INTO messages (chat_id, seq, sender_id, client_id, text, reply_to)
+         SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::uuid[], $5::text[], $8::int[])
          RETURNING ${MESSAGE_COLUMNS}),
        upd AS (
          UPDATE chats SET last_seq = v.seq, activity_at = now()
            FROM unnest($6::int[], $7::int[]) AS v(id, seq) WHERE chats.id = v.id)${linkFiles}
-       SELECT * FROM ins`,
+       SELECT ins.*, ${replyOf("ins")} FROM ins`,
       [
         fresh.map((i) => batch[i].chatId),
         seqs,
@@ -122,6 +125,7 @@ const insertMessages: BatchHandler<SendRequest, SendResult, Map<number, LockedCh
         fresh.map((i) => batch[i].text),
         touched,
         touched.map((c) => lastSeq.get(c)),
+        fresh.map((i) => batch[i].replyTo ?? null),
         ...linkParams,
       ],
     );

@@ -13,6 +13,10 @@ import {
 } from "./common.ts";
 import { AttachmentSchema, attachmentIds } from "./attachments.ts";
 import { MlsPartSchema } from "./mls.ts";
+import { reactionList } from "./reactions.ts";
+
+/** Characters of the quoted text a reply carries. */
+export const REPLY_SNIPPET = 100;
 
 export const MessageSchema = z
   .object({
@@ -35,6 +39,25 @@ export const MessageSchema = z
     }),
     /** Only in an encrypted chat (and not once deleted): the MLS message; `text` is then "". */
     mls: MlsPartSchema.optional(),
+    reply_to: z
+      .object({
+        id: z.number().int(),
+        seq: z.number().int(),
+        sender_id: z.number().int(),
+        snippet: z.string().meta({
+          description: `the quoted message's text as it is now (edits show), its first ${REPLY_SNIPPET} characters; "" once deleted`,
+        }),
+        deleted: z.boolean().meta({ description: 'the quoted message was deleted: show "deleted message"' }),
+      })
+      .optional()
+      .meta({
+        id: "ReplyQuote",
+        description: "the message this one replies to (same chat); omitted when none",
+      }),
+    reactions: reactionList.optional().meta({
+      description:
+        "emoji reactions, first added first; omitted when there are none (and on a deleted message): read a missing field as []; `message:reactions` brings changes",
+    }),
   })
   .meta({ id: "Message" });
 
@@ -49,6 +72,9 @@ export const messageContent = {
     .meta({
       description: "1..4000 characters, not blank; may be empty or left out when `attachment_ids` is given",
     }),
+  reply_to: id.optional().meta({
+    description: "the id of a message of the same chat (not deleted) this one replies to",
+  }),
   attachment_ids: attachmentIds.optional().meta({
     description:
       "up to 10 distinct ids of my own uploads, ready and not yet attached to a message (else `attachment_unusable`, nothing stored)",

@@ -2,6 +2,9 @@ import { Router, type RequestHandler } from "express";
 import type { DomainContext } from "../../domain/context.ts";
 import { deleteMessage, editMessage, listMessages, sendMessage } from "../../domain/messages.ts";
 import { markRead } from "../../domain/receipts.ts";
+import { searchMessages } from "../../domain/search.ts";
+import { toggleReaction } from "../../domain/reactions.ts";
+import { enforce } from "../../cluster/rate-limit.ts";
 import { bind } from "../bind.ts";
 
 export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router {
@@ -22,6 +25,15 @@ export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router 
 
   bind(r, "deleteMessage", [auth], async ({ user, params }) =>
     deleteMessage(ctx, user.id, params.chat_id, params.message_id),
+  );
+
+  bind(r, "searchMessages", [auth], async ({ user, query }) => {
+    await enforce(ctx.limiter, [[ctx.limits.messageSearchesPerUser, String(user.id)]]);
+    return searchMessages(ctx, user.id, query);
+  });
+
+  bind(r, "toggleReaction", [auth], async ({ user, params, body }) =>
+    toggleReaction(ctx, user.id, { ...params, emoji: body.emoji }),
   );
 
   bind(r, "readChat", [auth], async ({ user, params, body }) => {

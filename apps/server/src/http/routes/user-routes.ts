@@ -4,6 +4,7 @@ import type { DomainContext } from "../../domain/context.ts";
 import { findUser, renameUser, searchUsers } from "../../domain/users.ts";
 import type { Presence } from "../../cluster/presence.ts";
 import { bind } from "../bind.ts";
+import { presenceFor } from "../../domain/last-seen.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 
 export function userRoutes(ctx: DomainContext, auth: RequestHandler, presence: Presence): Router {
@@ -19,9 +20,9 @@ export function userRoutes(ctx: DomainContext, auth: RequestHandler, presence: P
     await enforce(ctx.limiter, [[ctx.limits.userSearchesPerUser, String(user.id)]]);
     return { users: await searchUsers(ctx, user.id, query.query, query.limit) };
   });
-  bind(r, "presence", [auth], async ({ params }) => {
+  bind(r, "presence", [auth], async ({ user, params }) => {
     if (!(await findUser(ctx, params.user_id))) throw new AppError("user_not_found");
-    return presence.get(params.user_id);
+    return presenceFor(ctx, user.id, await presence.get(params.user_id));
   });
   return r;
 }

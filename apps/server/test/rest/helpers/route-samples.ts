@@ -76,6 +76,12 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   }),
   removeMember: (f) => ({ params: { chat_id: f.chatId, user_id: f.member.id } }),
   listMessages: (f) => ({ params: { chat_id: f.chatId }, query: { limit: "10" } }),
+  toggleReaction: (f) => ({
+    params: { chat_id: f.chatId, message_id: f.messageId },
+    body: { emoji: "👍" },
+    required: ["emoji"],
+  }),
+  searchMessages: (f) => ({ query: { q: "walk", chat_id: String(f.chatId) } }),
   sendMessage: (f) => ({
     params: { chat_id: f.chatId },
     body: { client_id: crypto.randomUUID(), text: "walk" },

@@ -193,6 +193,17 @@ export const restMatrix: Record<RouteName, RestRow> = {
     expect: managersOnly(200),
   },
   listMessages: { call: (w) => ({ path: `/api/v1/chats/${w.groupId}/messages` }), expect: membersOnly(200) },
+  searchMessages: {
+    call: (w) => ({ path: `/api/v1/search?q=matrix&chat_id=${w.groupId}` }),
+    expect: membersOnly(200),
+  },
+  toggleReaction: {
+    call: (w) => ({
+      path: `/api/v1/chats/${w.groupId}/messages/${w.memberMessageId}/reactions`,
+      body: { emoji: "🎉" },
+    }),
+    expect: membersOnly(200),
+  },
   sendMessage: {
     call: (w) => ({
       path: `/api/v1/chats/${w.groupId}/messages`,
@@ -326,6 +337,10 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
     expect: ackSenderOnly,
   },
   typing: { payload: (w) => ({ chat_id: w.groupId, is_typing: true }), expect: ackMembersOnly },
+  "reaction:toggle": {
+    payload: (w) => ({ chat_id: w.groupId, message_id: w.memberMessageId, emoji: "👍" }),
+    expect: ackMembersOnly,
+  },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
   // The matrix's sockets speak for no device: MLS needs one (encryption tests cover the rest).
   "mls:send": {

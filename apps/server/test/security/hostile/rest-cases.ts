@@ -93,6 +93,17 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "removeMember":
       d.params = { chat_id: id(w.chatId), user_id: id(w.memberId) };
       break;
+    case "toggleReaction":
+      d.params = { chat_id: id(w.chatId), message_id: id(w.messageId) };
+      d.body = { json: { emoji: "👍" } };
+      break;
+    case "searchMessages":
+      d.query = [
+        ["q", "hostile"],
+        ["chat_id", String(w.chatId)],
+        ["limit", "5"],
+      ];
+      break;
     case "listMessages":
       d.params = { chat_id: id(w.chatId) };
       d.query = [

@@ -1,0 +1,66 @@
+/** Message search (issue 18): `GET /search?q=&chat_id=&before=&limit=`. */
+import { z } from "zod";
+import { idParam, isoDate, storable } from "./common.ts";
+
+export const SEARCH_MAX_QUERY = 200;
+export const SEARCH_MAX_LIMIT = 50;
+
+/** The paging cursor: `next_before` of the previous page, as given (rank and message id). */
+export const SEARCH_CURSOR = /^(0|[1-9][0-9]{0,8})(\.[0-9]{1,12})?(e-[0-9]{1,2})?_[1-9][0-9]{0,9}$/;
+
+export const SearchQuery = z
+  .strictObject({
+    q: storable(
+      z
+        .string()
+        .min(1, "must not be empty")
+        .max(SEARCH_MAX_QUERY, `must be at most ${SEARCH_MAX_QUERY} characters`),
+    ).meta({
+      description:
+        "words to find (Russian, English or any language; each word also matches as a prefix: `сообщ` finds `сообщение`); punctuation and query syntax are ignored",
+    }),
+    chat_id: idParam.optional().meta({ description: "only this chat (I must be a member)" }),
+    before: z
+      .string()
+      .regex(SEARCH_CURSOR, "must be a next_before of a previous answer")
+      .optional()
+      .meta({ description: "the `next_before` of the previous page" }),
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, "must be an integer")
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(SEARCH_MAX_LIMIT, `must be at most ${SEARCH_MAX_LIMIT}`))
+      .optional(),
+  })
+  .meta({ id: "SearchQuery" });
+
+export const SearchHit = z
+  .object({
+    chat_id: z.number().int(),
+    message_id: z.number().int(),
+    seq: z.number().int().meta({
+      description:
+        "open it in context with GET /chats/{chat_id}/messages?before_seq=seq+1 (and after_seq=seq)",
+    }),
+    sender_id: z.number().int(),
+    created_at: isoDate,
+    rank: z.number(),
+    snippet: z.string().meta({
+      description:
+        "plain text (never HTML): a fragment of the message around the words found, at most 300 characters",
+    }),
+    highlights: z.array(z.tuple([z.number().int(), z.number().int()])).meta({
+      description:
+        "[start, end) ranges of `snippet` (UTF-16 code units, as JavaScript indexes strings) that matched",
+    }),
+  })
+  .meta({ id: "SearchHit" });
+
+export const SearchResponse = z
+  .object({
+    results: z.array(SearchHit).meta({ description: "best match first (rank, then newest)" }),
+    next_before: z.string().nullable().meta({
+      description: "give it as `before` for the next page; null when nothing more matched",
+    }),
+  })
+  .meta({ id: "SearchResponse" });
