@@ -29,6 +29,7 @@ import { TypingRelay } from "./controller/typing-relay.ts";
 import { Account } from "./controller/account.ts";
 import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
+import { Encryption } from "./encryption/encryption.ts";
 import type { Page } from "./store.ts";
 
 export class ChatApp implements Actions, Parts {
@@ -45,6 +46,7 @@ export class ChatApp implements Actions, Parts {
   readonly presence = new Presence(this);
   readonly typingRelay = new TypingRelay(this);
   readonly connectionState = new ConnectionState(this);
+  readonly encryption = new Encryption(this);
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   readonly account = new Account(this);
@@ -129,12 +131,27 @@ export class ChatApp implements Actions, Parts {
     return this.newChats.searchUsers(query);
   }
 
-  startPrivate(userId: number): Promise<void> {
-    return this.newChats.startPrivate(userId);
+  startPrivate(userId: number, encrypted = false): Promise<void> {
+    return this.newChats.startPrivate(userId, encrypted);
   }
 
-  createGroup(name: string, memberIds: number[]): Promise<boolean> {
-    return this.newChats.createGroup(name, memberIds);
+  createGroup(name: string, memberIds: number[], encrypted = false): Promise<boolean> {
+    return this.newChats.createGroup(name, memberIds, encrypted);
+  }
+
+  showSafetyNumbers(): void {
+    const e = this.store.active;
+    if (e)
+      this.encryption.safetyNumbers(e).catch(() => this.screen.notify("Could not load the safety numbers"));
+  }
+
+  closeSafetyNumbers(): void {
+    this.store.safety = undefined;
+    this.screen.render();
+  }
+
+  acceptKeys(userId: number): void {
+    void this.encryption.acceptKeys(userId);
   }
 
   addMember(userId: number): Promise<void> {

@@ -5,6 +5,8 @@ import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
 import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
+import type { ReadText } from "./encryption/idb-key-store.ts";
+import type { SafetyView } from "./encryption/safety.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
@@ -43,6 +45,10 @@ export class Store {
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
   scrollToEnd = false;
+  /** What this device read of each message of an encrypted chat, by message id. */
+  readonly decrypted = new Map<number, ReadText>();
+  /** The safety numbers shown for an encrypted chat, if open. */
+  safety: SafetyView | undefined;
 
   constructor(
     readonly me: Me,

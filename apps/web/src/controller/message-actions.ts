@@ -10,7 +10,11 @@ export class MessageActions {
     if (!e) return;
     this.p.typingRelay.stop(e.summary.id);
     this.p.store.scrollToEnd = true;
-    this.p.sends.send(e, text);
+    if (e.summary.encrypted)
+      this.p.encryption
+        .send(e, text)
+        .catch((err: unknown) => this.p.screen.notify(`Not sent: ${errorText(err)}`));
+    else this.p.sends.send(e, text);
   }
 
   async edit(messageId: number, text: string): Promise<boolean> {

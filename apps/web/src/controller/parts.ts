@@ -18,6 +18,7 @@ import type { Presence } from "./presence.ts";
 import type { Receipts } from "./receipts.ts";
 import type { Screen } from "./screen.ts";
 import type { TypingRelay } from "./typing-relay.ts";
+import type { Encryption } from "../encryption/encryption.ts";
 
 export interface Parts {
   readonly store: Store;
@@ -35,6 +36,7 @@ export interface Parts {
   readonly presence: Presence;
   readonly typingRelay: TypingRelay;
   readonly connectionState: ConnectionState;
+  readonly encryption: Encryption;
   /** Set once by stop(): timers and retries check it before acting. */
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */

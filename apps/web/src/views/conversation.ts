@@ -2,6 +2,7 @@
  * The open chat: header (title, presence or members, typing), the message log with history
  * loading as you scroll up, and the composer (Enter sends, Shift+Enter adds a line).
  */
+import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
 import { typingLabel } from "../logic/typing.ts";
@@ -19,6 +20,12 @@ export class Conversation {
   private readonly subtitle = h("p", { class: "subtitle" });
   private readonly presenceDot = h("span", { class: "dot", role: "img" });
   private readonly membersBtn: HTMLButtonElement;
+  private readonly safetyBtn = h(
+    "button",
+    { type: "button", class: "small safety-btn" },
+    "🔒 Safety numbers",
+  );
+  private readonly safetySlot = h("div", { class: "safety-slot" });
   private readonly scroller: HTMLElement;
   private readonly list = h("ol", { class: "messages" });
   private readonly olderBtn: HTMLButtonElement;
@@ -39,6 +46,7 @@ export class Conversation {
   );
   private readonly body: HTMLElement;
   private shownChat: number | undefined;
+  private shownSafety: SafetyView | undefined;
   private readonly ui: ItemUi;
 
   constructor(
@@ -59,6 +67,7 @@ export class Conversation {
         this.update();
       },
     };
+    this.safetyBtn.onclick = () => actions.showSafetyNumbers();
     this.membersBtn = h(
       "button",
       {
@@ -138,8 +147,10 @@ export class Conversation {
           h("div", { class: "title-row" }, this.presenceDot, this.title),
           this.subtitle,
         ),
+        this.safetyBtn,
         this.membersBtn,
       ),
+      this.safetySlot,
       this.members.el,
       this.scroller,
       this.typingLine,
@@ -190,7 +201,18 @@ export class Conversation {
       this.composer.value = s.drafts.get(c.id);
       this.autosize();
     }
-    setText(this.title, chatTitle(c));
+    setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
+    this.safetyBtn.hidden = !c.encrypted;
+    setAttr(
+      this.composer,
+      "placeholder",
+      c.encrypted ? "Encrypted message (no attachments in encrypted chats yet)…" : "Write a message…",
+    );
+    const safety = s.safety?.chatId === c.id ? s.safety : undefined;
+    if (safety !== this.shownSafety) {
+      this.shownSafety = safety;
+      this.safetySlot.replaceChildren(...(safety ? [safetyPanel(safety, this.actions)] : []));
+    }
     const peerOnline = c.peer ? s.presence.get(c.peer.id) === true : false;
     this.presenceDot.hidden = c.type !== "private" || !c.peer;
     this.presenceDot.className = `dot ${peerOnline ? "online" : "offline"}`;

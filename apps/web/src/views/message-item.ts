@@ -88,6 +88,14 @@ export function updateItem(
   }
 
   const m = item.message;
+  if (m.mls && m.mls.kind !== "application") {
+    // An MLS commit or proposal: key material for the devices, nothing for people to read.
+    li.className = "msg handshake";
+    li.hidden = true;
+    li.dataset.seq = String(m.seq);
+    return;
+  }
+  const shown = m.mls ? readable(s, m.id) : { text: m.text, note: false };
   const mine = m.sender_id === me;
   const tick: Tick | undefined = mine ? tickOf(m, e.fullyReadSeq) : undefined;
   const readers =
@@ -102,7 +110,7 @@ export function updateItem(
   const sender = mine ? "You" : s.nameOf(m.sender_id);
   const sig = JSON.stringify([
     m.id,
-    m.text,
+    shown.text,
     m.edited_at,
     m.deleted_at,
     tick,
@@ -121,7 +129,7 @@ export function updateItem(
   let body: HTMLElement;
   if (editing) body = editor(m.id, m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
-  else body = h("p", { class: "text" }, m.text);
+  else body = h("p", { class: shown.note ? "text undecryptable" : "text" }, shown.text);
 
   const controls =
     mine && !m.deleted_at && !editing
@@ -242,4 +250,14 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
       h("button", { type: "button", class: "small link", onclick: () => ui.setEditing(undefined) }, "Cancel"),
     ),
   );
+}
+
+/** What this device can show of an encrypted message, honestly. */
+function readable(s: Store, id: number): { text: string; note: boolean } {
+  const r = s.decrypted.get(id);
+  if (!r) return { text: "🔒 Decrypting…", note: true };
+  if (r.text !== null) return { text: r.text, note: false };
+  return r.reason === "before_join"
+    ? { text: "🔒 Sent before this device joined: it cannot be read here.", note: true }
+    : { text: "🔒 This message could not be decrypted on this device.", note: true };
 }

@@ -37,6 +37,9 @@ import {
   type ClientEventPayload,
 } from "@chat/protocol";
 import type { ApiClient } from "../rest.ts";
+
+/** What the encryption half needs of a REST client (ApiClient, or an app's wrapper of it). */
+export type RestCaller = Pick<ApiClient, "call">;
 import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
 
@@ -75,7 +78,7 @@ export const mlsSuite = () => (suite ??= getCiphersuiteImpl(getCiphersuiteFromNa
 
 /** Registers a new device of the API client's user: a fresh signature key, kept in `store`. */
 export async function registerDevice(
-  api: ApiClient,
+  api: RestCaller,
   store: KeyStore,
   userId: number,
   name: string,
@@ -121,7 +124,7 @@ export class EncryptedChats {
   private closed = false;
 
   constructor(
-    readonly api: ApiClient,
+    readonly api: RestCaller,
     readonly socket: ChatSocket,
     readonly store: KeyStore,
     readonly me: DeviceIdentity,

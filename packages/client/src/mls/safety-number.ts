@@ -7,7 +7,7 @@
  * (`@noble/hashes`); the two halves are put in user-id order, so both sides see the same 60 digits.
  */
 import { sha512 } from "@noble/hashes/sha2.js";
-import type { ApiClient } from "../rest.ts";
+import type { RestCaller } from "./encrypted-chats.ts";
 
 /** One user's side: the user and the signature public keys of their live devices. */
 export interface DeviceKeys {
@@ -84,7 +84,7 @@ export function keyChange(known: string[] | undefined, current: string[]): KeyCh
 }
 
 /** A user's live device keys as the server lists them (mine, or someone I share a chat with). */
-export async function deviceKeysOf(api: ApiClient, userId: number): Promise<DeviceKeys> {
+export async function deviceKeysOf(api: RestCaller, userId: number): Promise<DeviceKeys> {
   const { devices } = await api.call("userDevices", { params: { user_id: userId } });
   return { userId, keys: devices.map((d) => d.signature_key) };
 }
