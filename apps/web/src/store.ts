@@ -49,6 +49,10 @@ export class Store {
   readonly decrypted = new Map<number, ReadText>();
   /** The safety numbers shown for an encrypted chat, if open. */
   safety: SafetyView | undefined;
+  /** Encrypted chats whose MLS group this device is in (it can read and send). */
+  readonly e2eJoined = new Set<number>();
+  /** The epoch from which this device can read each encrypted chat. */
+  readonly e2eJoinedAt = new Map<number, number>();
 
   constructor(
     readonly me: Me,

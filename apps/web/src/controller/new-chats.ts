@@ -20,10 +20,10 @@ export class NewChats {
         body: { chat_type: "private", member_ids: [userId], ...(encrypted && { encrypted }) },
       });
       this.p.chatList.add(out.chat);
-      if (encrypted) await this.p.encryption.created(out.chat.id, [userId]);
       if (out.chat.peer) void this.p.presence.load([out.chat.peer.id]);
       this.p.store.panel = "none";
       this.p.activeChat.open(out.chat.id);
+      if (encrypted) await this.p.encryption.created(out.chat.id, [userId]);
     } catch (err) {
       this.p.screen.notify(`Could not start the chat: ${errorText(err)}`);
     }
@@ -35,9 +35,9 @@ export class NewChats {
         body: { chat_type: "group", name, member_ids: memberIds, ...(encrypted && { encrypted }) },
       });
       this.p.chatList.add(out.chat);
-      if (encrypted) await this.p.encryption.created(out.chat.id, memberIds);
       this.p.store.panel = "none";
       this.p.activeChat.open(out.chat.id);
+      if (encrypted) await this.p.encryption.created(out.chat.id, memberIds);
       return true;
     } catch (err) {
       this.p.screen.notify(`Could not create the group: ${errorText(err)}`);

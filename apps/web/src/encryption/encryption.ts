@@ -16,16 +16,24 @@ import {
 } from "@chat/client";
 import type { Parts } from "../controller/parts.ts";
 import type { ChatEntry } from "../store.ts";
+import { errorText } from "../controller/error-text.ts";
 import { IdbKeyStore } from "./idb-key-store.ts";
 import type { SafetyRow } from "./safety.ts";
 
-/** One-time KeyPackages uploaded at a time (the server warns below 10). */
-const KEY_PACKAGES = 20;
+/**
+ * One-time KeyPackages per upload, and uploads per refill (the server warns below 10). Small
+ * uploads: nginx spools a request body above its 8 KiB buffer to a temporary file, which fails
+ * (500) where that folder is not writable.
+ */
+const KEY_PACKAGES = 5;
+const UPLOADS = 4;
 
 export class Encryption {
   private booting: Promise<EncryptedChats> | undefined;
   private keys: IdbKeyStore | undefined;
   private readonly joining = new Map<number, Promise<void>>();
+  /** Chats this device is creating the group of (not to be joined meanwhile). */
+  private readonly creating = new Set<number>();
 
   constructor(private readonly p: Parts) {}
 
@@ -53,7 +61,11 @@ export class Encryption {
     io.disconnect().connect();
     await socket.ready();
     const mls = new EncryptedChats(api, socket, keys, me);
-    mls.onMessage((d) => void this.read(d.id, d.text, d.reason));
+    mls.onMessage((d) => {
+      // It reads the chat's messages: it has the group (from a Welcome, perhaps just now).
+      this.p.store.e2eJoined.add(d.chat_id);
+      void this.read(d.id, d.text, d.reason);
+    });
     socket.on(
       "key_packages:low",
       () => void mls.uploadKeyPackages(KEY_PACKAGES, false).catch(() => undefined),
@@ -80,15 +92,17 @@ export class Encryption {
   /** An encrypted chat is listed or opened: its device joins its group if it has none yet. */
   prepare(e: ChatEntry): void {
     if (!e.summary.encrypted || this.joining.has(e.summary.id)) return;
-    const job = this.join(e).catch(() => {
+    const job = this.join(e).catch((err: unknown) => {
       this.joining.delete(e.summary.id);
+      this.p.screen.notify(`This device could not join the encrypted chat: ${errorText(err)}`);
     });
     this.joining.set(e.summary.id, job);
   }
 
-  private async join(e: ChatEntry) {
+  private async join(e: ChatEntry, tries = 0): Promise<void> {
     const mls = await this.ready();
     const id = e.summary.id;
+    if (this.creating.has(id)) return;
     // Texts read on an earlier visit come from IndexedDB.
     const page = e.timeline.items();
     for (const it of page)
@@ -96,10 +110,18 @@ export class Encryption {
         const r = await this.keys!.getRead(it.message.id);
         if (r) this.p.store.decrypted.set(it.message.id, r);
       }
-    if (mls.epoch(id) === undefined && !(await this.keys!.loadGroup(id))) {
+    // A Welcome is stored with the commit that added this device: fetched before looking further.
+    await mls.fetchWelcomes();
+    if (!(await this.hasGroup(mls, id))) {
       // No Welcome came for this device: a member's new device joins from the latest GroupInfo.
       const { group_info } = await this.p.api.call("groupInfo", { params: { chat_id: id } });
       if (group_info) await mls.joinExternally(id);
+    }
+    if (await this.hasGroup(mls, id)) await this.joined(mls, id);
+    else if (tries < 30) {
+      // The group may not exist yet (its creator is making it): look again soon.
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!this.p.stopped) return this.join(e, tries + 1);
     }
     this.p.screen.render();
   }
@@ -109,12 +131,35 @@ export class Encryption {
    * chat that existed already (the server answered it again) is joined instead if need be.
    */
   async created(chatId: number, memberIds: number[]): Promise<void> {
+    this.creating.add(chatId);
     const mls = await this.ready();
-    if (mls.epoch(chatId) !== undefined || (await this.keys!.loadGroup(chatId))) return;
-    const { group_info } = await this.p.api.call("groupInfo", { params: { chat_id: chatId } });
-    if (group_info) return void (await mls.joinExternally(chatId));
-    await mls.createGroup(chatId);
-    await mls.addUsers(chatId, memberIds);
+    if (!(await this.hasGroup(mls, chatId))) {
+      // A private chat that existed already (the server answered it again) has its group.
+      const { group_info } = await this.p.api.call("groupInfo", { params: { chat_id: chatId } });
+      if (group_info) await mls.joinExternally(chatId);
+      else {
+        await mls.createGroup(chatId);
+        await mls.addUsers(chatId, memberIds);
+      }
+    }
+    await this.joined(mls, chatId);
+    this.p.screen.render();
+  }
+
+  /** This device has the chat's group: remembers from which epoch on it can read. */
+  private async joined(mls: EncryptedChats, chatId: number) {
+    const s = this.p.store;
+    let at = await this.keys!.joinedAt(chatId);
+    if (at === undefined) {
+      at = Number(mls.epoch(chatId) ?? (await this.keys!.loadGroup(chatId))?.groupContext.epoch ?? 0);
+      await this.keys!.saveJoinedAt(chatId, at);
+    }
+    s.e2eJoinedAt.set(chatId, at);
+    s.e2eJoined.add(chatId);
+  }
+
+  private async hasGroup(mls: EncryptedChats, chatId: number): Promise<boolean> {
+    return mls.epoch(chatId) !== undefined || (await this.keys!.loadGroup(chatId)) !== undefined;
   }
 
   async send(e: ChatEntry, text: string): Promise<void> {
@@ -157,10 +202,17 @@ export class Encryption {
 
   /** I compared the new number: its keys become the known ones. */
   async acceptKeys(userId: number): Promise<void> {
-    const row = this.p.store.safety?.rows.find((r) => r.userId === userId);
-    if (!row) return;
+    const view = this.p.store.safety;
+    const row = view?.rows.find((r) => r.userId === userId);
+    if (!view || !row) return;
     await this.keys!.saveKnownKeys(userId, row.keys);
-    row.change = { status: "unchanged", added: [], removed: [] };
+    // A new view object: the conversation redraws the panel when it changes.
+    this.p.store.safety = {
+      ...view,
+      rows: view.rows.map((r) =>
+        r === row ? { ...r, change: { status: "unchanged", added: [], removed: [] } } : r,
+      ),
+    };
     this.p.screen.render();
   }
 }

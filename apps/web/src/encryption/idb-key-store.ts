@@ -91,6 +91,14 @@ export class IdbKeyStore implements KeyStore {
     return this.get<ReadText>("read", messageId);
   }
 
+  /** The epoch at which this device joined a chat's group: what is older it cannot read. */
+  joinedAt(chatId: number) {
+    return this.get<number>("meta", `joined:${chatId}`);
+  }
+  saveJoinedAt(chatId: number, epoch: number) {
+    return this.put("meta", `joined:${chatId}`, epoch);
+  }
+
   /** The device keys last seen for a contact (sorted base64), to tell a key change. */
   knownKeys(userId: number) {
     return this.get<string[]>("contacts", userId);

@@ -203,6 +203,8 @@ export class Conversation {
     }
     setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
     this.safetyBtn.hidden = !c.encrypted;
+    const joined = s.e2eJoined.has(c.id);
+    setAttr(this.body, "data-e2e", c.encrypted ? (joined ? "joined" : "joining") : null);
     setAttr(
       this.composer,
       "placeholder",
@@ -229,6 +231,7 @@ export class Conversation {
           : "waiting for someone to join",
     );
     setText(this.typingLine, typingLabel(typers));
+    if (c.encrypted && !joined) setText(this.subtitle, "🔒 This device is joining the encrypted chat…");
     this.membersBtn.hidden = c.type !== "group";
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);

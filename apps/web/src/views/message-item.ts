@@ -16,6 +16,8 @@ export interface ItemUi {
   setConfirmingDelete(messageId: number | undefined): void;
 }
 
+type TimelineMessage = Extract<TimelineItem, { kind: "message" }>["message"];
+
 const signatures = new WeakMap<HTMLElement, string>();
 
 export function itemKey(item: TimelineItem, me: number): string {
@@ -95,7 +97,7 @@ export function updateItem(
     li.dataset.seq = String(m.seq);
     return;
   }
-  const shown = m.mls ? readable(s, m.id) : { text: m.text, note: false };
+  const shown = m.mls ? readable(s, m) : { text: m.text, note: false };
   const mine = m.sender_id === me;
   const tick: Tick | undefined = mine ? tickOf(m, e.fullyReadSeq) : undefined;
   const readers =
@@ -253,8 +255,11 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
 }
 
 /** What this device can show of an encrypted message, honestly. */
-function readable(s: Store, id: number): { text: string; note: boolean } {
-  const r = s.decrypted.get(id);
+function readable(s: Store, m: TimelineMessage): { text: string; note: boolean } {
+  const joinedAt = s.e2eJoinedAt.get(m.chat_id);
+  const r =
+    s.decrypted.get(m.id) ??
+    (joinedAt !== undefined && m.mls!.epoch < joinedAt ? { text: null, reason: "before_join" } : undefined);
   if (!r) return { text: "🔒 Decrypting…", note: true };
   if (r.text !== null) return { text: r.text, note: false };
   return r.reason === "before_join"
