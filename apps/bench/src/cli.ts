@@ -15,17 +15,22 @@ import { profileMarkdown, summarizeProfile } from "./profile.ts";
 import { consoleSummary, ms, reportMarkdown } from "./report.ts";
 import { checkTargets, findReference, type References } from "./targets.ts";
 import { live } from "./topology.ts";
+import { runUploadCli } from "./upload-cli.ts";
+import { UPLOAD_USAGE } from "./upload.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
+const args = process.argv.slice(2);
+const argv = args[0] === "--" ? args.slice(1) : args;
+/** `pnpm bench upload …`: the attachments bench (upload-cli.ts), with its own options. */
+const uploadMode = argv[0] === "upload";
 let options: BenchOptions;
 try {
-  const argv = process.argv.slice(2);
   if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(USAGE);
+    console.log(uploadMode ? UPLOAD_USAGE : USAGE);
     process.exit(0);
   }
-  options = parseOptions(argv[0] === "--" ? argv.slice(1) : argv);
+  options = parseOptions(uploadMode ? [] : argv);
 } catch (err) {
   console.error(`${(err as Error).message}\n\n${USAGE}`);
   process.exit(2);
@@ -86,6 +91,8 @@ async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References
   );
   return { result, dir };
 }
+
+if (uploadMode) await runUploadCli(argv.slice(1), outDir, log, stamp());
 
 try {
   let baseline: { result: BenchResult; dir: string } | undefined;

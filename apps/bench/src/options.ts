@@ -77,7 +77,8 @@ export const USAGE = `Usage: pnpm bench [closed|open|idle|read] [options]
   --env K=V          extra node environment (repeatable)
   --label TEXT       a tag for the report
   --out DIR          results folder (default bench-results)
-Database: DATABASE_URL if set, else the embedded PostgreSQL in .data/cluster-pg (a fresh database per run).`;
+Database: DATABASE_URL if set, else the embedded PostgreSQL in .data/cluster-pg (a fresh database per run).
+Attachments: pnpm bench upload --help`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values, positionals } = parseArgs({

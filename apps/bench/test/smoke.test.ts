@@ -12,6 +12,7 @@ import { runBench } from "../src/run.ts";
 import { checkTargets } from "../src/targets.ts";
 import { reportMarkdown } from "../src/report.ts";
 import { plots } from "../src/plots.ts";
+import { runUploadBench, uploadMarkdown } from "../src/upload.ts";
 
 describe("pnpm bench (smoke)", function () {
   this.timeout(120_000);
@@ -69,6 +70,36 @@ describe("pnpm bench (smoke)", function () {
     expect(r.loss.fullyReadDoubled).to.equal(0);
     expect(r.read!.readsAcked).to.equal(r.read!.readsSent);
     expect(r.processes.map((p) => p.kind)).to.include.members(["node", "redis", "nginx", "postgres"]);
+  });
+
+  it("upload: files through 2 nodes reach every other member once, with MB/s, p99 and node RSS", async () => {
+    const r = await runUploadBench(
+      {
+        users: 4,
+        chatSize: 4,
+        nodes: 2,
+        sizes: [100_000, 1_000_000],
+        filesPerUser: [2, 1],
+        limit: 1_000_000,
+        databaseUrl,
+        pgDataDir: pgDir && path.join(pgDir, "pg"),
+      },
+      () => undefined,
+    );
+    expect(r.lost).to.equal(0);
+    expect(r.steps.map((s) => [s.size, s.files, s.failures])).to.deep.equal([
+      [100_000, 8, 0],
+      [1_000_000, 4, 0],
+    ]);
+    for (const s of r.steps) {
+      expect(s.delivered.count).to.equal(s.files);
+      expect(s.mbPerSec).to.be.greaterThan(0);
+      expect(s.delivered.p99).to.be.at.least(s.uploaded.p50);
+    }
+    const nodes = r.processes.filter((p) => p.kind === "node");
+    expect(nodes).to.have.length(2);
+    expect(nodes.every((n) => n.peakRssMB > 0)).to.equal(true);
+    expect(uploadMarkdown(r)).to.match(/\| 1 MB \| 4 \|/);
   });
 
   it("the baseline server takes the same clients", async () => {

@@ -5,7 +5,7 @@
  */
 import { ChatSocket } from "@chat/client";
 import { Outbox } from "./logic/outbox.ts";
-import type { PublicUser } from "./logic/types.ts";
+import type { Attachment, PublicUser } from "./logic/types.ts";
 import type { Session } from "./session.ts";
 import { Store, type Panel } from "./store.ts";
 import type { Actions } from "./views/actions.ts";
@@ -26,6 +26,8 @@ import { Receipts } from "./controller/receipts.ts";
 import { chatIdFromPath, pageFromPath } from "./controller/routing.ts";
 import { Screen } from "./controller/screen.ts";
 import { TypingRelay } from "./controller/typing-relay.ts";
+import { Uploads } from "./controller/uploads.ts";
+import { FileLinks } from "./controller/file-links.ts";
 import { Account } from "./controller/account.ts";
 import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
@@ -47,6 +49,8 @@ export class ChatApp implements Actions, Parts {
   readonly typingRelay = new TypingRelay(this);
   readonly connectionState = new ConnectionState(this);
   readonly encryption = new Encryption(this);
+  readonly uploads = new Uploads(this);
+  readonly fileLinks = new FileLinks(this);
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   readonly account = new Account(this);
@@ -99,8 +103,42 @@ export class ChatApp implements Actions, Parts {
     this.activeChat.loadOlder();
   }
 
-  send(text: string): void {
-    this.messages.send(text);
+  send(text: string): boolean {
+    return this.messages.send(text);
+  }
+
+  sendNow(chatId: number, text: string): void {
+    this.messages.sendNow(chatId, text);
+  }
+
+  attach(files: File[]): void {
+    const id = this.store.activeChatId;
+    if (id !== undefined && this.store.chats.get(id)?.summary.encrypted) {
+      // They would reach the server unencrypted: refused until encrypted attachments exist.
+      this.screen.notify("Files cannot be sent in an encrypted chat yet.");
+      return;
+    }
+    if (id !== undefined) this.uploads.add(id, files);
+  }
+
+  cancelUpload(key: string): void {
+    this.uploads.cancel(key);
+  }
+
+  retryUpload(key: string): void {
+    this.uploads.retry(key);
+  }
+
+  fileLink(id: string, variant: "original" | "thumbnail", again?: boolean): Promise<string> {
+    return this.fileLinks.get(id, variant, again);
+  }
+
+  cachedLink(id: string, variant: "original" | "thumbnail"): string | undefined {
+    return this.fileLinks.cached(id, variant);
+  }
+
+  download(file: Attachment): Promise<void> {
+    return this.fileLinks.download(file);
   }
 
   retry(clientId: string): void {
@@ -226,6 +264,7 @@ export class ChatApp implements Actions, Parts {
     if (this.stopped) return;
     this.stopped = true;
     this.typingRelay.stopAll();
+    this.uploads.stopAll();
     this.screen.stop();
     for (const c of this.cleanups) c();
     this.socket.close();

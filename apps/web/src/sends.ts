@@ -17,13 +17,15 @@ export class Sends {
     private readonly ui: { render(): void; notify(message: string): void },
   ) {}
 
-  send(e: ChatEntry, text: string): void {
+  /** `files`: uploaded and completed files the message carries (their ids, and names to show). */
+  send(e: ChatEntry, text: string, files?: { ids: string[]; files: { name: string; size: number }[] }): void {
     const p = this.outbox.add({
       chatId: e.summary.id,
       clientId: crypto.randomUUID(),
       text,
       createdAt: new Date().toISOString(),
       state: "pending",
+      ...(files?.ids.length ? { attachmentIds: files.ids, files: files.files } : {}),
     });
     e.timeline.addPending(p);
     this.ui.render();
@@ -62,7 +64,7 @@ export class Sends {
   private deliver(clientId: string): void {
     const p = this.outbox.get(clientId);
     if (!p) return;
-    this.socket.send(p.chatId, p.text, p.clientId).then(
+    this.socket.send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds }).then(
       (out) => {
         this.outbox.remove(clientId);
         // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.

@@ -7,6 +7,7 @@ import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
 import type { ReadText } from "./encryption/idb-key-store.ts";
 import type { SafetyView } from "./encryption/safety.ts";
+import type { UploadItem } from "./logic/uploads.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
@@ -53,6 +54,10 @@ export class Store {
   readonly e2eJoined = new Set<number>();
   /** The epoch from which this device can read each encrypted chat. */
   readonly e2eJoinedAt = new Map<number, number>();
+  /** Files on their way into each chat's next message (controller/uploads.ts). */
+  readonly uploads = new Map<number, UploadItem[]>();
+  /** A message written while its files were still uploading: sent once they all are. */
+  readonly waitingSend = new Map<number, string>();
 
   constructor(
     readonly me: Me,

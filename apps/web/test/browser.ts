@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 
-export type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+export type { Browser, BrowserContext, Locator, Page, Route } from "playwright-core";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
 

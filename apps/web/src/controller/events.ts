@@ -50,6 +50,15 @@ export function listenToWindow(p: Parts): () => void {
     },
     document,
   );
+  // Files dropped beside the conversation (which takes them) would make the browser open them in
+  // place of the app.
+  const keepFiles = (ev: Event) => {
+    if ((ev as DragEvent).dataTransfer?.types.includes("Files")) ev.preventDefault();
+  };
+  for (const type of ["dragover", "drop"]) {
+    window.addEventListener(type, keepFiles);
+    off.push(() => window.removeEventListener(type, keepFiles));
+  }
   listen("offline", () => p.connectionState.offline());
   listen("online", () => {
     renewIfDue();

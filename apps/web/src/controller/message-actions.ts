@@ -1,20 +1,54 @@
-/** What I do to messages in the open chat: send (through Sends and its outbox), edit, delete. */
+/**
+ * What I do to messages in the open chat: send (through Sends and its outbox, with the chat's
+ * uploaded files; a message whose files are still uploading waits for them), edit, delete.
+ */
+import { sendReadiness } from "../logic/uploads.ts";
 import { errorText } from "./error-text.ts";
 import type { Parts } from "./parts.ts";
 
 export class MessageActions {
   constructor(private readonly p: Parts) {}
 
-  send(text: string): void {
+  send(text: string): boolean {
     const e = this.p.store.active;
+    if (!e) return false;
+    const chatId = e.summary.id;
+    const files = sendReadiness(this.p.uploads.of(chatId));
+    if (files === "none" && !text.trim()) return false;
+    if (e.summary.encrypted && files !== "none") {
+      // Files would reach the server unencrypted: refused until encrypted attachments exist.
+      this.p.screen.notify("Files cannot be sent in an encrypted chat yet: remove them to send.");
+      return false;
+    }
+    if (files === "blocked") {
+      this.p.screen.notify("A file could not be uploaded: retry it or remove it, then send.");
+      return false;
+    }
+    this.p.typingRelay.stop(chatId);
+    if (files === "wait") {
+      const before = this.p.store.waitingSend.get(chatId);
+      this.p.store.waitingSend.set(chatId, before?.trim() ? `${before}\n${text}` : text);
+      this.p.screen.render();
+      return true;
+    }
+    this.sendNow(chatId, text);
+    return true;
+  }
+
+  sendNow(chatId: number, text: string): void {
+    const e = this.p.store.chats.get(chatId);
     if (!e) return;
-    this.p.typingRelay.stop(e.summary.id);
-    this.p.store.scrollToEnd = true;
-    if (e.summary.encrypted)
+    if (e.summary.encrypted) {
+      if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
       this.p.encryption
         .send(e, text)
         .catch((err: unknown) => this.p.screen.notify(`Not sent: ${errorText(err)}`));
-    else this.p.sends.send(e, text);
+      return;
+    }
+    const files = this.p.uploads.take(chatId);
+    if (files.ids.length === 0 && !text.trim()) return this.p.screen.render();
+    if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
+    this.p.sends.send(e, text, files);
   }
 
   async edit(messageId: number, text: string): Promise<boolean> {

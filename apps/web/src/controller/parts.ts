@@ -19,6 +19,8 @@ import type { Receipts } from "./receipts.ts";
 import type { Screen } from "./screen.ts";
 import type { TypingRelay } from "./typing-relay.ts";
 import type { Encryption } from "../encryption/encryption.ts";
+import type { Uploads } from "./uploads.ts";
+import type { FileLinks } from "./file-links.ts";
 
 export interface Parts {
   readonly store: Store;
@@ -37,6 +39,10 @@ export interface Parts {
   readonly typingRelay: TypingRelay;
   readonly connectionState: ConnectionState;
   readonly encryption: Encryption;
+  readonly uploads: Uploads;
+  readonly fileLinks: FileLinks;
+  /** Sends a message to a chat now, with the chat's ready files (a message that waited for them). */
+  sendNow(chatId: number, text: string): void;
   /** Set once by stop(): timers and retries check it before acting. */
   readonly stopped: boolean;
   /** The server refused our token: back to the login form. */

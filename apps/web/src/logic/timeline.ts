@@ -15,6 +15,9 @@ export interface PendingSend {
   createdAt: string;
   state: SendState;
   error?: string;
+  /** Uploaded files the message carries (their ids), and what the pending bubble shows of them. */
+  attachmentIds?: string[];
+  files?: { name: string; size: number }[];
 }
 
 export type TimelineItem = { kind: "message"; message: Message } | { kind: "pending"; send: PendingSend };

@@ -2,6 +2,8 @@
 import type { RouteResponse, ServerEventPayload } from "@chat/protocol";
 
 export type Message = ServerEventPayload<"message:new">;
+/** A file a message carries. */
+export type Attachment = NonNullable<Message["attachments"]>[number];
 export type ChatSummary = RouteResponse<"listChats">["chats"][number];
 export type Member = RouteResponse<"listMembers">["members"][number];
 export type PublicUser = RouteResponse<"searchUsers">["users"][number];

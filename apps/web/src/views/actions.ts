@@ -1,10 +1,19 @@
 /** What the views may ask the controller to do. */
-import type { PublicUser } from "../logic/types.ts";
+import type { Attachment, PublicUser } from "../logic/types.ts";
 import type { Page, Panel } from "../store.ts";
 
 export interface Actions {
   openChat(chatId: number | undefined): void;
-  send(text: string): void;
+  /** Sends the text with the chat's files; false when it cannot go (a file failed): keep the text. */
+  send(text: string): boolean;
+  /** Files picked, dropped or pasted into the open chat. */
+  attach(files: File[]): void;
+  cancelUpload(key: string): void;
+  retryUpload(key: string): void;
+  /** A short-lived link to an attachment's bytes; `again`: the last one stopped working. */
+  fileLink(id: string, variant: "original" | "thumbnail", again?: boolean): Promise<string>;
+  cachedLink(id: string, variant: "original" | "thumbnail"): string | undefined;
+  download(file: Attachment): Promise<void>;
   retry(clientId: string): void;
   discard(clientId: string): void;
   edit(messageId: number, text: string): Promise<boolean>;

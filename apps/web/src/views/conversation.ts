@@ -1,13 +1,17 @@
 /**
  * The open chat: header (title, presence or members, typing), the message log with history
- * loading as you scroll up, and the composer (Enter sends, Shift+Enter adds a line).
+ * loading as you scroll up, and the composer (Enter sends, Shift+Enter adds a line). Files come
+ * in by the attach button, dropped anywhere on the conversation, or pasted into the composer;
+ * they wait in the tray above it until they go with the next message.
  */
 import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
 import { typingLabel } from "../logic/typing.ts";
+import { pastedName } from "../logic/uploads.ts";
 import type { Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
+import { AttachmentTray } from "./attachment-tray.ts";
 import { MembersPanel } from "./members-panel.ts";
 import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
 
@@ -38,6 +42,19 @@ export class Conversation {
     autocomplete: "off",
   });
   private readonly form: HTMLFormElement;
+  private readonly fileInput = h("input", {
+    type: "file",
+    multiple: true,
+    id: "attach-input",
+    class: "visually-hidden",
+    tabindex: -1,
+  });
+  private readonly tray: AttachmentTray;
+  private readonly dropHint = h(
+    "div",
+    { class: "drop-hint", "aria-hidden": "true" },
+    "Drop files to send them",
+  );
   private readonly members: MembersPanel;
   private readonly placeholder = h(
     "div",
@@ -100,13 +117,42 @@ export class Conversation {
       if (e && this.scroller.scrollTop < NEAR_TOP_PX && e.timeline.hasOlder && !e.loadingOlder)
         actions.loadOlder();
     });
+    this.tray = new AttachmentTray(actions);
+    this.fileInput.addEventListener("change", () => {
+      const files = [...(this.fileInput.files ?? [])];
+      this.fileInput.value = "";
+      actions.attach(files);
+      this.composer.focus();
+    });
     this.form = h(
       "form",
       { class: "composer", "aria-label": "Send a message" },
+      h(
+        "button",
+        {
+          type: "button",
+          class: "attach",
+          "aria-label": "Attach files",
+          title: "Attach files",
+          onclick: () => this.fileInput.click(),
+        },
+        "Attach",
+      ),
+      this.fileInput,
       h("label", { for: "composer", class: "visually-hidden" }, "Message"),
       this.composer,
       h("button", { type: "submit", class: "primary send" }, "Send"),
     );
+    // A pasted image (a screenshot) or files copied in a file manager; text pastes as usual.
+    this.composer.addEventListener("paste", (ev) => {
+      const files = [...(ev.clipboardData?.files ?? [])];
+      if (files.length === 0) return;
+      ev.preventDefault();
+      // Every pasted screenshot is "image.png": each gets a name of its own.
+      actions.attach(
+        files.map((f) => (pastedName(f) === f.name ? f : new File([f], pastedName(f), { type: f.type }))),
+      );
+    });
     this.form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       this.submit();
@@ -154,8 +200,11 @@ export class Conversation {
       this.members.el,
       this.scroller,
       this.typingLine,
+      this.tray.el,
       this.form,
+      this.dropHint,
     );
+    this.listenForDrops();
     this.el = h(
       "section",
       { class: "conversation", "aria-label": "Conversation" },
@@ -164,13 +213,41 @@ export class Conversation {
     );
   }
 
+  /** Files dragged over the conversation: a hint while over it, attached when dropped. */
+  private listenForDrops() {
+    const carriesFiles = (ev: DragEvent) => ev.dataTransfer?.types.includes("Files") ?? false;
+    let depth = 0;
+    const show = (on: boolean) => this.body.classList.toggle("dropping", on);
+    this.body.addEventListener("dragenter", (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      depth++;
+      show(true);
+    });
+    this.body.addEventListener("dragover", (ev) => {
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      ev.dataTransfer!.dropEffect = "copy";
+    });
+    this.body.addEventListener("dragleave", () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) show(false);
+    });
+    this.body.addEventListener("drop", (ev) => {
+      depth = 0;
+      show(false);
+      if (!carriesFiles(ev)) return;
+      ev.preventDefault();
+      this.actions.attach([...(ev.dataTransfer?.files ?? [])]);
+    });
+  }
+
   private submit() {
     const text = this.composer.value;
-    if (!text.trim()) return;
+    if (!this.actions.send(text)) return;
     this.composer.value = "";
     this.autosize();
     this.actions.saveDraft("");
-    this.actions.send(text);
     this.composer.focus();
   }
 
@@ -203,6 +280,11 @@ export class Conversation {
     }
     setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
     this.safetyBtn.hidden = !c.encrypted;
+    const attachBtn = this.form.querySelector<HTMLButtonElement>("button.attach");
+    if (attachBtn) {
+      attachBtn.disabled = !!c.encrypted;
+      attachBtn.title = c.encrypted ? "Files cannot be sent in an encrypted chat yet" : "Attach files";
+    }
     const joined = s.e2eJoined.has(c.id);
     setAttr(this.body, "data-e2e", c.encrypted ? (joined ? "joined" : "joining") : null);
     setAttr(
@@ -235,6 +317,7 @@ export class Conversation {
     this.membersBtn.hidden = c.type !== "group";
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);
+    this.tray.update(s.uploads.get(c.id) ?? [], s.waitingSend.has(c.id));
 
     const tl = e.timeline;
     this.olderBtn.hidden = !tl.hasOlder || !tl.loaded;

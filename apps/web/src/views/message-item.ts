@@ -8,6 +8,8 @@ import { readByLabel, tickGlyph, tickLabel, tickOf, type Tick } from "../logic/r
 import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
+import { attachmentsBlock } from "./attachments.ts";
+import { formatSize } from "../logic/uploads.ts";
 
 export interface ItemUi {
   editing: number | undefined;
@@ -44,7 +46,7 @@ export function updateItem(
   if (item.kind === "pending") {
     const p = item.send;
     const tick: Tick = p.state === "failed" ? "failed" : s.connection === "online" ? "pending" : "queued";
-    const sig = JSON.stringify(["p", p.text, tick, p.error]);
+    const sig = JSON.stringify(["p", p.text, tick, p.error, p.files]);
     if (signatures.get(li) === sig) return;
     signatures.set(li, sig);
     li.className = `msg mine ${tick}`;
@@ -56,7 +58,13 @@ export function updateItem(
       h(
         "div",
         { class: "bubble" },
-        h("p", { class: "text" }, p.text),
+        p.files?.length &&
+          h(
+            "ul",
+            { class: "pending-files" },
+            p.files.map((f) => h("li", null, `${f.name} (${formatSize(f.size)})`)),
+          ),
+        p.text && h("p", { class: "text" }, p.text),
         h(
           "div",
           { class: "foot" },
@@ -113,6 +121,7 @@ export function updateItem(
   const sig = JSON.stringify([
     m.id,
     shown.text,
+    m.attachments?.map((a) => a.id),
     m.edited_at,
     m.deleted_at,
     tick,
@@ -131,7 +140,8 @@ export function updateItem(
   let body: HTMLElement;
   if (editing) body = editor(m.id, m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
-  else body = h("p", { class: shown.note ? "text undecryptable" : "text" }, shown.text);
+  else body = h("p", { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text }, shown.text);
+  const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
 
   const controls =
     mine && !m.deleted_at && !editing
@@ -208,6 +218,7 @@ export function updateItem(
       "div",
       { class: "bubble" },
       !mine && h("div", { class: "sender" }, sender),
+      files,
       body,
       foot,
       readers.length > 0 &&
