@@ -31,6 +31,7 @@ import { FileLinks } from "./controller/file-links.ts";
 import { Account } from "./controller/account.ts";
 import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
+import { Encryption } from "./encryption/encryption.ts";
 import type { Page } from "./store.ts";
 
 export class ChatApp implements Actions, Parts {
@@ -47,6 +48,7 @@ export class ChatApp implements Actions, Parts {
   readonly presence = new Presence(this);
   readonly typingRelay = new TypingRelay(this);
   readonly connectionState = new ConnectionState(this);
+  readonly encryption = new Encryption(this);
   readonly uploads = new Uploads(this);
   readonly fileLinks = new FileLinks(this);
   private readonly messages = new MessageActions(this);
@@ -111,6 +113,11 @@ export class ChatApp implements Actions, Parts {
 
   attach(files: File[]): void {
     const id = this.store.activeChatId;
+    if (id !== undefined && this.store.chats.get(id)?.summary.encrypted) {
+      // They would reach the server unencrypted: refused until encrypted attachments exist.
+      this.screen.notify("Files cannot be sent in an encrypted chat yet.");
+      return;
+    }
     if (id !== undefined) this.uploads.add(id, files);
   }
 
@@ -162,12 +169,27 @@ export class ChatApp implements Actions, Parts {
     return this.newChats.searchUsers(query);
   }
 
-  startPrivate(userId: number): Promise<void> {
-    return this.newChats.startPrivate(userId);
+  startPrivate(userId: number, encrypted = false): Promise<void> {
+    return this.newChats.startPrivate(userId, encrypted);
   }
 
-  createGroup(name: string, memberIds: number[]): Promise<boolean> {
-    return this.newChats.createGroup(name, memberIds);
+  createGroup(name: string, memberIds: number[], encrypted = false): Promise<boolean> {
+    return this.newChats.createGroup(name, memberIds, encrypted);
+  }
+
+  showSafetyNumbers(): void {
+    const e = this.store.active;
+    if (e)
+      this.encryption.safetyNumbers(e).catch(() => this.screen.notify("Could not load the safety numbers"));
+  }
+
+  closeSafetyNumbers(): void {
+    this.store.safety = undefined;
+    this.screen.render();
+  }
+
+  acceptKeys(userId: number): void {
+    void this.encryption.acceptKeys(userId);
   }
 
   addMember(userId: number): Promise<void> {

@@ -5,6 +5,8 @@ import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
 import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
+import type { ReadText } from "./encryption/idb-key-store.ts";
+import type { SafetyView } from "./encryption/safety.ts";
 import type { UploadItem } from "./logic/uploads.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
@@ -44,6 +46,14 @@ export class Store {
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
   scrollToEnd = false;
+  /** What this device read of each message of an encrypted chat, by message id. */
+  readonly decrypted = new Map<number, ReadText>();
+  /** The safety numbers shown for an encrypted chat, if open. */
+  safety: SafetyView | undefined;
+  /** Encrypted chats whose MLS group this device is in (it can read and send). */
+  readonly e2eJoined = new Set<number>();
+  /** The epoch from which this device can read each encrypted chat. */
+  readonly e2eJoinedAt = new Map<number, number>();
   /** Files on their way into each chat's next message (controller/uploads.ts). */
   readonly uploads = new Map<number, UploadItem[]>();
   /** A message written while its files were still uploading: sent once they all are. */

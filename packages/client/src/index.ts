@@ -3,3 +3,4 @@ export * from "./socket.ts";
 export * from "./mls/key-store.ts";
 export * from "./mls/encrypted-chats.ts";
 export * from "./token-renewal.ts";
+export * from "./mls/safety-number.ts";

@@ -4,6 +4,10 @@
  * key store). Every device is closed after the test.
  */
 import { ApiClient, ChatSocket, EncryptedChats, MemoryKeyStore, registerDevice } from "@chat/client";
+
+type Options = ConstructorParameters<typeof EncryptedChats>[4];
+/** Tests script who commits when, unless they ask for the automatic commit of proposals. */
+const scripted: Options = { autoCommit: false };
 import type { TestUser } from "../support/users.ts";
 
 export interface MlsDevice {
@@ -27,7 +31,13 @@ export function useDevices() {
      * A new device of `user` on `url` (a list: its socket fails over along it, REST goes to the
      * last), with `keyPackages` one-time KeyPackages uploaded.
      */
-    async device(url: string | string[], user: TestUser, name: string, keyPackages = 5): Promise<MlsDevice> {
+    async device(
+      url: string | string[],
+      user: TestUser,
+      name: string,
+      keyPackages = 5,
+      options: Options = scripted,
+    ): Promise<MlsDevice> {
       const api = new ApiClient(typeof url === "string" ? url : url.at(-1)!, { token: user.token });
       const store = new MemoryKeyStore();
       const me = await registerDevice(api, store, user.id, name);
@@ -37,7 +47,7 @@ export function useDevices() {
         transports: ["websocket"],
       });
       await socket.ready();
-      const mls = new EncryptedChats(api, socket, store, me);
+      const mls = new EncryptedChats(api, socket, store, me, options);
       if (keyPackages > 0) await mls.uploadKeyPackages(keyPackages);
       const d = { user, name, api, socket, mls };
       open.push(d);
@@ -54,7 +64,7 @@ export function useDevices() {
       // A client that comes back knows where it stopped in each chat.
       for (const [chatId, seq] of d.socket.lastSeq) socket.track(chatId, seq);
       d.mls.close();
-      const mls = new EncryptedChats(d.api, socket, d.mls.store, d.mls.me);
+      const mls = new EncryptedChats(d.api, socket, d.mls.store, d.mls.me, scripted);
       const next = { ...d, socket, mls };
       open.push(next);
       return next;

@@ -46,6 +46,7 @@ export class ChatList {
     this.p.socket.track(c.id, c.last_seq);
     for (const p of this.p.sends.unsent(c.id)) e.timeline.addPending(p);
     if (c.last_message) e.timeline.upsert([c.last_message]);
+    this.p.encryption.prepare(e);
     return e;
   }
 

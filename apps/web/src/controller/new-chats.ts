@@ -14,28 +14,30 @@ export class NewChats {
     return out.users.filter((u) => u.id !== s.me.id);
   }
 
-  async startPrivate(userId: number): Promise<void> {
+  async startPrivate(userId: number, encrypted = false): Promise<void> {
     try {
       const out = await this.p.api.call("createChat", {
-        body: { chat_type: "private", member_ids: [userId] },
+        body: { chat_type: "private", member_ids: [userId], ...(encrypted && { encrypted }) },
       });
       this.p.chatList.add(out.chat);
       if (out.chat.peer) void this.p.presence.load([out.chat.peer.id]);
       this.p.store.panel = "none";
       this.p.activeChat.open(out.chat.id);
+      if (encrypted) await this.p.encryption.created(out.chat.id, [userId]);
     } catch (err) {
       this.p.screen.notify(`Could not start the chat: ${errorText(err)}`);
     }
   }
 
-  async createGroup(name: string, memberIds: number[]): Promise<boolean> {
+  async createGroup(name: string, memberIds: number[], encrypted = false): Promise<boolean> {
     try {
       const out = await this.p.api.call("createChat", {
-        body: { chat_type: "group", name, member_ids: memberIds },
+        body: { chat_type: "group", name, member_ids: memberIds, ...(encrypted && { encrypted }) },
       });
       this.p.chatList.add(out.chat);
       this.p.store.panel = "none";
       this.p.activeChat.open(out.chat.id);
+      if (encrypted) await this.p.encryption.created(out.chat.id, memberIds);
       return true;
     } catch (err) {
       this.p.screen.notify(`Could not create the group: ${errorText(err)}`);

@@ -18,6 +18,7 @@ import type { Presence } from "./presence.ts";
 import type { Receipts } from "./receipts.ts";
 import type { Screen } from "./screen.ts";
 import type { TypingRelay } from "./typing-relay.ts";
+import type { Encryption } from "../encryption/encryption.ts";
 import type { Uploads } from "./uploads.ts";
 import type { FileLinks } from "./file-links.ts";
 
@@ -37,6 +38,7 @@ export interface Parts {
   readonly presence: Presence;
   readonly typingRelay: TypingRelay;
   readonly connectionState: ConnectionState;
+  readonly encryption: Encryption;
   readonly uploads: Uploads;
   readonly fileLinks: FileLinks;
   /** Sends a message to a chat now, with the chat's ready files (a message that waited for them). */

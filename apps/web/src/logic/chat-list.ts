@@ -12,7 +12,11 @@ export function chatTitle(chat: Pick<ChatSummary, "type" | "name" | "peer">): st
 
 export function previewText(m: Message | null, me: number, senderName: (id: number) => string): string {
   if (!m) return "No messages yet";
-  const body = m.deleted_at ? "Message deleted" : m.text.replace(/\s+/g, " ").trim();
+  const body = m.deleted_at
+    ? "Message deleted"
+    : m.mls
+      ? "🔒 Encrypted message"
+      : m.text.replace(/\s+/g, " ").trim();
   const who = m.sender_id === me ? "You" : senderName(m.sender_id);
   return `${who}: ${body}`;
 }
@@ -28,7 +32,10 @@ export function applyMessage(chat: ChatSummary, m: Message, me: number, reading:
   if (m.created_at > chat.activity_at) chat.activity_at = m.created_at;
   if (m.seq <= chat.last_seq) return;
   chat.last_seq = m.seq;
-  if (m.sender_id !== me && m.seq > chat.last_read_seq && !m.deleted_at && !reading) chat.unread_count += 1;
+  // An MLS commit or proposal is not something to read (the server does not count them either).
+  const readable = !m.mls || m.mls.kind === "application";
+  if (m.sender_id !== me && readable && m.seq > chat.last_read_seq && !m.deleted_at && !reading)
+    chat.unread_count += 1;
 }
 
 /** My read cursor moved (here or on another device): what is behind it is no longer unread. */

@@ -22,8 +22,13 @@ export interface Actions {
   typing(): void;
   stopTyping(): void;
   searchUsers(query: string): Promise<PublicUser[]>;
-  startPrivate(userId: number): Promise<void>;
-  createGroup(name: string, memberIds: number[]): Promise<boolean>;
+  startPrivate(userId: number, encrypted?: boolean): Promise<void>;
+  createGroup(name: string, memberIds: number[], encrypted?: boolean): Promise<boolean>;
+  /** The safety numbers of the open (encrypted) chat's members. */
+  showSafetyNumbers(): void;
+  closeSafetyNumbers(): void;
+  /** I compared a contact's new safety number: their current keys become the known ones. */
+  acceptKeys(userId: number): void;
   addMember(userId: number): Promise<void>;
   removeMember(userId: number): Promise<void>;
   setPanel(panel: Panel): void;

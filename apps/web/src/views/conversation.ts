@@ -4,6 +4,7 @@
  * in by the attach button, dropped anywhere on the conversation, or pasted into the composer;
  * they wait in the tray above it until they go with the next message.
  */
+import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
 import { typingLabel } from "../logic/typing.ts";
@@ -23,6 +24,12 @@ export class Conversation {
   private readonly subtitle = h("p", { class: "subtitle" });
   private readonly presenceDot = h("span", { class: "dot", role: "img" });
   private readonly membersBtn: HTMLButtonElement;
+  private readonly safetyBtn = h(
+    "button",
+    { type: "button", class: "small safety-btn" },
+    "🔒 Safety numbers",
+  );
+  private readonly safetySlot = h("div", { class: "safety-slot" });
   private readonly scroller: HTMLElement;
   private readonly list = h("ol", { class: "messages" });
   private readonly olderBtn: HTMLButtonElement;
@@ -56,6 +63,7 @@ export class Conversation {
   );
   private readonly body: HTMLElement;
   private shownChat: number | undefined;
+  private shownSafety: SafetyView | undefined;
   private readonly ui: ItemUi;
 
   constructor(
@@ -76,6 +84,7 @@ export class Conversation {
         this.update();
       },
     };
+    this.safetyBtn.onclick = () => actions.showSafetyNumbers();
     this.membersBtn = h(
       "button",
       {
@@ -184,8 +193,10 @@ export class Conversation {
           h("div", { class: "title-row" }, this.presenceDot, this.title),
           this.subtitle,
         ),
+        this.safetyBtn,
         this.membersBtn,
       ),
+      this.safetySlot,
       this.members.el,
       this.scroller,
       this.typingLine,
@@ -267,7 +278,25 @@ export class Conversation {
       this.composer.value = s.drafts.get(c.id);
       this.autosize();
     }
-    setText(this.title, chatTitle(c));
+    setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
+    this.safetyBtn.hidden = !c.encrypted;
+    const attachBtn = this.form.querySelector<HTMLButtonElement>("button.attach");
+    if (attachBtn) {
+      attachBtn.disabled = !!c.encrypted;
+      attachBtn.title = c.encrypted ? "Files cannot be sent in an encrypted chat yet" : "Attach files";
+    }
+    const joined = s.e2eJoined.has(c.id);
+    setAttr(this.body, "data-e2e", c.encrypted ? (joined ? "joined" : "joining") : null);
+    setAttr(
+      this.composer,
+      "placeholder",
+      c.encrypted ? "Encrypted message (no attachments in encrypted chats yet)…" : "Write a message…",
+    );
+    const safety = s.safety?.chatId === c.id ? s.safety : undefined;
+    if (safety !== this.shownSafety) {
+      this.shownSafety = safety;
+      this.safetySlot.replaceChildren(...(safety ? [safetyPanel(safety, this.actions)] : []));
+    }
     const peerOnline = c.peer ? s.presence.get(c.peer.id) === true : false;
     this.presenceDot.hidden = c.type !== "private" || !c.peer;
     this.presenceDot.className = `dot ${peerOnline ? "online" : "offline"}`;
@@ -284,6 +313,7 @@ export class Conversation {
           : "waiting for someone to join",
     );
     setText(this.typingLine, typingLabel(typers));
+    if (c.encrypted && !joined) setText(this.subtitle, "🔒 This device is joining the encrypted chat…");
     this.membersBtn.hidden = c.type !== "group";
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);

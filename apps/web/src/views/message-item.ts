@@ -18,6 +18,8 @@ export interface ItemUi {
   setConfirmingDelete(messageId: number | undefined): void;
 }
 
+type TimelineMessage = Extract<TimelineItem, { kind: "message" }>["message"];
+
 const signatures = new WeakMap<HTMLElement, string>();
 
 export function itemKey(item: TimelineItem, me: number): string {
@@ -96,6 +98,14 @@ export function updateItem(
   }
 
   const m = item.message;
+  if (m.mls && m.mls.kind !== "application") {
+    // An MLS commit or proposal: key material for the devices, nothing for people to read.
+    li.className = "msg handshake";
+    li.hidden = true;
+    li.dataset.seq = String(m.seq);
+    return;
+  }
+  const shown = m.mls ? readable(s, m) : { text: m.text, note: false };
   const mine = m.sender_id === me;
   const tick: Tick | undefined = mine ? tickOf(m, e.fullyReadSeq) : undefined;
   const readers =
@@ -110,7 +120,7 @@ export function updateItem(
   const sender = mine ? "You" : s.nameOf(m.sender_id);
   const sig = JSON.stringify([
     m.id,
-    m.text,
+    shown.text,
     m.attachments?.map((a) => a.id),
     m.edited_at,
     m.deleted_at,
@@ -130,7 +140,7 @@ export function updateItem(
   let body: HTMLElement;
   if (editing) body = editor(m.id, m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
-  else body = h("p", { class: "text", hidden: !m.text }, m.text);
+  else body = h("p", { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text }, shown.text);
   const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
 
   const controls =
@@ -253,4 +263,17 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
       h("button", { type: "button", class: "small link", onclick: () => ui.setEditing(undefined) }, "Cancel"),
     ),
   );
+}
+
+/** What this device can show of an encrypted message, honestly. */
+function readable(s: Store, m: TimelineMessage): { text: string; note: boolean } {
+  const joinedAt = s.e2eJoinedAt.get(m.chat_id);
+  const r =
+    s.decrypted.get(m.id) ??
+    (joinedAt !== undefined && m.mls!.epoch < joinedAt ? { text: null, reason: "before_join" } : undefined);
+  if (!r) return { text: "🔒 Decrypting…", note: true };
+  if (r.text !== null) return { text: r.text, note: false };
+  return r.reason === "before_join"
+    ? { text: "🔒 Sent before this device joined: it cannot be read here.", note: true }
+    : { text: "🔒 This message could not be decrypted on this device.", note: true };
 }

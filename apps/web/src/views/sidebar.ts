@@ -33,6 +33,8 @@ export class Sidebar {
   private readonly pickedList = h("ul", { class: "chips", "aria-label": "People in the new group" });
   private readonly groupName = h("input", { id: "group-name", maxlength: 100, autocomplete: "off" });
   private readonly groupError = h("p", { class: "form-error", role: "alert" });
+  private readonly chatE2e = e2eBox("new-chat-e2e");
+  private readonly groupE2e = e2eBox("new-group-e2e");
 
   constructor(
     private readonly store: Store,
@@ -54,12 +56,13 @@ export class Sidebar {
       actionLabel: () => "Message",
       onPick: (u) => {
         chatSearch.clear();
-        void actions.startPrivate(u.id);
+        void actions.startPrivate(u.id, this.chatE2e.input.checked);
       },
     });
     this.newChatPanel = h(
       "section",
       { class: "panel", "aria-label": "New private chat", hidden: true },
+      this.chatE2e.el,
       chatSearch.el,
     );
     const groupSearch = userSearch({
@@ -80,6 +83,7 @@ export class Sidebar {
       h("div", { class: "field" }, h("label", { for: "group-name" }, "Group name"), this.groupName),
       groupSearch.el,
       this.pickedList,
+      this.groupE2e.el,
       this.groupError,
       h("button", { type: "submit", class: "primary" }, "Create group"),
     );
@@ -92,7 +96,7 @@ export class Sidebar {
         return;
       }
       setText(this.groupError, "");
-      void actions.createGroup(name, [...this.picked.keys()]).then((ok) => {
+      void actions.createGroup(name, [...this.picked.keys()], this.groupE2e.input.checked).then((ok) => {
         if (!ok) return;
         this.picked.clear();
         this.groupName.value = "";
@@ -218,7 +222,8 @@ export class Sidebar {
     const p = parts.get(li)!;
     const c = e.summary;
     const title = chatTitle(c);
-    setText(p.title, title);
+    setText(p.title, c.encrypted ? `🔒 ${title}` : title);
+    setAttr(p.title, "title", c.encrypted ? "End-to-end encrypted" : null);
     setText(p.avatar, initials(title));
     p.avatar.dataset.kind = c.type;
     const online = c.peer ? s.presence.get(c.peer.id) === true : false;
@@ -247,4 +252,11 @@ export class Sidebar {
     setAttr(p.link, "aria-current", c.id === s.activeChatId ? "page" : null);
     li.classList.toggle("unread", unread > 0);
   }
+}
+
+/** "End-to-end encrypted" for a new chat: a lock in the list, texts only this chat's devices read. */
+function e2eBox(id: string) {
+  const input = h("input", { type: "checkbox", id });
+  const el = h("div", { class: "field e2e" }, input, h("label", { for: id }, "🔒 End-to-end encrypted"));
+  return { el, input };
 }

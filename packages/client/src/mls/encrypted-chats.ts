@@ -37,6 +37,9 @@ import {
   type ClientEventPayload,
 } from "@chat/protocol";
 import type { ApiClient } from "../rest.ts";
+
+/** What the encryption half needs of a REST client (ApiClient, or an app's wrapper of it). */
+export type RestCaller = Pick<ApiClient, "call">;
 import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
 
@@ -75,7 +78,7 @@ export const mlsSuite = () => (suite ??= getCiphersuiteImpl(getCiphersuiteFromNa
 
 /** Registers a new device of the API client's user: a fresh signature key, kept in `store`. */
 export async function registerDevice(
-  api: ApiClient,
+  api: RestCaller,
   store: KeyStore,
   userId: number,
   name: string,
@@ -96,6 +99,13 @@ export async function registerDevice(
 interface EncryptedChatsOptions {
   /** How many times a refused commit or send is rebased before giving up. @default 10 */
   maxRebases?: number;
+  /**
+   * After the server's Remove proposal arrives, this device commits it on its own after a random
+   * delay in `[minMs, maxMs]` (so members do not all race for the epoch; whoever loses rebases or
+   * finds nothing left to commit). `false`: only `commitPending` commits (tests that script the
+   * committer). @default { minMs: 100, maxMs: 1500 }
+   */
+  autoCommit?: { minMs: number; maxMs: number } | false;
 }
 
 export class EncryptedChats {
@@ -109,9 +119,12 @@ export class EncryptedChats {
   private readonly listeners = new Set<(m: DecryptedMessage) => void>();
   private readonly off: (() => void)[] = [];
   private readonly welcomed = new Set<number>();
+  /** Chats with an automatic commit of pending proposals scheduled. */
+  private readonly autoCommits = new Map<number, ReturnType<typeof setTimeout>>();
+  private closed = false;
 
   constructor(
-    readonly api: ApiClient,
+    readonly api: RestCaller,
     readonly socket: ChatSocket,
     readonly store: KeyStore,
     readonly me: DeviceIdentity,
@@ -126,7 +139,10 @@ export class EncryptedChats {
   }
 
   close() {
+    this.closed = true;
     for (const f of this.off) f();
+    for (const t of this.autoCommits.values()) clearTimeout(t);
+    this.autoCommits.clear();
   }
 
   /** Decrypted messages, as they are read. */
@@ -247,11 +263,35 @@ export class EncryptedChats {
   }
 
   /**
+   * Schedules a commit of the chat's pending proposals after the jitter of `autoCommit`, unless
+   * one is scheduled already. The commit is made only if something is still pending then (another
+   * member may have committed first) and this device is not the one being removed.
+   */
+  private scheduleAutoCommit(chatId: number) {
+    const opt = this.opts.autoCommit ?? { minMs: 100, maxMs: 1500 };
+    if (opt === false || this.closed || this.autoCommits.has(chatId)) return;
+    const delay = opt.minMs + Math.random() * Math.max(0, opt.maxMs - opt.minMs);
+    const timer = setTimeout(() => {
+      this.autoCommits.delete(chatId);
+      if (this.closed) return;
+      this.commit(chatId, () => [], [], true).catch(() => {
+        // Not fatal: the next commit of any member (or this device's next try) includes them.
+      });
+    }, delay);
+    this.autoCommits.set(chatId, timer);
+  }
+
+  /**
    * Commits `proposals()` (and every pending proposal) as a PublicMessage with the new GroupInfo;
    * on `epoch_conflict`, catches up and tries again from the new state. Removals the server asks for
    * (`remove_devices`) that no pending proposal covers are added.
    */
-  private async commit(chatId: number, proposals: () => Proposal[], welcomeTo: string[]): Promise<void> {
+  private async commit(
+    chatId: number,
+    proposals: () => Proposal[],
+    welcomeTo: string[],
+    onlyIfPending = false,
+  ): Promise<void> {
     let extraRemovals: string[] = [];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -262,6 +302,7 @@ export class EncryptedChats {
             const leaf = leafOf(state, d);
             return leaf === undefined || pendingRemoval(state, leaf) ? [] : [remove(leaf)];
           });
+          if (onlyIfPending && (!hasPending(state) || removesMe(state)) && removals.length === 0) return;
           const res = await createCommit(
             { state, cipherSuite: cs },
             {
@@ -532,6 +573,9 @@ export class EncryptedChats {
     try {
       const res = await processPublicMessage(state, pm.publicMessage, emptyPskIndex, cs);
       await this.setGroup(m.chat_id, res.newState);
+      // A proposal (the server's Remove): commit it soon, so the removed device stops reading.
+      if (part.kind === "proposal" && hasPending(res.newState) && !removesMe(res.newState))
+        this.scheduleAutoCommit(m.chat_id);
     } catch {
       // A handshake this device cannot apply (e.g. it was removed): nothing after it decrypts.
     }
@@ -556,6 +600,15 @@ function leafOf(state: ClientState, deviceId: string): number | undefined {
       found = i / 2;
   });
   return found;
+}
+
+function hasPending(state: ClientState): boolean {
+  return Object.keys(state.unappliedProposals).length > 0;
+}
+
+/** Whether a pending proposal removes this device's own leaf (it cannot commit that). */
+function removesMe(state: ClientState): boolean {
+  return pendingRemoval(state, state.privatePath.leafIndex);
 }
 
 function pendingRemoval(state: ClientState, leaf: number): boolean {

@@ -4,7 +4,14 @@
  * narrow interface; the memory implementation serves tests and bots, a browser one (IndexedDB)
  * comes with the web app.
  */
-import type { ClientState, KeyPackage, PrivateKeyPackage } from "ts-mls";
+import {
+  decodeGroupState,
+  encodeGroupState,
+  type ClientState,
+  type KeyPackage,
+  type PrivateKeyPackage,
+} from "ts-mls";
+import { defaultClientConfig } from "ts-mls/clientConfig.js";
 
 export interface DeviceIdentity {
   userId: number;
@@ -31,6 +38,16 @@ export interface KeyStore {
   saveGroup(chatId: number, state: ClientState): Promise<void>;
   putSent(clientId: string, text: string): Promise<void>;
   getSent(clientId: string): Promise<string | undefined>;
+}
+
+/**
+ * A group's state as bytes (ts-mls's own encoding) and back, for stores that cannot keep the
+ * object itself (IndexedDB cannot clone the functions of its client config).
+ */
+export const encodeClientState = (state: ClientState): Uint8Array => encodeGroupState(state);
+export function decodeClientState(bytes: Uint8Array): ClientState | undefined {
+  const decoded = decodeGroupState(bytes, 0);
+  return decoded && { ...decoded[0], clientConfig: defaultClientConfig };
 }
 
 export class MemoryKeyStore implements KeyStore {

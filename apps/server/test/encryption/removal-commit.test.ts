@@ -1,0 +1,70 @@
+/**
+ * Closing the removal gap (issue 17): when the server proposes a member's removal, the remaining
+ * members' clients commit it on their own within a short, jittered delay, so the removed member's
+ * devices stop reading without anyone calling `commitPending`; when several members race, one
+ * commit wins and the others find nothing left to commit.
+ */
+import { expect } from "chai";
+import request from "supertest";
+import { useTwoNodes } from "../support/two-nodes.ts";
+import { createUser } from "../support/users.ts";
+import { eventually } from "../support/wait.ts";
+import { textsOf, useDevices } from "./mls-fixture.ts";
+
+describe("encrypted chats: the server's Remove proposal is committed by the members on their own", function () {
+  this.timeout(60_000);
+  const nodes = useTwoNodes({});
+  const { device } = useDevices();
+  const auto = { autoCommit: { minMs: 50, maxMs: 600 } };
+
+  it("a removed member reads nothing sent a few seconds after the removal; exactly one commit carries it", async () => {
+    const { a, b } = nodes;
+    const [alice, bob, carol] = await Promise.all([
+      createUser(a.url, "Alice"),
+      createUser(b.url, "Bob"),
+      createUser(a.url, "Carol"),
+    ]);
+    const chatId = (
+      await request(a.url)
+        .post("/api/v1/chats")
+        .set(alice.auth)
+        .send({ name: "g", chat_type: "group", member_ids: [bob.id, carol.id], encrypted: true })
+        .expect(201)
+    ).body.chat_id as number;
+    const a1 = await device(a.url, alice, "a1", 5, auto);
+    const b1 = await device(b.url, bob, "b1", 5, auto);
+    const c1 = await device(b.url, carol, "c1", 5, auto);
+    await a1.mls.createGroup(chatId);
+    await a1.mls.addUsers(chatId, [bob.id, carol.id]);
+    await eventually(() => {
+      for (const d of [b1, c1]) expect(d.mls.epoch(chatId), d.name).to.equal(1n);
+    }, 10_000);
+    await c1.mls.send(chatId, "bob can read this");
+    await eventually(() => expect(textsOf(b1, chatId)).to.include("bob can read this"));
+
+    await request(a.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(alice.auth).expect(200);
+    // Nobody calls commitPending: Alice's and Carol's clients commit the proposal themselves.
+    await eventually(() => {
+      for (const d of [a1, c1]) {
+        expect(d.mls.epoch(chatId), d.name).to.equal(2n);
+        expect(d.mls.members(chatId), d.name).to.have.members([a1.mls.me.deviceId, c1.mls.me.deviceId]);
+      }
+    }, 5_000);
+    // Bob's device did not commit its own removal and is left behind.
+    expect(b1.mls.epoch(chatId)).to.equal(1n);
+    await a1.mls.send(chatId, "after bob left");
+    await eventually(() => expect(textsOf(c1, chatId)).to.include("after bob left"));
+    expect(textsOf(b1, chatId)).to.not.include("after bob left");
+
+    // Both members raced for it; one commit was accepted, the loser found nothing left to commit.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const page = await request(a.url)
+      .get(`/api/v1/chats/${chatId}/messages?after_seq=0&limit=100`)
+      .set(alice.auth)
+      .expect(200);
+    const kinds = page.body.messages.map((m: { mls?: { kind: string } }) => m.mls?.kind);
+    expect(kinds.filter((k: string) => k === "proposal")).to.have.length(1);
+    expect(kinds.slice(kinds.indexOf("proposal")).filter((k: string) => k === "commit")).to.have.length(1);
+    expect(a1.mls.epoch(chatId)).to.equal(2n);
+  });
+});

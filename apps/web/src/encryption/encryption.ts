@@ -1,0 +1,230 @@
+/**
+ * End-to-end encrypted chats in the web app (issue 17), through packages/client's EncryptedChats:
+ * this browser profile's device (identity and MLS state in IndexedDB), registered once and kept
+ * stocked with KeyPackages (refilled on `key_packages:low`); the socket says which device it is;
+ * encrypted chats are created with their MLS group, joined from a Welcome or by external commit,
+ * and their messages sent and read through MLS. What this device read is kept (MLS keys are used
+ * once: a reload cannot decrypt again) and put in `store.decrypted` for the views.
+ */
+import {
+  deviceKeysOf,
+  EncryptedChats,
+  formatSafetyNumber,
+  keyChange,
+  registerDevice,
+  safetyNumber,
+} from "@chat/client";
+import type { Parts } from "../controller/parts.ts";
+import type { ChatEntry } from "../store.ts";
+import { errorText } from "../controller/error-text.ts";
+import { IdbKeyStore } from "./idb-key-store.ts";
+import type { SafetyRow } from "./safety.ts";
+
+/**
+ * One-time KeyPackages per upload, and uploads per refill (the server warns below 10). Small
+ * uploads: nginx spools a request body above its 8 KiB buffer to a temporary file, which fails
+ * (500) where that folder is not writable.
+ */
+const KEY_PACKAGES = 5;
+const UPLOADS = 4;
+
+export class Encryption {
+  private booting: Promise<EncryptedChats> | undefined;
+  private keys: IdbKeyStore | undefined;
+  private readonly joining = new Map<number, Promise<void>>();
+  /** Chats this device is creating the group of (not to be joined meanwhile). */
+  private readonly creating = new Set<number>();
+
+  constructor(private readonly p: Parts) {}
+
+  /** The device, ready to use (registered and connected as itself on first use). */
+  ready(): Promise<EncryptedChats> {
+    this.booting ??= this.boot();
+    this.booting.catch(() => (this.booting = undefined));
+    return this.booting;
+  }
+
+  private async boot(): Promise<EncryptedChats> {
+    const { store, api, socket } = this.p;
+    const keys = (this.keys = await IdbKeyStore.open(store.me.id));
+    let me = await keys.loadIdentity();
+    if (me) {
+      // Removed from another device: this browser starts again as a new device.
+      const { devices } = await api.call("listDevices");
+      if (!devices.some((d) => d.id === me!.deviceId)) me = undefined;
+    }
+    const fresh = !me;
+    me ??= await registerDevice(api, keys, store.me.id, browserName());
+    // The socket connects again saying which device it is (MLS sends need it).
+    const io = socket.socket;
+    io.auth = { ...(io.auth as Record<string, unknown>), device_id: me.deviceId };
+    io.disconnect().connect();
+    await socket.ready();
+    const mls = new EncryptedChats(api, socket, keys, me);
+    mls.onMessage((d) => {
+      // It reads the chat's messages: it has the group (from a Welcome, perhaps just now).
+      this.p.store.e2eJoined.add(d.chat_id);
+      void this.read(d.id, d.text, d.reason);
+    });
+    socket.on(
+      "key_packages:low",
+      () => void mls.uploadKeyPackages(KEY_PACKAGES, false).catch(() => undefined),
+    );
+    if (fresh) await mls.uploadKeyPackages(KEY_PACKAGES);
+    await mls.fetchWelcomes();
+    return mls;
+  }
+
+  /** Records what this device read of a message; a text read before (then kept) is never lost. */
+  private async read(id: number, text: string | null, reason?: "before_join" | "undecryptable") {
+    const s = this.p.store;
+    const known = s.decrypted.get(id) ?? (await this.keys?.getRead(id));
+    if (known?.text != null) {
+      s.decrypted.set(id, known);
+    } else {
+      const r = { text, ...(reason && { reason }) };
+      s.decrypted.set(id, r);
+      await this.keys?.putRead(id, r);
+    }
+    this.p.screen.render();
+  }
+
+  /** An encrypted chat is listed or opened: its device joins its group if it has none yet. */
+  prepare(e: ChatEntry): void {
+    if (!e.summary.encrypted || this.joining.has(e.summary.id)) return;
+    const job = this.join(e).catch((err: unknown) => {
+      this.joining.delete(e.summary.id);
+      this.p.screen.notify(`This device could not join the encrypted chat: ${errorText(err)}`);
+    });
+    this.joining.set(e.summary.id, job);
+  }
+
+  private async join(e: ChatEntry, tries = 0): Promise<void> {
+    const mls = await this.ready();
+    const id = e.summary.id;
+    if (this.creating.has(id)) return;
+    // Texts read on an earlier visit come from IndexedDB.
+    const page = e.timeline.items();
+    for (const it of page)
+      if (it.kind === "message" && it.message.mls && !this.p.store.decrypted.has(it.message.id)) {
+        const r = await this.keys!.getRead(it.message.id);
+        if (r) this.p.store.decrypted.set(it.message.id, r);
+      }
+    // A Welcome is stored with the commit that added this device: fetched before looking further.
+    await mls.fetchWelcomes();
+    if (!(await this.hasGroup(mls, id))) {
+      // No Welcome came for this device: a member's new device joins from the latest GroupInfo.
+      const { group_info } = await this.p.api.call("groupInfo", { params: { chat_id: id } });
+      if (group_info) await mls.joinExternally(id);
+    }
+    if (await this.hasGroup(mls, id)) await this.joined(mls, id);
+    else if (tries < 30) {
+      // The group may not exist yet (its creator is making it): look again soon.
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!this.p.stopped) return this.join(e, tries + 1);
+    }
+    this.p.screen.render();
+  }
+
+  /**
+   * A new encrypted chat: creates its group with every member's devices (mine included). A private
+   * chat that existed already (the server answered it again) is joined instead if need be.
+   */
+  async created(chatId: number, memberIds: number[]): Promise<void> {
+    this.creating.add(chatId);
+    const mls = await this.ready();
+    if (!(await this.hasGroup(mls, chatId))) {
+      // A private chat that existed already (the server answered it again) has its group.
+      const { group_info } = await this.p.api.call("groupInfo", { params: { chat_id: chatId } });
+      if (group_info) await mls.joinExternally(chatId);
+      else {
+        await mls.createGroup(chatId);
+        await mls.addUsers(chatId, memberIds);
+      }
+    }
+    await this.joined(mls, chatId);
+    this.p.screen.render();
+  }
+
+  /** This device has the chat's group: remembers from which epoch on it can read. */
+  private async joined(mls: EncryptedChats, chatId: number) {
+    const s = this.p.store;
+    let at = await this.keys!.joinedAt(chatId);
+    if (at === undefined) {
+      at = Number(mls.epoch(chatId) ?? (await this.keys!.loadGroup(chatId))?.groupContext.epoch ?? 0);
+      await this.keys!.saveJoinedAt(chatId, at);
+    }
+    s.e2eJoinedAt.set(chatId, at);
+    s.e2eJoined.add(chatId);
+  }
+
+  private async hasGroup(mls: EncryptedChats, chatId: number): Promise<boolean> {
+    return mls.epoch(chatId) !== undefined || (await this.keys!.loadGroup(chatId)) !== undefined;
+  }
+
+  async send(e: ChatEntry, text: string): Promise<void> {
+    const mls = await this.ready();
+    const m = await mls.send(e.summary.id, text);
+    this.p.store.decrypted.set(m.id, { text });
+    await this.keys?.putRead(m.id, { text });
+    e.timeline.upsert([m]);
+    this.p.screen.render();
+  }
+
+  /**
+   * The safety number with each other member of the chat, and whether their devices changed since
+   * this device last looked (the first look is remembered: trust on first use, then loud changes).
+   */
+  async safetyNumbers(e: ChatEntry): Promise<void> {
+    const s = this.p.store;
+    await this.ready();
+    const members =
+      e.members ?? (await this.p.api.call("listMembers", { params: { chat_id: e.summary.id } })).members;
+    const mine = await deviceKeysOf(this.p.api, s.me.id);
+    const rows: SafetyRow[] = [];
+    for (const m of members) {
+      if (m.id === s.me.id) continue;
+      const theirs = await deviceKeysOf(this.p.api, m.id);
+      const change = keyChange(await this.keys!.knownKeys(m.id), theirs.keys);
+      if (change.status === "first_seen") await this.keys!.saveKnownKeys(m.id, theirs.keys);
+      rows.push({
+        userId: m.id,
+        name: m.name,
+        number: formatSafetyNumber(safetyNumber(mine, theirs)),
+        devices: theirs.keys.length,
+        change,
+        keys: theirs.keys,
+      });
+    }
+    s.safety = { chatId: e.summary.id, rows };
+    this.p.screen.render();
+  }
+
+  /** I compared the new number: its keys become the known ones. */
+  async acceptKeys(userId: number): Promise<void> {
+    const view = this.p.store.safety;
+    const row = view?.rows.find((r) => r.userId === userId);
+    if (!view || !row) return;
+    await this.keys!.saveKnownKeys(userId, row.keys);
+    // A new view object: the conversation redraws the panel when it changes.
+    this.p.store.safety = {
+      ...view,
+      rows: view.rows.map((r) =>
+        r === row ? { ...r, change: { status: "unchanged", added: [], removed: [] } } : r,
+      ),
+    };
+    this.p.screen.render();
+  }
+}
+
+function browserName(): string {
+  const ua = navigator.userAgent;
+  const name = /Firefox\//.test(ua)
+    ? "Firefox"
+    : /Edg\//.test(ua)
+      ? "Edge"
+      : /Chrom/.test(ua)
+        ? "Chrome"
+        : "Browser";
+  return `${name} (web)`;
+}
