@@ -85,3 +85,25 @@ describe("cluster: through a real nginx", () => {
     });
   });
 });
+
+describe("nginx: REST bodies larger than its default 8 KB buffer", () => {
+  const c = useCluster();
+  let nginx: NginxProcess;
+  before(async function () {
+    this.timeout(60_000);
+    nginx = await startNginx(c.nodes.map((n) => n.port));
+  });
+  after(() => nginx?.stop());
+
+  // A 20 KB body (20 KeyPackages in one upload did this) was a 500 from nginx itself: it spooled
+  // the body to a temp file its worker could not write. Bodies up to the API's 64 KB stay in memory.
+  it("reaches the node and gets the node's answer, never nginx's 500", async () => {
+    const res = await fetch(`${nginx.url}/api/v1/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "big@example.com", password: "x".repeat(20_000), name: "Big" }),
+    });
+    expect(res.status).to.be.within(400, 499);
+    expect(res.headers.get("content-type") ?? "").to.include("application/json");
+  });
+});
