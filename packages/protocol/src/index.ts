@@ -14,3 +14,4 @@ export * from "./origin-routes.ts";
 export * from "./schemas/sessions.ts";
 export * from "./schemas/attachments.ts";
 export * from "./schemas/mls.ts";
+export * from "./schemas/push.ts";
