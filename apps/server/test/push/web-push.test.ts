@@ -6,6 +6,8 @@
 import { expect } from "chai";
 import request from "supertest";
 import webpush from "web-push";
+import { pino } from "pino";
+import { messagePush } from "../../src/push/message-push.ts";
 import { PushPayloadSchema } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
@@ -193,6 +195,48 @@ describe("Web Push: a local push service receives encrypted pushes", () => {
     await send(a, chatId, "two");
     await settled();
     expect(service.at(new URL(sub.endpoint).pathname)).to.have.length(1);
+  });
+
+  it("an encrypted chat's message is pushed without content", async () => {
+    // The decision alone, fed an MLS application message as mls:send stores it (its text is MLS bytes).
+    const { a, chatId, sub } = await trio("Secret");
+    const hook = messagePush({
+      db: node.db,
+      sender: node.push!.sender,
+      viewing: async () => new Set(),
+      log: pino({ level: "silent" }),
+    });
+    hook.stored({
+      id: 424242,
+      chat_id: chatId,
+      seq: 7,
+      sender_id: a.id,
+      client_id: crypto.randomUUID(),
+      text: "",
+      created_at: new Date().toISOString(),
+      edited_at: null,
+      deleted_at: null,
+      mls: {
+        kind: "application",
+        epoch: 1,
+        device_id: null,
+        data: Buffer.from("@bob secret").toString("base64"),
+      },
+    });
+    await hook.idle();
+    expect(payloads(sub)).to.deep.equal([
+      {
+        type: "message",
+        chat_id: chatId,
+        message_id: 424242,
+        seq: 7,
+        sender_name: "Alice",
+        chat_name: "Secret",
+        preview: "New encrypted message",
+        encrypted: true,
+        mention: false,
+      },
+    ]);
   });
 
   it("a stalled push service does not slow sends; its pushes time out", async () => {
