@@ -1,7 +1,9 @@
 /**
  * The web client's service worker (apps/web/public/sw.js) in Chromium: a push delivered through
- * the DevTools protocol (ServiceWorker.deliverPushMessage) with the server's payload shows a
- * notification with sender, chat and preview; a malformed push still shows a generic one.
+ * the DevTools protocol (ServiceWorker.deliverPushMessage) with the server's payload makes the
+ * worker show a notification (showNotification resolves) with sender, chat, preview and the chat
+ * to open; a malformed push still shows a generic one. The click (opening the chat) is not driven
+ * here: headless Chromium has no notification to click.
  */
 import { expect } from "chai";
 import type { PushPayload } from "@chat/protocol";
@@ -75,22 +77,21 @@ describe("web: the service worker shows Web Push notifications", function () {
       encrypted: false,
       mention: false,
     };
-    // Read from inside the worker (Playwright attaches to it): in headless Chromium, the page's
-    // getNotifications() did not list notifications a push had shown when nothing held the worker.
+    // What the worker showed, recorded inside it once showNotification resolved. (Headless
+    // Chromium's getNotifications() did not reliably list them afterwards: its display is a stub.)
+    // A worker with DevTools attached (Playwright's handle) is not stopped, so the record stays.
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
-    const shown = () =>
-      worker.evaluate(async () =>
-        (
-          await (
-            self as unknown as { registration: ServiceWorkerRegistration }
-          ).registration.getNotifications()
-        ).map((n) => ({
-          title: n.title,
-          body: n.body,
-          tag: n.tag,
-          data: n.data as unknown,
-        })),
-      );
+    await worker.evaluate(() => {
+      const scope = self as unknown as { registration: ServiceWorkerRegistration; shown: unknown[] };
+      const reg = scope.registration;
+      const show = reg.showNotification.bind(reg);
+      scope.shown = [];
+      reg.showNotification = (title: string, o: NotificationOptions = {}) =>
+        show(title, o).then(
+          () => void scope.shown.push({ title, body: o.body, tag: o.tag, data: o.data as unknown }),
+        );
+    });
+    const shown = () => worker.evaluate(() => (self as unknown as { shown: Array<{ title: string }> }).shown);
     await cdp.send("ServiceWorker.deliverPushMessage", {
       origin: node.url,
       registrationId: registrations[0],
