@@ -67,6 +67,15 @@ describe("Web Push: a local push service receives encrypted pushes", () => {
     return { a, b, chatId, sub };
   }
 
+  it("documents the push routes in /openapi.json", async () => {
+    const doc = (await request(node.url).get("/openapi.json").expect(200)).body;
+    expect(doc.paths).to.include.keys(
+      "/api/v1/push/vapid-public-key",
+      "/api/v1/push/subscriptions",
+      "/api/v1/chats/{chat_id}/mute",
+    );
+  });
+
   it("serves the VAPID public key to signed-in users only", async () => {
     const u = await createUser(node.url, "U");
     const res = await request(node.url).get("/api/v1/push/vapid-public-key").set(u.auth).expect(200);
