@@ -187,6 +187,26 @@ describe("Web Push: a local push service receives encrypted pushes", () => {
     expect(refused.error?.code).to.equal("not_a_member");
   });
 
+  it("the client library's viewing() is told again after a reconnect", async () => {
+    const { a, b, chatId, sub } = await trio("Reconnect");
+    const sb = await devices.connect(node.url, b);
+    await sb.viewing(chatId);
+    // A transport cut: socket.io-client reconnects with a new socket, which must hear it again.
+    sb.socket.io.engine.close();
+    await eventually(async () =>
+      expect((await node.io.in(`viewing:${chatId}`).fetchSockets()).map((s) => s.id)).to.deep.equal([
+        sb.socket.id,
+      ]),
+    );
+    await send(a, chatId, "after reconnect");
+    await settled();
+    expect(payloads(sub)).to.deep.equal([]);
+    await sb.viewing(null);
+    await send(a, chatId, "hidden");
+    await settled();
+    expect(payloads(sub).map((p) => p.preview)).to.deep.equal(["hidden"]);
+  });
+
   it("a 410 (or 404) from the push service removes the subscription", async () => {
     const { a, chatId, sub } = await trio("Gone");
     service.answer(new URL(sub.endpoint).pathname, 410);
