@@ -47,6 +47,11 @@ import { storageFrom } from "./storage/storage-from-config.ts";
 import { blobRoutes } from "./storage/blob-routes.ts";
 import { ImageWorkshop } from "./storage/file-checks.ts";
 import { startAttachmentSweeper } from "./domain/attachment-sweeper.ts";
+import { resolveVapidKeys } from "./push/vapid.ts";
+import { PushSender } from "./push/push-sender.ts";
+import { messagePush } from "./push/message-push.ts";
+import { removeSubscription } from "./push/subscriptions.ts";
+import { viewingSessions } from "./realtime/handlers/viewing.ts";
 
 const VERSION = "0.1.0";
 /** The built browser client (apps/web), relative to the repository root. */
@@ -64,6 +69,8 @@ export interface RunningNode {
   nodeId: string;
   db: Database;
   io: ChatServer;
+  /** Web Push, when on: `idle()` resolves once every push decided so far went out (tests). */
+  push?: { idle(): Promise<void>; sender: PushSender };
   close(): Promise<void>;
 }
 
@@ -107,6 +114,16 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     (m) => log.warn(m),
   );
   checkMetricsToken(config.METRICS_TOKEN, config.NODE_ENV === "production");
+  const vapid = resolveVapidKeys(
+    {
+      publicKey: config.VAPID_PUBLIC_KEY,
+      privateKey: config.VAPID_PRIVATE_KEY,
+      subject: config.VAPID_SUBJECT,
+      production: config.NODE_ENV === "production",
+      dataDir,
+    },
+    (m) => log.warn(m),
+  );
   // Also before anything starts: a rediss:// setting that cannot apply, or an unreadable CA file.
   const redisTls = redisTlsOptions(config);
   // Attachment bytes: the filesystem under DATA_DIR, or S3 (a half-configured S3 stops the start here).
@@ -221,6 +238,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     limits: limitsFrom(config),
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
+  // Web Push of new messages (push/message-push.ts), when VAPID keys are there.
+  const pushSender =
+    vapid &&
+    new PushSender(vapid, { timeoutMs: config.PUSH_TIMEOUT_MS }, (id) => removeSubscription(ctx, id), log);
+  const webPush = pushSender && messagePush({ db, sender: pushSender, viewing: viewingSessions(io), log });
+  ctx.push = webPush;
   const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
   // An ended session's sockets go on every node: each node learns of it (at once when it ended
   // it or is told through Redis, else from its next re-read of PostgreSQL) and drops its own
@@ -288,6 +311,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     passport,
     presence,
     attachments,
+    push: { publicKey: vapid?.publicKey, production: config.NODE_ENV === "production" },
     blobs: storage.links && blobRoutes(storage.blobs, storage.links),
     fileOrigins: storage.publicOrigin ? [storage.publicOrigin] : [],
     probe: readinessProbe(db, redis?.data, config.READYZ_TIMEOUT_MS, redis?.sub),
@@ -340,6 +364,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         originWs.settled(config.SHUTDOWN_TIMEOUT_MS / 2),
       ]);
       await Promise.all([commits.messages.drain(), commits.receipts.drain()]);
+      // Pushes of what was just stored may still be decided and sent; then in-flight ones are cut.
+      if (webPush) await Promise.race([webPush.idle(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      pushSender?.close();
       // Clients reconnect elsewhere and sync (a transport close, which socket.io-client retries).
       // Origin sockets are told 1001 (going away): their clients reconnect to another node.
       await Promise.all([
@@ -356,5 +383,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       await db.close();
       if (embedded) await embedded.stop();
     })());
-  return { url: `http://127.0.0.1:${port}`, port, metricsPort: metricsServer?.port, nodeId, db, io, close };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    metricsPort: metricsServer?.port,
+    nodeId,
+    db,
+    io,
+    push: webPush && pushSender && { idle: () => webPush.idle(), sender: pushSender },
+    close,
+  };
 }

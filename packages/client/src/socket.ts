@@ -97,6 +97,8 @@ export class ChatSocket {
   private readonly gapTimers = new Map<number, ReturnType<typeof setTimeout>>();
   private syncing: Promise<void> | undefined;
   private connectedOnce = false;
+  /** The chat this device shows (`viewing`), told again after every reconnect. */
+  private viewingChat: number | null = null;
   private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions" | "renewToken">> &
     ChatSocketOptions;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -144,6 +146,9 @@ export class ChatSocket {
     this.socket.on("connect", () => {
       // After every reconnect: ask for what was missed, whichever node we landed on.
       if (this.connectedOnce) void this.resync();
+      // The server keeps "which chat is shown" per socket: a new connection must hear it again.
+      if (this.connectedOnce && this.viewingChat !== null)
+        void this.request("presence:viewing", { chat_id: this.viewingChat }).catch(() => undefined);
       this.connectedOnce = true;
       this.emitLocal("connected", undefined);
     });
@@ -354,6 +359,16 @@ export class ChatSocket {
     const out = await this.request("auth:renew", { token });
     this.socket.auth = { ...(this.socket.auth as Record<string, unknown>), token };
     return out;
+  }
+
+  /**
+   * Tells the server which chat this device shows right now (a chat open in a visible tab), or
+   * null (tab hidden, no chat open): no Web Push of that chat goes to this session meanwhile.
+   * Re-sent after a reconnect.
+   */
+  async viewing(chatId: number | null): Promise<void> {
+    this.viewingChat = chatId;
+    await this.request("presence:viewing", { chat_id: chatId });
   }
 
   read(chatId: number, seq: number) {

@@ -56,6 +56,11 @@ export const clientEvents = {
    * Swaps the connection's access token without reconnecting (issue 15): a token of the same user
    * and the same session. The socket then lives until the new token's expiry.
    */
+  /**
+   * Which chat this device shows right now (visible tab, chat open), or null (hidden tab, no chat):
+   * no Web Push goes to this session's devices for messages of that chat while it is shown.
+   */
+  "presence:viewing": z.strictObject({ chat_id: id.nullable() }).meta({ id: "PresenceViewingEvent" }),
   "auth:renew": z.strictObject({ token: z.string().min(1).max(4096) }).meta({ id: "AuthRenewEvent" }),
 } as const;
 
@@ -153,6 +158,7 @@ export interface ClientAckData {
   sync: z.output<typeof SyncAckSchema>;
   /** Seconds until the new token expires (and with it this connection, unless renewed again). */
   "auth:renew": { expires_in: number };
+  "presence:viewing": { chat_id: number | null };
 }
 
 export type ClientToServerEvents = {

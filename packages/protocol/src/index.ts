@@ -16,3 +16,4 @@ export * from "./schemas/attachments.ts";
 export * from "./schemas/mls.ts";
 export * from "./schemas/search.ts";
 export * from "./schemas/reactions.ts";
+export * from "./schemas/push.ts";

@@ -16,6 +16,7 @@ import { PresenceSchema, UserIdParams } from "./schemas/presence.ts";
 import * as mls from "./schemas/mls.ts";
 import * as search from "./schemas/search.ts";
 import * as reactions from "./schemas/reactions.ts";
+import * as push from "./schemas/push.ts";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -24,7 +25,7 @@ export interface RouteDef {
   /** OpenAPI style: `/chats/{chat_id}`. */
   path: string;
   summary: string;
-  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "devices" | "health" | "admin";
+  tag: "auth" | "users" | "chats" | "messages" | "attachments" | "devices" | "push" | "health" | "admin";
   /** Needs a bearer token. */
   auth: boolean;
   params?: z.ZodType;
@@ -593,6 +594,54 @@ export const routes = {
     status: 200,
     response: health.HealthResponse,
     errors: [],
+  },
+  vapidPublicKey: {
+    method: "get",
+    path: "/push/vapid-public-key",
+    summary:
+      "The server's VAPID public key, the `applicationServerKey` for `PushManager.subscribe` (503 when push is off)",
+    tag: "push",
+    auth: true,
+    status: 200,
+    response: push.VapidKeyResponse,
+    errors: [...authErrors, "unavailable"],
+  },
+  subscribePush: {
+    method: "post",
+    path: "/push/subscriptions",
+    summary:
+      "Web Push subscription of this session's device (`PushSubscription.toJSON()`); it ends with the session. 200 when the endpoint was already kept",
+    tag: "push",
+    auth: true,
+    body: push.PushSubscribeBody,
+    status: 201,
+    alsoStatus: [200],
+    response: push.PushSubscriptionResponse,
+    errors: [...authErrors, "validation_failed", "invalid_json", "unavailable", "rate_limited"],
+  },
+  unsubscribePush: {
+    method: "delete",
+    path: "/push/subscriptions",
+    summary: "Drop a Web Push subscription of mine by its endpoint",
+    tag: "push",
+    auth: true,
+    query: push.PushUnsubscribeQuery,
+    status: 200,
+    response: push.PushUnsubscribeResponse,
+    errors: [...authErrors, "validation_failed"],
+  },
+  muteChat: {
+    method: "put",
+    path: "/chats/{chat_id}/mute",
+    summary:
+      'Mute a chat\'s pushes for me until a time, "forever", or unmute (null); @mentions of me still notify',
+    tag: "push",
+    auth: true,
+    params: chats.ChatIdParams,
+    body: push.MuteBody,
+    status: 200,
+    response: push.MuteResponse,
+    errors: [...chatErrors, "invalid_json"],
   },
   readyz: {
     method: "get",

@@ -58,6 +58,22 @@ export const envSpec = {
     schema: z.string().optional(),
     doc: "HS256 secret, ≥ 32 bytes. Unset outside production: generated once into DATA_DIR",
   },
+  VAPID_PUBLIC_KEY: {
+    schema: z.string().optional(),
+    doc: "Web Push VAPID public key (base64url; `npx web-push generate-vapid-keys`). Set with VAPID_PRIVATE_KEY; unset outside production: a pair is generated once into DATA_DIR; unset in production: Web Push is off",
+  },
+  VAPID_PRIVATE_KEY: {
+    schema: z.string().optional(),
+    doc: "Web Push VAPID private key (base64url), the pair of VAPID_PUBLIC_KEY. A secret",
+  },
+  VAPID_SUBJECT: {
+    schema: z.string().optional(),
+    doc: "Web Push VAPID subject: a `mailto:` or `https:` contact for the push services (required in production with VAPID keys)",
+  },
+  PUSH_TIMEOUT_MS: {
+    schema: int(100, 120_000).default(10_000),
+    doc: "How long one Web Push request may take before it is given up (pushes go out through a bounded queue, never in the send path)",
+  },
   ACCESS_TOKEN_EXPIRE_MINUTES: {
     schema: int(1, 525600).default(15),
     doc: "Lifetime in minutes of the access tokens of `/api/v1` (login and refresh); clients renew them with their refresh token",

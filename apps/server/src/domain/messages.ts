@@ -44,7 +44,11 @@ export async function sendMessage(
     replyTo: input.reply_to,
   });
   const message = toMessage(row);
-  if (!duplicate) ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
+  if (!duplicate) {
+    ctx.bus.toChat(input.chat_id, "message:new", message, { membersVersion });
+    // Only the node that stored it pushes it: one push per message per subscription.
+    ctx.push?.stored(message);
+  }
   // A duplicate stores nothing: give back what it spent, so retries do not eat new messages' budget.
   else if (budget.max > 0) await ctx.limiter.refund?.(budget, String(senderId)).catch(() => undefined);
   return { message, duplicate };

@@ -169,6 +169,8 @@ export async function sendMls(
   const message = toMessage(out.row);
   if (!out.duplicate) {
     ctx.bus.toChat(p.chat_id, "message:new", message, { membersVersion: out.membersVersion });
+    // A new application message is pushed (without content); commits and edits are not.
+    if (message.mls?.kind === "application" && message.mls.refers_to === undefined) ctx.push?.stored(message);
     for (const w of out.welcomes ?? []) ctx.bus.toDevice(w.device_id, "mls:welcome", w.welcome);
   }
   return { message, duplicate: out.duplicate };

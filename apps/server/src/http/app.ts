@@ -23,6 +23,7 @@ import { clientIp } from "../security/client-ip.ts";
 import { requireUtf8Body, requireUtf8Query } from "./strict-decoding.ts";
 import type { AttachmentDeps } from "../domain/attachments.ts";
 import { attachmentRoutes } from "./routes/attachment-routes.ts";
+import { pushRoutes, type PushRouteDeps } from "./routes/push-routes.ts";
 import { redactBlobToken } from "../storage/blob-links.ts";
 
 export interface AppDeps {
@@ -49,6 +50,8 @@ export interface AppDeps {
   fileOrigins?: string[];
   /** The storage driver's own endpoints, if it has any (the filesystem's signed links): before the body parsers. */
   blobs?: express.Router;
+  /** Web Push: the VAPID public key (absent: push is off) and whether endpoints must be https. */
+  push?: PushRouteDeps;
   /** Extra routers mounted before the 404 (metrics, admin, the web client). */
   extra?: express.Router[];
 }
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(messageRoutes(deps.ctx, auth));
   app.use(deviceRoutes(deps.ctx, auth));
   app.use(attachmentRoutes(deps.attachments, auth));
+  app.use(pushRoutes(deps.ctx, auth, deps.push ?? { production: true }));
   // The origin's surface (FastAPI wire shapes) owns the root once the API above lives under /api/v1.
   app.use(
     originRouter({

@@ -31,6 +31,7 @@ const ackData: Record<ClientEventName, z.ZodType> = {
   "mls:send": SendMessageResponse,
   "mls:welcomes": z.object({ welcomes: z.array(WelcomeSchema) }).meta({ id: "MlsWelcomesAck" }),
   "mls:welcome_ack": z.object({ deleted: z.number().int() }).meta({ id: "MlsWelcomeAckAck" }),
+  "presence:viewing": z.object({ chat_id: z.number().int().nullable() }).meta({ id: "PresenceViewingAck" }),
 };
 
 const ack = (data: z.ZodType) =>

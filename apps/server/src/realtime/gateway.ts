@@ -29,6 +29,7 @@ import { messageHandlers } from "./handlers/messages.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
+import { viewingHandlers } from "./handlers/viewing.ts";
 import { authRenewHandler } from "./handlers/auth-renew.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
@@ -198,6 +199,7 @@ export function attachHandlers(
     messageHandlers(socket, ctx, log);
     mlsHandlers(socket, ctx, log);
     typingHandlers(socket, io, ctx, log);
+    viewingHandlers(socket, ctx, log);
     authRenewHandler(socket, tokens, log, scheduleExpiry);
     socket.onAny((event: string, ...args: unknown[]) => {
       // Own keys only: "constructor" or "toString" are not events, and deserve an error ack too.

@@ -33,11 +33,16 @@ function newest(dir: string): number {
   return t;
 }
 
-/** Builds apps/web when dist is missing or older than its sources, so the tests see the current client. */
+/** Builds apps/web when dist is missing or older than its sources (src/, public/, index.html), so the tests see the current client. */
 export function ensureWebBuild(): void {
   const web = path.join(ROOT_DIR, "apps/web");
   const index = path.join(ROOT_DIR, WEB_DIST, "index.html");
-  const sources = Math.max(newest(path.join(web, "src")), fs.statSync(path.join(web, "index.html")).mtimeMs);
+  const publicDir = path.join(web, "public");
+  const sources = Math.max(
+    newest(path.join(web, "src")),
+    fs.existsSync(publicDir) ? newest(publicDir) : 0,
+    fs.statSync(path.join(web, "index.html")).mtimeMs,
+  );
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= sources) return;
   execFileSync(path.join(web, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], {
     cwd: web,

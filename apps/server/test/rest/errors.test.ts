@@ -252,7 +252,8 @@ describe("REST: errors across the route table", () => {
           for (const [field, value] of Object.entries(s.body!)) {
             const wrong = typeof value === "string" ? 12345 : typeof value === "number" ? String(value) : "x";
             // An array field wrapped in an array is wrong item by item (`field.0`): not this walk's case.
-            for (const v of [wrong, null, ...(Array.isArray(value) ? [] : [[value]]), { value }]) {
+            const nulls = s.nullable?.includes(field) ? [] : [null];
+            for (const v of [wrong, ...nulls, ...(Array.isArray(value) ? [] : [[value]]), { value }]) {
               const res = await sendSample(node.url, name, { ...s, body: { ...s.body, [field]: v } }, who());
               note(name, res);
               expectInvalid(res, field);

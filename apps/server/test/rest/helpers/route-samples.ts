@@ -30,6 +30,15 @@ export interface WalkFixture {
   attachmentId: string;
 }
 
+/** A browser-like Web Push subscription (a fresh P-256 key and auth secret) at an unused local endpoint. */
+export const pushSubscriptionSample = () => ({
+  endpoint: `http://127.0.0.1:9/push/${crypto.randomUUID()}`,
+  keys: {
+    p256dh: crypto.createECDH("prime256v1").generateKeys().toString("base64url"),
+    auth: crypto.randomBytes(16).toString("base64url"),
+  },
+});
+
 /** A random Ed25519-sized public key (base64): registration checks its size, not the curve. */
 export const randomSignatureKey = () => crypto.randomBytes(32).toString("base64");
 
@@ -39,6 +48,8 @@ export interface Sample {
   body?: Record<string, unknown>;
   /** Body fields without which the request is a 400. */
   required?: string[];
+  /** Body fields for which null is a valid value (e.g. "unmute"). */
+  nullable?: string[];
   form?: boolean;
 }
 
@@ -122,6 +133,15 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   claimKeyPackages: (f) => ({ body: { device_ids: [f.deviceId] }, required: ["device_ids"] }),
   externalSender: () => ({}),
   groupInfo: (f) => ({ params: { chat_id: f.encryptedChatId } }),
+  vapidPublicKey: () => ({}),
+  subscribePush: () => ({ body: pushSubscriptionSample(), required: ["endpoint", "keys"] }),
+  unsubscribePush: () => ({ query: { endpoint: "http://127.0.0.1:9/push/none" } }),
+  muteChat: (f) => ({
+    params: { chat_id: f.chatId },
+    body: { until: "forever" },
+    required: ["until"],
+    nullable: ["until"],
+  }),
 };
 
 /** Sends a sample (with changes) as `user`; the body is sent as given (JSON), or raw if a string. */

@@ -7,6 +7,7 @@
  */
 import crypto from "node:crypto";
 import type { ClientEventName, ErrorCode, RouteName } from "@chat/protocol";
+import { pushSubscriptionSample } from "../../rest/helpers/route-samples.ts";
 
 /** Holders of a broken or no token. */
 export const TOKEN_PRINCIPALS = ["none", "forged", "expired", "algNone", "deleted"] as const;
@@ -259,6 +260,22 @@ export const restMatrix: Record<RouteName, RestRow> = {
     expect: sharingAChat(200, [403, "forbidden"]),
   },
   externalSender: { call: () => ({ path: "/api/v1/mls/external-sender" }), expect: all(200) },
+  vapidPublicKey: { call: () => ({ path: "/api/v1/push/vapid-public-key" }), expect: all(200) },
+  subscribePush: {
+    call: () => ({ path: "/api/v1/push/subscriptions", body: pushSubscriptionSample() }),
+    expect: all(201),
+  },
+  // Only my own subscriptions: someone else's endpoint is "not removed", never removed.
+  unsubscribePush: {
+    call: () => ({
+      path: `/api/v1/push/subscriptions?endpoint=${encodeURIComponent("http://127.0.0.1:9/x")}`,
+    }),
+    expect: all(200),
+  },
+  muteChat: {
+    call: (w) => ({ path: `/api/v1/chats/${w.groupId}/mute`, body: { until: "forever" } }),
+    expect: membersOnly(200),
+  },
   // The matrix's group is a plain one: it has no MLS group to show.
   groupInfo: {
     call: (w) => ({ path: `/api/v1/chats/${w.groupId}/mls/group-info` }),
@@ -341,6 +358,7 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
     payload: (w) => ({ chat_id: w.groupId, message_id: w.memberMessageId, emoji: "👍" }),
     expect: ackMembersOnly,
   },
+  "presence:viewing": { payload: (w) => ({ chat_id: w.groupId }), expect: ackMembersOnly },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
   // The matrix's sockets speak for no device: MLS needs one (encryption tests cover the rest).
   "mls:send": {

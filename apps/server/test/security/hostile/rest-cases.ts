@@ -183,6 +183,24 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "groupInfo":
       d.params = { chat_id: id(w.chatId) };
       break;
+    case "subscribePush":
+      // A key too short: a mutation that slips through validation is still refused (400), and no
+      // fuzzed endpoint is ever kept (nor pushed to).
+      d.body = {
+        json: {
+          endpoint: "http://127.0.0.1:9/push/fuzz",
+          keys: { p256dh: "AAAA", auth: "AAAAAAAAAAAAAAAAAAAAAA" },
+        },
+      };
+      break;
+    case "unsubscribePush":
+      d.query = [["endpoint", "http://127.0.0.1:9/push/fuzz"]];
+      break;
+    case "muteChat":
+      d.params = { chat_id: id(w.chatId) };
+      d.body = { json: { until: "forever" } };
+      break;
+    case "vapidPublicKey":
     case "listDevices":
     case "externalSender":
     case "logout":

@@ -56,6 +56,8 @@ function baseline(event: ClientEventName, w: SocketWorld): Record<string, unknow
       return { limit: 10 };
     case "mls:welcome_ack":
       return { ids: [1] };
+    case "presence:viewing":
+      return { chat_id: w.chatId };
     default: {
       const never: never = event;
       throw new Error(`no baseline for ${String(never)}`);

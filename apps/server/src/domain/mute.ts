@@ -1,0 +1,23 @@
+/** Per-chat mute of Web Push (issue 18): until a time, forever, or not; @mentions still notify. */
+import type { DomainContext } from "./context.ts";
+import { requireMember } from "./access.ts";
+
+export type MuteUntil = string | "forever" | null;
+
+export async function muteChat(
+  ctx: DomainContext,
+  userId: number,
+  chatId: number,
+  until: MuteUntil,
+): Promise<{ chat_id: number; muted_until: MuteUntil }> {
+  await requireMember(ctx, chatId, userId);
+  const value = until === "forever" ? "infinity" : until;
+  const { rows } = await ctx.db.pool.query<{ forever: boolean; until: Date | null }>(
+    `UPDATE chat_members SET muted_until = $3::timestamptz WHERE chat_id = $1 AND user_id = $2
+     RETURNING muted_until = 'infinity' AS forever, CASE WHEN muted_until = 'infinity' THEN NULL ELSE muted_until END AS until`,
+    [chatId, userId, value],
+  );
+  const r = rows[0];
+  const muted_until = !r ? null : r.forever ? "forever" : r.until ? r.until.toISOString() : null;
+  return { chat_id: chatId, muted_until };
+}
