@@ -330,6 +330,26 @@ export const routes = {
       "rate_limited",
     ],
   },
+  toggleReaction: {
+    method: "post",
+    path: "/chats/{chat_id}/messages/{message_id}/reactions",
+    summary:
+      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (react inside MLS there) and on deleted messages; spends the send budget",
+    tag: "messages",
+    auth: true,
+    params: msgs.MessageParams,
+    body: reactions.ToggleReactionBody,
+    status: 200,
+    response: reactions.ToggleReactionResponse,
+    errors: [
+      ...chatErrors,
+      "invalid_json",
+      "message_not_found",
+      "conflict",
+      "encrypted_chat",
+      "rate_limited",
+    ],
+  },
   deleteMessage: {
     method: "delete",
     path: "/chats/{chat_id}/messages/{message_id}",
@@ -352,26 +372,6 @@ export const routes = {
     status: 200,
     response: search.SearchResponse,
     errors: [...chatErrors, "encrypted_chat", "rate_limited"],
-  },
-  toggleReaction: {
-    method: "post",
-    path: "/chats/{chat_id}/messages/{message_id}/reactions",
-    summary:
-      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (react inside MLS there) and on deleted messages; spends the send budget",
-    tag: "messages",
-    auth: true,
-    params: msgs.MessageParams,
-    body: reactions.ToggleReactionBody,
-    status: 200,
-    response: reactions.ToggleReactionResponse,
-    errors: [
-      ...chatErrors,
-      "invalid_json",
-      "message_not_found",
-      "conflict",
-      "encrypted_chat",
-      "rate_limited",
-    ],
   },
   readChat: {
     method: "put",
