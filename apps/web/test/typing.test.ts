@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TYPING_TTL_MS, TypingSender, TypingState, typingLabel } from "../src/logic/typing.ts";
+import {
+  TYPING_AFTER_MESSAGE_MS,
+  TYPING_TTL_MS,
+  TypingSender,
+  TypingState,
+  typingLabel,
+} from "../src/logic/typing.ts";
 
 describe("typing indicator", () => {
   it("shows who types per chat and forgets entries that were never stopped", () => {
@@ -14,6 +20,15 @@ describe("typing indicator", () => {
     expect(t.who(2, TYPING_TTL_MS)).toEqual([]); // expired
     t.clear(1, 11); // their message arrived
     expect(t.who(1, 2000)).toEqual([]);
+  });
+
+  it("does not believe a 'typing' that arrives just after the message it preceded", () => {
+    const t = new TypingState();
+    t.clear(1, 10, 5000); // their message arrived
+    t.set(1, 10, true, 5200); // the typing sent before it, arriving late
+    expect(t.who(1, 5200)).toEqual([]);
+    t.set(1, 10, true, 5000 + TYPING_AFTER_MESSAGE_MS); // typing again afterwards: shown
+    expect(t.who(1, 5000 + TYPING_AFTER_MESSAGE_MS)).toEqual([10]);
   });
 
   it("words the line", () => {

@@ -6,19 +6,33 @@ import { joinNames } from "./receipts.ts";
 
 export const TYPING_TTL_MS = 6000;
 
+/**
+ * How long after someone's message their "typing" is not believed: it travels straight through the
+ * adapter while the message goes through the database, so a "typing" sent just before the message
+ * can arrive just after it (a busy node, another node) and would otherwise stick for the whole TTL.
+ */
+export const TYPING_AFTER_MESSAGE_MS = 1000;
+
 export class TypingState {
   private readonly until = new Map<number, Map<number, number>>();
+  /** chat → user → when their last message arrived. */
+  private readonly spoke = new Map<number, Map<number, number>>();
 
   set(chatId: number, userId: number, typing: boolean, now = Date.now()): void {
     const m = this.until.get(chatId) ?? new Map<number, number>();
     this.until.set(chatId, m);
+    const said = this.spoke.get(chatId)?.get(userId);
+    if (typing && said !== undefined && now - said < TYPING_AFTER_MESSAGE_MS) return;
     if (typing) m.set(userId, now + TYPING_TTL_MS);
     else m.delete(userId);
   }
 
-  /** A message from someone ends their typing. */
-  clear(chatId: number, userId: number): void {
+  /** A message from someone ends their typing (and a late "typing" of theirs just after it). */
+  clear(chatId: number, userId: number, now = Date.now()): void {
     this.until.get(chatId)?.delete(userId);
+    const s = this.spoke.get(chatId) ?? new Map<number, number>();
+    this.spoke.set(chatId, s);
+    s.set(userId, now);
   }
 
   who(chatId: number, now = Date.now()): number[] {

@@ -194,7 +194,7 @@ export class AccountView {
     const name = deviceName(x.device);
     return h(
       "li",
-      { class: "device", "data-current": x.current ? "true" : "false" },
+      { class: "device", "data-session": x.id, "data-current": x.current ? "true" : "false" },
       h(
         "div",
         { class: "device-main" },
