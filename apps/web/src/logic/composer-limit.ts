@@ -5,7 +5,7 @@
  */
 export const MESSAGE_MAX = 4000;
 /** The counter shows from here on. */
-export const COUNTER_FROM = 3500;
+const COUNTER_FROM = 3500;
 
 /** "3,812 / 4,000" near the limit, undefined well below it. */
 export function counterText(length: number, locale?: string): string | undefined {

@@ -2,9 +2,9 @@
  * Consecutive messages of one sender within a few minutes form a group: only the first shows the
  * sender's name, and they sit closer together. A new day starts a new group.
  */
-export const GROUP_GAP_MS = 5 * 60_000;
+const GROUP_GAP_MS = 5 * 60_000;
 
-export interface Groupable {
+interface Groupable {
   sender: number | undefined;
   at: string;
   /** A day separator is shown above this item. */

@@ -3,7 +3,7 @@
  * `javascript:` or `data:` address stays text. Nothing here is HTML: the view puts each run in as
  * a text node or an <a> whose href is the parsed URL.
  */
-export type TextRun = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
+type TextRun = { kind: "text"; text: string } | { kind: "link"; text: string; href: string };
 
 // An address starts at a word boundary with http:// or https:// (or www.) and runs to whitespace.
 const CANDIDATE = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
