@@ -24,7 +24,7 @@ describe("linkify", () => {
       "JaVaScRiPt:alert(document.cookie)",
       "data:text/html,<script>alert(1)</script>",
       '<img src=x onerror="alert(1)">',
-      "<a href=\"javascript:alert(1)\">x</a>",
+      '<a href="javascript:alert(1)">x</a>',
     ])
       expect(linkify(t)).toEqual([{ kind: "text", text: t }]);
     expect(safeHref("javascript:alert(1)")).toBeUndefined();
@@ -32,8 +32,8 @@ describe("linkify", () => {
   });
 
   it("an address hiding a script scheme is not made a link", () => {
-    expect(linkify("https:javascript:alert(1)").some((r) => r.kind === "link" && !r.href.startsWith("http"))).toBe(
-      false,
-    );
+    expect(
+      linkify("https:javascript:alert(1)").some((r) => r.kind === "link" && !r.href.startsWith("http")),
+    ).toBe(false);
   });
 });

@@ -15,14 +15,20 @@ export type Row =
 
 const timeOf = (it: TimelineItem) => (it.kind === "pending" ? it.send.createdAt : it.message.created_at);
 const senderOf = (it: TimelineItem, me: number) =>
-  it.kind === "pending" ? me : it.message.mls && it.message.mls.kind !== "application" ? undefined : it.message.sender_id;
+  it.kind === "pending"
+    ? me
+    : it.message.mls && it.message.mls.kind !== "application"
+      ? undefined
+      : it.message.sender_id;
 
 export function conversationRows(items: readonly TimelineItem[], me: number, firstUnread?: number): Row[] {
   const days = daySeparators(items.map(timeOf));
   const unreadAt =
     firstUnread === undefined
       ? -1
-      : items.findIndex((it) => it.kind === "message" && it.message.seq >= firstUnread && it.message.sender_id !== me);
+      : items.findIndex(
+          (it) => it.kind === "message" && it.message.seq >= firstUnread && it.message.sender_id !== me,
+        );
   const grouped = groupFlags(
     items.map((it, i) => ({ sender: senderOf(it, me), at: timeOf(it), newDay: !!days[i] || i === unreadAt })),
   );
@@ -42,11 +48,16 @@ export function rowKey(r: Row, itemKey: (it: TimelineItem) => string): string {
 
 export function createRow(r: Row, createItem: () => HTMLElement): HTMLElement {
   if (r.kind === "day") return h("li", { class: "day-sep", role: "separator" }, h("span", null));
-  if (r.kind === "unread") return h("li", { class: "unread-sep", role: "separator" }, h("span", null, "New messages"));
+  if (r.kind === "unread")
+    return h("li", { class: "unread-sep", role: "separator" }, h("span", null, "New messages"));
   return createItem();
 }
 
-export function updateRow(el: HTMLElement, r: Row, updateItem: (li: HTMLElement, it: TimelineItem) => void): void {
+export function updateRow(
+  el: HTMLElement,
+  r: Row,
+  updateItem: (li: HTMLElement, it: TimelineItem) => void,
+): void {
   if (r.kind === "day") {
     setText(el.firstElementChild!, r.label);
     el.setAttribute("aria-label", r.label);

@@ -4,6 +4,8 @@ import { linkify } from "../logic/linkify.ts";
 
 export function linkedText(text: string): (string | HTMLAnchorElement)[] {
   return linkify(text).map((r) =>
-    r.kind === "text" ? r.text : h("a", { href: r.href, target: "_blank", rel: "noopener noreferrer" }, r.text),
+    r.kind === "text"
+      ? r.text
+      : h("a", { href: r.href, target: "_blank", rel: "noopener noreferrer" }, r.text),
   );
 }
