@@ -17,7 +17,9 @@ import {
 } from "./session.ts";
 import { authView } from "./views/auth-view.ts";
 import { Api } from "./api.ts";
+import { followTheme } from "./controller/theme.ts";
 
+followTheme();
 const root = document.getElementById("app")!;
 const credentials = new Credentials();
 let app: ChatApp | undefined;

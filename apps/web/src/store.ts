@@ -26,6 +26,8 @@ export interface ChatEntry {
   loadingOlder: boolean;
   /** The highest seq a read request was sent for (to send each once). */
   readRequested: number;
+  /** The first message that was unread when the chat was opened (a "New messages" line above it). */
+  firstUnread?: number;
 }
 
 export class Store {
@@ -87,6 +89,9 @@ export class Store {
       });
     }
     if (summary.peer) this.names.set(summary.peer.id, summary.peer.name);
+    // The last message's sender, so the list says "Bob: …" before the group is opened.
+    const sender = summary.last_message_sender;
+    if (sender && !this.names.has(sender.id)) this.names.set(sender.id, sender.name);
     const e = this.chats.get(summary.id)!;
     e.cursors.set(this.me.id, e.summary.last_read_seq);
     return e;

@@ -34,6 +34,7 @@ export function summary(over: Partial<ChatSummary> = {}): ChatSummary {
     peer: { id: 2, name: "Bob" },
     last_message: null,
     last_message_preview: null,
+    last_message_sender: null,
     ...over,
   };
 }

@@ -22,3 +22,19 @@ describe("formatting", () => {
     expect(initials("<img src=x>")).toBe("<S"); // plain characters, shown as text
   });
 });
+
+describe("locale-aware times and emoji avatars", () => {
+  it("no leading zero in 12-hour locales; 24-hour locales keep theirs", () => {
+    const d = new Date(2026, 10, 25, 9, 5);
+    expect(formatTime(d.toISOString(), d, "en-US")).toBe("9:05 AM");
+    expect(formatTime(d.toISOString(), d, "ru-RU")).toBe("09:05");
+    expect(formatTime(new Date(2026, 9, 1, 9, 5).toISOString(), d, "ru-RU")).toBe("1 окт.");
+  });
+
+  it("an avatar uses a leading emoji whole (flags, ZWJ families, skin tones)", () => {
+    expect(initials("🇺🇦 Kyiv friends")).toBe("🇺🇦");
+    expect(initials("👨‍👩‍👧 Family")).toBe("👨‍👩‍👧");
+    expect(initials("👍🏽 team")).toBe("👍🏽");
+    expect(initials("Élan Vital")).toBe("ÉV");
+  });
+});

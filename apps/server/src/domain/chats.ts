@@ -45,6 +45,7 @@ export async function listChats(
         members_count: number;
         peer: { id: number; name: string } | null;
         last_message: MessageRow | null;
+        last_message_sender: { id: number; name: string } | null;
       }
     >
   >(
@@ -59,7 +60,9 @@ export async function listChats(
               (SELECT json_build_object('id', u.id, 'name', u.name) FROM chat_members p JOIN users u ON u.id = p.user_id
                 WHERE p.chat_id = c.id AND p.user_id <> m.user_id LIMIT 1) END AS peer,
             (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("x")} FROM messages x
-               WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) lm) AS last_message
+               WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) lm) AS last_message,
+            (SELECT json_build_object('id', u.id, 'name', u.name) FROM messages x JOIN users u ON u.id = x.sender_id
+              WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) AS last_message_sender
        FROM chat_members m JOIN chats c ON c.id = m.chat_id
       WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
       ORDER BY c.activity_at DESC, c.id DESC OFFSET $3`,
@@ -68,7 +71,7 @@ export async function listChats(
       `coalesce(octet_length(p.last_message::text) + ${PREVIEW_MAX_BYTES}
          + CASE WHEN json_typeof(p.last_message->'attachments') = 'array'
            THEN ${ATTACHMENT_JSON_OVERHEAD} * json_array_length(p.last_message->'attachments') ELSE 0 END, 0)
-       + coalesce(octet_length(p.name), 0) + 400`,
+       + coalesce(octet_length(p.name), 0) + coalesce(octet_length(p.last_message_sender::text), 0) + 400`,
       "p.activity_at DESC, p.id DESC",
       "$4",
     ),
@@ -83,6 +86,7 @@ export async function listChats(
     peer: r.peer,
     last_message: r.last_message ? toMessage(r.last_message) : null,
     last_message_preview: r.last_message ? preview(r.last_message) : null,
+    last_message_sender: r.last_message ? r.last_message_sender : null,
   }));
   return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
 }

@@ -21,6 +21,7 @@ export class ActiveChat {
     }
     if (push) showChatInPath(chatId);
     const e = s.active;
+    if (e && changed) e.firstUnread = e.summary.unread_count > 0 ? e.summary.last_read_seq + 1 : undefined;
     if (e) {
       if (!e.timeline.loaded) void this.loadNewest(e); // again if an earlier try failed
       if (e.members === undefined || e.membersStale) void this.p.members.load(e);

@@ -68,8 +68,9 @@ export class ConnectionState {
     this.p.screen.render();
   }
 
+  /** The browser is online again; a socket that held through its offline spell means we are too. */
   online(): void {
-    if (!this.p.socket.socket.connected) this.p.store.connection = "reconnecting";
+    this.p.store.connection = this.p.socket.socket.connected ? "online" : "reconnecting";
     this.p.screen.render();
   }
 }

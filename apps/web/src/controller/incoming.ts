@@ -27,6 +27,8 @@ export class Incoming {
     applyMessage(e.summary, m, s.me.id, this.p.receipts.isReading(m.chat_id));
     if (m.sender_id === s.me.id) this.p.sends.stored(m);
     s.typing.clear(m.chat_id, m.sender_id);
+    // A sender this page has no name for (a group not opened yet): the summary carries it.
+    if (!s.names.has(m.sender_id)) void this.p.chatList.refresh(m.chat_id);
     this.p.receipts.markRead();
     this.p.screen.render();
   }

@@ -4,7 +4,8 @@
  */
 import type { KeyValueStore } from "./outbox.ts";
 
-const MAX_DRAFT = 4000;
+// Above the message limit: a long text is kept whole, the composer says it is too long to send.
+const MAX_DRAFT = 20_000;
 
 export class Drafts {
   private readonly texts: Record<string, string>;

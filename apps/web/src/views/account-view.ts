@@ -4,6 +4,7 @@
  */
 import { h, reconcile, setText } from "../dom.ts";
 import { formatTime } from "../logic/format.ts";
+import { themePicker } from "./theme-picker.ts";
 import type { SessionInfo } from "../logic/types.ts";
 import type { Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
@@ -158,6 +159,7 @@ export class AccountView {
       "section",
       { class: "account-page", "aria-labelledby": "settings-title", hidden: true },
       h("h1", { id: "settings-title" }, "Settings"),
+      themePicker(),
       nameForm,
       passwordForm,
       deleteForm,

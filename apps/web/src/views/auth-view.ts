@@ -8,6 +8,8 @@ interface AuthHandlers {
 
 export function authView(handlers: AuthHandlers, message?: string): HTMLElement {
   let mode: "login" | "register" = "login";
+  /** Bumped by each submit and tab switch: an answer to an older one is not shown. */
+  let attempt = 0;
   const name = h("input", { id: "auth-name", name: "name", autocomplete: "name", maxlength: 100 });
   const email = h("input", {
     id: "auth-email",
@@ -33,6 +35,8 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
 
   const setMode = (m: typeof mode) => {
     mode = m;
+    attempt++;
+    submit.disabled = false;
     const reg = m === "register";
     nameRow.hidden = !reg;
     name.required = reg;
@@ -62,13 +66,17 @@ export function authView(handlers: AuthHandlers, message?: string): HTMLElement 
     ev.preventDefault();
     submit.disabled = true;
     setText(error, "");
+    const mine = ++attempt;
     const done =
       mode === "register"
         ? handlers.register(name.value.trim(), email.value.trim(), password.value)
         : handlers.login(email.value.trim(), password.value);
     done.then(
-      () => (submit.disabled = false),
+      () => {
+        if (mine === attempt) submit.disabled = false;
+      },
       (err: unknown) => {
+        if (mine !== attempt) return; // the form moved on (another tab, another try)
         submit.disabled = false;
         setText(error, err instanceof Error ? err.message : "Something went wrong");
       },

@@ -14,6 +14,8 @@ import type { Actions } from "./actions.ts";
 import { AttachmentTray } from "./attachment-tray.ts";
 import { MembersPanel } from "./members-panel.ts";
 import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
+import { conversationRows, createRow, rowKey, updateRow, type Row } from "./conversation-rows.ts";
+import { ComposerLimit } from "./composer-limit.ts";
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 120;
@@ -34,10 +36,10 @@ export class Conversation {
   private readonly list = h("ol", { class: "messages" });
   private readonly olderBtn: HTMLButtonElement;
   private readonly typingLine = h("p", { class: "typing-line", "aria-live": "polite" });
+  // No maxlength: it would cut a long paste silently (ComposerLimit counts and refuses instead).
   private readonly composer = h("textarea", {
     id: "composer",
     rows: 1,
-    maxlength: 4000,
     placeholder: "Write a message…",
     autocomplete: "off",
   });
@@ -65,6 +67,11 @@ export class Conversation {
   private shownChat: number | undefined;
   private shownSafety: SafetyView | undefined;
   private readonly ui: ItemUi;
+  private readonly emptyNote = h("p", { class: "empty-chat muted" }, "No messages here yet. Say hello!");
+  private readonly unreadBtn = h("button", { type: "button", class: "small jump-unread" }, "↑ First unread");
+  /** Scroll to the first unread message once it is on the page (set when a chat with unread opens). */
+  private jumpPending = false;
+  private readonly limit: ComposerLimit;
 
   constructor(
     private readonly store: Store,
@@ -111,8 +118,14 @@ export class Conversation {
       },
       h("div", { class: "older" }, this.olderBtn),
       this.list,
+      this.emptyNote,
     );
+    this.unreadBtn.onclick = () => {
+      this.jumpPending = true;
+      this.update();
+    };
     this.scroller.addEventListener("scroll", () => {
+      this.updateUnreadBtn();
       const e = this.store.active;
       if (e && this.scroller.scrollTop < NEAR_TOP_PX && e.timeline.hasOlder && !e.loadingOlder)
         actions.loadOlder();
@@ -161,9 +174,23 @@ export class Conversation {
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
         ev.preventDefault();
         this.submit();
+      } else if (ev.key === "ArrowUp" && !this.composer.value && !ev.shiftKey && !ev.altKey && !ev.ctrlKey) {
+        // Up in an empty composer edits my last message, as in Telegram and Slack.
+        const mine = this.store.active?.timeline
+          .messages()
+          .findLast((m) => m.sender_id === this.store.me.id && !m.deleted_at && !m.mls);
+        if (mine) {
+          ev.preventDefault();
+          this.ui.setEditing(mine.id);
+        }
       }
     });
+    this.limit = new ComposerLimit(this.composer, (text) => {
+      this.composer.value = text;
+      this.submit();
+    });
     this.composer.addEventListener("input", () => {
+      this.limit.update();
       this.autosize();
       actions.saveDraft(this.composer.value);
       if (this.composer.value.trim()) actions.typing();
@@ -198,8 +225,10 @@ export class Conversation {
       ),
       this.safetySlot,
       this.members.el,
+      this.unreadBtn,
       this.scroller,
       this.typingLine,
+      this.limit.el,
       this.tray.el,
       this.form,
       this.dropHint,
@@ -244,8 +273,10 @@ export class Conversation {
 
   private submit() {
     const text = this.composer.value;
+    if (!this.limit.allows(text)) return;
     if (!this.actions.send(text)) return;
     this.composer.value = "";
+    this.limit.update();
     this.autosize();
     this.actions.saveDraft("");
     this.composer.focus();
@@ -254,6 +285,17 @@ export class Conversation {
   private autosize() {
     this.composer.style.height = "auto";
     this.composer.style.height = `${Math.min(this.composer.scrollHeight, 160)}px`;
+  }
+
+  /** "First unread" shows while the first unread message is above the view (or not loaded yet). */
+  private updateUnreadBtn() {
+    const e = this.store.active;
+    const row = this.list.querySelector<HTMLElement>(":scope > li.unread-sep");
+    this.unreadBtn.hidden =
+      !e ||
+      e.firstUnread === undefined ||
+      (!!row && row.offsetTop + row.offsetHeight > this.scroller.scrollTop) ||
+      (!row && !e.timeline.hasOlder);
   }
 
   focusComposer() {
@@ -276,7 +318,9 @@ export class Conversation {
       this.ui.editing = undefined;
       this.ui.confirmingDelete = undefined;
       this.composer.value = s.drafts.get(c.id);
+      this.limit.update();
       this.autosize();
+      this.jumpPending = e.firstUnread !== undefined;
     }
     setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
     this.safetyBtn.hidden = !c.encrypted;
@@ -327,22 +371,37 @@ export class Conversation {
     // Scroll: stay at the bottom when there, keep the view still when older messages come in above.
     const sc = this.scroller;
     const wasAtBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < NEAR_BOTTOM_PX;
-    const anchor = this.list.firstElementChild as HTMLElement | null;
+    // The first message is the anchor (a day separator above it may move up with older pages).
+    const anchor = this.list.querySelector<HTMLElement>(":scope > li.msg");
     const anchorTop = anchor?.offsetTop ?? 0;
     const items = tl.items();
+    const rows = conversationRows(items, s.me.id, e.firstUnread);
     reconcile(
       this.list,
-      items,
-      (it) => itemKey(it, s.me.id),
-      createItem,
-      (el, it) => updateItem(el, it, e, s, this.ui, this.actions),
+      rows,
+      (r: Row) => rowKey(r, (it) => itemKey(it, s.me.id)),
+      (r: Row) => createRow(r, createItem),
+      (el, r: Row) => updateRow(el, r, (li, it) => updateItem(li, it, e, s, this.ui, this.actions)),
     );
-    if (switched || s.scrollToEnd || wasAtBottom) {
+    this.emptyNote.hidden = !(tl.loaded && items.length === 0);
+    const unreadRow = this.list.querySelector<HTMLElement>(":scope > li.unread-sep");
+    if (this.jumpPending && e.firstUnread !== undefined && tl.loaded) {
+      if (unreadRow) {
+        this.jumpPending = false;
+        s.scrollToEnd = false;
+        sc.scrollTop = Math.max(0, unreadRow.offsetTop - 8);
+      } else if (tl.hasOlder && !e.loadingOlder) {
+        queueMicrotask(() => this.actions.loadOlder());
+      } else if (!tl.hasOlder) this.jumpPending = false;
+    } else if (switched || s.scrollToEnd || wasAtBottom) {
       sc.scrollTop = sc.scrollHeight;
       s.scrollToEnd = false;
-    } else if (anchor && anchor.isConnected && anchor !== this.list.firstElementChild) {
+    } else if (anchor && anchor.isConnected && anchor.offsetTop !== anchorTop) {
+      // Older messages came in above: keep what was on screen where it was. The browser's own
+      // scroll anchoring is off (overflow-anchor: none), else both would move it.
       sc.scrollTop += anchor.offsetTop - anchorTop;
     }
+    this.updateUnreadBtn();
     // A short history does not fill the view, so no scroll event would ever ask for more.
     if (
       tl.loaded &&

@@ -19,6 +19,7 @@ export class MembersPanel {
       search: (q) => actions.searchUsers(q),
       actionLabel: () => "Add",
       exclude: () => new Set((store.active?.members ?? []).map((m) => m.id)),
+      excludedLabel: "already a member",
       onPick: (u) => {
         search.clear();
         search.input.focus();

@@ -3,7 +3,8 @@
  * (a signature of those fields), which keeps updates cheap and the code plain.
  */
 import { h, setChildren } from "../dom.ts";
-import { formatTime } from "../logic/format.ts";
+import { clockTime } from "../logic/format.ts";
+import { linkedText } from "./linked-text.ts";
 import { readByLabel, tickGlyph, tickLabel, tickOf, type Tick } from "../logic/receipts.ts";
 import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
@@ -68,7 +69,7 @@ export function updateItem(
         h(
           "div",
           { class: "foot" },
-          h("time", { datetime: p.createdAt }, formatTime(p.createdAt)),
+          h("time", { datetime: p.createdAt }, clockTime(new Date(p.createdAt))),
           h(
             "span",
             { class: "tick", role: "img", "aria-label": tickLabel[tick], title: tickLabel[tick] },
@@ -140,7 +141,12 @@ export function updateItem(
   let body: HTMLElement;
   if (editing) body = editor(m.id, m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
-  else body = h("p", { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text }, shown.text);
+  else
+    body = h(
+      "p",
+      { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text },
+      shown.note ? shown.text : linkedText(shown.text),
+    );
   const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
 
   const controls =
@@ -171,6 +177,21 @@ export function updateItem(
         : h(
             "div",
             { class: "msg-actions" },
+            // On touch screens (no hover) Edit and Delete sit behind this menu button.
+            h(
+              "button",
+              {
+                type: "button",
+                class: "small link menu-toggle",
+                "aria-label": "Message actions",
+                "aria-expanded": "false",
+                onclick: (ev: MouseEvent) => {
+                  const open = li.classList.toggle("menu-open");
+                  (ev.currentTarget as HTMLElement).setAttribute("aria-expanded", String(open));
+                },
+              },
+              "⋯",
+            ),
             h(
               "button",
               {
@@ -202,7 +223,7 @@ export function updateItem(
     h(
       "time",
       { datetime: m.created_at, title: new Date(m.created_at).toLocaleString() },
-      formatTime(m.created_at),
+      clockTime(new Date(m.created_at)),
     ),
     tick &&
       !m.deleted_at &&

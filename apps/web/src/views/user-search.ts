@@ -10,6 +10,8 @@ export function userSearch(opts: {
   actionLabel: (u: PublicUser) => string;
   onPick: (u: PublicUser) => void;
   exclude?: () => Set<number>;
+  /** What an excluded person found is called (rather than "Nobody found"). @default "already added" */
+  excludedLabel?: string;
 }): { el: HTMLElement; input: HTMLInputElement; clear(): void } {
   const id = `user-search-${++n}`;
   const input = h("input", { id, type: "search", autocomplete: "off", placeholder: "Name or email" });
@@ -24,17 +26,18 @@ export function userSearch(opts: {
       const users = await opts.search(q);
       if (mine !== seq) return; // a newer query answered first
       const skip = opts.exclude?.() ?? new Set<number>();
-      const shown = users.filter((u) => !skip.has(u.id));
       setChildren(
         results,
-        shown.length === 0
+        users.length === 0
           ? h("li", { class: "muted" }, "Nobody found")
-          : shown.map((u) =>
+          : users.map((u) =>
               h(
                 "li",
                 null,
                 h("span", { class: "name" }, u.name),
-                h("button", { type: "button", onclick: () => opts.onPick(u) }, opts.actionLabel(u)),
+                skip.has(u.id)
+                  ? h("span", { class: "muted" }, opts.excludedLabel ?? "already added")
+                  : h("button", { type: "button", onclick: () => opts.onPick(u) }, opts.actionLabel(u)),
               ),
             ),
       );

@@ -57,6 +57,8 @@ export const ChatSummarySchema = ChatSchema.extend({
    * when it has files and no text; "" when it was deleted; null when the chat has no message.
    */
   last_message_preview: z.string().nullable(),
+  /** Who wrote the last message (id and name), so a list shows "Bob: …" before the chat is opened. */
+  last_message_sender: PublicUserSchema.nullable(),
 }).meta({ id: "ChatSummary" });
 
 export const ChatListResponse = z

@@ -1,0 +1,236 @@
+/**
+ * The web app's everyday quality (issue 18, items 6 and 8), Chromium against two nodes behind
+ * nginx: Alice on one node, Bob on the other. Links, text never HTML, day separators, grouping,
+ * the first unread, Up edits, the 4,000 limit never cutting silently, drafts across switches and
+ * reloads, empty chats, emoji avatars, locale times, the touch menu; and the fixed defects: the
+ * offline banner, older pages keeping the view, last senders' names on a fresh load, a stale login
+ * error, "already a member".
+ */
+import crypto from "node:crypto";
+import { expect } from "chai";
+import request from "supertest";
+import type { NodeProcess } from "../../src/launcher/node-process.ts";
+import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { eventually, sleep } from "../support/wait.ts";
+import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
+import { ChatPage } from "./web-pages.ts";
+
+const say = (base: string, u: TestUser, chatId: number, text: string) =>
+  request(base)
+    .post(`/api/v1/chats/${chatId}/messages`)
+    .set(u.auth)
+    .send({ client_id: crypto.randomUUID(), text })
+    .expect(201);
+
+describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
+  this.timeout(90_000);
+  let w: WebWorld;
+  let y: NodeProcess;
+  let alice: TestUser, bob: TestUser, carol: TestUser;
+  let team: number, history: number;
+  const pages: ChatPage[] = [];
+  const open = async (url: string, opts: Parameters<WebWorld["browser"]["newContext"]>[0] = {}) => {
+    const ctx = await w.browser.newContext({ baseURL: url, viewport: { width: 1100, height: 720 }, ...opts });
+    ctx.setDefaultTimeout(12_000);
+    const p = new ChatPage(await ctx.newPage());
+    await p.page.goto("/");
+    pages.push(p);
+    return p;
+  };
+
+  before(async function () {
+    this.timeout(120_000);
+    w = await startWebWorld();
+    const x = await nodeBehindNginx(w);
+    y = w.nodes.find((n) => n !== x)!;
+    const tag = crypto.randomUUID().slice(0, 4);
+    alice = await createUser(y.url, `Alice ${tag}`, { email: uniqueEmail("alice") });
+    bob = await createUser(y.url, `Bob ${tag}`, { email: uniqueEmail("bob") });
+    carol = await createUser(y.url, `Carol ${tag}`, { email: uniqueEmail("carol") });
+    team = await createGroup(y.url, bob, [alice], "Team");
+    await say(y.url, bob, team, '<img src=x onerror="window.__xss=1">');
+    await say(y.url, bob, team, "javascript:alert(1)");
+    await say(y.url, bob, team, "see https://example.org/a.");
+    // An empty private chat, a group named with an emoji, one Alice owns, a long history.
+    await request(y.url)
+      .post("/api/v1/chats")
+      .set(alice.auth)
+      .send({ chat_type: "private", member_ids: [carol.id] })
+      .expect(201);
+    await createGroup(y.url, carol, [alice], "👨‍👩‍👧 Family");
+    await createGroup(y.url, alice, [bob], "Alice's club");
+    history = await createGroup(y.url, bob, [alice], "History");
+    // Written by Alice: nothing unread, so opening it does not jump to a first unread.
+    for (let i = 1; i <= 130; i++) await say(y.url, alice, history, `history #${i}`);
+    await say(y.url, bob, team, "see https://example.org/a."); // Team on top of the list again
+  });
+  after(async function () {
+    this.timeout(30_000);
+    await w?.stop();
+  });
+  afterEach(() => {
+    for (const p of pages) expect(p.errors, "errors thrown in a page").to.deep.equal([]);
+  });
+
+  it("a fresh load names the last sender, links are links, markup is text, days and groups show, the first unread is in view", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    // Not "User 2: …" until the group is opened.
+    await eventually(async () =>
+      expect(await a.chatItem("Team").locator(".preview").textContent()).to.equal(
+        `${bob.name}: see https://example.org/a.`,
+      ),
+    );
+    expect(await a.chatItem("👨‍👩‍👧 Family").locator(".avatar").textContent()).to.equal("👨‍👩‍👧");
+    await a.openChat("Team");
+    await a.page.locator("li.unread-sep", { hasText: "New messages" }).waitFor();
+    expect(await a.page.locator("li.day-sep").allTextContents()).to.deep.equal(["Today"]);
+    // Markup shown as text, never run; only the http(s) address is a link.
+    await a.bubble('<img src=x onerror="window.__xss=1">').waitFor();
+    expect(await a.page.locator("ol.messages img").count()).to.equal(0);
+    expect(await a.page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).to.equal(undefined);
+    const links = a.page.locator("ol.messages p.text a");
+    expect(await links.count()).to.equal(2); // the two "see …" messages
+    expect(await links.first().getAttribute("href")).to.equal("https://example.org/a");
+    expect(await links.first().getAttribute("rel")).to.equal("noopener noreferrer");
+    expect(await links.first().getAttribute("target")).to.equal("_blank");
+    expect(await a.bubble("javascript:alert(1)").locator("a").count()).to.equal(0);
+    // One sender within minutes: one name for the group (the unread line starts a new group).
+    expect(await a.page.locator("ol.messages li.msg:not([data-grouped]) .sender").count()).to.equal(1);
+    expect(await a.page.locator("ol.messages li.msg[data-grouped]").count()).to.equal(3);
+  });
+
+  it("Up edits my last message, a long text is refused with the reason or sent in parts, drafts survive switches and reloads, an empty chat says so", async () => {
+    const a = await open(w.nginx.url);
+    const b = await open(y.url);
+    await a.login(alice.email);
+    await b.login(bob.email);
+    await a.openChat("Team");
+    await b.openChat("Team");
+    await a.send("mine 1");
+    await b.bubble("mine 1").waitFor();
+    await a.composer.press("ArrowUp");
+    const area = a.page.locator("textarea.edit-area");
+    expect(await area.inputValue()).to.equal("mine 1");
+    await area.fill("mine 1 edited");
+    await area.press("Enter");
+    await b.bubble("mine 1 edited").waitFor();
+
+    const long = `${"a".repeat(3500)} ${"b".repeat(600)}`;
+    await a.composer.fill(long);
+    await a.page.locator(".char-counter", { hasText: "4,101 / 4,000" }).waitFor();
+    await a.page.getByRole("alert").filter({ hasText: "the limit is 4,000" }).waitFor();
+    await a.composer.press("Enter");
+    await sleep(500);
+    expect(await a.composer.inputValue(), "not sent, not cut").to.equal(long);
+    await a.page.getByRole("button", { name: "Send as several messages" }).click();
+    await b.bubble("a".repeat(3500)).waitFor();
+    await b.bubble("b".repeat(600)).waitFor();
+    expect(await a.composer.inputValue()).to.equal("");
+
+    await a.composer.fill("draft for team");
+    await a.openChat(carol.name);
+    await a.page.getByText("No messages here yet").waitFor();
+    await a.openChat("Team");
+    expect(await a.composer.inputValue()).to.equal("draft for team");
+    await a.page.reload();
+    await a.page.locator("#conversation-title", { hasText: "Team" }).waitFor();
+    expect(await a.composer.inputValue()).to.equal("draft for team");
+    await a.composer.fill("");
+  });
+
+  it("times follow the browser's locale: no leading zero in 12-hour en-US, 24-hour ru-RU", async () => {
+    for (const [locale, shape] of [
+      ["en-US", /^[1-9]\d?:\d\d\s?[AP]M$/],
+      ["ru-RU", /^\d\d:\d\d$/],
+    ] as const) {
+      const a = await open(w.nginx.url, { locale });
+      await a.login(alice.email);
+      await a.openChat("Team");
+      const times = await a.page.locator("ol.messages li.msg .foot time").allTextContents();
+      expect(times.length).to.be.greaterThan(0);
+      for (const t of times) expect(t.replace(/\u202f/g, " "), locale).to.match(shape);
+    }
+  });
+
+  it("on a touch screen Edit and Delete sit behind a menu", async () => {
+    const a = await open(w.nginx.url, {
+      viewport: { width: 390, height: 800 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    await a.login(alice.email);
+    await a.openChat("Team");
+    const mine = a.bubble("mine 1 edited");
+    await mine.waitFor();
+    expect(await mine.getByRole("button", { name: "Edit message" }).isVisible()).to.equal(false);
+    await mine.getByRole("button", { name: "Message actions" }).click();
+    await mine.getByRole("button", { name: "Edit message" }).waitFor({ state: "visible" });
+  });
+
+  it("the offline banner goes when the browser is online again and the socket held", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    const banner = a.page.locator(".banner");
+    await eventually(async () => expect(await banner.isVisible()).to.equal(false));
+    await a.page.evaluate(() => window.dispatchEvent(new Event("offline")));
+    await banner.filter({ hasText: "You are offline" }).waitFor();
+    await a.page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await eventually(async () => expect(await banner.isVisible(), "banner still up").to.equal(false), 3000);
+  });
+
+  it("loading older history near the top keeps the messages in view where they were", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    await a.openChat("History");
+    await a.bubble("history #130").waitFor();
+    await eventually(async () => expect(await a.page.locator("ol.messages li.msg").count()).to.equal(40));
+    // Near the top but not at it (dragging the scrollbar): the next page loads.
+    const before = await a.page.evaluate(() => {
+      const sc = document.querySelector<HTMLElement>(".scroller")!;
+      sc.scrollTop = 60;
+      const top = [...sc.querySelectorAll<HTMLElement>("li.msg")].find(
+        (li) => li.offsetTop + li.offsetHeight > 60,
+      )!;
+      return top.dataset.seq!;
+    });
+    await eventually(async () => expect(await a.page.locator("ol.messages li.msg").count()).to.equal(80));
+    await sleep(300);
+    const view = await a.page.evaluate((seq) => {
+      const sc = document.querySelector<HTMLElement>(".scroller")!;
+      const li = sc.querySelector<HTMLElement>(`li.msg[data-seq="${seq}"]`)!;
+      return { top: li.offsetTop - sc.scrollTop, height: sc.clientHeight };
+    }, before);
+    expect(view.top, JSON.stringify(view)).to.be.within(-40, view.height);
+  });
+
+  it("a slow login refusal does not appear on the Register tab", async () => {
+    const a = await open(w.nginx.url);
+    await a.page.route("**/api/v1/token", async (route) => {
+      await sleep(1500);
+      await route.fulfill({
+        status: 401,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "invalid_credentials", message: "Wrong email or password" } }),
+      });
+    });
+    await a.page.getByLabel("Email").fill(alice.email);
+    await a.page.getByLabel("Password").fill("wrong password!");
+    await a.page.getByRole("button", { name: "Log in", exact: true }).click();
+    await a.page.getByRole("tab", { name: "Register" }).click();
+    await sleep(2500);
+    expect(await a.page.locator(".form-error").textContent()).to.equal("");
+    expect(await a.page.getByRole("button", { name: "Register", exact: true }).isEnabled()).to.equal(true);
+  });
+
+  it("searching for someone already in the group says so, not 'Nobody found'", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    await a.openChat("Alice's club");
+    await a.page.getByRole("button", { name: "Members" }).click();
+    await a.page.getByRole("region", { name: "Members" }).getByLabel("Add people").fill(bob.name);
+    const results = a.page.getByRole("region", { name: "Members" }).locator(".search-results");
+    await results.getByText("already a member").waitFor();
+    expect(await results.textContent()).not.to.include("Nobody found");
+  });
+});
