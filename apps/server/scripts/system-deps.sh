@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The system programs the tests, `pnpm cluster` and multi-node benches start themselves: a private
-# redis-server, nginx in front of the nodes, and Chromium for the browser tests. Installs the missing
+# redis-server, nginx in front of the nodes, Chromium for the browser tests, and the monitoring
+# profile's programs (Prometheus with promtool, redis_exporter, postgres_exporter: test/monitoring). Installs the missing
 # ones from Debian's packages (apt-get, as root or through sudo); says what to install where it can't.
 # Part of `pnpm test`, `pnpm cluster` and `pnpm bench`, so a bare machine with Node needs nothing else.
 set -euo pipefail
@@ -13,6 +14,12 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Debian's packages of the monitoring profile (bookworm: Prometheus 2.42, redis_exporter 1.45,
+# postgres_exporter 0.11). On a machine with systemd their units may start system-wide instances:
+# the tests never use those, they start their own on free ports with their own data folders.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-redis-exporter >/dev/null 2>&1 || need+=(prometheus-redis-exporter)
+command -v prometheus-postgres-exporter >/dev/null 2>&1 || need+=(prometheus-postgres-exporter)
 # SYSTEM_DEPS_EXTRA: more Debian packages to require, space-separated (the lock test uses a tiny one).
 for pkg in ${SYSTEM_DEPS_EXTRA:-}; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")

@@ -204,7 +204,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     corsOrigins,
     log,
   });
-  const ops = instrumentNode({ config, version: VERSION, io, commits, redis });
+  const ops = instrumentNode({ config, version: VERSION, io, commits, pool: db.pool, redis });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -234,7 +234,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     bus: socketBroadcast(io, view, ops.onEmit),
     log,
     bcryptCost: config.BCRYPT_COST,
-    limiter,
+    limiter: ops.metrics.countRefusals(limiter),
     limits: limitsFrom(config),
     trustProxyHops: config.TRUST_PROXY_HOPS,
   };
@@ -283,7 +283,10 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
         log,
       })
     : () => undefined;
-  const stopGuard = guardSlowConsumers(io, log, { maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES });
+  const stopGuard = guardSlowConsumers(io, log, {
+    maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
+    onDrop: ops.onSlowConsumer,
+  });
   const passport = createPassport(ctx, tokens);
   const attachments = {
     ctx,

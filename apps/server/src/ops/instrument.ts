@@ -5,6 +5,7 @@
  */
 import type { RequestHandler, Router } from "express";
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import type { Config } from "../config/env.ts";
 import type { DomainContext } from "../domain/context.ts";
 import { observeHandlers } from "../realtime/handlers/validated-event.ts";
@@ -19,6 +20,8 @@ import type { NodeRegistry } from "../cluster/node-registry.ts";
 export interface NodeOps {
   metrics: NodeMetrics;
   inFlight: InFlightEvents;
+  /** The slow-consumer guard's onDrop (slow-consumer.ts). */
+  onSlowConsumer(): void;
   /** For socketBroadcast(io, onEmit). */
   onEmit(event: string): void;
   /** Once the node listens and knows its id: label the metrics, build the routers. */
@@ -36,6 +39,8 @@ export function instrumentNode(o: {
   version: string;
   io: ChatServer;
   commits: ChatCommits;
+  /** The serving pool: its connections are read at scrape time. */
+  pool: pg.Pool;
   redis?: { pub: Redis; sub: Redis; data: Redis };
 }): NodeOps {
   const metrics = new NodeMetrics(o.version);
@@ -44,13 +49,17 @@ export function instrumentNode(o: {
   metrics.watchServer(o.io);
   observeHandlers(o.io, metrics);
   observeHandlers(o.io, inFlight);
+  metrics.watchPool(o.pool, o.pool.options.max ?? 10);
   if (o.redis) {
     metrics.watchAdapter(o.io);
     for (const [role, client] of Object.entries(o.redis)) metrics.watchRedis(client, role);
+    metrics.watchAdapterTraffic(o.redis, o.config.REDIS_KEY_PREFIX);
+    metrics.watchRedisFigures(o.redis.data, o.config.REDIS_KEY_PREFIX);
   }
   return {
     metrics,
     inFlight,
+    onSlowConsumer: () => metrics.slowConsumerDropped(),
     onEmit: (event) => metrics.broadcast(event),
     routers({ nodeId, instanceId, ctx, auth, registry }) {
       metrics.setNode(nodeId);

@@ -5,10 +5,16 @@
  *
  * What feeds it: the handlers' `on()` wrapper (events in, ack latency), each socket's outgoing
  * packets (events out, fan-out delivery latency, on every node that delivers), the domain's
- * broadcasts (socket-broadcast.ts onEmit), the message writer's batches, Redis client events.
+ * broadcasts (socket-broadcast.ts onEmit), the message writer's batches, Redis client events, the
+ * adapter's pub/sub traffic (adapter-traffic.ts), the rate limiter's refusals, the slow-consumer
+ * guard's drops, the PostgreSQL pool, and Redis figures sampled at scrape time (redis-figures.ts).
  */
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import client from "prom-client";
+import type { Limit, RateLimiter } from "../cluster/rate-limit.ts";
+import { watchAdapterTraffic } from "./adapter-traffic.ts";
+import { redisKeyFigures, redisPubSubFigures } from "./redis-figures.ts";
 import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
 
@@ -86,6 +92,25 @@ export class NodeMetrics implements HandlerObserver {
     "chat_adapter_errors_total",
     "Errors reported by the Socket.IO Redis adapter",
   );
+  private readonly adapterMessages = this.counter(
+    "chat_adapter_messages_total",
+    "Messages this node's Socket.IO Redis adapter published or received on its channels, by direction",
+    ["direction"],
+  );
+  private readonly adapterBytes = this.counter(
+    "chat_adapter_bytes_total",
+    "Payload bytes of those messages, by direction (published, received)",
+    ["direction"],
+  );
+  private readonly slowConsumers = this.counter(
+    "chat_slow_consumers_dropped_total",
+    "Sockets dropped because they stopped reading (their backlog passed SOCKET_MAX_BUFFERED_BYTES)",
+  );
+  private readonly rateLimited = this.counter(
+    "chat_rate_limited_total",
+    "Requests and events refused by a rate limit, by limit (send-user, auth-ip, conn-ip, ...)",
+    ["limit"],
+  );
 
   constructor(version: string) {
     const sockets = () => this.sockets();
@@ -106,6 +131,10 @@ export class NodeMetrics implements HandlerObserver {
     }).set({ version }, 1);
     // Event loop lag, heap, RSS, GC, handles: prom-client's standard process and Node.js series.
     client.collectDefaultMetrics({ register: this.registry });
+    for (const direction of ["published", "received"]) {
+      this.adapterMessages.inc({ direction }, 0);
+      this.adapterBytes.inc({ direction }, 0);
+    }
   }
 
   private counter(name: string, help: string, labelNames: string[] = []) {
@@ -132,8 +161,129 @@ export class NodeMetrics implements HandlerObserver {
   }
 
   watchRedis(redis: Redis, role: string): void {
+    // At 0 from the start, so dashboards and alerts see the series before the first error.
+    this.redisErrors.inc({ role }, 0);
+    this.redisReconnects.inc({ role }, 0);
     redis.on("error", () => this.redisErrors.inc({ role }));
     redis.on("reconnecting", () => this.redisReconnects.inc({ role }));
+  }
+
+  /** Messages and bytes of the adapter's channels (`<prefix>:sio…`) on this node's pub/sub clients. */
+  watchAdapterTraffic(clients: { pub: Redis; sub: Redis }, prefix: string): () => void {
+    return watchAdapterTraffic(clients, `${prefix}:sio`, {
+      published: (bytes) => {
+        this.adapterMessages.inc({ direction: "published" });
+        this.adapterBytes.inc({ direction: "published" }, bytes);
+      },
+      received: (bytes) => {
+        this.adapterMessages.inc({ direction: "received" });
+        this.adapterBytes.inc({ direction: "received" }, bytes);
+      },
+    });
+  }
+
+  /** The PostgreSQL pool's connections (total, idle, waiting clients) read at scrape time. */
+  watchPool(pool: pg.Pool, max: number): void {
+    new client.Gauge({
+      name: "chat_db_pool_connections",
+      help: "PostgreSQL pool of this node: open connections (total), idle ones, and queries waiting for one (waiting)",
+      labelNames: ["state"],
+      registers: [this.registry],
+      collect() {
+        this.set({ state: "total" }, pool.totalCount);
+        this.set({ state: "idle" }, pool.idleCount);
+        this.set({ state: "waiting" }, pool.waitingCount);
+      },
+    });
+    new client.Gauge({
+      name: "chat_db_pool_max",
+      help: "Most connections the pool may open",
+      registers: [this.registry],
+    }).set(max);
+  }
+
+  /**
+   * Redis figures redis_exporter lacks (redis-figures.ts), sampled at scrape time at most every
+   * `everyMs` (each node of a cluster reports the same cluster-wide figures: take max() across nodes).
+   */
+  watchRedisFigures(redis: Redis, prefix: string, everyMs = 5000): void {
+    let last = 0;
+    let pending: Promise<void> = Promise.resolve();
+    // Every gauge of the set awaits the same sample: the registry collects its metrics side by side.
+    const refresh = () => {
+      if (Date.now() - last >= everyMs) {
+        last = Date.now();
+        pending = sample();
+      }
+      return pending;
+    };
+    const gauge = (name: string, help: string, labelNames: string[] = []) =>
+      new client.Gauge({ name, help, labelNames, registers: [this.registry], collect: refresh });
+    const channels = gauge(
+      "chat_redis_pubsub_channels",
+      "Pub/sub channels under the key prefix with subscribers, by kind (channel, shard)",
+      ["kind"],
+    );
+    const subscribers = gauge(
+      "chat_redis_pubsub_subscribers",
+      "Subscriptions to those channels, by kind (channel, shard)",
+      ["kind"],
+    );
+    const patterns = gauge(
+      "chat_redis_pubsub_patterns",
+      "Pattern subscriptions of the Redis server (PUBSUB NUMPAT)",
+    );
+    const keys = gauge(
+      "chat_redis_keys",
+      "Keys of the cluster in Redis, by kind (presence, rate_limit), counted by a bounded SCAN",
+      ["kind"],
+    );
+    const complete = gauge(
+      "chat_redis_keys_count_complete",
+      "1 when the SCAN behind chat_redis_keys saw the whole keyspace, 0 when its budget ran out (a lower bound)",
+      ["kind"],
+    );
+    const sample = async () => {
+      try {
+        const [ps, ks] = await withTimeout(
+          Promise.all([redisPubSubFigures(redis, prefix), redisKeyFigures(redis, prefix)]),
+          2000,
+        );
+        channels.set({ kind: "channel" }, ps.channels);
+        subscribers.set({ kind: "channel" }, ps.subscribers);
+        if (ps.shardChannels !== null) channels.set({ kind: "shard" }, ps.shardChannels);
+        if (ps.shardSubscribers !== null) subscribers.set({ kind: "shard" }, ps.shardSubscribers);
+        patterns.set(ps.patterns);
+        for (const [kind, c] of [
+          ["presence", ks.presence],
+          ["rate_limit", ks.rateLimit],
+        ] as const) {
+          keys.set({ kind }, c.keys);
+          complete.set({ kind }, c.complete ? 1 : 0);
+        }
+      } catch {
+        // Redis away: no stale figures (redis_up and the node's Redis errors tell why).
+        for (const g of [channels, subscribers, patterns, keys, complete]) g.reset();
+      }
+    };
+  }
+
+  /** The limiter with every refusal counted by limit name (hits past a limit's max). */
+  countRefusals(limiter: RateLimiter): RateLimiter {
+    return {
+      hit: async (limit: Limit, key: string) => {
+        const wait = await limiter.hit(limit, key);
+        if (wait > 0) this.rateLimited.inc({ limit: limit.name });
+        return wait;
+      },
+      count: (limit, key) => limiter.count(limit, key),
+      refund: (limit, key) => limiter.refund(limit, key),
+    };
+  }
+
+  /** The slow-consumer guard dropped a socket (slow-consumer.ts). */
+  slowConsumerDropped(): void {
+    this.slowConsumers.inc();
   }
 
   received(event: string): (seconds: number, error?: string) => void {
@@ -175,4 +325,12 @@ export class NodeMetrics implements HandlerObserver {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -18,6 +18,8 @@ export interface SlowConsumerOptions {
   /** Packets queued while polling before it is dropped. @default 5000 */
   maxQueuedPackets?: number;
   intervalMs?: number;
+  /** Called for each socket dropped (the node's metrics count them). */
+  onDrop?: () => void;
 }
 
 export function guardSlowConsumers(io: ChatServer, log: Logger, opts: SlowConsumerOptions = {}): () => void {
@@ -36,6 +38,7 @@ export function guardSlowConsumers(io: ChatServer, log: Logger, opts: SlowConsum
       }
       if (bytes > maxBytes || packets > maxPackets) {
         log.warn({ socket: socket.id, bytes, packets }, "dropping a socket that stopped reading");
+        opts.onDrop?.();
         socket.disconnect(true);
         // disconnect() only queues a close packet behind the backlog: cut the transport now.
         (socket.conn as unknown as { close(discard?: boolean): void }).close(true);

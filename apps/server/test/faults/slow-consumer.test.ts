@@ -73,6 +73,9 @@ describe("faults: a client that stops reading", function () {
     await eventually(() => expect(got.length).to.equal(N), 20_000);
     const fastMs = Date.now() - started;
     await eventually(() => expect(node.logs.some((l) => /stopped reading/.test(l))).to.equal(true), 10_000);
+    // Counted for the dashboard and the SlowConsumersDropped alert.
+    const metrics = await (await fetch(`${node.url}/metrics`)).text();
+    expect(metrics).to.match(/^chat_slow_consumers_dropped_total\{[^}]*\} 1$/m);
     console.log(
       `      slow consumer: ${N} msgs to the fast reader in ${fastMs} ms; node RSS ${rssBefore.toFixed(0)} → peak ${peak.toFixed(0)} MiB`,
     );
