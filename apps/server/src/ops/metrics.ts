@@ -11,6 +11,7 @@ import type { Redis } from "ioredis";
 import client from "prom-client";
 import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
+import type { PushOutcome } from "../push/push-sender.ts";
 
 /** Seconds: from 1 ms (an ack on loopback) to 10 s (a node drowning). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -85,6 +86,11 @@ export class NodeMetrics implements HandlerObserver {
   private readonly adapterErrors = this.counter(
     "chat_adapter_errors_total",
     "Errors reported by the Socket.IO Redis adapter",
+  );
+  private readonly pushes = this.counter(
+    "chat_push_total",
+    "Web Push requests this node sent, by outcome: sent (2xx), expired (404/410: subscription removed), failed (refused, unreachable or timed out)",
+    ["outcome"],
   );
 
   constructor(version: string) {
@@ -169,6 +175,11 @@ export class NodeMetrics implements HandlerObserver {
     const at = Date.parse(message?.created_at ?? "");
     // A clock skew between the database and this node must not produce negative latencies.
     if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
+  }
+
+  /** A Web Push request ended (push/push-sender.ts). */
+  push(outcome: PushOutcome): void {
+    this.pushes.inc({ outcome });
   }
 
   /** Prometheus text exposition of this node's registry. */

@@ -57,6 +57,14 @@ export const ChatSummarySchema = ChatSchema.extend({
    * when it has files and no text; "" when it was deleted; null when the chat has no message.
    */
   last_message_preview: z.string().nullable(),
+  /** My mute of this chat's pushes and notifications (PUT /chats/{chat_id}/mute). */
+  muted_until: z
+    .union([isoDate, z.literal("forever"), z.null()])
+    .optional()
+    .meta({
+      description:
+        'always sent: until when I muted the chat, "forever", or null (not muted, or the mute has run out)',
+    }),
 }).meta({ id: "ChatSummary" });
 
 export const ChatListResponse = z
