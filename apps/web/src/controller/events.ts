@@ -7,7 +7,7 @@ export function listenToSocket(p: Parts): () => void {
   const off = [
     sk.on("message", (m) => {
       p.incoming.message(m);
-      p.notifications.message(m);
+      void p.notifications.message(m);
     }),
     sk.on("message:updated", (m) => p.incoming.changed(m)),
     sk.on("message:deleted", (m) => p.incoming.changed(m)),

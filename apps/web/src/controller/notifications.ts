@@ -22,20 +22,22 @@ const BODY_MAX = 120;
 const TOO_OLD_MS = 5 * 60_000;
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-type TabNote = { tab: string; visible: boolean } | { hello: string };
-
 export class Notifications {
   private readonly tab = crypto.randomUUID();
   private notifier = false;
-  private readonly visibleTabs = new Set<string>();
-  private channel: BroadcastChannel | undefined;
-  private release: (() => void) | undefined;
+  private releaseNotifier: (() => void) | undefined;
+  /** Held while this tab is in view (its name says so to the notifier); released when hidden or gone. */
+  private releaseVisible: (() => void) | undefined;
   private readonly shown: number[] = [];
 
   constructor(private readonly p: Parts) {}
 
   private get prefKey() {
     return `chat.notify.${this.p.store.me.id}`;
+  }
+
+  private get visiblePrefix() {
+    return `chat.visible.${this.p.store.me.id}.`;
   }
 
   /** The person turned notifications off on this device (Settings). */
@@ -49,51 +51,50 @@ export class Notifications {
     s.alerts.permission = supported ? Notification.permission : "unsupported";
     s.alerts.offer =
       supported && Notification.permission === "default" && !localStorage.getItem(`${this.prefKey}.offered`);
-    const id = s.me.id;
-    if (typeof BroadcastChannel !== "undefined") {
-      this.channel = new BroadcastChannel(`chat.tabs.${id}`);
-      this.channel.onmessage = (ev: MessageEvent<TabNote>) => {
-        const n = ev.data;
-        if ("hello" in n) this.say();
-        else if (n.visible) this.visibleTabs.add(n.tab);
-        else this.visibleTabs.delete(n.tab);
-      };
-      this.channel.postMessage({ hello: this.tab } satisfies TabNote);
-    }
+    // Web Locks are released by the browser when a tab closes or reloads, unlike a message that
+    // a closing tab may never get out: the notifier lock passes on, the "in view" ones vanish.
     if (navigator.locks) {
       void navigator.locks
         .request(
-          `chat.notifier.${id}`,
+          `chat.notifier.${s.me.id}`,
           () =>
             new Promise<void>((resolve) => {
               this.notifier = true;
-              this.release = resolve;
+              this.releaseNotifier = resolve;
             }),
         )
         .catch(() => undefined);
     } else {
       this.notifier = true;
     }
-    const say = () => this.say();
-    const gone = () => this.channel?.postMessage({ tab: this.tab, visible: false } satisfies TabNote);
-    document.addEventListener("visibilitychange", say);
-    window.addEventListener("pagehide", gone);
-    this.say();
+    const seen = () => this.inView(document.visibilityState === "visible");
+    document.addEventListener("visibilitychange", seen);
+    seen();
     return () => {
-      document.removeEventListener("visibilitychange", say);
-      window.removeEventListener("pagehide", gone);
-      gone();
-      this.channel?.close();
-      this.release?.();
+      document.removeEventListener("visibilitychange", seen);
+      this.inView(false);
+      this.releaseNotifier?.();
       this.notifier = false;
     };
   }
 
-  private say() {
-    this.channel?.postMessage({
-      tab: this.tab,
-      visible: document.visibilityState === "visible",
-    } satisfies TabNote);
+  private inView(visible: boolean) {
+    if (!navigator.locks || visible === (this.releaseVisible !== undefined)) return;
+    if (!visible) {
+      this.releaseVisible?.();
+      this.releaseVisible = undefined;
+      return;
+    }
+    const held = new Promise<void>((resolve) => (this.releaseVisible = resolve));
+    void navigator.locks.request(this.visiblePrefix + this.tab, () => held).catch(() => undefined);
+  }
+
+  /** Whether some tab of this account is in view (this one, or another holding its lock). */
+  private async anyInView(): Promise<boolean> {
+    if (document.visibilityState === "visible") return true;
+    if (!navigator.locks) return false;
+    const { held = [] } = await navigator.locks.query();
+    return held.some((l) => l.name?.startsWith(this.visiblePrefix));
   }
 
   /** From a click: asks the browser (once it says "default"), answers the permission. */
@@ -125,15 +126,18 @@ export class Notifications {
   }
 
   /** A message the socket delivered (after the timeline has it). */
-  message(m: Message): void {
+  async message(m: Message): Promise<void> {
     const s = this.p.store;
     if (!this.notifier || this.turnedOff || m.sender_id === s.me.id || m.deleted_at) return;
     if (s.alerts.permission !== "granted" || s.alerts.push === "on") return;
-    if (document.visibilityState === "visible" || this.visibleTabs.size > 0) return;
     if (m.mls && m.mls.kind !== "application") return;
     if (Date.now() - Date.parse(m.created_at) > TOO_OLD_MS) return;
+    if (!s.chats.has(m.chat_id) || this.shown.includes(m.id)) return;
+    this.shown.push(m.id);
+    if (this.shown.length > 200) this.shown.shift();
+    if (await this.anyInView().catch(() => false)) return;
     const e = s.chats.get(m.chat_id);
-    if (!e || this.shown.includes(m.id)) return;
+    if (!e || this.p.stopped) return;
     const encrypted = !!m.mls;
     const read = encrypted ? s.decrypted.get(m.id)?.text : undefined;
     const text = encrypted
@@ -143,8 +147,6 @@ export class Notifications {
         : m.text;
     const mentioned = text !== null && mentions(text, s.me.name);
     if (isMuted(e.summary.muted_until) && !mentioned) return;
-    this.shown.push(m.id);
-    if (this.shown.length > 200) this.shown.shift();
     const sender = s.nameOf(m.sender_id);
     const title = e.summary.type === "group" ? `${sender} · ${chatTitle(e.summary)}` : sender;
     const body = text === null ? "🔒 New encrypted message" : cut(mentioned ? `@ ${text}` : text, BODY_MAX);

@@ -79,7 +79,8 @@ export class PushSubscriptions {
       if (this.p.stopped) return false;
       s.alerts.push = "on";
       return true;
-    } catch {
+    } catch (err) {
+      console.warn("Web Push is not available here:", (err as Error).message);
       // No push service reachable (an incognito window, a blocked network): page notifications remain.
       s.alerts.push = "unsupported";
       return false;

@@ -6,6 +6,6 @@ export function textWithMentions(text: string, names: string[], me: string): Arr
   return splitMentions(text, names).map((part) => {
     if (!part.mention) return part.text;
     const mine = part.text.slice(1).toLocaleLowerCase() === me.trim().toLocaleLowerCase();
-    return h("span", { class: mine ? "mention me" : "mention" }, part.text);
+    return h("span", { class: mine ? "mention mention-me" : "mention" }, part.text);
   });
 }

@@ -24,7 +24,7 @@ export class NotifySettings {
     });
     this.el = h(
       "section",
-      { class: "settings-notify", "aria-labelledby": "settings-notify-title" },
+      { class: "account-form settings-notify", "aria-labelledby": "settings-notify-title" },
       h("h2", { id: "settings-notify-title" }, "Notifications"),
       h(
         "div",
