@@ -11,7 +11,6 @@
  *
  * Permission is asked only from a click (Settings, or the one-time offer), never on load.
  */
-import { textWithAttachments } from "@chat/protocol";
 import { chatTitle } from "../logic/chat-list.ts";
 import { isMuted, mentions } from "../logic/mentions.ts";
 import type { Message } from "../logic/types.ts";
@@ -20,6 +19,8 @@ import type { Parts } from "./parts.ts";
 const BODY_MAX = 120;
 /** Older messages (a sync after a long sleep) are not announced one by one. */
 const TOO_OLD_MS = 5 * 60_000;
+/** A message of files only: "📎 name, name". */
+const filesLine = (m: Message) => `📎 ${(m.attachments ?? []).map((a) => a.name).join(", ")}`;
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export class Notifications {
@@ -140,11 +141,7 @@ export class Notifications {
     if (!e || this.p.stopped) return;
     const encrypted = !!m.mls;
     const read = encrypted ? s.decrypted.get(m.id)?.text : undefined;
-    const text = encrypted
-      ? (read ?? null)
-      : m.text === ""
-        ? textWithAttachments("", m.attachments ?? undefined)
-        : m.text;
+    const text = encrypted ? (read ?? null) : m.text.replace(/\s+/g, " ").trim() || filesLine(m);
     const mentioned = text !== null && mentions(text, s.me.name);
     if (isMuted(e.summary.muted_until) && !mentioned) return;
     const sender = s.nameOf(m.sender_id);
