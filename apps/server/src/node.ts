@@ -241,7 +241,13 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // Web Push of new messages (push/message-push.ts), when VAPID keys are there.
   const pushSender =
     vapid &&
-    new PushSender(vapid, { timeoutMs: config.PUSH_TIMEOUT_MS }, (id) => removeSubscription(ctx, id), log);
+    new PushSender(
+      vapid,
+      { timeoutMs: config.PUSH_TIMEOUT_MS },
+      (id) => removeSubscription(ctx, id),
+      log,
+      (outcome) => ops.metrics.push(outcome),
+    );
   const webPush = pushSender && messagePush({ db, sender: pushSender, viewing: viewingSessions(io), log });
   ctx.push = webPush;
   const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);

@@ -29,6 +29,9 @@ import { TypingRelay } from "./controller/typing-relay.ts";
 import { Uploads } from "./controller/uploads.ts";
 import { FileLinks } from "./controller/file-links.ts";
 import { Account } from "./controller/account.ts";
+import { Notifications } from "./controller/notifications.ts";
+import { PushSubscriptions } from "./controller/push-subscription.ts";
+import { toggleMute } from "./controller/mute.ts";
 import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
 import { Encryption } from "./encryption/encryption.ts";
@@ -51,6 +54,8 @@ export class ChatApp implements Actions, Parts {
   readonly encryption = new Encryption(this);
   readonly uploads = new Uploads(this);
   readonly fileLinks = new FileLinks(this);
+  readonly notifications = new Notifications(this);
+  readonly pushSubscriptions = new PushSubscriptions(this);
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   readonly account = new Account(this);
@@ -86,6 +91,7 @@ export class ChatApp implements Actions, Parts {
     this.cleanups.push(listenToSocket(this));
     this.connectionState.watch();
     this.cleanups.push(listenToWindow(this));
+    this.cleanups.push(this.notifications.start(), this.pushSubscriptions.start());
     this.store.activeChatId = chatIdFromPath(location.pathname);
     this.store.page = pageFromPath(location.pathname);
     if (this.store.page !== "chats") this.account.opened();
@@ -238,7 +244,27 @@ export class ChatApp implements Actions, Parts {
     return this.account.deleteAccount(password);
   }
 
+  toggleMute(): void {
+    const id = this.store.activeChatId;
+    if (id !== undefined) void toggleMute(this, id);
+  }
+
+  async enableNotifications(): Promise<void> {
+    if ((await this.notifications.enable()) === "granted") await this.pushSubscriptions.subscribe();
+  }
+
+  disableNotifications(): void {
+    this.notifications.disable();
+    void this.pushSubscriptions.unsubscribe();
+  }
+
+  dismissNotifyOffer(): void {
+    this.notifications.dismissOffer();
+  }
+
   logout(): void {
+    // This browser's push subscription goes with the session (the server drops its copy too).
+    void this.pushSubscriptions.unsubscribe();
     this.stop();
     void this.credentials.logout();
     this.onSignedOut();

@@ -14,6 +14,14 @@ export type Panel = "none" | "new-chat" | "new-group";
 /** What the main area shows: the chats, or one of the account pages. */
 export type Page = "chats" | "devices" | "settings";
 
+interface Alerts {
+  permission: NotificationPermission | "unsupported";
+  /** Web Push of this browser: subscribed, off, being switched, or not possible here. */
+  push: "on" | "off" | "busy" | "unsupported";
+  /** The one-time "turn on notifications?" offer is showing. */
+  offer: boolean;
+}
+
 export interface ChatEntry {
   summary: ChatSummary;
   timeline: Timeline;
@@ -35,6 +43,10 @@ export class Store {
   /** Names of everyone met so far (peers, members, search results, me). */
   readonly names = new Map<number, string>();
   readonly presence = new Map<number, boolean>();
+  /** When each person offline was last seen (ISO), as far as the server tells (null: not shared). */
+  readonly lastSeen = new Map<number, string | null>();
+  /** System notifications and Web Push on this device (controller/notifications.ts, push-subscription.ts). */
+  readonly alerts: Alerts = { permission: "default", push: "off", offer: false };
   readonly typing = new TypingState();
   chatsLoaded = false;
   activeChatId: number | undefined;

@@ -59,4 +59,19 @@ describe("typing indicator", () => {
       expect(sent).toEqual([true, true, false, true, false]);
     });
   });
+
+  it("a typing line ends when the typer leaves, stops (switching chat), or sends", () => {
+    const t = new TypingState();
+    t.set(1, 10, true, 0);
+    t.set(2, 10, true, 0);
+    t.set(1, 11, true, 0);
+    t.clearUser(10); // their last device went offline
+    expect(t.who(1, 100)).toEqual([11]);
+    expect(t.who(2, 100)).toEqual([]);
+    t.set(1, 11, false, 200); // they opened another chat: their client said "stopped"
+    expect(t.who(1, 200)).toEqual([]);
+    t.set(1, 12, true, 300);
+    t.clear(1, 12, 400); // their message arrived
+    expect(t.who(1, 400)).toEqual([]);
+  });
 });

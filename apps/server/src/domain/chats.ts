@@ -46,12 +46,16 @@ export async function listChats(
         peer: { id: number; name: string } | null;
         last_message: MessageRow | null;
         last_message_sender: { id: number; name: string } | null;
+        muted_forever: boolean;
+        muted_at: Date | null;
       }
     >
   >(
     withinBudget(
       `SELECT c.id, c.type, c.name, c.owner_id, c.last_seq, c.created_at, c.activity_at, c.encrypted,
             m.role, m.last_read_seq,
+            coalesce(m.muted_until = 'infinity', false) AS muted_forever,
+            CASE WHEN m.muted_until <> 'infinity' AND m.muted_until > now() THEN m.muted_until END AS muted_at,
             (SELECT count(*)::int FROM messages x
               WHERE x.chat_id = c.id AND x.seq > m.last_read_seq AND x.sender_id <> m.user_id
                 AND x.deleted_at IS NULL AND x.kind IN ('text', 'mls_app')) AS unread_count,
@@ -87,6 +91,7 @@ export async function listChats(
     last_message: r.last_message ? toMessage(r.last_message) : null,
     last_message_preview: r.last_message ? preview(r.last_message) : null,
     last_message_sender: r.last_message ? r.last_message_sender : null,
+    muted_until: r.muted_forever ? ("forever" as const) : r.muted_at ? r.muted_at.toISOString() : null,
   }));
   return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
 }

@@ -17,6 +17,7 @@ import { watchAdapterTraffic } from "./adapter-traffic.ts";
 import { redisKeyFigures, redisPubSubFigures } from "./redis-figures.ts";
 import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
+import type { PushOutcome } from "../push/push-sender.ts";
 
 /** Seconds: from 1 ms (an ack on loopback) to 10 s (a node drowning). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -110,6 +111,11 @@ export class NodeMetrics implements HandlerObserver {
     "chat_rate_limited_total",
     "Requests and events refused by a rate limit, by limit (send-user, auth-ip, conn-ip, ...)",
     ["limit"],
+  );
+  private readonly pushes = this.counter(
+    "chat_push_total",
+    "Web Push requests this node sent, by outcome: sent (2xx), expired (404/410: subscription removed), failed (refused, unreachable or timed out)",
+    ["outcome"],
   );
 
   constructor(version: string) {
@@ -319,6 +325,11 @@ export class NodeMetrics implements HandlerObserver {
     const at = Date.parse(message?.created_at ?? "");
     // A clock skew between the database and this node must not produce negative latencies.
     if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
+  }
+
+  /** A Web Push request ended (push/push-sender.ts). */
+  push(outcome: PushOutcome): void {
+    this.pushes.inc({ outcome });
   }
 
   /** Prometheus text exposition of this node's registry. */

@@ -18,6 +18,9 @@ export interface PushTarget {
   auth: string;
 }
 
+/** How one push request ended (counted on /metrics as `chat_push_total{outcome}`). */
+export type PushOutcome = "sent" | "expired" | "failed";
+
 /** How long a push service keeps an undelivered push (seconds): a day, then it is stale anyway. */
 const TTL_SECONDS = 86_400;
 
@@ -32,6 +35,8 @@ export class PushSender {
     private readonly opts: { timeoutMs: number; concurrency?: number; maxQueued?: number },
     private readonly onGone: (id: string) => Promise<void>,
     private readonly log: Logger,
+    /** Each request's outcome (the node's metrics). */
+    private readonly onOutcome: (o: PushOutcome) => void = () => undefined,
   ) {
     this.queue = new BoundedQueue({
       concurrency: opts.concurrency ?? 16,
@@ -79,12 +84,15 @@ export class PushSender {
       await res.body?.cancel().catch(() => undefined);
       if (res.status === 404 || res.status === 410) {
         this.counts.gone++;
+        this.onOutcome("expired");
         await this.onGone(target.id);
         this.log.debug({ host, status: res.status }, "push subscription gone: removed");
       } else if (res.status >= 200 && res.status < 300) {
         this.counts.sent++;
+        this.onOutcome("sent");
       } else {
         this.counts.failed++;
+        this.onOutcome("failed");
         this.log.warn({ host, status: res.status }, "push service refused a push");
       }
     } catch (err) {
@@ -92,6 +100,7 @@ export class PushSender {
       const timedOut = (err as Error).name === "TimeoutError";
       if (timedOut) this.counts.timedOut++;
       this.counts.failed++;
+      this.onOutcome("failed");
       this.log.warn({ host, err: (err as Error).message, timedOut }, "push failed");
     }
   }

@@ -10,39 +10,21 @@ import type { PushPayload } from "@chat/protocol";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { ROOT_DIR, useNode } from "../support/node.ts";
+import { useNode } from "../support/node.ts";
 import { eventually } from "../support/wait.ts";
 import { ensureWebBuild } from "./web-fixture.ts";
-import type { BrowserContext } from "../../../web/test/browser.ts";
-
-// playwright-core is apps/web's dev dependency: resolved from there (as web/test/browser.ts does).
-const { chromium } = createRequire(path.join(ROOT_DIR, "apps/web/package.json"))("playwright-core") as {
-  chromium: { launchPersistentContext(dir: string, opts: object): Promise<BrowserContext> };
-};
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
+import { launchPersistentChromium, type BrowserContext } from "../../../web/test/browser.ts";
 
 describe("web: the service worker shows Web Push notifications", function () {
   this.timeout(60_000);
   before(() => ensureWebBuild());
   const node = useNode();
-  // A persistent (non-incognito) profile: Chromium has no push messaging in incognito contexts,
-  // which is what a plain launch's new contexts are.
+  // A persistent profile: no push messaging in incognito contexts.
   let context: BrowserContext;
   let profile: string;
   before(async () => {
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "sw-profile-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    context = await launchPersistentChromium(profile);
   });
   after(async () => {
     await context?.close();

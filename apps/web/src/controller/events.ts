@@ -5,7 +5,10 @@ import { chatIdFromPath, pageFromPath } from "./routing.ts";
 export function listenToSocket(p: Parts): () => void {
   const sk = p.socket;
   const off = [
-    sk.on("message", (m) => p.incoming.message(m)),
+    sk.on("message", (m) => {
+      p.incoming.message(m);
+      void p.notifications.message(m);
+    }),
     sk.on("message:updated", (m) => p.incoming.changed(m)),
     sk.on("message:deleted", (m) => p.incoming.changed(m)),
     sk.on("receipt:read", (r) => p.receipts.cursor(r.chat_id, r.user_id, r.last_read_seq)),
@@ -47,6 +50,7 @@ export function listenToWindow(p: Parts): () => void {
     () => {
       if (document.visibilityState === "visible") renewIfDue();
       p.receipts.markRead();
+      p.pushSubscriptions.updateViewing();
     },
     document,
   );

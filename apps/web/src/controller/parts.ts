@@ -21,6 +21,8 @@ import type { TypingRelay } from "./typing-relay.ts";
 import type { Encryption } from "../encryption/encryption.ts";
 import type { Uploads } from "./uploads.ts";
 import type { FileLinks } from "./file-links.ts";
+import type { Notifications } from "./notifications.ts";
+import type { PushSubscriptions } from "./push-subscription.ts";
 
 export interface Parts {
   readonly store: Store;
@@ -41,6 +43,8 @@ export interface Parts {
   readonly encryption: Encryption;
   readonly uploads: Uploads;
   readonly fileLinks: FileLinks;
+  readonly notifications: Notifications;
+  readonly pushSubscriptions: PushSubscriptions;
   /** Sends a message to a chat now, with the chat's ready files (a message that waited for them). */
   sendNow(chatId: number, text: string): void;
   /** Set once by stop(): timers and retries check it before acting. */

@@ -12,7 +12,10 @@ export class Presence {
     await Promise.all(
       todo.map((u) =>
         this.p.api.call("presence", { params: { user_id: u } }).then(
-          (p) => void s.presence.set(u, p.online),
+          (p) => {
+            s.presence.set(u, p.online);
+            s.lastSeen.set(u, p.last_seen);
+          },
           () => undefined,
         ),
       ),
@@ -21,7 +24,12 @@ export class Presence {
   }
 
   changed(p: ServerEventPayload<"presence">): void {
-    this.p.store.presence.set(p.user_id, p.online);
+    const s = this.p.store;
+    s.presence.set(p.user_id, p.online);
+    // Just went offline: seen now, if the server could not say.
+    s.lastSeen.set(p.user_id, p.online ? null : (p.last_seen ?? new Date().toISOString()));
+    // Gone (their last device left): a typing of theirs ends with them.
+    if (!p.online) s.typing.clearUser(p.user_id);
     this.p.screen.render();
   }
 

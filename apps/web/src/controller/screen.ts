@@ -24,6 +24,7 @@ export class Screen {
       if (this.p.stopped) return;
       this.shell.update();
       this.scheduleTypingExpiry();
+      this.p.pushSubscriptions.updateViewing();
     });
   };
 

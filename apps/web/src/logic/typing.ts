@@ -35,6 +35,11 @@ export class TypingState {
     s.set(userId, now);
   }
 
+  /** Someone left (their last device went offline): their typing ends in every chat. */
+  clearUser(userId: number): void {
+    for (const m of this.until.values()) m.delete(userId);
+  }
+
   who(chatId: number, now = Date.now()): number[] {
     const m = this.until.get(chatId);
     if (!m) return [];

@@ -2,6 +2,7 @@
  * The account pages: Devices (my sessions: which device, last active, from where, this one
  * marked; sign one out, or all others) and Settings (name, password, deleting the account).
  */
+import { NotifySettings } from "./notify-settings.ts";
 import { h, reconcile, setText } from "../dom.ts";
 import { formatTime } from "../logic/format.ts";
 import { themePicker } from "./theme-picker.ts";
@@ -73,6 +74,7 @@ export class AccountView {
   private readonly loading = h("p", { class: "muted" }, "Loading…");
   private readonly othersBtn: HTMLButtonElement;
   private readonly nameInput: HTMLInputElement;
+  private readonly notify: NotifySettings;
 
   constructor(
     private readonly store: Store,
@@ -155,11 +157,13 @@ export class AccountView {
       ),
       () => actions.deleteAccount(confirm.input.value),
     );
+    this.notify = new NotifySettings(store, actions);
     this.settings = h(
       "section",
       { class: "account-page", "aria-labelledby": "settings-title", hidden: true },
       h("h1", { id: "settings-title" }, "Settings"),
       themePicker(),
+      this.notify.el,
       nameForm,
       passwordForm,
       deleteForm,
@@ -179,6 +183,7 @@ export class AccountView {
     const wasHidden = this.settings.hidden;
     this.settings.hidden = s.page !== "settings";
     if (wasHidden && !this.settings.hidden) this.nameInput.value = s.me.name;
+    if (!this.settings.hidden) this.notify.update();
     if (s.page !== "devices") return;
     const sessions = s.sessions ?? [];
     this.loading.hidden = s.sessions !== undefined;

@@ -34,6 +34,12 @@ export interface Actions {
   setPanel(panel: Panel): void;
   toggleMembers(): void;
   logout(): void;
+  /** Mute or unmute the open chat (for all my devices). */
+  toggleMute(): void;
+  /** From a click: ask the browser's permission, then subscribe this device to Web Push. */
+  enableNotifications(): Promise<void>;
+  disableNotifications(): void;
+  dismissNotifyOffer(): void;
   /** What I am typing in the open chat (kept per chat). */
   saveDraft(text: string): void;
   showPage(page: Page): void;

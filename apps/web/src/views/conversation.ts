@@ -13,6 +13,9 @@ import type { Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { AttachmentTray } from "./attachment-tray.ts";
 import { MembersPanel } from "./members-panel.ts";
+import { MentionPicker } from "./mention-picker.ts";
+import { PresenceLine } from "./presence-line.ts";
+import { isMuted } from "../logic/mentions.ts";
 import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
 import { conversationRows, createRow, rowKey, updateRow, type Row } from "./conversation-rows.ts";
 import { ComposerLimit } from "./composer-limit.ts";
@@ -31,6 +34,9 @@ export class Conversation {
     { type: "button", class: "small safety-btn" },
     "🔒 Safety numbers",
   );
+  private readonly muteBtn = h("button", { type: "button", class: "small mute-btn" });
+  private readonly presenceLine: PresenceLine;
+  private readonly mentionPicker: MentionPicker;
   private readonly safetySlot = h("div", { class: "safety-slot" });
   private readonly scroller: HTMLElement;
   private readonly list = h("ol", { class: "messages" });
@@ -92,6 +98,8 @@ export class Conversation {
       },
     };
     this.safetyBtn.onclick = () => actions.showSafetyNumbers();
+    this.muteBtn.onclick = () => actions.toggleMute();
+    this.presenceLine = new PresenceLine(this.subtitle, store);
     this.membersBtn = h(
       "button",
       {
@@ -197,6 +205,14 @@ export class Conversation {
       else actions.stopTyping();
     });
     this.members = new MembersPanel(store, actions);
+    this.mentionPicker = new MentionPicker(
+      this.composer,
+      () => (this.store.active?.members ?? []).filter((m) => m.id !== this.store.me.id),
+      () => {
+        this.actions.saveDraft(this.composer.value);
+        this.actions.typing();
+      },
+    );
     const back = h(
       "button",
       {
@@ -221,6 +237,7 @@ export class Conversation {
           this.subtitle,
         ),
         this.safetyBtn,
+        this.muteBtn,
         this.membersBtn,
       ),
       this.safetySlot,
@@ -230,6 +247,7 @@ export class Conversation {
       this.typingLine,
       this.limit.el,
       this.tray.el,
+      this.mentionPicker.el,
       this.form,
       this.dropHint,
     );
@@ -317,6 +335,7 @@ export class Conversation {
       this.shownChat = c.id;
       this.ui.editing = undefined;
       this.ui.confirmingDelete = undefined;
+      this.mentionPicker.close();
       this.composer.value = s.drafts.get(c.id);
       this.limit.update();
       this.autosize();
@@ -346,15 +365,14 @@ export class Conversation {
     this.presenceDot.className = `dot ${peerOnline ? "online" : "offline"}`;
     setAttr(this.presenceDot, "aria-label", peerOnline ? "online" : "offline");
     const typers = s.typing.who(c.id).map((u) => s.nameOf(u));
-    setText(
-      this.subtitle,
-      c.type === "group"
-        ? `${c.members_count} member${c.members_count === 1 ? "" : "s"}`
-        : c.peer
-          ? peerOnline
-            ? "online"
-            : "offline"
-          : "waiting for someone to join",
+    this.presenceLine.update(e);
+    const muted = isMuted(c.muted_until);
+    setText(this.muteBtn, muted ? "🔕 Unmute" : "🔔 Mute");
+    setAttr(this.muteBtn, "aria-pressed", String(muted));
+    setAttr(
+      this.muteBtn,
+      "title",
+      muted ? "Muted: only @mentions notify you" : "Mute notifications of this chat",
     );
     setText(this.typingLine, typingLabel(typers));
     if (c.encrypted && !joined) setText(this.subtitle, "🔒 This device is joining the encrypted chat…");

@@ -2,10 +2,14 @@
 import { h } from "../dom.ts";
 import { linkify } from "../logic/linkify.ts";
 
-export function linkedText(text: string): (string | HTMLAnchorElement)[] {
-  return linkify(text).map((r) =>
+export function linkedText(
+  text: string,
+  /** How the text between links is shown (e.g. with @mentions marked); as plain text by default. */
+  plain: (text: string) => Array<Node | string> = (t) => [t],
+): Array<Node | string> {
+  return linkify(text).flatMap((r) =>
     r.kind === "text"
-      ? r.text
-      : h("a", { href: r.href, target: "_blank", rel: "noopener noreferrer" }, r.text),
+      ? plain(r.text)
+      : [h("a", { href: r.href, target: "_blank", rel: "noopener noreferrer" }, r.text)],
   );
 }

@@ -2,6 +2,7 @@
  * One message in the conversation. Its content is rebuilt only when something it shows changed
  * (a signature of those fields), which keeps updates cheap and the code plain.
  */
+import { textWithMentions } from "./mention-text.ts";
 import { h, setChildren } from "../dom.ts";
 import { clockTime } from "../logic/format.ts";
 import { linkedText } from "./linked-text.ts";
@@ -119,7 +120,9 @@ export function updateItem(
   const editing = ui.editing === m.id;
   const confirming = ui.confirmingDelete === m.id;
   const sender = mine ? "You" : s.nameOf(m.sender_id);
+  const named = shown.text?.includes("@") ? mentionNames(e, s) : [];
   const sig = JSON.stringify([
+    named,
     m.id,
     shown.text,
     m.attachments?.map((a) => a.id),
@@ -145,7 +148,9 @@ export function updateItem(
     body = h(
       "p",
       { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text },
-      shown.note ? shown.text : linkedText(shown.text),
+      shown.note || !shown.text
+        ? shown.text
+        : linkedText(shown.text, (t) => textWithMentions(t, named, s.me.name)),
     );
   const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
 
@@ -297,4 +302,13 @@ function readable(s: Store, m: TimelineMessage): { text: string; note: boolean }
   return r.reason === "before_join"
     ? { text: "🔒 Sent before this device joined: it cannot be read here.", note: true }
     : { text: "🔒 This message could not be decrypted on this device.", note: true };
+}
+
+/** Names a mention may name in this chat: its members (me included), once they are loaded. */
+function mentionNames(e: ChatEntry, s: Store): string[] {
+  return [
+    s.me.name,
+    ...(e.members ?? []).map((m) => m.name),
+    ...(e.summary.peer ? [e.summary.peer.name] : []),
+  ];
 }

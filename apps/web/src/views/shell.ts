@@ -6,6 +6,7 @@ import { Banner } from "./banner.ts";
 import { Conversation } from "./conversation.ts";
 import { Sidebar } from "./sidebar.ts";
 import { AccountView } from "./account-view.ts";
+import { NotifyOffer } from "./notify-settings.ts";
 
 export class Shell {
   readonly el: HTMLElement;
@@ -15,6 +16,7 @@ export class Shell {
   private readonly notice = h("p", { class: "notice", role: "alert" });
   private readonly layout: HTMLElement;
   private readonly account: AccountView;
+  private readonly offer: NotifyOffer;
 
   constructor(
     private readonly store: Store,
@@ -24,7 +26,16 @@ export class Shell {
     this.conversation = new Conversation(store, actions);
     this.layout = h("main", { class: "layout" }, this.sidebar.el, this.conversation.el);
     this.account = new AccountView(store, actions);
-    this.el = h("div", { class: "shell" }, this.banner.el, this.notice, this.layout, this.account.el);
+    this.offer = new NotifyOffer(store, actions);
+    this.el = h(
+      "div",
+      { class: "shell" },
+      this.banner.el,
+      this.notice,
+      this.offer.el,
+      this.layout,
+      this.account.el,
+    );
   }
 
   update(): void {
@@ -36,6 +47,7 @@ export class Shell {
     this.layout.hidden = s.page !== "chats";
     this.account.el.hidden = s.page === "chats";
     this.account.update();
+    this.offer.update();
     this.sidebar.update();
     this.conversation.update();
     const unread = [...s.chats.values()].reduce(

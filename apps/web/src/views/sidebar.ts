@@ -1,4 +1,5 @@
 /** The left column: who I am, new chat / new group, and my chats by latest activity. */
+import { isMuted } from "../logic/mentions.ts";
 import { h, reconcile, setAttr, setChildren, setText } from "../dom.ts";
 import { chatTitle, previewText, sortChats } from "../logic/chat-list.ts";
 import { formatTime, initials } from "../logic/format.ts";
@@ -13,6 +14,8 @@ interface ItemParts {
   avatar: HTMLElement;
   dot: HTMLElement;
   title: HTMLElement;
+  /** 🔕 when I muted the chat. */
+  muted: HTMLElement;
   time: HTMLTimeElement;
   preview: HTMLElement;
   badge: HTMLElement;
@@ -193,6 +196,7 @@ export class Sidebar {
       avatar: h("span", { class: "avatar", "aria-hidden": "true" }),
       dot: h("span", { class: "dot" }),
       title: h("span", { class: "title" }),
+      muted: h("span", { class: "muted-icon", role: "img", "aria-label": "muted", title: "Muted" }, "🔕"),
       time: h("time", { class: "time" }),
       preview: h("span", { class: "preview" }),
       badge: h("span", { class: "badge" }),
@@ -208,7 +212,7 @@ export class Sidebar {
       h(
         "span",
         { class: "chat-main" },
-        h("span", { class: "row" }, p.title, p.time),
+        h("span", { class: "row" }, p.title, p.muted, p.time),
         h("span", { class: "row" }, p.preview, p.badge),
       ),
     );
@@ -245,6 +249,9 @@ export class Sidebar {
         : previewText(last, s.me.id, (u) => s.nameOf(u)),
     );
     p.preview.classList.toggle("typing", typing);
+    const muted = isMuted(c.muted_until);
+    p.muted.hidden = !muted;
+    li.classList.toggle("muted-chat", muted);
     const unread = c.id === s.activeChatId ? 0 : c.unread_count;
     setText(p.badge, unread > 99 ? "99+" : String(unread));
     p.badge.hidden = unread === 0;

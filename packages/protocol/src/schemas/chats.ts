@@ -59,6 +59,14 @@ export const ChatSummarySchema = ChatSchema.extend({
   last_message_preview: z.string().nullable(),
   /** Who wrote the last message (id and name), so a list shows "Bob: …" before the chat is opened. */
   last_message_sender: PublicUserSchema.nullable(),
+  /** My mute of this chat's pushes and notifications (PUT /chats/{chat_id}/mute). */
+  muted_until: z
+    .union([isoDate, z.literal("forever"), z.null()])
+    .optional()
+    .meta({
+      description:
+        'always sent: until when I muted the chat, "forever", or null (not muted, or the mute has run out)',
+    }),
 }).meta({ id: "ChatSummary" });
 
 export const ChatListResponse = z
