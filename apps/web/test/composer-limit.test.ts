@@ -1,11 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { counterText, MESSAGE_MAX, splitMessage, tooLongText } from "../src/logic/composer-limit.ts";
+import {
+  counterText,
+  editTooLongText,
+  MESSAGE_MAX,
+  splitMessage,
+  tooLongText,
+} from "../src/logic/composer-limit.ts";
 
 describe("composer limit", () => {
   it("counts only near the limit", () => {
     expect(counterText(100, "en-US")).toBeUndefined();
     expect(counterText(3812, "en-US")).toBe("3,812 / 4,000");
     expect(tooLongText(4321, "en-US")).toMatch(/4,321 characters; the limit is 4,000.*2 messages/);
+    expect(editTooLongText(4321, "en-US")).toMatch(/4,321 characters; the limit is 4,000\. Shorten it/);
   });
 
   it("splits at word breaks, every part within the limit, nothing lost", () => {

@@ -19,6 +19,12 @@ export function tooLongText(length: number, locale?: string): string {
   return `This message is ${n.format(length)} characters; the limit is ${n.format(MESSAGE_MAX)}. Shorten it or send it as ${splitMessage("x".repeat(length)).length} messages.`;
 }
 
+/** An edit is one message: past the limit it can only be shortened, not split. */
+export function editTooLongText(length: number, locale?: string): string {
+  const n = new Intl.NumberFormat(locale);
+  return `This text is ${n.format(length)} characters; the limit is ${n.format(MESSAGE_MAX)}. Shorten it to save.`;
+}
+
 /**
  * Cuts a long text into parts of at most `max` characters, at a paragraph, line or word break when
  * one is in the last fifth of a part, and never inside a surrogate pair.

@@ -1,9 +1,16 @@
 /**
- * Under the composer: a character counter near the 4,000 limit, and past it the reason a send is
- * refused with an offer to send the text as several messages (never cut silently).
+ * Under the composer (and an edit box): a character counter near the 4,000 limit, and past it the
+ * reason a send is refused, with an offer to send the text as several messages where that makes
+ * sense (not for an edit, which stays one message). Never cut silently.
  */
 import { h, setText } from "../dom.ts";
-import { counterText, MESSAGE_MAX, splitMessage, tooLongText } from "../logic/composer-limit.ts";
+import {
+  counterText,
+  editTooLongText,
+  MESSAGE_MAX,
+  splitMessage,
+  tooLongText,
+} from "../logic/composer-limit.ts";
 
 export class ComposerLimit {
   readonly el: HTMLElement;
@@ -13,13 +20,13 @@ export class ComposerLimit {
 
   constructor(
     private readonly composer: HTMLTextAreaElement,
-    /** Sends one part (the composer is set to it and submitted). */
-    private readonly sendPart: (text: string) => void,
+    /** Sends one part (the composer is set to it and submitted); none for an edit box (no split). */
+    private readonly sendPart?: (text: string) => void,
   ) {
     this.el = h("div", { class: "composer-limit", hidden: true }, this.problem, this.splitBtn, this.counter);
     this.splitBtn.onclick = () => {
       const parts = splitMessage(this.composer.value);
-      for (const p of parts) this.sendPart(p);
+      for (const p of parts) this.sendPart?.(p);
       this.composer.focus();
     };
   }
@@ -37,8 +44,8 @@ export class ComposerLimit {
     const over = n > MESSAGE_MAX;
     setText(this.counter, counterText(n) ?? "");
     this.counter.classList.toggle("over", over);
-    setText(this.problem, over ? tooLongText(n) : "");
-    this.splitBtn.hidden = !over;
+    setText(this.problem, !over ? "" : this.sendPart ? tooLongText(n) : editTooLongText(n));
+    this.splitBtn.hidden = !over || !this.sendPart;
     this.el.hidden = counterText(n) === undefined;
   }
 }

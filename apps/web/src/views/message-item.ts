@@ -6,6 +6,7 @@ import { textWithMentions } from "./mention-text.ts";
 import { h, setChildren } from "../dom.ts";
 import { clockTime } from "../logic/format.ts";
 import { linkedText } from "./linked-text.ts";
+import { ComposerLimit } from "./composer-limit.ts";
 import { readByLabel, tickGlyph, tickLabel, tickOf, type Tick } from "../logic/receipts.ts";
 import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
@@ -256,11 +257,15 @@ export function updateItem(
 
 function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): HTMLElement {
   const id = `edit-${messageId}`;
-  const area = h("textarea", { id, class: "edit-area", rows: 2, maxlength: 4000 });
+  // No maxlength: it would cut a long paste silently; the limit counts and refuses instead.
+  const area = h("textarea", { id, class: "edit-area", rows: 2 });
   area.value = text;
+  const limit = new ComposerLimit(area);
+  limit.update();
+  area.addEventListener("input", () => limit.update());
   const save = async () => {
     const next = area.value;
-    if (!next.trim()) return;
+    if (!next.trim() || !limit.allows(next)) return;
     if (next === text) return ui.setEditing(undefined);
     if (await actions.edit(messageId, next)) ui.setEditing(undefined);
   };
@@ -282,6 +287,7 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
     { class: "editor" },
     h("label", { for: id, class: "visually-hidden" }, "Edit message"),
     area,
+    limit.el,
     h(
       "div",
       { class: "msg-actions" },
