@@ -73,6 +73,7 @@ describe("CPU figure of a node", () => {
       pool: { totalCount: 0, idleCount: 0, waitingCount: 0 },
     });
     const stop = spin(cores);
+    const from = { usage: process.cpuUsage(), at: performance.now() };
     try {
       let busiest = 0;
       const end = Date.now() + 3000;
@@ -86,8 +87,13 @@ describe("CPU figure of a node", () => {
         }
         await new Promise((r) => setTimeout(r, 5));
       }
-      // `cores` threads spinning on `cores` cores (shared with others): well above one idle core's share.
-      expect(busiest).to.be.greaterThan(0.2);
+      // The work shows: the busiest window holds at least half of what the process used on average
+      // over the whole run, measured apart (on a machine shared with others, spinning threads get what
+      // they get, so the figure is compared with the process's own use, not with a constant).
+      const used = process.cpuUsage(from.usage);
+      const average = Math.min(cores, (used.user + used.system) / 1000 / (performance.now() - from.at));
+      expect(average, "the spinning threads ran").to.be.greaterThan(0.05);
+      expect(busiest).to.be.at.least(average * 0.5);
     } finally {
       await stop();
       load.stop();
