@@ -83,6 +83,8 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
         expect(na.window?.messages_per_second, "A's sends").to.be.greaterThan(0);
         expect(nb.window?.deliveries_per_second, "B's deliveries").to.be.greaterThan(0);
         expect(nb.users_online).to.equal(1);
+        expect(na.window?.adapter_published_per_second, "A's adapter publishes").to.be.greaterThan(0);
+        expect(nb.window?.adapter_received_per_second, "B's adapter receives").to.be.greaterThan(0);
         return res.body;
       },
       15_000,
@@ -106,6 +108,11 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
     const na = view.nodes[0];
     expect(na.window.ack_p50_ms).to.be.greaterThan(0);
     expect(na.window.ack_p99_ms).to.be.at.least(na.window.ack_p50_ms);
+    // The cluster path, from the adapter's own counters (metrics.ts): A publishes, B receives.
+    const [, nb] = view.nodes;
+    expect(na.window.adapter_published_per_second).to.be.greaterThan(0);
+    expect(nb.window.adapter_received_per_second).to.be.greaterThan(0);
+    expect(na.window.adapter_bytes_per_second).to.be.greaterThan(0);
     expect(view.redis).to.include({ up: true, error: null, role: "master", cluster_enabled: false });
     expect(view.redis.latency_ms).to.be.within(0, PROBE_MS);
     expect(view.redis.used_memory).to.be.greaterThan(0);

@@ -15,6 +15,11 @@ export const NodeWindowSchema = z
     /** From a message's stored time to its delivery to a socket of this node; null: no delivery in the window. */
     delivery_p50_ms: z.number().min(0).nullable(),
     delivery_p99_ms: z.number().min(0).nullable(),
+    /** The Socket.IO Redis adapter's messages this node published and received per second (0 on a single node). */
+    adapter_published_per_second: z.number().min(0),
+    adapter_received_per_second: z.number().min(0),
+    /** Their payload bytes per second, both directions together. */
+    adapter_bytes_per_second: z.number().min(0),
     /** The event loop's delay, 99th percentile over the window (perf_hooks.monitorEventLoopDelay). */
     event_loop_lag_p99_ms: z.number().min(0),
   })
