@@ -216,17 +216,18 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   // this process registers in Redis (devices, heartbeat) is keyed by this start's own instance id,
   // so a SIGKILLed predecessor's entries expire with its heartbeat instead of being renewed by us.
   const instanceId = `${nodeId}~${crypto.randomUUID().slice(0, 8)}`;
-  const shared = sharedStateFrom(config, redis?.data, {
-    instanceId,
-    snapshot: processSnapshot({
-      id: nodeId,
-      instance: instanceId,
-      address: nodeAddress(config.HOST, port),
-      version: VERSION,
-      startedAt: new Date(started),
-      sockets: () => io.of("/").sockets.size,
-    }),
+  const snapshot = processSnapshot({
+    id: nodeId,
+    instance: instanceId,
+    address: nodeAddress(config.HOST, port),
+    version: VERSION,
+    startedAt: new Date(started),
+    sockets: () => io.of("/").sockets.size,
+    usersOnline: () => new Set([...io.of("/").sockets.values()].map((s) => s.data.userId)).size,
+    load: ops.load,
+    pool: db.pool,
   });
+  const shared = sharedStateFrom(config, redis?.data, { instanceId, snapshot });
   const { presence, limiter } = shared;
   const ctx: DomainContext = {
     db,
@@ -328,7 +329,14 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     asyncapi: buildAsyncApi(VERSION),
     // The web client last: it answers only what no API route took.
     extra: [
-      ...ops.routers({ nodeId, instanceId, ctx, auth: requireJwt(passport), registry: shared.registry }),
+      ...ops.routers({
+        nodeId,
+        instanceId,
+        ctx,
+        auth: requireJwt(passport),
+        registry: shared.registry,
+        self: snapshot,
+      }),
       webRoutes(path.join(config.rootDir, WEB_DIST)),
     ],
   });
@@ -363,6 +371,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
       stopGuard();
       stopSweeper();
       stopMembershipSync();
+      ops.load.stop();
       revocations.stop();
       push?.stop();
       server.close(); // stop accepting

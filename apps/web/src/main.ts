@@ -23,12 +23,18 @@ followTheme();
 const root = document.getElementById("app")!;
 const credentials = new Credentials();
 let app: ChatApp | undefined;
+/** The admin console (admin/admin-page.ts), loaded only when /admin is opened. */
+let admin: { stop(): void; userId: number } | undefined;
+const ADMIN_PATH = "/admin";
 const ENDED = "Your session has ended. Please log in again.";
 
 function showAuth(message?: string) {
   app?.stop();
   app = undefined;
-  if (location.pathname !== "/") history.replaceState(null, "", "/");
+  admin?.stop();
+  admin = undefined;
+  // /admin keeps its address through the login (same login as the chat).
+  if (location.pathname !== "/" && location.pathname !== ADMIN_PATH) history.replaceState(null, "", "/");
   root.replaceChildren(
     authView(
       {
@@ -57,12 +63,22 @@ async function signIn(email: string, password: string, name?: string) {
 
 function run(session: Session) {
   app?.stop();
-  app = new ChatApp(root, session, credentials, (message, keepPlace) => {
+  admin?.stop();
+  admin = undefined;
+  const end = (message?: string, keepPlace?: boolean) => {
     if (keepPlace) rememberReturn(location.pathname, session.user.id);
     credentials.forget();
     clearSession();
     showAuth(message);
-  });
+  };
+  if (location.pathname === ADMIN_PATH) return void runAdmin(session, () => end(ENDED, true));
+  app = new ChatApp(root, session, credentials, end);
+}
+
+async function runAdmin(session: Session, ended: () => void) {
+  app = undefined;
+  const { mountAdmin } = await import("./admin/admin-page.ts");
+  admin = { ...mountAdmin(root, new Api(credentials, ended)), userId: session.user.id };
 }
 
 async function boot() {
@@ -90,7 +106,7 @@ async function boot() {
 window.addEventListener("storage", (ev) => {
   if (ev.key !== SESSION_KEY && ev.key !== null) return;
   const next = loadSession();
-  const current = app?.store.me.id;
+  const current = app?.store.me.id ?? admin?.userId;
   if (!next && current !== undefined) {
     credentials.forget();
     showAuth();

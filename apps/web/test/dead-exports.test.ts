@@ -20,6 +20,8 @@ const DECLARED =
   /^export\s+(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([\w$]+)/gm;
 const NAMED_IMPORT = /(?:import|export)\s+(?:type\s+)?\{([^}]*)\}\s+from\s+"([^"]+)"/g;
 const STAR_EXPORT = /export\s+\*\s+from\s+"([^"]+)"/g;
+/** `const { a, b } = await import("./x.ts")`: a module loaded on demand (the admin console). */
+const DYNAMIC_IMPORT = /(?:const|let)\s+\{([^}]*)\}\s*=\s*await\s+import\("([^"]+)"\)/g;
 
 function sources(dir: string): string[] {
   const abs = path.join(ROOT, dir);
@@ -43,7 +45,7 @@ function deadExports(): string[] {
   const importers = new Map<string, Set<string>>(); // "file#name" → importing files
   const reExportsAll = new Map<string, string[]>(); // barrel → files it re-exports
   for (const [f, t] of text) {
-    for (const [, names, spec] of t.matchAll(NAMED_IMPORT)) {
+    for (const [, names, spec] of [...t.matchAll(NAMED_IMPORT), ...t.matchAll(DYNAMIC_IMPORT)]) {
       for (const raw of names.split(",")) {
         const name = raw
           .trim()

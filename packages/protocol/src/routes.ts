@@ -663,6 +663,17 @@ export const routes = {
     response: admin.ClusterResponse,
     errors: [...authErrors, "forbidden"],
   },
+  adminOverview: {
+    method: "get",
+    path: "/admin/overview",
+    summary:
+      "The admin console's figures: every live node's load, traffic and latency, Redis and PostgreSQL health (each probe bounded by a timeout); admins only, rate-limited",
+    tag: "admin",
+    auth: true,
+    status: 200,
+    response: admin.OverviewResponse,
+    errors: [...authErrors, "forbidden", "rate_limited"],
+  },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof routes;

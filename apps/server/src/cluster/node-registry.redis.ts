@@ -1,6 +1,6 @@
 /**
  * In Redis each node keeps `<prefix>:cluster:node:<instance>` (its last heartbeat, JSON) with a TTL and
- * renews it every third of the TTL; the set `<prefix>:cluster:nodes` lists the instances ever seen.
+ * renews it every third of the TTL (at least every 2 s, with fresh load figures); the set `<prefix>:cluster:nodes` lists the instances ever seen.
  * Keys are per process start, not per NODE_ID: a node SIGKILLed and restarted under the same id must
  * not renew its dead predecessor's entry. A node that dies stops renewing, Redis expires its key
  * within one TTL, and the next reader drops its id from the set: no clocks are compared and nobody
@@ -8,6 +8,8 @@
  */
 import type { Redis } from "ioredis";
 import type { NodeEntry, NodeRegistry, NodeSnapshot } from "./node-registry.ts";
+
+const MAX_BEAT_MS = 2000;
 
 export class RedisNodeRegistry implements NodeRegistry {
   private readonly timer: NodeJS.Timeout;
@@ -22,7 +24,8 @@ export class RedisNodeRegistry implements NodeRegistry {
   ) {
     this.setKey = `${prefix}:cluster:nodes`;
     void this.beat();
-    this.timer = setInterval(() => void this.beat(), (ttlSeconds * 1000) / 3);
+    // At least every 2 s: the entry carries the node's load figures, which the admin console polls.
+    this.timer = setInterval(() => void this.beat(), Math.min((ttlSeconds * 1000) / 3, MAX_BEAT_MS));
     this.timer.unref();
   }
 

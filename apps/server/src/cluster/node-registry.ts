@@ -4,20 +4,11 @@
  * every node of the cluster), chosen in shared-state.ts. Both pass
  * test/contract/node-registry.contract.ts.
  */
+import type { z } from "zod";
+import type { ClusterNodeSchema } from "@chat/protocol";
 
-/** What a node says about itself in each heartbeat. */
-export interface NodeSnapshot {
-  id: string;
-  /** This process start; entries are keyed by it, so a restart under the same id is a new entry. */
-  instance: string;
-  address: string;
-  version: string;
-  started_at: string;
-  sockets: number;
-  load: number[];
-  cpu_percent: number;
-  rss_bytes: number;
-}
+/** What a node says about itself in each heartbeat (packages/protocol's ClusterNode, less what the reader adds). */
+export type NodeSnapshot = Omit<z.output<typeof ClusterNodeSchema>, "self" | "heartbeat_at">;
 
 export interface NodeEntry extends NodeSnapshot {
   heartbeat_at: string;

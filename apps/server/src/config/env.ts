@@ -198,11 +198,11 @@ export const envSpec = {
   },
   ADMIN_EMAILS: {
     schema: z.string().optional(),
-    doc: "Comma-separated emails allowed to see GET /api/v1/admin/cluster, besides the first registered user",
+    doc: "Comma-separated emails allowed to use the admin console (/admin; GET /api/v1/admin/cluster and /api/v1/admin/overview), besides the first registered user",
   },
   NODE_HEARTBEAT_SECONDS: {
     schema: int(1, 3600).default(15),
-    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it, so a dead node drops out of /api/v1/admin/cluster, and its users' devices stop counting as online, within this time",
+    doc: "A node's registry entry and presence heartbeat in Redis live this long; they are renewed every third of it (at most every 2 s), so a dead node drops out of /api/v1/admin/cluster, and its users' devices stop counting as online, within this time",
   },
   MEMBERSHIP_POLL_MS: {
     schema: int(50, 60_000).default(1000),

@@ -15,7 +15,8 @@ export interface NodeProcess {
 /** Starts a node with the given environment; resolves once it listens. */
 export async function spawnNode(
   env: Record<string, string>,
-  opts: { nodeArgs?: string[] } = {},
+  /** `startTimeoutMs`: how long it may take to listen. @default 30000 */
+  opts: { nodeArgs?: string[]; startTimeoutMs?: number } = {},
 ): Promise<NodeProcess> {
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "src/main.ts"], {
     cwd: SERVER_DIR,
@@ -28,7 +29,10 @@ export async function spawnNode(
   let buf = "";
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start:\n${logs.join("\n")}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`node did not start:\n${logs.join("\n")}`)),
+      opts.startTimeoutMs ?? 30_000,
+    );
     proc.stdout!.on("data", (chunk: Buffer) => {
       buf += chunk.toString();
       const lines = buf.split("\n");

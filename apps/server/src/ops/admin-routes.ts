@@ -1,6 +1,8 @@
 /**
  * GET /api/v1/admin/cluster: the live nodes from the registry, their socket counts, and Redis INFO
- * essentials. Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
+ * essentials. GET /api/v1/admin/overview: what the admin console (apps/web /admin) polls — every
+ * live node's figures as its own heartbeat published them, Redis and PostgreSQL health, each probe
+ * bounded by a timeout. Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
  */
 import { Router, type RequestHandler } from "express";
 import type { Redis } from "ioredis";
@@ -8,14 +10,25 @@ import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../domain/context.ts";
 import type { PublicUser } from "../domain/users.ts";
 import { bind } from "../http/bind.ts";
-import type { NodeRegistry } from "../cluster/node-registry.ts";
+import type { NodeRegistry, NodeSnapshot } from "../cluster/node-registry.ts";
+import { enforce, type Limit } from "../cluster/rate-limit.ts";
+import { postgresHealth } from "./postgres-health.ts";
+import { probe } from "./probe.ts";
+import { redisHealth } from "./redis-health.ts";
 import { redisInfo } from "./redis-info.ts";
+
+/** Enough for two console tabs polling every 2 s, with room; not a lever for hammering Redis and PostgreSQL. */
+export const OVERVIEW_LIMIT: Limit = { name: "admin-overview-user", max: 120, windowMs: 60_000 };
+/** The answer's size bound: a cluster larger than this lists its first nodes by id and says `truncated`. */
+export const MAX_OVERVIEW_NODES = 64;
 
 export interface AdminDeps {
   ctx: DomainContext;
   /** The node's bearer-token guard (the same passport as every other route). */
   auth: RequestHandler;
   registry: NodeRegistry;
+  /** This node's own snapshot, for when the registry cannot be read. */
+  self: () => NodeSnapshot;
   nodeId: string;
   instanceId: string;
   /** Absent on a single node without Redis. */
@@ -23,6 +36,8 @@ export interface AdminDeps {
   redisPrefix: string;
   /** ADMIN_EMAILS, comma-separated. */
   adminEmails?: string;
+  /** Each dependency probe of the overview gives up after this long (READYZ_TIMEOUT_MS). */
+  probeTimeoutMs: number;
 }
 
 function parseAdminEmails(list: string | undefined): Set<string> {
@@ -64,6 +79,29 @@ export function adminRoutes(deps: AdminDeps): Router {
       nodes: nodes.map((n) => ({ ...n, self: n.instance === deps.instanceId })),
       totals: { nodes: nodes.length, sockets: nodes.reduce((sum, n) => sum + n.sockets, 0) },
       redis,
+    };
+  });
+  bind(r, "adminOverview", [auth, adminOnly], async ({ user }) => {
+    await enforce(deps.ctx.limiter, [[OVERVIEW_LIMIT, String(user.id)]]);
+    const t = deps.probeTimeoutMs;
+    const [listed, redis, postgres] = await Promise.all([
+      probe(() => deps.registry.list(), t).then((p) => (p.ok ? p.value : null)),
+      deps.redis ? redisHealth(deps.redis, t) : Promise.resolve(null),
+      postgresHealth(deps.ctx.db.pool, t),
+    ]);
+    // Without the registry (Redis down) this node still knows itself.
+    const nodes = (listed ?? [{ ...deps.self(), heartbeat_at: new Date().toISOString() }]).sort((a, b) =>
+      a.id === b.id ? a.instance.localeCompare(b.instance) : a.id.localeCompare(b.id),
+    );
+    return {
+      mode: deps.redis ? ("cluster" as const) : ("single" as const),
+      self: deps.nodeId,
+      at: new Date().toISOString(),
+      heartbeat_ttl_seconds: deps.registry.ttlSeconds,
+      nodes: nodes.slice(0, MAX_OVERVIEW_NODES).map((n) => ({ ...n, self: n.instance === deps.instanceId })),
+      truncated: nodes.length > MAX_OVERVIEW_NODES,
+      redis,
+      postgres,
     };
   });
   return r;

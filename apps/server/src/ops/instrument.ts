@@ -14,11 +14,14 @@ import type { ChatCommits } from "../store/group-commit.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { InFlightEvents } from "./in-flight.ts";
 import { NodeMetrics } from "./metrics.ts";
+import { NodeLoad } from "./node-load.ts";
 import { metricsRoutes, refuseMetricsRoutes } from "./metrics-routes.ts";
-import type { NodeRegistry } from "../cluster/node-registry.ts";
+import type { NodeRegistry, NodeSnapshot } from "../cluster/node-registry.ts";
 
 export interface NodeOps {
   metrics: NodeMetrics;
+  /** CPU, traffic and latency over sampling windows, for the registry heartbeat (node-snapshot.ts). */
+  load: NodeLoad;
   inFlight: InFlightEvents;
   /** The slow-consumer guard's onDrop (slow-consumer.ts). */
   onSlowConsumer(): void;
@@ -31,6 +34,7 @@ export interface NodeOps {
     ctx: DomainContext;
     auth: RequestHandler;
     registry: NodeRegistry;
+    self: () => NodeSnapshot;
   }): Router[];
 }
 
@@ -45,6 +49,7 @@ export function instrumentNode(o: {
 }): NodeOps {
   const metrics = new NodeMetrics(o.version);
   const inFlight = new InFlightEvents();
+  const load = new NodeLoad(metrics.registry);
   o.commits.messages.onBatch = (size, seconds) => metrics.batch(size, seconds);
   metrics.watchServer(o.io);
   observeHandlers(o.io, metrics);
@@ -58,10 +63,11 @@ export function instrumentNode(o: {
   }
   return {
     metrics,
+    load,
     inFlight,
     onSlowConsumer: () => metrics.slowConsumerDropped(),
     onEmit: (event) => metrics.broadcast(event),
-    routers({ nodeId, instanceId, ctx, auth, registry }) {
+    routers({ nodeId, instanceId, ctx, auth, registry, self }) {
       metrics.setNode(nodeId);
       return [
         // With METRICS_PORT the metrics live on their own server (node.ts); here every variant is 404.
@@ -72,11 +78,13 @@ export function instrumentNode(o: {
           ctx,
           auth,
           registry,
+          self,
           nodeId,
           instanceId,
           redis: o.redis?.data,
           redisPrefix: o.config.REDIS_KEY_PREFIX,
           adminEmails: o.config.ADMIN_EMAILS,
+          probeTimeoutMs: o.config.READYZ_TIMEOUT_MS,
         }),
       ];
     },

@@ -1,13 +1,22 @@
 /**
  * What this node says about itself in each registry heartbeat (cluster/node-registry.ts): its
- * address, and its load read from the process and the host.
+ * address, and its load read from the process and the host (node-load.ts samples it).
  */
 import os from "node:os";
 import type { NodeSnapshot } from "../cluster/node-registry.ts";
+import type { NodeLoad } from "./node-load.ts";
+
+/** A pg.Pool's counts (the fields pg-pool exposes). */
+export interface PoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
 
 /**
- * Describes this process: sockets from the caller, the host's load, this process's CPU share
- * since the previous call and its RSS.
+ * Describes this process: sockets and users from the caller, the host's load, this process's CPU
+ * use and traffic over the last finished sampling window of `load` (never a window shrunk by the
+ * read itself), its memory and its database pool.
  */
 export function processSnapshot(fixed: {
   id: string;
@@ -16,16 +25,13 @@ export function processSnapshot(fixed: {
   version: string;
   startedAt: Date;
   sockets: () => number;
+  usersOnline: () => number;
+  load: Pick<NodeLoad, "latest" | "cpu">;
+  pool: PoolCounts;
 }): () => NodeSnapshot {
-  let lastCpu = process.cpuUsage();
-  let lastAt = process.hrtime.bigint();
   return () => {
-    const now = process.hrtime.bigint();
-    const cpu = process.cpuUsage(lastCpu);
-    const wallMicros = Number(now - lastAt) / 1000;
-    lastCpu = process.cpuUsage();
-    lastAt = now;
-    const percent = wallMicros > 0 ? ((cpu.user + cpu.system) / wallMicros) * 100 : 0;
+    const { cpu, window } = fixed.load.latest();
+    const mem = process.memoryUsage();
     return {
       id: fixed.id,
       instance: fixed.instance,
@@ -33,9 +39,20 @@ export function processSnapshot(fixed: {
       version: fixed.version,
       started_at: fixed.startedAt.toISOString(),
       sockets: fixed.sockets(),
+      users_online: fixed.usersOnline(),
       load: os.loadavg().map((l) => Math.round(l * 100) / 100),
-      cpu_percent: Math.round(percent * 10) / 10,
-      rss_bytes: process.memoryUsage.rss(),
+      cores: fixed.load.cpu.cores,
+      cpu_cores_used: cpu?.coresUsed ?? null,
+      cpu_percent_of_host: cpu?.percentOfHost ?? null,
+      rss_bytes: mem.rss,
+      heap_used_bytes: mem.heapUsed,
+      heap_total_bytes: mem.heapTotal,
+      pool: {
+        total: fixed.pool.totalCount,
+        idle: fixed.pool.idleCount,
+        waiting: fixed.pool.waitingCount,
+      },
+      window,
     };
   };
 }

@@ -21,9 +21,16 @@ export function fakeSnapshot(instance: string) {
     version: "contract",
     started_at: new Date(0).toISOString(),
     sockets: self.sockets,
+    users_online: 0,
     load: [0, 0, 0],
-    cpu_percent: 0,
+    cores: 2,
+    cpu_cores_used: null,
+    cpu_percent_of_host: null,
     rss_bytes: 1,
+    heap_used_bytes: 1,
+    heap_total_bytes: 1,
+    pool: { total: 0, idle: 0, waiting: 0 },
+    window: null,
   });
   return { self, snapshot };
 }

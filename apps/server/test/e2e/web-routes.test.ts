@@ -23,7 +23,8 @@ describe("web routes: the client at /", () => {
   after(() => fs.rmSync(dist, { recursive: true, force: true }));
 
   it("answers index.html for / and for client routes, revalidated on every load", async () => {
-    for (const url of ["/", "/c/12"]) {
+    // /admin: the admin console, a page of the client under the API's "admin" segment.
+    for (const url of ["/", "/c/12", "/admin"]) {
       const res = await request(app(dist)).get(url).set("accept", html).expect(200);
       expect(res.text).to.contain("<title>Chat</title>");
       expect(res.headers["cache-control"]).to.equal("no-cache");
@@ -46,6 +47,8 @@ describe("web routes: the client at /", () => {
       // The root's first segments of the table stay the server's (the origin's surface answers there).
       ["get", "/chats", html],
       ["get", "/users/3/presence", html],
+      ["get", "/admin/cluster", html],
+      ["get", "/admin", "application/json"],
       ["get", "/socket.io/x", html],
       ["get", "/docs/missing", html],
       ["get", "/c/12", "application/json"],

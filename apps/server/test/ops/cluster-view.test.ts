@@ -70,8 +70,9 @@ describe("GET /api/v1/admin/cluster: two nodes sharing a private Redis", functio
     for (const n of view.nodes) {
       expect(n.load).to.have.length(3);
       expect(n.rss_bytes).to.be.greaterThan(10_000_000);
-      // A share of this machine's cores over the last heartbeat (a process cannot use more).
-      expect(n.cpu_percent).to.be.within(0, 100 * os.availableParallelism());
+      // Cores used over the last sampling window (a process cannot use more than it may).
+      expect(n.cores).to.equal(os.availableParallelism());
+      if (n.cpu_cores_used !== null) expect(n.cpu_cores_used).to.be.within(0, n.cores);
       expect(Date.parse(n.started_at)).to.be.at.most(Date.parse(n.heartbeat_at));
     }
     const r = view.redis;

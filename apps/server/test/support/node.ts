@@ -57,16 +57,22 @@ export async function startTestNode(env: Record<string, string> = {}, logger?: L
 }
 
 /** A node as a child process with the test secret and cheap bcrypt; see src/launcher/node-process.ts. */
-export function spawnTestNode(env: Record<string, string>): Promise<NodeProcess> {
-  return spawnNode({
-    NODE_ENV: "test",
-    JWT_SECRET: TEST_SECRET,
-    BCRYPT_COST: "4",
-    LOG_LEVEL: "info",
-    ...NO_RATE_LIMITS,
-    ...storageEnv(env),
-    ...env,
-  });
+export function spawnTestNode(
+  env: Record<string, string>,
+  opts: { startTimeoutMs?: number } = {},
+): Promise<NodeProcess> {
+  return spawnNode(
+    {
+      NODE_ENV: "test",
+      JWT_SECRET: TEST_SECRET,
+      BCRYPT_COST: "4",
+      LOG_LEVEL: "info",
+      ...NO_RATE_LIMITS,
+      ...storageEnv(env),
+      ...env,
+    },
+    opts,
+  );
 }
 
 /**

@@ -1,6 +1,30 @@
 import { z } from "zod";
 import { isoDate } from "./common.ts";
 
+/** A node's traffic over its last sampling window (ops/node-load.ts), from its own Prometheus series. */
+export const NodeWindowSchema = z
+  .object({
+    seconds: z.number().positive(),
+    /** `message:send` events acked per second. */
+    messages_per_second: z.number().min(0),
+    /** Messages written to this node's sockets per second (each recipient socket counts once). */
+    deliveries_per_second: z.number().min(0),
+    /** `message:send` ack latency quantiles in ms (from the histogram's buckets); null: no send in the window. */
+    ack_p50_ms: z.number().min(0).nullable(),
+    ack_p99_ms: z.number().min(0).nullable(),
+    /** From a message's stored time to its delivery to a socket of this node; null: no delivery in the window. */
+    delivery_p50_ms: z.number().min(0).nullable(),
+    delivery_p99_ms: z.number().min(0).nullable(),
+    /** The Socket.IO Redis adapter's messages this node published and received per second (0 on a single node). */
+    adapter_published_per_second: z.number().min(0),
+    adapter_received_per_second: z.number().min(0),
+    /** Their payload bytes per second, both directions together. */
+    adapter_bytes_per_second: z.number().min(0),
+    /** The event loop's delay, 99th percentile over the window (perf_hooks.monitorEventLoopDelay). */
+    event_loop_lag_p99_ms: z.number().min(0),
+  })
+  .meta({ id: "NodeWindow" });
+
 /** One live node, as its last heartbeat in the registry describes it. */
 export const ClusterNodeSchema = z
   .object({
@@ -19,9 +43,28 @@ export const ClusterNodeSchema = z
     sockets: z.number().int().min(0),
     /** The host's load average over 1, 5 and 15 minutes (os.loadavg). */
     load: z.array(z.number()).length(3),
-    /** This process's CPU use since the previous heartbeat, in percent of one core. */
-    cpu_percent: z.number().min(0),
+    /** CPUs this process may use (os.availableParallelism). */
+    cores: z.number().int().positive(),
+    /**
+     * Cores this process kept busy over its last sampling window (user + system CPU time divided by
+     * the window's wall time; 1 = one full core), within 0..cores. Null until the first window has passed.
+     */
+    cpu_cores_used: z.number().min(0).nullable(),
+    /** The same as a share of all the host's cores: cpu_cores_used / cores × 100, within 0..100. */
+    cpu_percent_of_host: z.number().min(0).max(100).nullable(),
     rss_bytes: z.number().int().min(0),
+    heap_used_bytes: z.number().int().min(0),
+    heap_total_bytes: z.number().int().min(0),
+    /** Distinct users with a socket on this node. */
+    users_online: z.number().int().min(0),
+    /** This node's PostgreSQL pool: connections open, idle, and callers waiting for one. */
+    pool: z.object({
+      total: z.number().int().min(0),
+      idle: z.number().int().min(0),
+      waiting: z.number().int().min(0),
+    }),
+    /** Rates and latencies over the last sampling window; null until the first window has passed. */
+    window: NodeWindowSchema.nullable(),
     /** The node that answered this request. */
     self: z.boolean(),
   })
@@ -59,3 +102,66 @@ export const ClusterResponse = z
     redis: RedisInfoSchema.nullable(),
   })
   .meta({ id: "ClusterView" });
+
+/** A probe that did not answer within its timeout (or failed): the console shows "unreachable". */
+const probeError = z.string().max(200).nullable();
+
+/** Redis as the console shows it (ops/redis-health.ts); every figure null when it is unreachable. */
+export const RedisHealthSchema = z
+  .object({
+    up: z.boolean(),
+    /** Why it is not up ("timeout after 1000 ms", "connection refused"); null when up. */
+    error: probeError,
+    /** Round trip of one PING, ms. */
+    latency_ms: z.number().min(0).nullable(),
+    version: z.string().nullable(),
+    used_memory: z.number().int().min(0).nullable(),
+    /** `maxmemory`; 0 means no limit. */
+    max_memory: z.number().int().min(0).nullable(),
+    ops_per_second: z.number().min(0).nullable(),
+    connected_clients: z.number().int().min(0).nullable(),
+    pubsub_channels: z.number().int().min(0).nullable(),
+    pubsub_patterns: z.number().int().min(0).nullable(),
+    /** Sharded pub/sub channels (Redis 7 SPUBLISH); null before Redis 7. */
+    pubsub_shard_channels: z.number().int().min(0).nullable(),
+    slowlog_length: z.number().int().min(0).nullable(),
+    /** master or slave (INFO replication), and the replicas a master has. */
+    role: z.string().max(20).nullable(),
+    connected_replicas: z.number().int().min(0).nullable(),
+    cluster_enabled: z.boolean().nullable(),
+  })
+  .meta({ id: "RedisHealth" });
+
+/** PostgreSQL as the answering node sees it (ops/postgres-health.ts). */
+export const PostgresHealthSchema = z
+  .object({
+    up: z.boolean(),
+    error: probeError,
+    /** Round trip of `select 1` through the node's pool (waiting for a connection included), ms. */
+    latency_ms: z.number().min(0).nullable(),
+    database_bytes: z.number().int().min(0).nullable(),
+    /** The answering node's pool (each node's own is in its entry). */
+    pool: z.object({
+      total: z.number().int().min(0),
+      idle: z.number().int().min(0),
+      waiting: z.number().int().min(0),
+      max: z.number().int().min(0),
+    }),
+  })
+  .meta({ id: "PostgresHealth" });
+
+export const OverviewResponse = z
+  .object({
+    mode: z.enum(["single", "cluster"]),
+    self: z.string(),
+    /** When this answer was made (the page's chart time). */
+    at: isoDate,
+    heartbeat_ttl_seconds: z.number().int().positive(),
+    /** At most MAX_OVERVIEW_NODES, by id; `truncated` says when more were live. */
+    nodes: z.array(ClusterNodeSchema).max(64),
+    truncated: z.boolean(),
+    /** Null without Redis (a single node). */
+    redis: RedisHealthSchema.nullable(),
+    postgres: PostgresHealthSchema,
+  })
+  .meta({ id: "AdminOverview" });

@@ -1,6 +1,6 @@
 /**
  * The browser client (apps/web, built into apps/web/dist) at `/`: its static files, and its
- * index.html for client routes such as /c/12 — only for GET/HEAD requests that accept HTML and
+ * index.html for client routes such as /c/12 and the admin console's /admin — only for GET/HEAD requests that accept HTML and
  * are not API paths, so API clients keep getting JSON 404s. Without a build, `/` says how to make
  * one instead of failing obscurely.
  */
@@ -23,6 +23,9 @@ const SERVER_SEGMENTS = new Set([
   "admin",
 ]);
 
+/** Pages of the client under a server segment: the admin console (its API is /api/v1/admin/*). */
+const CLIENT_PAGES = new Set(["/admin"]);
+
 const NO_BUILD_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Chat — client not built</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
@@ -35,6 +38,7 @@ function isClientRoute(req: Request): boolean {
   // The root is the app for anyone (curl, a health checker); deeper paths only for browsers.
   if (req.path === "/") return true;
   if (!(req.headers.accept ?? "").includes("text/html")) return false;
+  if (CLIENT_PAGES.has(req.path)) return true;
   const first = req.path.split("/")[1] ?? "";
   if (SERVER_SEGMENTS.has(first)) return false;
   // A missing file (/favicon.ico, /assets/x.js) is a 404, not the app.

@@ -116,6 +116,7 @@ export const samples: Record<RouteName, (f: WalkFixture) => Sample> = {
   healthz: () => ({}),
   readyz: () => ({}),
   adminCluster: () => ({}),
+  adminOverview: () => ({}),
   registerDevice: () => ({
     body: { name: "walk", signature_key: randomSignatureKey() },
     required: ["name", "signature_key"],

@@ -316,6 +316,15 @@ export const restMatrix: Record<RouteName, RestRow> = {
       owner: [403, "forbidden"],
     },
   },
+  adminOverview: {
+    call: () => ({ path: "/api/v1/admin/overview" }),
+    expect: {
+      outsider: [403, "forbidden"],
+      member: [403, "forbidden"],
+      admin: 200,
+      owner: [403, "forbidden"],
+    },
+  },
 };
 
 /** A socket event's ack: "ok" or the catalogue code of the refusal. */

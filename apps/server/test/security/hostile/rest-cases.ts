@@ -210,6 +210,7 @@ function baseline(name: RouteName, w: RestWorld): Draft {
     case "healthz":
     case "readyz":
     case "adminCluster":
+    case "adminOverview":
       break;
     default: {
       const never: never = name;

@@ -1,0 +1,187 @@
+/**
+ * The admin console in Chromium (issue 19 item 4): two nodes sharing a private Redis and one
+ * database; the first registered user opens /admin (through the login form, which keeps the
+ * address), sees both nodes with sensible figures (CPU within 0..cores), traffic moves the charts,
+ * a SIGKILLed node drops out and a third node started appears; a non-admin sees "Admins only".
+ */
+import crypto from "node:crypto";
+import os from "node:os";
+import { expect } from "chai";
+import { ChatSocket } from "@chat/client";
+import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { NodeProcess } from "../../src/launcher/node-process.ts";
+import { freshDatabase } from "../support/db.ts";
+import { spawnTestNode } from "../support/node.ts";
+import { createGroup, createUser } from "../support/users.ts";
+import { eventually, sleep } from "../support/wait.ts";
+import { launchChromium, type Browser } from "../../../web/test/browser.ts";
+import { ensureWebBuild } from "./web-fixture.ts";
+import { ChatPage, PASSWORD } from "./web-pages.ts";
+
+const TTL_SECONDS = 2;
+
+describe("web admin console in Chromium: nodes, live charts, a node killed and one started", function () {
+  this.timeout(240_000);
+  let redis: RedisProcess;
+  let browser: Browser;
+  let env: Record<string, string>;
+  const nodes: NodeProcess[] = [];
+  const pages: ChatPage[] = [];
+  const tag = crypto.randomUUID().slice(0, 6);
+  const email = (name: string) => `${name}-${tag}@example.test`;
+
+  before(async function () {
+    this.timeout(90_000);
+    ensureWebBuild();
+    redis = await startRedis();
+    env = {
+      DATABASE_URL: await freshDatabase(),
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `adm-${tag}`,
+      PORT: "0",
+      NODE_HEARTBEAT_SECONDS: String(TTL_SECONDS),
+    };
+    nodes.push(await spawnTestNode({ ...env, NODE_ID: "n1" }));
+    const [n2, br] = await Promise.all([spawnTestNode({ ...env, NODE_ID: "n2" }), launchChromium()]);
+    nodes.push(n2);
+    browser = br;
+  });
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close().catch(() => undefined);
+    await Promise.all(nodes.map((n) => n.kill("SIGTERM")));
+    await redis?.stop();
+  });
+  afterEach(() => {
+    for (const p of pages) expect(p.errors, "errors thrown in a page").to.deep.equal([]);
+  });
+
+  /** Node ids in the console's table, in order. */
+  const rows = (p: ChatPage) =>
+    p.page
+      .locator(".admin-nodes tbody tr")
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-node")));
+  const chart = (p: ChatPage, metric: string) =>
+    p.page.locator(`figure.admin-chart[data-metric="${metric}"]`);
+
+  it("the first user logs in at /admin and watches the cluster; a non-admin sees Admins only", async () => {
+    // The first registered account is the admin; it registers in the chat, then opens /admin anew.
+    const first = await ChatPage.open(browser, nodes[0].url);
+    pages.push(first);
+    await first.register("Ada", email("ada"));
+    await first.context.close();
+    pages.splice(pages.indexOf(first), 1);
+    const adminTab = await ChatPage.open(browser, nodes[0].url, { width: 1400, height: 1000 });
+    pages.push(adminTab);
+    const p = adminTab.page;
+    await p.goto("/admin");
+    // Same login as the chat, and the address is kept through it.
+    await p.getByLabel("Email").fill(email("ada"));
+    await p.getByLabel("Password").fill(PASSWORD);
+    await p.getByRole("button", { name: "Log in", exact: true }).click();
+    await p.getByRole("heading", { name: "Admin console" }).waitFor();
+    expect(new URL(p.url()).pathname).to.equal("/admin");
+
+    await eventually(async () => expect(await rows(adminTab)).to.deep.equal(["n1", "n2"]), 10_000, 200);
+    // CPU in cores, within 0..cores, once each node has a finished window.
+    const cores = os.availableParallelism();
+    await eventually(
+      async () => {
+        const cells = await p.locator('.admin-nodes td[data-cell="cpu"]').allTextContents();
+        expect(cells).to.have.length(2);
+        for (const c of cells) {
+          const m = /^([\d.]+) of (\d+) cores \(([\d.]+) %\)$/.exec(c);
+          expect(m, c).to.not.equal(null);
+          expect(Number(m![1])).to.be.within(0, cores);
+          expect(Number(m![2])).to.equal(cores);
+          expect(Number(m![3])).to.be.within(0, 100);
+        }
+      },
+      10_000,
+      200,
+    );
+    const redisPanel = p.getByRole("region", { name: "Redis" });
+    await redisPanel.getByText("up", { exact: true }).waitFor();
+    await p.getByRole("region", { name: "PostgreSQL" }).getByText("up", { exact: true }).waitFor();
+    expect(await redisPanel.locator("dd").first().textContent()).to.match(/ ms$/);
+
+    // Traffic: two users on different nodes in one group; messages/s and deliveries/s move.
+    const a = await createUser(nodes[0].url, "Sender");
+    const b = await createUser(nodes[1].url, "Receiver");
+    const chatId = await createGroup(nodes[0].url, a, [b], "load");
+    const sa = new ChatSocket(nodes[0].url, { token: a.token, transports: ["websocket"] });
+    const sb = new ChatSocket(nodes[1].url, { token: b.token, transports: ["websocket"] });
+    await Promise.all([sa.ready(), sb.ready()]);
+    let sending = true;
+    const traffic = (async () => {
+      for (let i = 0; sending; i++) {
+        await Promise.all(Array.from({ length: 10 }, (_, k) => sa.send(chatId, `load ${i}-${k}`)));
+        await sleep(50);
+      }
+    })();
+    try {
+      await eventually(
+        async () => {
+          expect(
+            Number(await chart(adminTab, "messagesPerSecond").getAttribute("data-max")),
+          ).to.be.greaterThan(0);
+          expect(
+            Number(await chart(adminTab, "deliveriesPerSecond").getAttribute("data-max")),
+          ).to.be.greaterThan(0);
+          expect(Number(await chart(adminTab, "ackP99Ms").getAttribute("data-max"))).to.be.greaterThan(0);
+        },
+        15_000,
+        250,
+      );
+      expect(await chart(adminTab, "cpuCores").getAttribute("data-nodes")).to.equal("n1 n2");
+      const points = Number(await chart(adminTab, "cpuCores").getAttribute("data-points"));
+      await eventually(
+        async () =>
+          expect(Number(await chart(adminTab, "cpuCores").getAttribute("data-points"))).to.be.greaterThan(
+            points,
+          ),
+        6_000,
+        250,
+      );
+
+      // Less load on a shared 2-core machine while nodes stop and start.
+      sending = false;
+      await traffic;
+
+      // A node SIGKILLed drops out within its TTL (plus a poll).
+      sb.close();
+      await nodes[1].kill("SIGKILL");
+      // The third node starts meanwhile (a start takes ~15 s on this loaded machine).
+      const third = spawnTestNode({ ...env, NODE_ID: "n3" }, { startTimeoutMs: 90_000 });
+      await eventually(
+        async () => expect(await rows(adminTab)).to.deep.equal(["n1"]),
+        TTL_SECONDS * 1000 + 5_000,
+        200,
+      );
+      expect(await chart(adminTab, "messagesPerSecond").getAttribute("data-nodes")).to.equal("n1");
+
+      // A node started appears, with its own series.
+      nodes.push(await third);
+      await eventually(async () => expect(await rows(adminTab)).to.deep.equal(["n1", "n3"]), 10_000, 200);
+      await eventually(
+        async () => expect(await chart(adminTab, "cpuCores").getAttribute("data-nodes")).to.equal("n1 n3"),
+        5_000,
+        200,
+      );
+      await sleep(4_500); // a few points of n3 in the charts
+      await adminTab.screenshot("admin-console");
+    } finally {
+      sending = false;
+      await traffic.catch(() => undefined);
+      sa.close();
+    }
+
+    // Anyone else: Admins only.
+    const bob = await ChatPage.open(browser, nodes[0].url);
+    pages.push(bob);
+    await bob.register("Bob", email("bob"));
+    await bob.page.goto("/admin");
+    await bob.page.getByRole("heading", { name: "Admins only" }).waitFor();
+    expect(await bob.page.getByRole("heading", { name: "Admin console" }).count()).to.equal(0);
+  });
+});

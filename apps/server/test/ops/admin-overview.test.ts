@@ -1,0 +1,158 @@
+/**
+ * GET /api/v1/admin/overview, what the admin console polls: two nodes sharing a private Redis, each
+ * publishing its own figures in its heartbeat; Redis and PostgreSQL health; a Redis that stalls is
+ * reported unreachable within the probe timeout instead of hanging the answer; admins only;
+ * rate-limited.
+ */
+import { expect } from "chai";
+import os from "node:os";
+import { Redis } from "ioredis";
+import request from "supertest";
+import { ChatSocket } from "@chat/client";
+import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import type { NodeProcess } from "../../src/launcher/node-process.ts";
+import { OVERVIEW_LIMIT } from "../../src/ops/admin-routes.ts";
+import { spawnTestNode, startTestNode, type TestNode } from "../support/node.ts";
+import { createGroup, createUser, type TestUser } from "../support/users.ts";
+import { eventually } from "../support/wait.ts";
+
+const TTL_SECONDS = 2;
+const PROBE_MS = 400;
+const BOSS = `boss-${crypto.randomUUID().slice(0, 8)}@example.test`;
+
+describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function () {
+  this.timeout(40_000);
+  let redis: RedisProcess;
+  let a: TestNode;
+  let b: NodeProcess;
+  let admin: TestUser;
+  let plain: TestUser;
+  let boss: TestUser;
+  const sockets: ChatSocket[] = [];
+  const overview = (url: string, user: TestUser) => request(url).get("/api/v1/admin/overview").set(user.auth);
+
+  before(async () => {
+    redis = await startRedis();
+    const env = {
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: `ov-${crypto.randomUUID().slice(0, 6)}`,
+      NODE_HEARTBEAT_SECONDS: String(TTL_SECONDS),
+      READYZ_TIMEOUT_MS: String(PROBE_MS),
+      ADMIN_EMAILS: BOSS,
+    };
+    a = await startTestNode({ ...env, NODE_ID: "ov-a" });
+    b = await spawnTestNode({ ...env, NODE_ID: "ov-b", PORT: "0", DATABASE_URL: a.databaseUrl });
+    admin = await createUser(a.url, "First");
+    plain = await createUser(b.url, "Plain");
+    boss = await createUser(b.url, "Boss", { email: BOSS });
+  });
+  after(async () => {
+    for (const s of sockets) s.close();
+    await b?.kill("SIGKILL");
+    await a?.close();
+    await redis?.stop();
+  });
+
+  it("answers 401 without a token and 403 to a non-admin", async () => {
+    await request(a.url).get("/api/v1/admin/overview").expect(401);
+    const res = await overview(b.url, plain).expect(403);
+    expect(res.body.error.code).to.equal("forbidden");
+  });
+
+  it("is rate-limited per admin (another admin, by ADMIN_EMAILS, is not held back)", async () => {
+    let status = 200;
+    for (let i = 0; i < OVERVIEW_LIMIT.max + 1 && status === 200; i++)
+      status = (await overview(a.url, boss)).status;
+    expect(status).to.equal(429);
+    await overview(a.url, admin).expect(200);
+  });
+
+  it("lists both nodes with their own figures (CPU within 0..cores), and Redis and PostgreSQL health", async () => {
+    const chatId = await createGroup(a.url, admin, [plain], "ov");
+    const sa = new ChatSocket(a.url, { token: admin.token, transports: ["websocket"] });
+    const sb = new ChatSocket(b.url, { token: plain.token, transports: ["websocket"] });
+    sockets.push(sa, sb);
+    await Promise.all([sa.ready(), sb.ready()]);
+    // Traffic for the windows: sends on A, delivered on both nodes.
+    const view = await eventually(
+      async () => {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => sa.send(chatId, `m${i}`)));
+        const res = await overview(b.url, admin).expect(200);
+        const [na, nb] = res.body.nodes;
+        expect(res.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ov-a", "ov-b"]);
+        expect(na.window?.messages_per_second, "A's sends").to.be.greaterThan(0);
+        expect(nb.window?.deliveries_per_second, "B's deliveries").to.be.greaterThan(0);
+        expect(nb.users_online).to.equal(1);
+        expect(na.window?.adapter_published_per_second, "A's adapter publishes").to.be.greaterThan(0);
+        expect(nb.window?.adapter_received_per_second, "B's adapter receives").to.be.greaterThan(0);
+        return res.body;
+      },
+      15_000,
+      300,
+    );
+    expect(view).to.include({
+      mode: "cluster",
+      self: "ov-b",
+      truncated: false,
+      heartbeat_ttl_seconds: TTL_SECONDS,
+    });
+    for (const n of view.nodes) {
+      expect(n.cores).to.equal(os.availableParallelism());
+      expect(n.cpu_cores_used).to.be.within(0, n.cores);
+      expect(n.cpu_percent_of_host).to.be.within(0, 100);
+      expect(n.cpu_percent_of_host).to.be.closeTo((n.cpu_cores_used / n.cores) * 100, 0.2);
+      expect(n.heap_used_bytes).to.be.within(1_000_000, n.heap_total_bytes);
+      expect(n.pool.total).to.be.at.least(n.pool.idle);
+      expect(n.window.event_loop_lag_p99_ms).to.be.at.least(0);
+    }
+    const na = view.nodes[0];
+    expect(na.window.ack_p50_ms).to.be.greaterThan(0);
+    expect(na.window.ack_p99_ms).to.be.at.least(na.window.ack_p50_ms);
+    // The cluster path, from the adapter's own counters (metrics.ts): A publishes, B receives.
+    const [, nb] = view.nodes;
+    expect(na.window.adapter_published_per_second).to.be.greaterThan(0);
+    expect(nb.window.adapter_received_per_second).to.be.greaterThan(0);
+    expect(na.window.adapter_bytes_per_second).to.be.greaterThan(0);
+    expect(view.redis).to.include({ up: true, error: null, role: "master", cluster_enabled: false });
+    expect(view.redis.latency_ms).to.be.within(0, PROBE_MS);
+    expect(view.redis.used_memory).to.be.greaterThan(0);
+    expect(view.redis.connected_clients).to.be.at.least(6);
+    expect(view.redis.pubsub_channels + view.redis.pubsub_patterns).to.be.greaterThan(0);
+    expect(view.redis.slowlog_length).to.be.at.least(0);
+    expect(view.postgres).to.include({ up: true, error: null });
+    expect(view.postgres.latency_ms).to.be.within(0, PROBE_MS);
+    expect(view.postgres.database_bytes).to.be.greaterThan(1_000_000);
+    expect(view.postgres.pool.max).to.be.greaterThan(0);
+  });
+
+  it("reports a stalled Redis as unreachable within the probe timeout instead of hanging", async () => {
+    const pauser = new Redis(redis.url);
+    try {
+      await pauser.call("CLIENT", "PAUSE", "3000", "ALL");
+      const started = Date.now();
+      const res = await overview(a.url, admin).expect(200);
+      // Registry and Redis probes run side by side, each bounded.
+      expect(Date.now() - started).to.be.below(PROBE_MS * 2 + 1500);
+      expect(res.body.redis).to.include({ up: false, latency_ms: null });
+      expect(res.body.redis.error).to.match(/no answer within/);
+      expect(res.body.postgres.up).to.equal(true);
+      // The node still knows itself when the registry cannot be read.
+      expect(res.body.nodes.map((n: { id: string }) => n.id)).to.include("ov-a");
+    } finally {
+      await pauser.call("CLIENT", "UNPAUSE").catch(() => undefined);
+      pauser.disconnect();
+    }
+  });
+
+  it("drops a SIGKILLed node within its TTL", async () => {
+    await b.kill("SIGKILL");
+    await eventually(
+      async () => {
+        const res = await overview(a.url, admin).expect(200);
+        expect(res.body.nodes.map((n: { id: string }) => n.id)).to.deep.equal(["ov-a"]);
+      },
+      TTL_SECONDS * 1000 + 2_000,
+      200,
+    );
+  });
+});

@@ -1,0 +1,30 @@
+/** How the console writes its figures. */
+
+export function bytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "–";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function num(n: number | null | undefined, digits = 1): string {
+  return n === null || n === undefined ? "–" : String(+n.toFixed(digits));
+}
+
+export function ms(n: number | null | undefined): string {
+  return n === null || n === undefined ? "–" : `${+n.toFixed(n < 10 ? 2 : 0)} ms`;
+}
+
+/** "3 min" since an ISO time. */
+export function since(iso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
