@@ -32,7 +32,7 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
   // Both nodes keep blobs on one disk folder (searched at the end) unless the run is on S3.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaintext-invisible-"));
   const onDisk = !process.env.TEST_STORAGE_ENV;
-  const storage = onDisk ? { STORAGE_DRIVER: "filesystem", DATA_DIR: dataDir } : {};
+  const storage: Record<string, string> = onDisk ? { STORAGE_DRIVER: "filesystem", DATA_DIR: dataDir } : {};
 
   before(async () => {
     redis = await startRedis();
@@ -103,7 +103,11 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     const FILE_NAME = "merger-plan-TANGERINE-2291.txt";
     const fileRef = await sealAndUpload(
       { api: a1.api, baseUrl: a.url },
-      { bytes: new TextEncoder().encode(FILE_TEXT.repeat(20)), name: FILE_NAME, mime: "text/x-zanzibar-plan" },
+      {
+        bytes: new TextEncoder().encode(FILE_TEXT.repeat(20)),
+        name: FILE_NAME,
+        mime: "text/x-zanzibar-plan",
+      },
       { bytes: new TextEncoder().encode(`thumbnail ${FILE_TEXT}`), mime: "image/webp" },
     );
     await a1.mls.send(chatId, "", undefined, [fileRef]);
@@ -157,7 +161,9 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     for (const line of logged) for (const n of needles) expect(line, "a node log line").to.not.include(n);
     if (onDisk) {
       // The blob store: both encrypted blobs are there, and neither the file's bytes nor its name.
-      const files = fs.readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      const files = fs
+        .readdirSync(dataDir, { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile());
       const blobs = files.filter((f) => f.parentPath.includes(`${path.sep}blobs`));
       expect(blobs.length, "the encrypted blobs are on disk").to.be.at.least(2);
       for (const f of files) {

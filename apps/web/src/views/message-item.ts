@@ -9,6 +9,7 @@ import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { attachmentsBlock } from "./attachments.ts";
+import { encryptedAttachments } from "../encryption/encrypted-files.ts";
 import { formatSize } from "../logic/uploads.ts";
 
 export interface ItemUi {
@@ -141,7 +142,9 @@ export function updateItem(
   if (editing) body = editor(m.id, m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
   else body = h("p", { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text }, shown.text);
-  const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
+  const files = m.deleted_at
+    ? null
+    : attachmentsBlock(m.mls ? encryptedAttachments(s.decrypted.get(m.id)?.files) : m.attachments, actions);
 
   const controls =
     mine && !m.deleted_at && !editing
