@@ -19,7 +19,7 @@ import type { Attachment } from "../logic/types.ts";
 import type { Parts } from "../controller/parts.ts";
 
 /** The thumbnail's longest side (px), as the server makes them for plain chats. */
-export const THUMBNAIL_PX = 320;
+const THUMBNAIL_PX = 320;
 
 /** Encrypted files met in messages, by attachment id: what a link to one decrypts. */
 const known = new Map<string, EncryptedFileRef>();
@@ -50,7 +50,7 @@ export function encryptedAttachments(
 export const isEncryptedFile = (id: string) => known.has(id);
 
 /** What a person reads when a file cannot be opened. */
-export function fileErrorText(err: unknown): string {
+function fileErrorText(err: unknown): string {
   return err instanceof FileDecryptError
     ? "This file could not be decrypted on this device (it was changed, or its key is wrong)."
     : "The file is not available.";

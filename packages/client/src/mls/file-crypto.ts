@@ -14,10 +14,8 @@ import type { ApiClient } from "../rest.ts";
 
 type RestCaller = Pick<ApiClient, "call">;
 
-/** The bytes AES-GCM appends (its tag): an encrypted file is this much larger than the plain one. */
-export const GCM_TAG_BYTES = 16;
 /** How many files (thumbnails count as files to the server) one message may carry. */
-export const MAX_ENCRYPTED_BLOBS = 10;
+const MAX_ENCRYPTED_BLOBS = 10;
 
 /** How to fetch and open one encrypted blob. */
 export interface SealedBlob {
