@@ -119,11 +119,6 @@ export class ChatApp implements Actions, Parts {
 
   attach(files: File[]): void {
     const id = this.store.activeChatId;
-    if (id !== undefined && this.store.chats.get(id)?.summary.encrypted) {
-      // They would reach the server unencrypted: refused until encrypted attachments exist.
-      this.screen.notify("Files cannot be sent in an encrypted chat yet.");
-      return;
-    }
     if (id !== undefined) this.uploads.add(id, files);
   }
 

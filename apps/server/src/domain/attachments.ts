@@ -6,7 +6,7 @@
  * checks. Linking uploads to a message (message_id, chat_id, position) is the send path's.
  */
 import crypto from "node:crypto";
-import { AppError, type CreateUploadBody } from "@chat/protocol";
+import { AppError, ENCRYPTED_FILE_MIME, ENCRYPTED_FILE_NAME, type CreateUploadBody } from "@chat/protocol";
 import type { z } from "zod";
 import type { DomainContext } from "./context.ts";
 import { toAttachment, type WireAttachment } from "./serialize.ts";
@@ -56,6 +56,8 @@ export interface UploadRow {
   height: number | null;
   state: "pending" | "ready" | "failed";
   fail_reason: string | null;
+  /** Encrypted by the client (an encrypted chat's file): opaque bytes, never looked into. */
+  encrypted: boolean;
   completed_at: Date | null;
 }
 
@@ -69,6 +71,7 @@ const wire = (r: UploadRow): WireAttachment =>
     width: r.width,
     height: r.height,
     thumb: r.thumbnail_key != null,
+    encrypted: r.encrypted,
   });
 
 /**
@@ -99,7 +102,10 @@ export async function createUpload(
   }
   const id = crypto.randomUUID();
   const keys = storageKeys(id);
-  const name = cleanFileName(body.name);
+  // An encrypted file's name and type stay with the client (inside the MLS message).
+  const encrypted = body.encrypted === true;
+  const name = encrypted ? ENCRYPTED_FILE_NAME : cleanFileName(body.name!);
+  const declaredMime = encrypted ? ENCRYPTED_FILE_MIME : body.mime!;
   const client = await a.ctx.db.pool.connect();
   try {
     await client.query("BEGIN");
@@ -119,9 +125,9 @@ export async function createUpload(
       }
     }
     await client.query(
-      `INSERT INTO attachments (id, uploader_id, storage_key, name, declared_mime, declared_size)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, userId, keys.original, name, body.mime, body.size],
+      `INSERT INTO attachments (id, uploader_id, storage_key, name, declared_mime, declared_size, encrypted)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [id, userId, keys.original, name, declaredMime, body.size, encrypted],
     );
     await client.query("COMMIT");
   } catch (err) {
@@ -132,7 +138,7 @@ export async function createUpload(
   }
   const upload = await a.blobs.uploadTarget(keys.upload, {
     size: body.size,
-    contentType: body.mime,
+    contentType: declaredMime,
     expiresIn: rules.uploadSeconds,
   });
   return { id, upload, expires_at: new Date(Date.now() + rules.uploadSeconds * 1000).toISOString() };
@@ -190,11 +196,12 @@ export async function completeUpload(a: AttachmentDeps, userId: number, id: stri
     if (head.size !== declared) {
       return await refuse(a, row, "size_mismatch", `${head.size} bytes arrived, ${declared} were announced`);
     }
-    const mime = await sniffType(a.blobs, row.storage_key, head.size);
+    // An encrypted upload is stored byte for byte: no sniffing, no decoding, no thumbnail.
+    const mime = row.encrypted ? ENCRYPTED_FILE_MIME : await sniffType(a.blobs, row.storage_key, head.size);
     let size = head.size;
     let dims: { width: number; height: number } | undefined;
     let thumbnailKey: string | null = null;
-    if (isImage(mime)) {
+    if (!row.encrypted && isImage(mime)) {
       try {
         const img = await a.images.run(() =>
           processImage(a.blobs, row.storage_key, keys.thumbnail, mime, a.rules.maxBytes),

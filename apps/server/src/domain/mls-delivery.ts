@@ -24,7 +24,9 @@ import type { z } from "zod";
 import type { DomainContext } from "./context.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import { toMessage, type WireMessage } from "./serialize.ts";
-import { MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
+import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow } from "../store/message-row.ts";
+import { attachmentsOf } from "../store/attachment-row.ts";
+import { linkUploads, lockEncryptedUploads } from "./mls-attachments.ts";
 import type { Tx, LockedChat } from "../store/group-commit.ts";
 import { decodeMls, framingOf, readGroupInfo, type ReadGroupInfo } from "../mls/framing.ts";
 import { serverKey, serverRemoveProposal } from "../mls/server-key.ts";
@@ -56,6 +58,8 @@ async function checkBytes(chatId: number, userId: number, deviceId: string, p: M
       throw new AppError("mls_rejected", "Application messages must be PrivateMessages");
     if (p.group_info !== undefined || p.welcomes !== undefined)
       throw new AppError("validation_failed", "group_info and welcomes go with a commit");
+    if (p.refers_to !== undefined && p.attachment_ids?.length)
+      throw new AppError("validation_failed", "An edit keeps the files of the message it replaces");
     return { kind: "mls_app", epoch: f.epoch, welcomes: [] };
   }
   if (f.contentType === "proposal")
@@ -71,8 +75,8 @@ async function checkBytes(chatId: number, userId: number, deviceId: string, p: M
     );
   if (f.senderType !== "member" && f.senderType !== "new_member_commit")
     throw new AppError("mls_rejected", "A commit comes from a member or a joining device");
-  if (p.refers_to !== undefined)
-    throw new AppError("validation_failed", "refers_to goes with an application message");
+  if (p.refers_to !== undefined || p.attachment_ids !== undefined)
+    throw new AppError("validation_failed", "refers_to and attachment_ids go with an application message");
   if (p.group_info === undefined)
     throw new AppError("mls_rejected", "A commit needs the new epoch's GroupInfo (group_info)");
   const gi = await readGroupInfo(p.group_info);
@@ -137,7 +141,8 @@ export async function sendMls(
     ).rows[0];
     if (!facts.member) throw new AppError("not_a_member");
     const stored = await tx.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND sender_id = $2 AND client_id = $3`,
+      `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}
+         FROM messages m WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
       [p.chat_id, userId, p.client_id],
     );
     if (stored.rows[0])
@@ -149,6 +154,7 @@ export async function sendMls(
       };
     if (!facts.live_device) throw new AppError("device_required", "This device was removed");
     const epoch = BigInt(chat.mls_epoch);
+    let files: Awaited<ReturnType<typeof lockEncryptedUploads>> = [];
     if (checked.kind === "mls_app") {
       if (!facts.in_group) throw new AppError("forbidden", "This device is not in the chat's MLS group");
       const current = checked.epoch === epoch || (checked.epoch + 1n === epoch && chat.fresh_epoch);
@@ -156,6 +162,7 @@ export async function sendMls(
         throw new AppError("mls_rejected", "The message is of an epoch not reached yet");
       if (!current) throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
       if (p.refers_to !== undefined) await requireOwnApplicationMessage(tx, p.chat_id, userId, p.refers_to);
+      files = await lockEncryptedUploads(tx, userId, p.attachment_ids ?? []);
     } else {
       // The group's first commit (epoch 0, nobody known yet) may come from any member's device;
       // later ones from a device in the group, or one joining by external commit.
@@ -164,7 +171,17 @@ export async function sendMls(
       if (checked.epoch !== epoch) throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
       await requireConsistentTree(tx, p.chat_id, checked.groupInfo!);
     }
-    return insert(tx, locked.get(p.chat_id)!, chat, userId, deviceId, p, checked);
+    const out = await insert(tx, locked.get(p.chat_id)!, chat, userId, deviceId, p, checked);
+    if (files.length > 0) {
+      await linkUploads(
+        tx,
+        out.row.id,
+        p.chat_id,
+        files.map((f) => f.id),
+      );
+      out.row.attachments = files;
+    }
+    return out;
   });
   const message = toMessage(out.row);
   if (!out.duplicate) {

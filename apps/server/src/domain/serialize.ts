@@ -57,6 +57,7 @@ export function toAttachment(a: AttachmentRow): WireAttachment {
     ...(a.height != null && { height: a.height }),
     url,
     ...(a.thumb && { thumbnail_url }),
+    ...(a.encrypted === true && { encrypted: true as const }),
   };
 }
 

@@ -22,7 +22,8 @@ export function hardening(
           "default-src": ["'self'"],
           "script-src": ["'self'"],
           "style-src": ["'self'", "'unsafe-inline'"],
-          "img-src": ["'self'", "data:", ...fileOrigins],
+          // blob:: an encrypted chat's images, decrypted by the page itself (issue 17).
+          "img-src": ["'self'", "data:", "blob:", ...fileOrigins],
           "media-src": ["'self'", ...fileOrigins],
           "connect-src": ["'self'", "ws:", "wss:", ...fileOrigins],
           "worker-src": ["'self'", "blob:"],

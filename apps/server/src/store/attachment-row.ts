@@ -15,6 +15,8 @@ export interface AttachmentRow {
   height: number | null;
   /** A thumbnail was made (images): the wire shape then names its URL. */
   thumb: boolean;
+  /** Encrypted by the client (an encrypted chat's file or thumbnail). */
+  encrypted?: boolean;
 }
 
 /**
@@ -24,6 +26,6 @@ export interface AttachmentRow {
 export const attachmentsOf = (alias: string) =>
   `(SELECT json_agg(json_build_object('id', a.id, 'name', a.name, 'size', coalesce(a.size, a.declared_size),
             'mime', coalesce(a.mime, a.declared_mime), 'width', a.width, 'height', a.height,
-            'thumb', a.thumbnail_key IS NOT NULL) ORDER BY a.position)
+            'thumb', a.thumbnail_key IS NOT NULL, 'encrypted', a.encrypted) ORDER BY a.position)
       FROM attachments a
      WHERE a.message_id = ${alias}.id AND ${alias}.deleted_at IS NULL AND a.purged_at IS NULL) AS attachments`;

@@ -176,12 +176,12 @@ async function lockAttachments(
     `SELECT id, uploader_id,
             state = 'ready' AND message_id IS NULL AND chat_id IS NULL AND purged_at IS NULL AS free,
             name, coalesce(size, declared_size) AS size, coalesce(mime, declared_mime) AS mime,
-            width, height, thumbnail_key IS NOT NULL AS thumb
+            width, height, thumbnail_key IS NOT NULL AS thumb, encrypted
        FROM attachments WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
     [ids],
   );
   for (const r of res.rows) {
-    facts.set(r.id, { uploaderId: r.uploader_id, free: r.free });
+    facts.set(r.id, { uploaderId: r.uploader_id, free: r.free, encrypted: r.encrypted });
     rows.set(r.id, {
       id: r.id,
       name: r.name,
@@ -190,6 +190,7 @@ async function lockAttachments(
       width: r.width,
       height: r.height,
       thumb: r.thumb,
+      encrypted: r.encrypted,
     });
   }
   return { facts, rows };

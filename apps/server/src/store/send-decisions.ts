@@ -4,7 +4,8 @@
  * A (chat, sender, client_id) already stored is a duplicate of that row; the same key twice in one
  * batch is written once, the later sends answered as duplicates of the first. A new send with
  * files may take only uploads of its sender that are ready and not yet attached, and each one only
- * once in the batch (the first send that asks for it wins): otherwise it is refused with
+ * once in the batch (the first send that asks for it wins), and not encrypted ones (those go only with MLS sends into an
+ * encrypted chat): otherwise it is refused with
  * `attachment_unusable` before anything is written (a duplicate links nothing, so is not checked).
  */
 import type { MessageRow } from "./message-row.ts";
@@ -22,6 +23,8 @@ export interface AttachmentFacts {
   uploaderId: number;
   /** Ready, not attached to a message, bytes not purged. */
   free: boolean;
+  /** Encrypted by the client: fit only for an encrypted chat (whose sends are MLS sends). */
+  encrypted?: boolean;
 }
 
 /** What the batch's transaction saw: locked chats, members, rows already stored. */
@@ -62,7 +65,7 @@ export function decideSends(batch: SendKey[], facts: SendFacts): SendDecision[] 
     const ids = (p.attachmentIds ?? []).map((a) => a.toLowerCase());
     const unusable = ids.filter((a) => {
       const f = facts.attachments?.get(a);
-      return !f || f.uploaderId !== p.senderId || !f.free || claimed.has(a);
+      return !f || f.uploaderId !== p.senderId || !f.free || f.encrypted === true || claimed.has(a);
     });
     if (unusable.length > 0) return { kind: "refuse", code: "attachment_unusable", attachmentIds: unusable };
     for (const a of ids) claimed.add(a);

@@ -101,8 +101,8 @@ describe("web client in Chromium: encrypted chats", function () {
     const rows = await stored(chatId);
     expect(rows.map((m) => m.text).join("")).to.not.include("encrypted Bob");
     expect(rows.filter((m) => m.mls?.kind === "application")).to.have.length(2);
-    // Files would reach the server unencrypted: refused in an encrypted chat for now.
-    expect(await bob.page.getByRole("button", { name: "Attach files" }).isDisabled()).to.equal(true);
+    // Files are encrypted on the device (web-encrypted-files.test.ts): the button is on.
+    expect(await bob.page.getByRole("button", { name: "Attach files" }).isDisabled()).to.equal(false);
     await bob.screenshot("encrypted-chat");
 
     // Safety numbers: the same 60 digits on both sides.

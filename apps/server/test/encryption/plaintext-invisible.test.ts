@@ -4,7 +4,11 @@
  * database read back as text: none holds any of the texts sent. Read receipts and "fully read"
  * keep working on metadata alone, exactly once.
  */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
+import { sealAndUpload } from "@chat/client";
 import { Redis } from "ioredis";
 import pg from "pg";
 import request from "supertest";
@@ -25,6 +29,10 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
   let monitoring: Redis | undefined;
   const redisTraffic: string[] = [];
   const { device } = useDevices();
+  // Both nodes keep blobs on one disk folder (searched at the end) unless the run is on S3.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plaintext-invisible-"));
+  const onDisk = !process.env.TEST_STORAGE_ENV;
+  const storage: Record<string, string> = onDisk ? { STORAGE_DRIVER: "filesystem", DATA_DIR: dataDir } : {};
 
   before(async () => {
     redis = await startRedis();
@@ -32,9 +40,9 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     const m = (monitoring = await monitor.monitor());
     m.on("error", () => undefined);
     m.on("monitor", (_time: string, args: string[]) => redisTraffic.push(args.join(" ")));
-    a = await startTestNode({ REDIS_URL: redis.url, LOG_LEVEL: "debug" }, logs[0].logger);
+    a = await startTestNode({ REDIS_URL: redis.url, LOG_LEVEL: "debug", ...storage }, logs[0].logger);
     b = await startTestNode(
-      { REDIS_URL: redis.url, LOG_LEVEL: "debug", DATABASE_URL: a.databaseUrl },
+      { REDIS_URL: redis.url, LOG_LEVEL: "debug", DATABASE_URL: a.databaseUrl, ...storage },
       logs[1].logger,
     );
   });
@@ -44,6 +52,7 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     await a?.close();
     await b?.close();
     await redis?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("not in the database rows, not in Redis, not in the node logs; receipts and fully-read exactly once", async () => {
@@ -88,6 +97,22 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     expect(new Set(flat).size, "each message fully read once").to.equal(flat.length);
     const chat = await request(b.url).get(`/api/v1/chats/${chatId}`).set(bob.auth).expect(200);
     expect(chat.body.unread_count).to.equal(0);
+
+    // A file: its bytes, name and type must not reach the server either (only its size does).
+    const FILE_TEXT = "OCELOT-5519-JUNIPER quokka-manifest-8834";
+    const FILE_NAME = "merger-plan-TANGERINE-2291.txt";
+    const fileRef = await sealAndUpload(
+      { api: a1.api, baseUrl: a.url },
+      {
+        bytes: new TextEncoder().encode(FILE_TEXT.repeat(20)),
+        name: FILE_NAME,
+        mime: "text/x-zanzibar-plan",
+      },
+      { bytes: new TextEncoder().encode(`thumbnail ${FILE_TEXT}`), mime: "image/webp" },
+    );
+    await a1.mls.send(chatId, "", undefined, [fileRef]);
+    await eventually(() => expect(b2.mls.messages.get(chatId)!.at(-1)!.files?.[0].name).to.equal(FILE_NAME));
+    secrets.push(FILE_TEXT, FILE_NAME, "text/x-zanzibar-plan");
 
     // A control: a text in a plain chat is found by the same search (the captures do capture).
     const CANARY = "plain-canary-text-4411";
@@ -134,5 +159,21 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
     const logged = [...logs[0].raw, ...logs[1].raw];
     expect(logged.length).to.be.greaterThan(5);
     for (const line of logged) for (const n of needles) expect(line, "a node log line").to.not.include(n);
+    if (onDisk) {
+      // The blob store: both encrypted blobs are there, and neither the file's bytes nor its name.
+      const files = fs
+        .readdirSync(dataDir, { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile());
+      const blobs = files.filter((f) => f.parentPath.includes(`${path.sep}blobs`));
+      expect(blobs.length, "the encrypted blobs are on disk").to.be.at.least(2);
+      for (const f of files) {
+        const where = path.join(f.parentPath, f.name);
+        const bytes = fs.readFileSync(where).toString("latin1");
+        for (const n of [FILE_TEXT, FILE_NAME, "OCELOT", "TANGERINE"]) {
+          expect(where, "a stored path").to.not.include(n);
+          expect(bytes, `${where} holds "${n}"`).to.not.include(n);
+        }
+      }
+    }
   });
 });

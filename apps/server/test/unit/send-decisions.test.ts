@@ -1,6 +1,6 @@
 /** The idempotency decision of a batch of sends (store/send-decisions.ts), without a database. */
 import { expect } from "chai";
-import { decideSends, type SendFacts } from "../../src/store/send-decisions.ts";
+import { decideSends, type AttachmentFacts, type SendFacts } from "../../src/store/send-decisions.ts";
 import type { MessageRow } from "../../src/store/message-row.ts";
 
 const A = "6f1d2c1e-0000-4000-8000-00000000000a";
@@ -110,6 +110,18 @@ describe("unit: send idempotency decisions (store/send-decisions.ts)", () => {
         withFiles(),
       );
       expect(d).to.deep.equal([{ kind: "new" }]);
+    });
+
+    it("an encrypted upload (an encrypted chat's blob) is refused in a plain send", () => {
+      const sealed = new Map<string, AttachmentFacts>([
+        ...files,
+        [F2, { uploaderId: 7, free: true, encrypted: true }],
+      ]);
+      const d = decideSends(
+        [{ chatId: 1, senderId: 7, clientId: A, attachmentIds: [F1, F2] }],
+        withFiles({ attachments: sealed }),
+      );
+      expect(d).to.deep.equal([{ kind: "refuse", code: "attachment_unusable", attachmentIds: [F2] }]);
     });
 
     it("another user's, a taken one and an unknown one refuse the send, naming only those", () => {

@@ -15,11 +15,6 @@ export class MessageActions {
     const chatId = e.summary.id;
     const files = sendReadiness(this.p.uploads.of(chatId));
     if (files === "none" && !text.trim()) return false;
-    if (e.summary.encrypted && files !== "none") {
-      // Files would reach the server unencrypted: refused until encrypted attachments exist.
-      this.p.screen.notify("Files cannot be sent in an encrypted chat yet: remove them to send.");
-      return false;
-    }
     if (files === "blocked") {
       this.p.screen.notify("A file could not be uploaded: retry it or remove it, then send.");
       return false;
@@ -39,9 +34,12 @@ export class MessageActions {
     const e = this.p.store.chats.get(chatId);
     if (!e) return;
     if (e.summary.encrypted) {
+      // Files of an encrypted chat were encrypted before upload: their keys go inside the MLS message.
+      const { refs } = this.p.uploads.take(chatId);
+      if (refs.length === 0 && !text.trim()) return this.p.screen.render();
       if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
       this.p.encryption
-        .send(e, text)
+        .send(e, text, refs)
         .catch((err: unknown) => this.p.screen.notify(`Not sent: ${errorText(err)}`));
       return;
     }

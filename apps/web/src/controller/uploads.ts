@@ -4,7 +4,7 @@
  * object storage on another origin) so the tray shows progress, then completed. A message written
  * while files are still on their way waits for them and goes once every one is ready.
  */
-import { ApiError } from "@chat/client";
+import { ApiError, type EncryptedFileRef } from "@chat/client";
 import type { ErrorBody } from "@chat/protocol";
 import { declaredType, refusalText, sendReadiness, type UploadItem } from "../logic/uploads.ts";
 import type { Parts } from "./parts.ts";
@@ -55,12 +55,17 @@ export class Uploads {
   }
 
   /** The ready files' ids, in the tray's order, and empties the tray (they go with a message). */
-  take(chatId: number): { ids: string[]; files: { name: string; size: number }[] } {
+  take(chatId: number): {
+    ids: string[];
+    files: { name: string; size: number }[];
+    refs: EncryptedFileRef[];
+  } {
     const ready = this.of(chatId).filter((i) => i.state === "ready" && i.id);
     this.p.store.uploads.delete(chatId);
     return {
       ids: ready.map((i) => i.id!),
       files: ready.map((i) => ({ name: i.file.name, size: i.file.size })),
+      refs: ready.flatMap((i) => (i.ref ? [i.ref] : [])),
     };
   }
 
@@ -89,6 +94,15 @@ export class Uploads {
     try {
       if (item.file.size === 0)
         throw new ApiError(422, { code: "attachment_rejected", message: "", details: { reason: "empty" } });
+      if (this.p.store.chats.get(item.chatId)?.summary.encrypted) {
+        // Encrypted here, thumbnail made here: the server gets opaque bytes, no name, no type.
+        item.state = "uploading";
+        this.p.screen.render();
+        const ref = await this.p.encryption.files.seal(item.file, item.file.name || "file");
+        if (!live()) return;
+        Object.assign(item, { id: ref.id, ref, state: "ready" });
+        return this.changed(item.chatId);
+      }
       const asked = await this.p.api.call("createUpload", {
         body: { name: item.file.name || "file", size: item.file.size, mime: declaredType(item.file) },
       });

@@ -9,6 +9,7 @@
 import {
   deviceKeysOf,
   EncryptedChats,
+  type EncryptedFileRef,
   formatSafetyNumber,
   keyChange,
   registerDevice,
@@ -19,6 +20,7 @@ import type { ChatEntry } from "../store.ts";
 import { errorText } from "../controller/error-text.ts";
 import { IdbKeyStore } from "./idb-key-store.ts";
 import type { SafetyRow } from "./safety.ts";
+import { EncryptedFiles } from "./encrypted-files.ts";
 
 /**
  * One-time KeyPackages per upload, and uploads per refill (the server warns below 10). Small
@@ -35,7 +37,12 @@ export class Encryption {
   /** Chats this device is creating the group of (not to be joined meanwhile). */
   private readonly creating = new Set<number>();
 
-  constructor(private readonly p: Parts) {}
+  /** Files of encrypted chats: sealed before upload, opened to read. */
+  readonly files: EncryptedFiles;
+
+  constructor(private readonly p: Parts) {
+    this.files = new EncryptedFiles(p);
+  }
 
   /** The device, ready to use (registered and connected as itself on first use). */
   ready(): Promise<EncryptedChats> {
@@ -64,7 +71,7 @@ export class Encryption {
     mls.onMessage((d) => {
       // It reads the chat's messages: it has the group (from a Welcome, perhaps just now).
       this.p.store.e2eJoined.add(d.chat_id);
-      void this.read(d.id, d.text, d.reason);
+      void this.read(d.id, d.text, d.reason, d.files);
     });
     socket.on(
       "key_packages:low",
@@ -76,13 +83,18 @@ export class Encryption {
   }
 
   /** Records what this device read of a message; a text read before (then kept) is never lost. */
-  private async read(id: number, text: string | null, reason?: "before_join" | "undecryptable") {
+  private async read(
+    id: number,
+    text: string | null,
+    reason?: "before_join" | "undecryptable",
+    files?: EncryptedFileRef[],
+  ) {
     const s = this.p.store;
     const known = s.decrypted.get(id) ?? (await this.keys?.getRead(id));
     if (known?.text != null) {
       s.decrypted.set(id, known);
     } else {
-      const r = { text, ...(reason && { reason }) };
+      const r = { text, ...(reason && { reason }), ...(files && { files }) };
       s.decrypted.set(id, r);
       await this.keys?.putRead(id, r);
     }
@@ -162,11 +174,12 @@ export class Encryption {
     return mls.epoch(chatId) !== undefined || (await this.keys!.loadGroup(chatId)) !== undefined;
   }
 
-  async send(e: ChatEntry, text: string): Promise<void> {
+  async send(e: ChatEntry, text: string, files: EncryptedFileRef[] = []): Promise<void> {
     const mls = await this.ready();
-    const m = await mls.send(e.summary.id, text);
-    this.p.store.decrypted.set(m.id, { text });
-    await this.keys?.putRead(m.id, { text });
+    const m = await mls.send(e.summary.id, text, undefined, files);
+    const read = { text, ...(files.length > 0 && { files }) };
+    this.p.store.decrypted.set(m.id, read);
+    await this.keys?.putRead(m.id, read);
     e.timeline.upsert([m]);
     this.p.screen.render();
   }

@@ -6,7 +6,7 @@
  * once, so a reload cannot decrypt them again) and the device keys last seen for each contact (to
  * tell a key change).
  */
-import { decodeClientState, encodeClientState, type KeyStore } from "@chat/client";
+import { decodeClientState, encodeClientState, type EncryptedFileRef, type KeyStore } from "@chat/client";
 
 type ClientState = NonNullable<Awaited<ReturnType<KeyStore["loadGroup"]>>>;
 type Identity = NonNullable<Awaited<ReturnType<KeyStore["loadIdentity"]>>>;
@@ -14,6 +14,8 @@ type StoredKeyPackage = Awaited<ReturnType<KeyStore["keyPackages"]>>[number][1];
 /** What a device read of one message: the text, or why it could not. */
 export interface ReadText {
   text: string | null;
+  /** Its files (with their keys: they stay on this device like the text). */
+  files?: EncryptedFileRef[];
   reason?: "before_join" | "undecryptable";
 }
 

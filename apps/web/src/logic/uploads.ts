@@ -4,6 +4,8 @@
  * (controller/uploads.ts) does the requests, the view (views/attachment-tray.ts) draws this.
  */
 
+import type { EncryptedFileRef } from "@chat/client";
+
 type UploadState = "asking" | "uploading" | "checking" | "ready" | "failed" | "cancelled";
 
 export interface UploadItem {
@@ -16,6 +18,8 @@ export interface UploadItem {
   sent: number;
   /** The server's attachment id, once the upload was granted. */
   id?: string;
+  /** In an encrypted chat: how to open the encrypted upload (goes inside the MLS message). */
+  ref?: EncryptedFileRef;
   /** Why it failed, in a person's words. */
   error?: string;
   /** False when trying again cannot help (too big, over quota, refused). */

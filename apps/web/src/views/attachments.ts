@@ -25,7 +25,13 @@ function thumbnail(att: Attachment, actions: Actions): HTMLElement {
   else
     void actions.fileLink(att.id, "thumbnail").then(
       (u) => (img.src = u),
-      () => undefined,
+      (err: unknown) => {
+        // An encrypted chat's thumbnail that does not decrypt says so instead of staying blank.
+        if ((err as Error)?.name === "FileDecryptError") {
+          img.alt = "🔒 This image could not be decrypted on this device";
+          img.classList.add("undecryptable");
+        }
+      },
     );
   let retried = false;
   img.addEventListener("error", () => {

@@ -345,16 +345,11 @@ export class Conversation {
     this.safetyBtn.hidden = !c.encrypted;
     const attachBtn = this.form.querySelector<HTMLButtonElement>("button.attach");
     if (attachBtn) {
-      attachBtn.disabled = !!c.encrypted;
-      attachBtn.title = c.encrypted ? "Files cannot be sent in an encrypted chat yet" : "Attach files";
+      attachBtn.title = c.encrypted ? "Attach files (encrypted on this device)" : "Attach files";
     }
     const joined = s.e2eJoined.has(c.id);
     setAttr(this.body, "data-e2e", c.encrypted ? (joined ? "joined" : "joining") : null);
-    setAttr(
-      this.composer,
-      "placeholder",
-      c.encrypted ? "Encrypted message (no attachments in encrypted chats yet)…" : "Write a message…",
-    );
+    setAttr(this.composer, "placeholder", c.encrypted ? "Encrypted message…" : "Write a message…");
     const safety = s.safety?.chatId === c.id ? s.safety : undefined;
     if (safety !== this.shownSafety) {
       this.shownSafety = safety;

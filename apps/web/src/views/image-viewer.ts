@@ -38,6 +38,8 @@ export function openImageViewer(att: Attachment, actions: Actions, opener: HTMLE
   });
   dialog.addEventListener("close", () => {
     dialog.remove();
+    // An encrypted chat's image was decrypted into a blob: URL: its bytes go with the viewer.
+    if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
     // The message may have been redrawn meanwhile (a receipt): then its new thumbnail takes the focus.
     const back = opener.isConnected
       ? opener
@@ -59,6 +61,10 @@ export function openImageViewer(att: Attachment, actions: Actions, opener: HTMLE
   close.focus();
   actions.fileLink(att.id, "original").then(
     (url) => (img.src = url),
-    () => (status.textContent = "The image is not available."),
+    (err: unknown) =>
+      (status.textContent =
+        (err as Error)?.name === "FileDecryptError"
+          ? "This image could not be decrypted on this device."
+          : "The image is not available."),
   );
 }

@@ -12,6 +12,7 @@ import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { attachmentsBlock } from "./attachments.ts";
+import { encryptedAttachments } from "../encryption/encrypted-files.ts";
 import { formatSize } from "../logic/uploads.ts";
 
 export interface ItemUi {
@@ -153,7 +154,9 @@ export function updateItem(
         ? shown.text
         : linkedText(shown.text, (t) => textWithMentions(t, named, s.me.name)),
     );
-  const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
+  const files = m.deleted_at
+    ? null
+    : attachmentsBlock(m.mls ? encryptedAttachments(s.decrypted.get(m.id)?.files) : m.attachments, actions);
 
   const controls =
     mine && !m.deleted_at && !editing

@@ -42,6 +42,7 @@ import type { ApiClient } from "../rest.ts";
 export type RestCaller = Pick<ApiClient, "call">;
 import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
+import { blobIdsOf, decodePayload, encodePayload, type EncryptedFileRef } from "./file-crypto.ts";
 
 /** One message of an encrypted chat as this device reads it. */
 interface DecryptedMessage {
@@ -53,6 +54,8 @@ interface DecryptedMessage {
   client_id: string;
   /** null when this device cannot read it (`reason` says why). */
   text: string | null;
+  /** Its files (encrypted blobs, with their keys), when it has any. */
+  files?: EncryptedFileRef[];
   reason?: "before_join" | "undecryptable";
   refers_to?: number;
 }
@@ -342,15 +345,25 @@ export class EncryptedChats {
     }
   }
 
-  /** Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict. */
-  async send(chatId: number, text: string, refersTo?: number): Promise<Message> {
+  /**
+   * Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict.
+   * `files` (sealAndUpload's references) go inside the MLS message, their blobs bound to it.
+   */
+  async send(
+    chatId: number,
+    text: string,
+    refersTo?: number,
+    files: readonly EncryptedFileRef[] = [],
+  ): Promise<Message> {
     const clientId = uuid();
-    await this.store.putSent(clientId, text);
+    const plain = encodePayload(text, files);
+    const blobs = blobIdsOf(files);
+    await this.store.putSent(clientId, plain);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.inChat(chatId, async () => {
           const cs = await mlsSuite();
-          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(text), cs);
+          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(plain), cs);
           await this.setGroup(chatId, res.newState);
           const out = await this.deliver({
             chat_id: chatId,
@@ -361,6 +374,7 @@ export class EncryptedChats {
               privateMessage: res.privateMessage,
             }),
             ...(refersTo !== undefined && { refers_to: refersTo }),
+            ...(blobs.length > 0 && { attachment_ids: blobs }),
           });
           return out.message;
         });
@@ -520,7 +534,9 @@ export class EncryptedChats {
     for (const m of held) void this.inChat(chatId, () => this.process(m));
   }
 
-  private record(m: Message, text: string | null, reason?: DecryptedMessage["reason"]) {
+  private record(m: Message, plain: string | null, reason?: DecryptedMessage["reason"]) {
+    const body = plain === null ? null : decodePayload(plain);
+    const text = body?.text ?? null;
     const d: DecryptedMessage = {
       id: m.id,
       chat_id: m.chat_id,
@@ -529,6 +545,7 @@ export class EncryptedChats {
       device_id: m.mls?.device_id ?? null,
       client_id: m.client_id,
       text,
+      ...(body && body.files.length > 0 && { files: body.files }),
       ...(reason && { reason }),
       ...(m.mls?.refers_to !== undefined && { refers_to: m.mls.refers_to }),
     };

@@ -23,8 +23,19 @@ export const AttachmentSchema = z
     url: z.string(),
     /** `/api/v1/attachments/{id}/thumbnail`, for images only. */
     thumbnail_url: z.string().optional(),
+    /**
+     * Encrypted by its sender (a file of an end-to-end encrypted chat): opaque bytes, `name` is
+     * ENCRYPTED_FILE_NAME and `mime` application/octet-stream; the real ones, the key and the
+     * thumbnail's id are inside the MLS message.
+     */
+    encrypted: z.literal(true).optional(),
   })
   .meta({ id: "Attachment" });
+
+/** The name the server keeps and serves for an encrypted upload (the real one is in the MLS message). */
+export const ENCRYPTED_FILE_NAME = "encrypted.bin";
+/** The only type an encrypted upload may announce, stored and served. */
+export const ENCRYPTED_FILE_MIME = "application/octet-stream";
 
 /** How many files one message may carry. */
 export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
@@ -35,18 +46,41 @@ export const attachmentPaths = (id: string) => ({
   thumbnail_url: `${API_PREFIX}/attachments/${id}/thumbnail`,
 });
 
-/** `POST /attachments`: ask to upload one file. */
+/**
+ * `POST /attachments`: ask to upload one file. `encrypted: true` (a file or thumbnail of an
+ * end-to-end encrypted chat, encrypted by the client): no `name` may be sent (refused, so a
+ * client that would leak it learns at once), `mime` is left out or application/octet-stream, and
+ * the server stores the bytes as they come, never looking into them.
+ */
 export const CreateUploadBody = z
   .strictObject({
-    /** The file's name as the client has it; stored cleaned (no path, no control characters). */
-    name: storable(z.string().min(1).max(1024)),
+    /** The file's name as the client has it; stored cleaned (no path, no control characters). Not with `encrypted`. */
+    name: storable(z.string().min(1).max(1024)).optional(),
     /** Bytes the client will send: exactly these, no more. */
     size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     /** The client's guess of the type (e.g. from the file picker); the stored type comes from the content. */
     mime: z
       .string()
       .max(127)
-      .regex(/^[\w.+-]+\/[\w.+-]+$/, "a media type such as image/png"),
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, "a media type such as image/png")
+      .optional(),
+    /** The bytes are encrypted by the client (an encrypted chat's file): stored and served as opaque bytes. */
+    encrypted: z.literal(true).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.encrypted) {
+      if (b.name !== undefined)
+        ctx.addIssue({ code: "custom", path: ["name"], message: "must be left out for an encrypted file" });
+      if (b.mime !== undefined && b.mime !== ENCRYPTED_FILE_MIME)
+        ctx.addIssue({
+          code: "custom",
+          path: ["mime"],
+          message: `must be ${ENCRYPTED_FILE_MIME} or left out`,
+        });
+    } else {
+      if (b.name === undefined) ctx.addIssue({ code: "custom", path: ["name"], message: "is required" });
+      if (b.mime === undefined) ctx.addIssue({ code: "custom", path: ["mime"], message: "is required" });
+    }
   })
   .meta({ id: "CreateUploadBody" });
 

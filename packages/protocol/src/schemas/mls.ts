@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { id, isoDate, storable } from "./common.ts";
+import { attachmentIds } from "./attachments.ts";
 
 /** The one cipher suite of every group and KeyPackage. */
 export const MLS_CIPHERSUITE = "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519";
@@ -145,6 +146,10 @@ export const mlsSendEvent = z
       .optional()
       .meta({ description: "with a commit that adds devices: the Welcome for each" }),
     refers_to: id.optional().meta({ description: "an edit: the id of my message this one replaces" }),
+    attachment_ids: attachmentIds.optional().meta({
+      description:
+        "with an application message (not an edit): my own ready encrypted uploads (`encrypted: true`), files and their thumbnails, bound to the message (else `attachment_unusable`, nothing stored); their keys are inside the MLS message",
+    }),
   })
   .meta({ id: "MlsSendEvent" });
 
