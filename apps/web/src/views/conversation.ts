@@ -14,6 +14,9 @@ import type { Actions } from "./actions.ts";
 import { AttachmentTray } from "./attachment-tray.ts";
 import { MembersPanel } from "./members-panel.ts";
 import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
+import { withGaps } from "../logic/gaps.ts";
+import { createGap, gapKey, showJumpTarget, updateGap } from "./message-context.ts";
+import { ReplyBar } from "./reply-quote.ts";
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 120;
@@ -65,6 +68,7 @@ export class Conversation {
   private shownChat: number | undefined;
   private shownSafety: SafetyView | undefined;
   private readonly ui: ItemUi;
+  private readonly replyBar: ReplyBar;
 
   constructor(
     private readonly store: Store,
@@ -170,6 +174,8 @@ export class Conversation {
       else actions.stopTyping();
     });
     this.members = new MembersPanel(store, actions);
+    this.replyBar = new ReplyBar(store, actions);
+    this.replyBar.listenTo(this.composer);
     const back = h(
       "button",
       {
@@ -201,6 +207,7 @@ export class Conversation {
       this.scroller,
       this.typingLine,
       this.tray.el,
+      this.replyBar.el,
       this.form,
       this.dropHint,
     );
@@ -318,6 +325,7 @@ export class Conversation {
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);
     this.tray.update(s.uploads.get(c.id) ?? [], s.waitingSend.has(c.id));
+    this.replyBar.update();
 
     const tl = e.timeline;
     this.olderBtn.hidden = !tl.hasOlder || !tl.loaded;
@@ -329,13 +337,16 @@ export class Conversation {
     const wasAtBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < NEAR_BOTTOM_PX;
     const anchor = this.list.firstElementChild as HTMLElement | null;
     const anchorTop = anchor?.offsetTop ?? 0;
-    const items = tl.items();
+    const items = withGaps(tl.items());
     reconcile(
       this.list,
       items,
-      (it) => itemKey(it, s.me.id),
-      createItem,
-      (el, it) => updateItem(el, it, e, s, this.ui, this.actions),
+      (it) => (it.kind === "gap" ? gapKey(it) : itemKey(it, s.me.id)),
+      (it) => (it.kind === "gap" ? createGap() : createItem()),
+      (el, it) =>
+        it.kind === "gap"
+          ? updateGap(el, it, c.id, this.actions)
+          : updateItem(el, it, e, s, this.ui, this.actions),
     );
     if (switched || s.scrollToEnd || wasAtBottom) {
       sc.scrollTop = sc.scrollHeight;
@@ -343,6 +354,7 @@ export class Conversation {
     } else if (anchor && anchor.isConnected && anchor !== this.list.firstElementChild) {
       sc.scrollTop += anchor.offsetTop - anchorTop;
     }
+    showJumpTarget(this.list, s, c.id);
     // A short history does not fill the view, so no scroll event would ever ask for more.
     if (
       tl.loaded &&

@@ -10,6 +10,8 @@ import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { attachmentsBlock } from "./attachments.ts";
 import { formatSize } from "../logic/uploads.ts";
+import { quoteBlock, quoteSig, replyButton } from "./reply-quote.ts";
+import { reactionPicker, reactionsBar, reactionsSig } from "./reactions-bar.ts";
 
 export interface ItemUi {
   editing: number | undefined;
@@ -129,6 +131,8 @@ export function updateItem(
     editing,
     confirming,
     sender,
+    quoteSig(m, e),
+    reactionsSig(m, s),
   ]);
   if (signatures.get(li) === sig) return;
   signatures.set(li, sig);
@@ -142,6 +146,9 @@ export function updateItem(
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
   else body = h("p", { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text }, shown.text);
   const files = m.deleted_at ? null : attachmentsBlock(m.attachments, actions);
+  // Replies and reactions: not in encrypted chats (the server cannot take them there yet).
+  const social = !m.deleted_at && !editing && !e.summary.encrypted;
+  const socialButtons = social ? [replyButton(m, s, actions), reactionPicker(m, actions)] : [];
 
   const controls =
     mine && !m.deleted_at && !editing
@@ -171,6 +178,7 @@ export function updateItem(
         : h(
             "div",
             { class: "msg-actions" },
+            socialButtons,
             h(
               "button",
               {
@@ -192,7 +200,9 @@ export function updateItem(
               "Delete",
             ),
           )
-      : null;
+      : socialButtons.length > 0
+        ? h("div", { class: "msg-actions" }, socialButtons)
+        : null;
 
   const foot = h(
     "div",
@@ -218,8 +228,10 @@ export function updateItem(
       "div",
       { class: "bubble" },
       !mine && h("div", { class: "sender" }, sender),
+      quoteBlock(m, e, s, actions),
       files,
       body,
+      reactionsBar(m, s, actions, social),
       foot,
       readers.length > 0 &&
         h("div", { class: "read-by", title: `Read by ${readers.join(", ")}` }, readByLabel(readers)),
