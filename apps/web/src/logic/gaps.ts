@@ -13,7 +13,7 @@ export interface GapItem {
   before: number;
 }
 
-export type ViewItem = TimelineItem | GapItem;
+type ViewItem = TimelineItem | GapItem;
 
 /** The items with a gap item wherever consecutive messages' seqs are not consecutive. */
 export function withGaps(items: readonly TimelineItem[]): ViewItem[] {

@@ -3,7 +3,7 @@
  * inside <mark>), and the same kind of snippet made on the device for an encrypted chat.
  */
 
-export interface Piece {
+interface Piece {
   text: string;
   hit: boolean;
 }
@@ -19,7 +19,13 @@ export function highlightPieces(text: string, ranges: readonly (readonly [number
   for (const [a, b] of clean) {
     const start = Math.max(a, at);
     if (start >= b) continue;
+    const last = out.at(-1);
     if (start > at) out.push({ text: text.slice(at, start), hit: false });
+    else if (last?.hit) {
+      last.text += text.slice(start, b); // overlapping or touching: one mark
+      at = b;
+      continue;
+    }
     out.push({ text: text.slice(start, b), hit: true });
     at = b;
   }
@@ -55,7 +61,8 @@ export function localMatch(
     ranges.push(...found);
   }
   ranges.sort((a, b) => a[0] - b[0]);
-  const start = text.length <= SNIPPET ? 0 : Math.max(0, Math.min(ranges[0][0] - LEAD, text.length - SNIPPET));
+  const start =
+    text.length <= SNIPPET ? 0 : Math.max(0, Math.min(ranges[0][0] - LEAD, text.length - SNIPPET));
   const end = Math.min(text.length, start + SNIPPET);
   return {
     snippet: text.slice(start, end),

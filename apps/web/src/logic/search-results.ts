@@ -3,7 +3,7 @@ import type { RouteResponse } from "@chat/protocol";
 
 export type SearchHit = RouteResponse<"searchMessages">["results"][number];
 
-export interface SearchState {
+interface SearchState {
   query: string;
   /** "all": every chat of mine on the server; a chat id: that chat only. */
   scope: "all" | number;

@@ -35,7 +35,8 @@ export function updateGap(li: HTMLElement, g: GapItem, chatId: number, actions: 
     await actions.loadNewer(chatId, g.after);
     await new Promise((r) => requestAnimationFrame(r));
     // What was on screen stays there (the conversation keeps the bottom itself when there).
-    if (scroller && keep?.isConnected && !atBottom) scroller.scrollTop += keep.getBoundingClientRect().top - top;
+    if (scroller && keep?.isConnected && !atBottom)
+      scroller.scrollTop += keep.getBoundingClientRect().top - top;
   };
   const observer = new IntersectionObserver((entries) => {
     if (entries.some((x) => x.isIntersecting)) void load();

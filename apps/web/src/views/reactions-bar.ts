@@ -13,7 +13,7 @@ const COMMON = ["👍", "❤️", "😂", "😮", "😢", "🙏", "🎉", "🔥"
 let pickerFor: number | undefined;
 
 /** Who reacted, as the tooltip says it. */
-export function reactedBy(r: { count: number; user_ids: number[] }, s: Store): string {
+function reactedBy(r: { count: number; user_ids: number[] }, s: Store): string {
   const names = r.user_ids.map((u) => s.nameOf(u));
   const rest = r.count - names.length;
   return rest > 0 ? `${names.join(", ")} and ${rest} more` : names.join(", ");
@@ -70,11 +70,7 @@ export function reactionPicker(m: Message, actions: Actions): HTMLElement {
     "div",
     { class: "emoji-picker", role: "group", "aria-label": "Pick a reaction", hidden: pickerFor !== m.id },
     COMMON.map((e) =>
-      h(
-        "button",
-        { type: "button", class: "pick", "aria-label": `React ${e}`, onclick: () => choose(e) },
-        e,
-      ),
+      h("button", { type: "button", class: "pick", "aria-label": `React ${e}`, onclick: () => choose(e) }, e),
     ),
     h("label", { for: id, class: "visually-hidden" }, "Any emoji"),
     any,

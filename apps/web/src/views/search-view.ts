@@ -69,7 +69,7 @@ export class SearchView {
       "More results",
     );
     this.box = h("div", { class: "search-box" }, this.note, this.status, this.list, this.more);
-    this.el = h("section", { class: "msg-search", "aria-label": "Search messages" }, form, this.box);
+    this.el = h("section", { class: "msg-search", "aria-label": "Message search" }, form, this.box);
   }
 
   private run() {
