@@ -36,6 +36,10 @@ import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
 import { Encryption } from "./encryption/encryption.ts";
 import type { Page } from "./store.ts";
+import { MessageContext } from "./controller/message-context.ts";
+import { Reactions } from "./controller/reactions.ts";
+import { Search } from "./controller/search.ts";
+import type { ReplyDraft, SearchHit } from "./logic/search-results.ts";
 
 export class ChatApp implements Actions, Parts {
   readonly store: Store;
@@ -59,6 +63,9 @@ export class ChatApp implements Actions, Parts {
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   readonly account = new Account(this);
+  private readonly context = new MessageContext(this);
+  private readonly search = new Search(this, this.context);
+  private readonly reactions = new Reactions(this);
   private readonly cleanups: (() => void)[] = [];
   stopped = false;
   deleting = false;
@@ -88,7 +95,7 @@ export class ChatApp implements Actions, Parts {
       this.screen,
     );
     root.replaceChildren(shell.el);
-    this.cleanups.push(listenToSocket(this));
+    this.cleanups.push(listenToSocket(this), this.reactions.listen());
     this.connectionState.watch();
     this.cleanups.push(listenToWindow(this));
     this.cleanups.push(this.notifications.start(), this.pushSubscriptions.start());
@@ -255,6 +262,37 @@ export class ChatApp implements Actions, Parts {
 
   dismissNotifyOffer(): void {
     this.notifications.dismissOffer();
+  }
+
+  searchMessages(query: string, scope: "all" | number): void {
+    this.search.find(query, scope);
+  }
+
+  searchMore(): void {
+    this.search.more();
+  }
+
+  openResult(hit: SearchHit): void {
+    this.search.open(hit);
+  }
+
+  openMessage(chatId: number, seq: number): void {
+    void this.context.open(chatId, seq);
+  }
+
+  loadNewer(chatId: number, afterSeq: number): Promise<void> {
+    return this.context.fillAfter(chatId, afterSeq);
+  }
+
+  replyTo(chatId: number, message: ReplyDraft | undefined): void {
+    if (message) this.store.replies.set(chatId, message);
+    else this.store.replies.delete(chatId);
+    this.screen.render();
+    if (message) this.screen.focusComposer();
+  }
+
+  react(chatId: number, messageId: number, emoji: string): void {
+    void this.reactions.toggle(chatId, messageId, emoji);
   }
 
   logout(): void {

@@ -18,7 +18,12 @@ export class Sends {
   ) {}
 
   /** `files`: uploaded and completed files the message carries (their ids, and names to show). */
-  send(e: ChatEntry, text: string, files?: { ids: string[]; files: { name: string; size: number }[] }): void {
+  send(
+    e: ChatEntry,
+    text: string,
+    files?: { ids: string[]; files: { name: string; size: number }[] },
+    replyTo?: number,
+  ): void {
     const p = this.outbox.add({
       chatId: e.summary.id,
       clientId: crypto.randomUUID(),
@@ -26,6 +31,7 @@ export class Sends {
       createdAt: new Date().toISOString(),
       state: "pending",
       ...(files?.ids.length ? { attachmentIds: files.ids, files: files.files } : {}),
+      ...(replyTo !== undefined ? { replyTo } : {}),
     });
     e.timeline.addPending(p);
     this.ui.render();
@@ -64,29 +70,31 @@ export class Sends {
   private deliver(clientId: string): void {
     const p = this.outbox.get(clientId);
     if (!p) return;
-    this.socket.send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds }).then(
-      (out) => {
-        this.outbox.remove(clientId);
-        // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.
-        this.store.chats.get(p.chatId)?.timeline.upsert([out.message]);
-        this.ui.render();
-      },
-      (err: unknown) => {
-        if (err instanceof AckError && (err.code === "not_a_member" || err.code === "chat_not_found")) {
-          // The chat is gone for me: this can never be sent, so it is not kept.
-          this.discard(clientId);
-          this.ui.notify(`Not sent: ${err.error.message}`);
-          return;
-        }
-        const error =
-          err instanceof AckError
-            ? err.error.message
-            : this.socket.socket.connected
-              ? "no answer from the server"
-              : "offline";
-        this.outbox.update(clientId, { state: "failed", error });
-        this.ui.render();
-      },
-    );
+    this.socket
+      .send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds, replyTo: p.replyTo })
+      .then(
+        (out) => {
+          this.outbox.remove(clientId);
+          // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.
+          this.store.chats.get(p.chatId)?.timeline.upsert([out.message]);
+          this.ui.render();
+        },
+        (err: unknown) => {
+          if (err instanceof AckError && (err.code === "not_a_member" || err.code === "chat_not_found")) {
+            // The chat is gone for me: this can never be sent, so it is not kept.
+            this.discard(clientId);
+            this.ui.notify(`Not sent: ${err.error.message}`);
+            return;
+          }
+          const error =
+            err instanceof AckError
+              ? err.error.message
+              : this.socket.socket.connected
+                ? "no answer from the server"
+                : "offline";
+          this.outbox.update(clientId, { state: "failed", error });
+          this.ui.render();
+        },
+      );
   }
 }

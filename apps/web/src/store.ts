@@ -8,6 +8,7 @@ import type { Drafts } from "./logic/drafts.ts";
 import type { ReadText } from "./encryption/idb-key-store.ts";
 import type { SafetyView } from "./encryption/safety.ts";
 import type { UploadItem } from "./logic/uploads.ts";
+import { emptySearch, type ReplyDraft } from "./logic/search-results.ts";
 
 type Connection = "connecting" | "online" | "reconnecting" | "offline";
 export type Panel = "none" | "new-chat" | "new-group";
@@ -72,6 +73,12 @@ export class Store {
   readonly uploads = new Map<number, UploadItem[]>();
   /** A message written while its files were still uploading: sent once they all are. */
   readonly waitingSend = new Map<number, string>();
+  /** Message search (views/search-view.ts, controller/search.ts). */
+  search = emptySearch();
+  /** A message to show in its context once loaded (a search result, a quote): scrolled to, highlighted. */
+  jumpTo: { chatId: number; seq: number } | undefined;
+  /** The message the composer replies to, per chat. */
+  readonly replies = new Map<number, ReplyDraft>();
 
   constructor(
     readonly me: Me,

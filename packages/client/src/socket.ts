@@ -155,6 +155,7 @@ export class ChatSocket {
     for (const e of [
       "message:updated",
       "message:deleted",
+      "message:reactions",
       "receipt:read",
       "receipt:fully_read",
       "typing",

@@ -277,7 +277,8 @@ export const routes = {
   listMessages: {
     method: "get",
     path: "/chats/{chat_id}/messages",
-    summary: "Messages by seq cursor: before_seq pages back (newest page first), after_seq catches up",
+    summary:
+      "Messages by seq cursor: before_seq pages back (newest page first), after_seq catches up, around_seq opens a message in its context",
     tag: "messages",
     auth: true,
     params: chats.ChatIdParams,

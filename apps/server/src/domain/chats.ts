@@ -8,6 +8,8 @@ import { chatRowFromModel, toChat, toMessage, type ChatRow } from "./serialize.t
 import { MESSAGE_COLUMNS, type MessageRow } from "../store/message-row.ts";
 import { ATTACHMENT_JSON_OVERHEAD, withinBudget, type BudgetedRow } from "./answer-budget.ts";
 import { attachmentsOf } from "../store/attachment-row.ts";
+import { reactionsOf } from "./reactions.ts";
+import { replyOf } from "./replies.ts";
 import { proposeDeviceRemovals } from "./mls-delivery.ts";
 
 export type ChatSummary = z.output<typeof ChatSummarySchema>;
@@ -63,7 +65,7 @@ export async function listChats(
             CASE WHEN c.type = 'private' THEN
               (SELECT json_build_object('id', u.id, 'name', u.name) FROM chat_members p JOIN users u ON u.id = p.user_id
                 WHERE p.chat_id = c.id AND p.user_id <> m.user_id LIMIT 1) END AS peer,
-            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("x")} FROM messages x
+            (SELECT row_to_json(lm) FROM (SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("x")}, ${reactionsOf("x")}, ${replyOf("x")} FROM messages x
                WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) lm) AS last_message,
             (SELECT json_build_object('id', u.id, 'name', u.name) FROM messages x JOIN users u ON u.id = x.sender_id
               WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) AS last_message_sender

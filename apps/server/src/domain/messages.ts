@@ -1,4 +1,4 @@
-import { AppError, MAX_PAGE, SYNC_MAX_LIMIT, textWithAttachments } from "@chat/protocol";
+import { AppError, MAX_ID, MAX_PAGE, SYNC_MAX_LIMIT, textWithAttachments } from "@chat/protocol";
 import { requireMember } from "./access.ts";
 import { enforce } from "../cluster/rate-limit.ts";
 import type { DomainContext } from "./context.ts";
@@ -75,16 +75,41 @@ async function replayStoredSend(
   return rows[0] && { message: toMessage(rows[0]), duplicate: true };
 }
 
-/** A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the oldest after it. Ascending either way. */
+/**
+ * A page by seq cursor. `before_seq` (or nothing): the newest `limit` before it; `after_seq`: the
+ * oldest after it; `around_seq`: a window holding it (see `pageAround`). Ascending every way.
+ */
 export async function listMessages(
   ctx: DomainContext,
   userId: number,
   chatId: number,
-  q: { before_seq?: number; after_seq?: number; limit?: number },
-): Promise<{ messages: WireMessage[]; has_more: boolean }> {
+  q: { before_seq?: number; after_seq?: number; around_seq?: number; limit?: number },
+): Promise<{ messages: WireMessage[]; has_more: boolean; has_more_after?: boolean }> {
   await requireMember(ctx, chatId, userId);
+  if (q.around_seq !== undefined) return pageAround(ctx, chatId, q.around_seq, q.limit);
   const { messages, has_more } = await pageMessages(ctx, chatId, q, MAX_PAGE, ctx.limits.answerBytes);
   return { messages, has_more };
+}
+
+/**
+ * The window a search result or a quote opens in: the message at `seq` (if any) and up to
+ * ceil(limit/2) - 1 before it, then up to floor(limit/2) after it. Each half is one ordinary page with half
+ * the byte budget, so the answer is bounded exactly as any other page (`limit` ≤ MAX_PAGE).
+ */
+async function pageAround(ctx: DomainContext, chatId: number, seq: number, limit = 50) {
+  const n = Math.min(limit, MAX_PAGE);
+  const older = Math.ceil(n / 2);
+  const budget = Math.floor(ctx.limits.answerBytes / 2);
+  // Capped: a seq at the int column's top must not overflow it (no chat gets there).
+  const upTo = Math.min(seq + 1, MAX_ID);
+  const before = await pageMessages(ctx, chatId, { before_seq: upTo, limit: older }, MAX_PAGE, budget);
+  // limit 0 (a window of one) still answers has_more: the query reads one row past the page.
+  const after = await pageMessages(ctx, chatId, { after_seq: seq, limit: n - older }, MAX_PAGE, budget);
+  return {
+    messages: [...before.messages, ...after.messages],
+    has_more: before.has_more,
+    has_more_after: after.has_more,
+  };
 }
 
 /**

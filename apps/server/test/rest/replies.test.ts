@@ -104,4 +104,21 @@ describe("REST: replies", () => {
     const viaClient = await api.sendMessage(chat, "via the client", { replyTo: first.id });
     expect(viaClient.message.reply_to).to.include({ id: first.id, sender_id: bob.id, snippet: "once" });
   });
+
+  it("the chat list's last message is the whole message: its quote and reactions too", async () => {
+    // A client keeps one copy per message: an incomplete one from the list would hide them.
+    const original = await sendText(node.url, ann, chat, "last one?");
+    const last = expectOk("sendMessage", await reply(bob, chat, original.id, "the last one")).message;
+    await request(node.url)
+      .post(`/api/v1/chats/${chat}/messages/${last.id}/reactions`)
+      .set(ann.auth)
+      .send({ emoji: "👍" })
+      .expect(200);
+    const list = expectOk("listChats", await request(node.url).get("/api/v1/chats").set(bob.auth));
+    const m = list.chats.find((c) => c.id === chat)!.last_message!;
+    expect(m.id).to.equal(last.id);
+    expect(m.reply_to).to.deep.equal(last.reply_to);
+    expect(m.reactions).to.deep.equal([{ emoji: "👍", count: 1, user_ids: [ann.id] }]);
+    expect(m).to.deep.equal((await page(bob)).find((x) => x.id === last.id));
+  });
 });

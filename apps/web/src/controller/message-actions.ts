@@ -46,7 +46,9 @@ export class MessageActions {
     const files = this.p.uploads.take(chatId);
     if (files.ids.length === 0 && !text.trim()) return this.p.screen.render();
     if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
-    this.p.sends.send(e, text, files);
+    const reply = this.p.store.replies.get(chatId);
+    this.p.store.replies.delete(chatId);
+    this.p.sends.send(e, text, files, reply?.id);
   }
 
   async edit(messageId: number, text: string): Promise<boolean> {

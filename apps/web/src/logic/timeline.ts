@@ -18,6 +18,8 @@ export interface PendingSend {
   /** Uploaded files the message carries (their ids), and what the pending bubble shows of them. */
   attachmentIds?: string[];
   files?: { name: string; size: number }[];
+  /** The id of the message this one replies to (same chat). */
+  replyTo?: number;
 }
 
 export type TimelineItem = { kind: "message"; message: Message } | { kind: "pending"; send: PendingSend };

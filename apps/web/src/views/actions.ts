@@ -1,5 +1,6 @@
 /** What the views may ask the controller to do. */
 import type { Attachment, PublicUser } from "../logic/types.ts";
+import type { ReplyDraft, SearchHit } from "../logic/search-results.ts";
 import type { Page, Panel } from "../store.ts";
 
 export interface Actions {
@@ -49,4 +50,17 @@ export interface Actions {
   rename(name: string): Promise<string | undefined>;
   changePassword(current: string, next: string): Promise<string | undefined>;
   deleteAccount(password: string): Promise<string | undefined>;
+  /** Message search (issue 18): all my chats, or one ("this chat"). */
+  searchMessages(query: string, scope: "all" | number): void;
+  searchMore(): void;
+  /** Opens a search result in its chat, scrolled to and highlighted. */
+  openResult(hit: SearchHit): void;
+  /** Opens a message of a chat in its context (a quote clicked): loaded around it if need be. */
+  openMessage(chatId: number, seq: number): void;
+  /** Fills the hole after `afterSeq` (left by opening a message in its context). */
+  loadNewer(chatId: number, afterSeq: number): Promise<void>;
+  /** The composer quotes this message (undefined: no more). */
+  replyTo(chatId: number, message: ReplyDraft | undefined): void;
+  /** Toggles my reaction on a message. */
+  react(chatId: number, messageId: number, emoji: string): void;
 }

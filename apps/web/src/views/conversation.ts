@@ -19,6 +19,8 @@ import { isMuted } from "../logic/mentions.ts";
 import { createItem, itemKey, updateItem, type ItemUi } from "./message-item.ts";
 import { conversationRows, createRow, rowKey, updateRow, type Row } from "./conversation-rows.ts";
 import { ComposerLimit } from "./composer-limit.ts";
+import { createGap, showJumpTarget, updateGap } from "./message-context.ts";
+import { ReplyBar } from "./reply-quote.ts";
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 120;
@@ -78,6 +80,7 @@ export class Conversation {
   /** Scroll to the first unread message once it is on the page (set when a chat with unread opens). */
   private jumpPending = false;
   private readonly limit: ComposerLimit;
+  private readonly replyBar: ReplyBar;
 
   constructor(
     private readonly store: Store,
@@ -213,6 +216,8 @@ export class Conversation {
         this.actions.typing();
       },
     );
+    this.replyBar = new ReplyBar(store, actions);
+    this.replyBar.listenTo(this.composer);
     const back = h(
       "button",
       {
@@ -248,6 +253,7 @@ export class Conversation {
       this.limit.el,
       this.tray.el,
       this.mentionPicker.el,
+      this.replyBar.el,
       this.form,
       this.dropHint,
     );
@@ -375,6 +381,7 @@ export class Conversation {
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);
     this.tray.update(s.uploads.get(c.id) ?? [], s.waitingSend.has(c.id));
+    this.replyBar.update();
 
     const tl = e.timeline;
     this.olderBtn.hidden = !tl.hasOlder || !tl.loaded;
@@ -393,8 +400,14 @@ export class Conversation {
       this.list,
       rows,
       (r: Row) => rowKey(r, (it) => itemKey(it, s.me.id)),
-      (r: Row) => createRow(r, createItem),
-      (el, r: Row) => updateRow(el, r, (li, it) => updateItem(li, it, e, s, this.ui, this.actions)),
+      (r: Row) => createRow(r, createItem, createGap),
+      (el, r: Row) =>
+        updateRow(
+          el,
+          r,
+          (li, it) => updateItem(li, it, e, s, this.ui, this.actions),
+          (li, g) => updateGap(li, g, c.id, this.actions),
+        ),
     );
     this.emptyNote.hidden = !(tl.loaded && items.length === 0);
     const unreadRow = this.list.querySelector<HTMLElement>(":scope > li.unread-sep");
@@ -415,6 +428,7 @@ export class Conversation {
       sc.scrollTop += anchor.offsetTop - anchorTop;
     }
     this.updateUnreadBtn();
+    showJumpTarget(this.list, s, c.id);
     // A short history does not fill the view, so no scroll event would ever ask for more.
     if (
       tl.loaded &&

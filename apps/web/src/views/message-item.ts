@@ -14,6 +14,8 @@ import type { Actions } from "./actions.ts";
 import { attachmentsBlock } from "./attachments.ts";
 import { encryptedAttachments } from "../encryption/encrypted-files.ts";
 import { formatSize } from "../logic/uploads.ts";
+import { quoteBlock, quoteSig, replyButton } from "./reply-quote.ts";
+import { reactionPicker, reactionsBar, reactionsSig } from "./reactions-bar.ts";
 
 export interface ItemUi {
   editing: number | undefined;
@@ -135,6 +137,8 @@ export function updateItem(
     editing,
     confirming,
     sender,
+    quoteSig(m, e),
+    reactionsSig(m, s),
   ]);
   if (signatures.get(li) === sig) return;
   signatures.set(li, sig);
@@ -157,6 +161,9 @@ export function updateItem(
   const files = m.deleted_at
     ? null
     : attachmentsBlock(m.mls ? encryptedAttachments(s.decrypted.get(m.id)?.files) : m.attachments, actions);
+  // Replies and reactions: not in encrypted chats (the server cannot take them there yet).
+  const social = !m.deleted_at && !editing && !e.summary.encrypted;
+  const socialButtons = social ? [replyButton(m, s, actions), reactionPicker(m, actions)] : [];
 
   const controls =
     mine && !m.deleted_at && !editing
@@ -186,21 +193,8 @@ export function updateItem(
         : h(
             "div",
             { class: "msg-actions" },
-            // On touch screens (no hover) Edit and Delete sit behind this menu button.
-            h(
-              "button",
-              {
-                type: "button",
-                class: "small link menu-toggle",
-                "aria-label": "Message actions",
-                "aria-expanded": "false",
-                onclick: (ev: MouseEvent) => {
-                  const open = li.classList.toggle("menu-open");
-                  (ev.currentTarget as HTMLElement).setAttribute("aria-expanded", String(open));
-                },
-              },
-              "⋯",
-            ),
+            menuToggle(li),
+            socialButtons,
             h(
               "button",
               {
@@ -222,7 +216,9 @@ export function updateItem(
               "Delete",
             ),
           )
-      : null;
+      : socialButtons.length > 0
+        ? h("div", { class: "msg-actions" }, menuToggle(li), socialButtons)
+        : null;
 
   const foot = h(
     "div",
@@ -248,8 +244,10 @@ export function updateItem(
       "div",
       { class: "bubble" },
       !mine && h("div", { class: "sender" }, sender),
+      quoteBlock(m, e, s, actions),
       files,
       body,
+      reactionsBar(m, s, actions, social),
       foot,
       readers.length > 0 &&
         h("div", { class: "read-by", title: `Read by ${readers.join(", ")}` }, readByLabel(readers)),
@@ -320,4 +318,22 @@ function mentionNames(e: ChatEntry, s: Store): string[] {
     ...(e.members ?? []).map((m) => m.name),
     ...(e.summary.peer ? [e.summary.peer.name] : []),
   ];
+}
+
+/** On touch screens (no hover) the message actions sit behind this menu button (styles.css). */
+function menuToggle(li: HTMLElement): HTMLElement {
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "small link menu-toggle",
+      "aria-label": "Message actions",
+      "aria-expanded": "false",
+      onclick: (ev: MouseEvent) => {
+        const open = li.classList.toggle("menu-open");
+        (ev.currentTarget as HTMLElement).setAttribute("aria-expanded", String(open));
+      },
+    },
+    "⋯",
+  );
 }

@@ -8,6 +8,7 @@ import type { PublicUser } from "../logic/types.ts";
 import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { userSearch } from "./user-search.ts";
+import { SearchView } from "./search-view.ts";
 
 interface ItemParts {
   link: HTMLAnchorElement;
@@ -38,6 +39,7 @@ export class Sidebar {
   private readonly groupError = h("p", { class: "form-error", role: "alert" });
   private readonly chatE2e = e2eBox("new-chat-e2e");
   private readonly groupE2e = e2eBox("new-group-e2e");
+  private readonly search: SearchView;
 
   constructor(
     private readonly store: Store,
@@ -107,6 +109,7 @@ export class Sidebar {
       });
     });
     this.newGroupPanel = h("section", { class: "panel", "aria-label": "New group", hidden: true }, groupForm);
+    this.search = new SearchView(store, actions);
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Chats" },
@@ -134,6 +137,7 @@ export class Sidebar {
       h("div", { class: "sidebar-actions" }, this.newChatBtn, this.newGroupBtn),
       this.newChatPanel,
       this.newGroupPanel,
+      this.search.el,
       h("nav", { "aria-label": "Chat list" }, this.list, this.empty),
     );
   }
@@ -178,6 +182,7 @@ export class Sidebar {
     this.newGroupPanel.hidden = s.panel !== "new-group";
     this.newChatBtn.setAttribute("aria-expanded", String(s.panel === "new-chat"));
     this.newGroupBtn.setAttribute("aria-expanded", String(s.panel === "new-group"));
+    this.search.update();
     const chats = sortChats([...s.chats.values()].map((e) => ({ ...e.summary, entry: e })));
     this.empty.hidden = !s.chatsLoaded || chats.length > 0;
     reconcile(

@@ -125,10 +125,14 @@ export const MessagesQuery = z
   .strictObject({
     before_seq: seqParam.optional(),
     after_seq: seqParam.optional(),
+    around_seq: seqParam.optional().meta({
+      description:
+        "a window around this seq (a search result or a quote opened in its context): the message itself and up to half of `limit` before it, the rest after it; `has_more` then says older messages remain, `has_more_after` newer ones",
+    }),
     limit: limitParam.optional(),
   })
-  .refine((q) => q.before_seq === undefined || q.after_seq === undefined, {
-    message: "give before_seq or after_seq, not both",
+  .refine((q) => [q.before_seq, q.after_seq, q.around_seq].filter((x) => x !== undefined).length <= 1, {
+    message: "give one of before_seq, after_seq or around_seq",
     path: ["after_seq"],
   });
 
@@ -138,6 +142,10 @@ export const MessagePage = z
     has_more: z.boolean().meta({
       description:
         "more messages lie beyond this page: `limit` was reached, or the answer's byte budget (ANSWER_MAX_BYTES, about 1 MB) was, in which case the page holds fewer than `limit`",
+    }),
+    has_more_after: z.boolean().optional().meta({
+      description:
+        "only with `around_seq`: newer messages lie after this window (page on with `after_seq`); `has_more` then speaks of older ones",
     }),
   })
   .meta({ id: "MessagePage" });

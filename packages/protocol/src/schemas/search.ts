@@ -39,8 +39,7 @@ export const SearchHit = z
     chat_id: z.number().int(),
     message_id: z.number().int(),
     seq: z.number().int().meta({
-      description:
-        "open it in context with GET /chats/{chat_id}/messages?before_seq=seq+1 (and after_seq=seq)",
+      description: "open it in context with GET /chats/{chat_id}/messages?around_seq=seq",
     }),
     sender_id: z.number().int(),
     created_at: isoDate,
