@@ -9,7 +9,7 @@ import request from "supertest";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { textsOf, useDevices } from "./mls-fixture.ts";
+import { encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 describe("encrypted chats: the server's Remove proposal is committed by the members on their own", function () {
   this.timeout(60_000);
@@ -24,21 +24,11 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
       createUser(b.url, "Bob"),
       createUser(a.url, "Carol"),
     ]);
-    const chatId = (
-      await request(a.url)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ name: "g", chat_type: "group", member_ids: [bob.id, carol.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(a.url, alice, [bob, carol]);
     const a1 = await device(a.url, alice, "a1", 5, auto);
     const b1 = await device(b.url, bob, "b1", 5, auto);
     const c1 = await device(b.url, carol, "c1", 5, auto);
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id, carol.id]);
-    await eventually(() => {
-      for (const d of [b1, c1]) expect(d.mls.epoch(chatId), d.name).to.equal(1n);
-    }, 10_000);
+    await startGroup(a1, chatId, [bob, carol], [b1, c1]);
     await c1.mls.send(chatId, "bob can read this");
     await eventually(() => expect(textsOf(b1, chatId)).to.include("bob can read this"));
 
