@@ -4,3 +4,4 @@ export * from "./mls/key-store.ts";
 export * from "./mls/encrypted-chats.ts";
 export * from "./token-renewal.ts";
 export * from "./mls/safety-number.ts";
+export * from "./mls/application-crypto.ts";
