@@ -57,4 +57,25 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
     expect(kinds.slice(kinds.indexOf("proposal")).filter((k: string) => k === "commit")).to.have.length(1);
     expect(a1.mls.epoch(chatId)).to.equal(2n);
   });
+
+  it("a member who sends while the server's Remove proposal is pending commits it first; the removed member cannot read it", async () => {
+    const { a, b } = nodes;
+    const [alice, bob, carol] = await Promise.all([
+      createUser(a.url, "Alice"),
+      createUser(b.url, "Bob"),
+      createUser(a.url, "Carol"),
+    ]);
+    const chatId = await encryptedChat(a.url, alice, [bob, carol]);
+    const a1 = await device(a.url, alice, "a1");
+    const b1 = await device(b.url, bob, "b1");
+    const c1 = await device(b.url, carol, "c1");
+    await startGroup(a1, chatId, [bob, carol], [b1, c1]);
+    await request(a.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(alice.auth).expect(200);
+    // Alice's device has the proposal and nobody committed it (no automatic commits here).
+    await a1.mls.catchUp(chatId);
+    await a1.mls.send(chatId, "sent with bob's removal pending");
+    await eventually(() => expect(textsOf(c1, chatId)).to.include("sent with bob's removal pending"));
+    expect(a1.mls.members(chatId)).to.have.members([a1.mls.me.deviceId, c1.mls.me.deviceId]);
+    expect(textsOf(b1, chatId)).to.not.include("sent with bob's removal pending");
+  });
 });

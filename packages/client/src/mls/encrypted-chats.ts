@@ -342,15 +342,20 @@ export class EncryptedChats {
     }
   }
 
-  /** Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict. */
-  async send(chatId: number, text: string, refersTo?: number): Promise<Message> {
-    const clientId = uuid();
+  /**
+   * Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict.
+   * `clientId`: an outbox's id, the same on every retry (the server stores it once).
+   */
+  async send(chatId: number, text: string, refersTo?: number, clientId: string = uuid()): Promise<Message> {
     await this.store.putSent(clientId, text);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.inChat(chatId, async () => {
           const cs = await mlsSuite();
-          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(text), cs);
+          const state = await this.requireGroup(chatId);
+          // MLS sends nothing while proposals are pending (ts-mls refuses): commit them first.
+          if (hasPending(state)) throw new PendingProposals();
+          const res = await createApplicationMessage(state, enc.encode(text), cs);
           await this.setGroup(chatId, res.newState);
           const out = await this.deliver({
             chat_id: chatId,
@@ -365,12 +370,14 @@ export class EncryptedChats {
           return out.message;
         });
       } catch (err) {
+        const pending = err instanceof PendingProposals;
         if (
-          !(err instanceof AckError && err.code === "epoch_conflict") ||
+          !(pending || (err instanceof AckError && err.code === "epoch_conflict")) ||
           attempt >= (this.opts.maxRebases ?? 10)
         )
-          throw err;
-        await this.catchUp(chatId);
+          throw pending ? new Error("the chat has proposals this device cannot commit") : err;
+        if (pending) await this.commit(chatId, () => [], [], true);
+        else await this.catchUp(chatId);
       }
     }
   }
@@ -581,6 +588,9 @@ export class EncryptedChats {
     }
   }
 }
+
+/** A send found proposals pending (the server's Remove): they are committed, then it is sent. */
+class PendingProposals extends Error {}
 
 const remove = (leaf: number): Proposal => ({ proposalType: "remove", remove: { removed: leaf } });
 
