@@ -4,6 +4,7 @@
  * in by the attach button, dropped anywhere on the conversation, or pasted into the composer;
  * they wait in the tray above it until they go with the next message.
  */
+import { lockIcon, setLockedText } from "./lock-icon.ts";
 import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
@@ -27,7 +28,8 @@ export class Conversation {
   private readonly safetyBtn = h(
     "button",
     { type: "button", class: "small safety-btn" },
-    "🔒 Safety numbers",
+    lockIcon(),
+    "Safety numbers",
   );
   private readonly safetySlot = h("div", { class: "safety-slot" });
   private readonly scroller: HTMLElement;
@@ -278,7 +280,7 @@ export class Conversation {
       this.composer.value = s.drafts.get(c.id);
       this.autosize();
     }
-    setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
+    setLockedText(this.title, c.encrypted, chatTitle(c));
     this.safetyBtn.hidden = !c.encrypted;
     const attachBtn = this.form.querySelector<HTMLButtonElement>("button.attach");
     if (attachBtn) {
@@ -313,7 +315,7 @@ export class Conversation {
           : "waiting for someone to join",
     );
     setText(this.typingLine, typingLabel(typers));
-    if (c.encrypted && !joined) setText(this.subtitle, "🔒 This device is joining the encrypted chat…");
+    if (c.encrypted && !joined) setText(this.subtitle, "This device is joining the encrypted chat…");
     this.membersBtn.hidden = c.type !== "group";
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);
