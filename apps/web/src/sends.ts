@@ -3,7 +3,7 @@
  * written until the server has stored it, shown as pending, queued (offline) or failed, and sent
  * again with the same client_id however many times it takes — the server stores it once.
  */
-import { AckError, type ChatSocket } from "@chat/client";
+import { AckError, type ChatSocket } from "@chat/client/core";
 import type { Outbox } from "./logic/outbox.ts";
 import type { PendingSend } from "./logic/timeline.ts";
 import type { Message } from "./logic/types.ts";
@@ -15,6 +15,8 @@ export class Sends {
     private readonly socket: ChatSocket,
     private readonly outbox: Outbox,
     private readonly ui: { render(): void; notify(message: string): void },
+    /** An encrypted chat's send: encrypted (MLS) with the outbox's client_id, then sent. */
+    private readonly encrypted: (e: ChatEntry, text: string, clientId: string) => Promise<Message>,
   ) {}
 
   /** `files`: uploaded and completed files the message carries (their ids, and names to show). */
@@ -64,11 +66,17 @@ export class Sends {
   private deliver(clientId: string): void {
     const p = this.outbox.get(clientId);
     if (!p) return;
-    this.socket.send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds }).then(
-      (out) => {
+    const e = this.store.chats.get(p.chatId);
+    const sending = e?.summary.encrypted
+      ? this.encrypted(e, p.text, p.clientId)
+      : this.socket
+          .send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds })
+          .then((o) => o.message);
+    sending.then(
+      (message) => {
         this.outbox.remove(clientId);
         // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.
-        this.store.chats.get(p.chatId)?.timeline.upsert([out.message]);
+        this.store.chats.get(p.chatId)?.timeline.upsert([message]);
         this.ui.render();
       },
       (err: unknown) => {

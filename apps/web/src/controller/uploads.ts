@@ -4,7 +4,7 @@
  * object storage on another origin) so the tray shows progress, then completed. A message written
  * while files are still on their way waits for them and goes once every one is ready.
  */
-import { ApiError } from "@chat/client";
+import { ApiError } from "@chat/client/core";
 import type { ErrorBody } from "@chat/protocol";
 import { declaredType, refusalText, sendReadiness, type UploadItem } from "../logic/uploads.ts";
 import type { Parts } from "./parts.ts";

@@ -15,6 +15,8 @@ type StoredKeyPackage = Awaited<ReturnType<KeyStore["keyPackages"]>>[number][1];
 export interface ReadText {
   text: string | null;
   reason?: "before_join" | "undecryptable";
+  /** The text of a later edit by its sender. */
+  edited?: boolean;
 }
 
 const STORES = ["meta", "keyPackages", "groups", "sent", "read", "contacts"] as const;
