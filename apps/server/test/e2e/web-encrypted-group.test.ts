@@ -1,10 +1,7 @@
-import crypto from "node:crypto";
 import { expect } from "chai";
 import request from "supertest";
-import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { eventually } from "../support/wait.ts";
-import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
-import { ChatPage, PASSWORD } from "./web-pages.ts";
+import { useEncryptedWorld } from "./web-encrypted-world.ts";
 
 /**
  * An encrypted group in the web app, in Chromium across two nodes (issue 17): three people in
@@ -17,55 +14,22 @@ import { ChatPage, PASSWORD } from "./web-pages.ts";
  */
 describe("web client in Chromium: an encrypted group", function () {
   this.timeout(120_000);
-  let w: WebWorld;
-  let x: NodeProcess;
-  let y: NodeProcess;
-  const tag = crypto.randomUUID().slice(0, 6);
-  const email = (name: string) => `${name.toLowerCase()}-e2eg-${tag}@example.test`;
-  const pages: ChatPage[] = [];
-  const open = async (url: string) => {
-    const p = await ChatPage.open(w.browser, url);
-    pages.push(p);
-    return p;
-  };
+  const world = useEncryptedWorld("e2eg");
+  const { email, open } = world;
 
-  before(async function () {
-    this.timeout(60_000);
-    w = await startWebWorld();
-    x = await nodeBehindNginx(w);
-    y = w.nodes.find((n) => n !== x)!;
-  });
-  after(async function () {
-    this.timeout(30_000);
-    await w?.stop();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed") {
-      for (const p of pages) console.log(p.console.join("\n"), await p.texts().catch(() => []));
-      for (const n of w.nodes) console.log(n.logs.filter((l) => /error|500/i.test(l)).join("\n"));
-    }
-    for (const p of pages)
-      expect(p.errors, `errors thrown in a page: ${p.console.join("\n")}`).to.deep.equal([]);
-  });
-
-  /** How many MLS devices a user has registered, asked over REST with their password. */
+  /** How many MLS devices a user has registered. */
   const devicesOf = async (name: string) => {
-    const tok = await request(x.url)
-      .post("/api/v1/token")
-      .type("form")
-      .send({ username: email(name), password: PASSWORD })
-      .expect(200);
-    const res = await request(x.url)
+    const res = await request(world.x.url)
       .get("/api/v1/devices")
-      .set({ Authorization: `Bearer ${tok.body.access_token}` })
+      .set(await world.auth(name))
       .expect(200);
     return (res.body.devices as unknown[]).length;
   };
 
   it("create, talk, add a member (new, not old), remove one, edit; an offline send goes out once", async () => {
-    const alice = await open(w.nginx.url);
-    const bob = await open(y.url);
-    const carol = await open(x.url);
+    const alice = await open(world.w.nginx.url);
+    const bob = await open(world.y.url);
+    const carol = await open(world.x.url);
     await alice.register("Alice", email("alice"));
     await bob.register("Bob", email("bob"));
     await carol.register("Carol", email("carol"));

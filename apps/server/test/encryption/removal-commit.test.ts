@@ -15,9 +15,11 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
   this.timeout(60_000);
   const nodes = useTwoNodes({});
   const { device } = useDevices();
-  const auto = { autoCommit: { minMs: 50, maxMs: 600 } };
+  const auto = { autoCommit: { minMs: 50, maxMs: 600 } } as const;
+  const scripted = { autoCommit: false } as const;
 
-  it("a removed member reads nothing sent a few seconds after the removal; exactly one commit carries it", async () => {
+  /** Alice, Bob and Carol in an encrypted group over both nodes, one device each, at epoch 1. */
+  async function threeInAGroup(options: typeof auto | typeof scripted) {
     const { a, b } = nodes;
     const [alice, bob, carol] = await Promise.all([
       createUser(a.url, "Alice"),
@@ -25,10 +27,15 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
       createUser(a.url, "Carol"),
     ]);
     const chatId = await encryptedChat(a.url, alice, [bob, carol]);
-    const a1 = await device(a.url, alice, "a1", 5, auto);
-    const b1 = await device(b.url, bob, "b1", 5, auto);
-    const c1 = await device(b.url, carol, "c1", 5, auto);
+    const a1 = await device(a.url, alice, "a1", 5, options);
+    const b1 = await device(b.url, bob, "b1", 5, options);
+    const c1 = await device(b.url, carol, "c1", 5, options);
     await startGroup(a1, chatId, [bob, carol], [b1, c1]);
+    return { a, alice, bob, chatId, a1, b1, c1 };
+  }
+
+  it("a removed member reads nothing sent a few seconds after the removal; exactly one commit carries it", async () => {
+    const { a, alice, bob, chatId, a1, b1, c1 } = await threeInAGroup(auto);
     await c1.mls.send(chatId, "bob can read this");
     await eventually(() => expect(textsOf(b1, chatId)).to.include("bob can read this"));
 
@@ -59,17 +66,7 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
   });
 
   it("a member who sends while the server's Remove proposal is pending commits it first; the removed member cannot read it", async () => {
-    const { a, b } = nodes;
-    const [alice, bob, carol] = await Promise.all([
-      createUser(a.url, "Alice"),
-      createUser(b.url, "Bob"),
-      createUser(a.url, "Carol"),
-    ]);
-    const chatId = await encryptedChat(a.url, alice, [bob, carol]);
-    const a1 = await device(a.url, alice, "a1");
-    const b1 = await device(b.url, bob, "b1");
-    const c1 = await device(b.url, carol, "c1");
-    await startGroup(a1, chatId, [bob, carol], [b1, c1]);
+    const { a, alice, bob, chatId, a1, b1, c1 } = await threeInAGroup(scripted);
     await request(a.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(alice.auth).expect(200);
     // Alice's device has the proposal and nobody committed it (no automatic commits here).
     await a1.mls.catchUp(chatId);
