@@ -106,5 +106,6 @@ export function resultOf({
     windowEnd: round(measured.windowEnd, 2),
     windowMonotonicUs: measured.windowMonotonicUs,
     cdf: { ack: cdf(c.ack), delivery: cdf(c.delivery) },
+    crypto: c.mls?.figures(c.ledger.delivered),
   };
 }

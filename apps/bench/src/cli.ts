@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { takeOverSignals } from "@chat/server/launcher/cluster";
 import { exitWithLauncher } from "@chat/server/launcher/exit-with-launcher";
+import { compareEncrypted, comparisonMarkdown } from "./encrypted-compare.ts";
 import { parseOptions, USAGE, type BenchOptions } from "./options.ts";
 import type { BenchResult } from "./result.ts";
 import { runBench } from "./run.ts";
@@ -59,7 +60,7 @@ const stamp = () =>
     .replace(/\.\d+Z$/, "Z");
 
 function folderFor(o: BenchOptions): string {
-  const name = `${stamp()}-${o.scenario}-${o.users}u-${o.baseline ? "baseline" : `${o.nodes}n`}`;
+  const name = `${stamp()}-${o.scenario}-${o.users}u-${o.baseline ? "baseline" : `${o.nodes}n`}${o.encrypted ? "-mls" : ""}`;
   return path.join(outDir, name);
 }
 
@@ -93,6 +94,33 @@ async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References
 }
 
 if (uploadMode) await runUploadCli(argv.slice(1), outDir, log, stamp());
+
+if (options.encrypted) {
+  try {
+    const runs: Record<"plain" | "encrypted", BenchResult[]> = { plain: [], encrypted: [] };
+    let ok = true;
+    for (let i = 0; i < options.pairs; i++) {
+      for (const encrypted of [false, true]) {
+        log(`pair ${i + 1}/${options.pairs}: ${encrypted ? "encrypted" : "plain"} chats`);
+        const { result } = await runAndWrite({ ...options, encrypted }, () => ({}));
+        runs[encrypted ? "encrypted" : "plain"].push(result);
+        ok &&= result.loss.ok;
+        console.log("");
+      }
+    }
+    const argvLine = ["pnpm bench", ...argv].join(" ");
+    const md = comparisonMarkdown(compareEncrypted(runs.plain, runs.encrypted), argvLine);
+    fs.mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `${stamp()}-encrypted-vs-plain.md`);
+    fs.writeFileSync(file, `${md}\n`);
+    console.log(`${md}\n  written: ${path.relative(process.env.INIT_CWD ?? process.cwd(), file)}`);
+    process.exit(ok ? 0 : 1);
+  } catch (err) {
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    await Promise.allSettled([...live].map((t) => t.stop()));
+    process.exit(1);
+  }
+}
 
 try {
   let baseline: { result: BenchResult; dir: string } | undefined;

@@ -8,6 +8,7 @@ import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } from "@chat/protocol";
 import { Ledger, type DeviceState, type SentRecord } from "./ledger.ts";
 import { histogram, record, type Histogram } from "./latency.ts";
+import type { MlsCrypto } from "./encrypted.ts";
 import type { BenchUser } from "./setup.ts";
 import { pool } from "./setup.ts";
 
@@ -69,6 +70,8 @@ export class LoadClient {
   constructor(
     readonly users: BenchUser[],
     readonly opts: { devices: number; chatSize: number; messageSize: number; read: boolean },
+    /** Encrypted chats: every send is encrypted, every delivery decrypted before it counts. */
+    readonly mls?: MlsCrypto,
   ) {
     const devices: DeviceState[] = [];
     this.devicesOfUser = users.map((u) =>
@@ -108,7 +111,12 @@ export class LoadClient {
         const { url, localAddress } = placement.target(dev.user, i % this.opts.devices, i);
         const socket: ChatClient = io(url, {
           transports: ["websocket"],
-          auth: { token: user.token, batch: true }, // takes message:batch, as ChatSocket does
+          // takes message:batch, as ChatSocket does; an encrypted run connects as an MLS device
+          auth: {
+            token: user.token,
+            batch: true,
+            ...(this.mls && { device_id: this.mls.devices[i].deviceId }),
+          },
           forceNew: true, // one connection per device: never multiplexed over a shared manager
           reconnection: false, // a dropped connection is a failure of the run, counted as such
           timeout: 30_000,
@@ -140,13 +148,28 @@ export class LoadClient {
       }
       if (this.opts.read) this.wantRead(socket, dev, m.seq);
     };
-    socket.on("message:new", onMessage);
-    socket.on("message:batch", (b) => b.messages.forEach(onMessage));
+    const take = this.mls
+      ? (m: ServerEventPayload<"message:new">) => this.decryptThen(dev, m, onMessage)
+      : onMessage;
+    socket.on("message:new", take);
+    socket.on("message:batch", (b) => b.messages.forEach(take));
     socket.on("receipt:fully_read", (r) => this.ledger.fullyRead(r.message_ids));
     socket.on("receipt:read", () => this.receiptsReceived++);
     socket.on("disconnect", () => {
       if (!this.closing) this.ledger.disconnects++;
     });
+  }
+
+  /** An encrypted delivery counts once it decrypts (the device's own copy and handshakes are not decrypted). */
+  private decryptThen(
+    dev: DeviceState,
+    m: ServerEventPayload<"message:new">,
+    then: (m: ServerEventPayload<"message:new">) => void,
+  ) {
+    const mls = this.mls!;
+    if (m.mls?.kind !== "application") return;
+    if (m.mls.device_id === mls.devices[dev.index].deviceId) return then(m);
+    void mls.decrypt(dev.index, m.mls.data).then((ok) => (ok ? then(m) : this.countError("undecryptable")));
   }
 
   /** Marks read what arrived; one read in flight per device, the next one covers everything since. */
@@ -191,7 +214,7 @@ export class LoadClient {
     };
     this.ledger.sent.set(rec.clientId, rec);
     this.inFlight++;
-    socket.emit("message:send", { chat_id: dev.chatId, client_id: rec.clientId, text: this.text }, (res) => {
+    const onAck = (res: Parameters<Ledger["ack"]>[1]) => {
       this.inFlight--;
       this.ledger.ack(rec, res);
       const ms = rec.ackedAt - rec.sentAt;
@@ -204,10 +227,18 @@ export class LoadClient {
           record(this.stepAck[rec.step], ms);
         }
       } else {
-        this.countError(res.error.code);
+        this.countError(res.error?.code ?? "unknown");
       }
       if (then && this.running) then();
-    });
+    };
+    if (!this.mls) {
+      socket.emit("message:send", { chat_id: dev.chatId, client_id: rec.clientId, text: this.text }, onAck);
+      return;
+    }
+    this.mls.encrypt(d, this.text).then(
+      (data) => socket.emit("mls:send", { chat_id: dev.chatId, client_id: rec.clientId, data }, onAck),
+      () => onAck({ ok: false, error: { code: "encrypt_failed" } }),
+    );
   }
 
   /** Closed loop: every user sends, waits for its ack, sends again. */

@@ -40,6 +40,10 @@ export interface BenchOptions {
   label?: string;
   /** Concurrent REST calls while creating users and chats. @default 32 */
   setupConcurrency: number;
+  /** Chats are MLS groups: each connection is an MLS device, sends encrypted, deliveries decrypted. */
+  encrypted: boolean;
+  /** With `--encrypted` (cli.ts): plain and encrypted runs alternate this many times. @default 2 */
+  pairs: number;
 }
 
 /** The options a result records (no URLs or local paths). */
@@ -60,6 +64,8 @@ export const DEFAULTS: BenchOptions = {
   cpuProf: false,
   nodeEnv: {},
   setupConcurrency: 32,
+  encrypted: false,
+  pairs: 2,
 };
 
 export const USAGE = `Usage: pnpm bench [closed|open|idle|read] [options]
@@ -75,6 +81,8 @@ export const USAGE = `Usage: pnpm bench [closed|open|idle|read] [options]
                      then ours with the same options, and the ratio
   --cpu-prof         node --cpu-prof on every node; profiles land in the result folder
   --env K=V          extra node environment (repeatable)
+  --encrypted        plain and encrypted (MLS) chats in alternate runs (--pairs N, default 2), then
+                     delivered/s, node CPU per delivery and the clients' encrypt/decrypt cost side by side
   --label TEXT       a tag for the report
   --out DIR          results folder (default bench-results)
 Database: DATABASE_URL if set, else the embedded PostgreSQL in .data/cluster-pg (a fresh database per run).
@@ -101,6 +109,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       label: { type: "string" },
       out: { type: "string" },
       "setup-concurrency": { type: "string" },
+      encrypted: { type: "boolean" },
+      pairs: { type: "string" },
     },
   });
   const scenario = (values.scenario ?? positionals[0] ?? DEFAULTS.scenario) as Scenario;
@@ -144,7 +154,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     setupConcurrency: Math.floor(
       num("setup-concurrency", values["setup-concurrency"], DEFAULTS.setupConcurrency, 1),
     ),
+    encrypted: values.encrypted ?? false,
+    pairs: Math.floor(num("pairs", values.pairs, DEFAULTS.pairs, 1)),
   };
+  if (opts.encrypted && (opts.baseline || opts.scenario === "idle"))
+    throw new Error("--encrypted goes with closed, open or read, not --baseline or idle");
   if (opts.users < opts.chatSize) throw new Error("--users must be at least --chat-size");
   if (opts.baseline && opts.nodes > 1) throw new Error("--baseline runs one process: use --nodes 1");
   return opts;

@@ -22,6 +22,7 @@ function commandOf(o: RecordedOptions): string {
   if (o.nodes > 1 && o.via !== "nginx") parts.push(`--via ${o.via}`);
   if (o.baseline) parts.push("--baseline");
   if (o.cpuProf) parts.push("--cpu-prof");
+  if (o.encrypted) parts.push("--encrypted");
   for (const [k, v] of Object.entries(o.nodeEnv)) parts.push(`--env ${k}=${v}`);
   return parts.join(" ");
 }
@@ -56,7 +57,7 @@ function title(r: BenchResult): string {
       : r.topology.nodes === 1
         ? "1 node"
         : `${r.topology.nodes} nodes + nginx + Redis`;
-  return `${r.options.scenario}: ${n(r.options.users)} users × ${r.options.devices} device(s), chats of ${r.options.chatSize}, ${where}`;
+  return `${r.options.scenario}: ${n(r.options.users)} users × ${r.options.devices} device(s), ${r.options.encrypted ? "encrypted (MLS) " : ""}chats of ${r.options.chatSize}, ${where}`;
 }
 
 /** A few lines for the terminal. */
@@ -72,6 +73,10 @@ export function consoleSummary(r: BenchResult, targets: TargetCheck[], color: bo
   ];
   if (r.nodeCpuMicrosPerDelivery !== null)
     lines.push(`  node CPU per delivery: ${r.nodeCpuMicrosPerDelivery} µs`);
+  if (r.crypto)
+    lines.push(
+      `  client ts-mls: encrypt ${ms(r.crypto.isolated.encryptMs)} ms, decrypt ${ms(r.crypto.isolated.decryptMs)} ms one at a time; under load (wall, queueing included) p50 ${ms(r.crypto.encrypt.p50)} / ${ms(r.crypto.decrypt.p50)} ms`,
+    );
   if (r.idle)
     lines.push(
       `  idle: ${n(r.idle.connections)} connections, ${r.idle.rssPerConnectionKB} KB RSS (${r.idle.heapPerConnectionKB} KB live heap) each`,
@@ -114,6 +119,17 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
       "node CPU per delivery",
       r.nodeCpuMicrosPerDelivery === null ? null : `${r.nodeCpuMicrosPerDelivery} µs`,
     ),
+    ...(r.crypto
+      ? [
+          row(
+            "client encrypt / decrypt ms, one at a time (quiet)",
+            `${ms(r.crypto.isolated.encryptMs)} / ${ms(r.crypto.isolated.decryptMs)}`,
+          ),
+          row("client encrypt ms under load (wall) p50 / p90 / p99 / p99.9 / max", lat(r.crypto.encrypt)),
+          row("client decrypt ms under load (wall) p50 / p90 / p99 / p99.9 / max", lat(r.crypto.decrypt)),
+          row("client ts-mls wall ms per delivery", ms(r.crypto.perDeliveryMs)),
+        ]
+      : []),
     row(
       "connections (per node)",
       `${n(r.connections.total)} (${Object.entries(r.connections.perNode)

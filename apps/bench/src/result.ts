@@ -1,5 +1,6 @@
 /** What one bench run answers (result.json): assemble.ts builds it, cli.ts writes it, report.ts and plots.ts render it. */
 import type { LatencySummary } from "./latency.ts";
+import type { CryptoFigures } from "./encrypted.ts";
 import type { LossReport } from "./ledger.ts";
 import type { Interval } from "./load.ts";
 import type { RecordedOptions } from "./options.ts";
@@ -78,4 +79,6 @@ export interface BenchResult {
   /** The window on the system's monotonic clock in µs (the clock of V8's CPU profiles). */
   windowMonotonicUs: [number, number];
   cdf: { ack: Array<[number, number]>; delivery: Array<[number, number]> };
+  /** `--encrypted`: what the clients spent in ts-mls (the load generator's CPU, not the nodes'). */
+  crypto?: CryptoFigures;
 }

@@ -11,6 +11,7 @@ import { LoadClient } from "./load.ts";
 import type { BenchOptions } from "./options.ts";
 import { ProcSampler } from "./proc-stats.ts";
 import { resultOf } from "./assemble.ts";
+import { MlsCrypto, setUpMls } from "./encrypted.ts";
 import type { BenchResult } from "./result.ts";
 import { begin, setUp, type Log } from "./start.ts";
 import { startTopology } from "./topology.ts";
@@ -24,12 +25,18 @@ export async function runBench(o: BenchOptions, log: Log, profileDir?: string): 
   try {
     sampler.begin();
     const setup = await setUp(o, start, topology, log);
-    const c = (client = new LoadClient(setup.people, {
-      devices: o.devices,
-      chatSize: o.chatSize,
-      messageSize: o.messageSize,
-      read: o.scenario === "read",
-    }));
+    const mls = o.encrypted
+      ? new MlsCrypto(
+          await setUpMls(topology.url, setup.people, setup.chats, o.devices, o.setupConcurrency, log),
+        )
+      : undefined;
+    // Devices are user-major: the first two members of the first chat.
+    await mls?.calibrate(setup.chats[0].members[0] * o.devices, setup.chats[0].members[1] * o.devices);
+    const c = (client = new LoadClient(
+      setup.people,
+      { devices: o.devices, chatSize: o.chatSize, messageSize: o.messageSize, read: o.scenario === "read" },
+      mls,
+    ));
     const connected = await connectDevices(o, start.users, topology, sampler, c, log);
     const progress = logProgress(c, log);
     const measured = await loadAndMeasure(o, c, topology, sampler, progress.elapsed);

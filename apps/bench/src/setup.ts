@@ -52,7 +52,7 @@ async function retry<T>(fn: () => Promise<T>, tries = 4): Promise<T> {
 
 export async function createUsersAndChats(
   url: string,
-  o: { users: number; chatSize: number; concurrency: number; runId: string },
+  o: { users: number; chatSize: number; concurrency: number; runId: string; encrypted?: boolean },
   log: (line: string) => void,
 ): Promise<{ users: BenchUser[]; chats: BenchChat[] }> {
   const users: BenchUser[] = [];
@@ -81,6 +81,7 @@ export async function createUsersAndChats(
           name: `bench chat ${c}`,
           chat_type: "group",
           member_ids: members.slice(1).map((m) => users[m].id),
+          ...(o.encrypted && { encrypted: true }),
         },
       }),
     );

@@ -39,7 +39,13 @@ export async function setUp(o: BenchOptions, start: Start, topology: Topology, l
   const started = performance.now();
   const { users: people, chats } = await createUsersAndChats(
     topology.url,
-    { users: start.users, chatSize: o.chatSize, concurrency: o.setupConcurrency, runId: start.runId },
+    {
+      users: start.users,
+      chatSize: o.chatSize,
+      concurrency: o.setupConcurrency,
+      runId: start.runId,
+      encrypted: o.encrypted,
+    },
     log,
   );
   return { people, chats, seconds: (performance.now() - started) / 1000 };

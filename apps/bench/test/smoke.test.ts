@@ -102,6 +102,17 @@ describe("pnpm bench (smoke)", function () {
     expect(uploadMarkdown(r)).to.match(/\| 1 MB \| 4 \|/);
   });
 
+  it("closed loop in encrypted chats over 2 nodes: every acked MLS message decrypted once by each other device", async () => {
+    const r = await run({ scenario: "closed", encrypted: true, nodes: 2 });
+    expectZeroLoss(r);
+    expect(r.counts.dbRows).to.equal(r.counts.acked);
+    expect(r.crypto!.encrypt.count).to.equal(r.counts.sent);
+    // every delivery was a decryption that worked (the sender's own copy is not decrypted)
+    expect(r.crypto!.decrypt.count).to.equal(r.counts.delivered);
+    expect(r.crypto!.perDeliveryMs).to.be.greaterThan(0);
+    expect(reportMarkdown(r, [])).to.match(/client decrypt ms/);
+  });
+
   it("the baseline server takes the same clients", async () => {
     const r = await run({ scenario: "closed", baseline: true });
     expectZeroLoss(r);

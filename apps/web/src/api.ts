@@ -3,7 +3,7 @@
  * carries the current access token; a `token_expired` refreshes it (Credentials) and tries once
  * more; a session that is over (refresh refused, token revoked) ends the app's session.
  */
-import { ApiClient, ApiError, type CallArgs } from "@chat/client";
+import { ApiClient, ApiError, type CallArgs } from "@chat/client/core";
 import type { RouteName, RouteResponse } from "@chat/protocol";
 import type { Credentials } from "./credentials.ts";
 

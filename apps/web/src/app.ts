@@ -3,7 +3,7 @@
  * the window to them, and answers what the views ask for by handing it to the part that does it.
  * Ordering and de-duplication of messages come from ChatSocket and Timeline (see incoming.ts).
  */
-import { ChatSocket } from "@chat/client";
+import { ChatSocket } from "@chat/client/core";
 import { Outbox } from "./logic/outbox.ts";
 import type { Attachment, PublicUser } from "./logic/types.ts";
 import type { Session } from "./session.ts";
@@ -34,7 +34,8 @@ import { PushSubscriptions } from "./controller/push-subscription.ts";
 import { toggleMute } from "./controller/mute.ts";
 import type { Credentials } from "./credentials.ts";
 import { Drafts } from "./logic/drafts.ts";
-import { Encryption } from "./encryption/encryption.ts";
+import { deviceHint } from "./encryption/device-hint.ts";
+import { LazyEncryption } from "./encryption/lazy.ts";
 import type { Page } from "./store.ts";
 import { MessageContext } from "./controller/message-context.ts";
 import { Reactions } from "./controller/reactions.ts";
@@ -55,7 +56,7 @@ export class ChatApp implements Actions, Parts {
   readonly presence = new Presence(this);
   readonly typingRelay = new TypingRelay(this);
   readonly connectionState = new ConnectionState(this);
-  readonly encryption = new Encryption(this);
+  readonly encryption = new LazyEncryption(this);
   readonly uploads = new Uploads(this);
   readonly fileLinks = new FileLinks(this);
   readonly notifications = new Notifications(this);
@@ -85,6 +86,8 @@ export class ChatApp implements Actions, Parts {
       sendDeadline: 12_000,
       // Renewed before expiry over the open connection; every tab shares the refresh (credentials.ts).
       renewToken: () => credentials.fresh(),
+      // This profile's MLS device, when it has one: encrypted sends need the socket to say so.
+      deviceId: deviceHint(session.user.id),
     });
     const shell = new Shell(this.store, this);
     this.screen = new Screen(this, shell);
@@ -93,6 +96,7 @@ export class ChatApp implements Actions, Parts {
       this.socket,
       new Outbox(localStorage, `chat.outbox.${session.user.id}`),
       this.screen,
+      (e, text, clientId, files) => this.encryption.send(e, text, clientId, files),
     );
     root.replaceChildren(shell.el);
     this.cleanups.push(listenToSocket(this), this.reactions.listen());
@@ -104,6 +108,7 @@ export class ChatApp implements Actions, Parts {
     if (this.store.page !== "chats") this.account.opened();
     this.screen.render();
     void this.chatList.load();
+    this.encryption.registerWhenIdle();
   }
 
   // ---- what the views ask for -------------------------------------------------------------------

@@ -8,7 +8,7 @@
  * the session); the winner posts its new access token on a BroadcastChannel, and a tab that then
  * gets the lock finds a fresh token already there and does not refresh again.
  */
-import { ApiClient, ApiError, type RenewedToken } from "@chat/client";
+import { ApiClient, ApiError, type RenewedToken } from "@chat/client/core";
 
 const ACCESS_KEY = "chat.access";
 const LOCK = "chat.refresh";

@@ -2,7 +2,7 @@
  * Entry point: the login form or the chat, depending on the stored session; tabs follow each other.
  * A tab opened while signed in gets its access token from the refresh cookie (credentials.ts).
  */
-import { ApiError } from "@chat/client";
+import { ApiError } from "@chat/client/core";
 import { describe } from "./api.ts";
 import { ChatApp } from "./app.ts";
 import { Credentials, sessionOver } from "./credentials.ts";

@@ -3,7 +3,8 @@
  * written until the server has stored it, shown as pending, queued (offline) or failed, and sent
  * again with the same client_id however many times it takes — the server stores it once.
  */
-import { AckError, type ChatSocket } from "@chat/client";
+import { AckError, type ChatSocket } from "@chat/client/core";
+import type { EncryptedFileRef } from "@chat/client";
 import type { Outbox } from "./logic/outbox.ts";
 import type { PendingSend } from "./logic/timeline.ts";
 import type { Message } from "./logic/types.ts";
@@ -15,13 +16,20 @@ export class Sends {
     private readonly socket: ChatSocket,
     private readonly outbox: Outbox,
     private readonly ui: { render(): void; notify(message: string): void },
+    /** An encrypted chat's send: encrypted (MLS) with the outbox's client_id, then sent. */
+    private readonly encrypted: (
+      e: ChatEntry,
+      text: string,
+      clientId: string,
+      files: EncryptedFileRef[],
+    ) => Promise<Message>,
   ) {}
 
   /** `files`: uploaded and completed files the message carries (their ids, and names to show). */
   send(
     e: ChatEntry,
     text: string,
-    files?: { ids: string[]; files: { name: string; size: number }[] },
+    files?: { ids: string[]; files: { name: string; size: number }[]; refs?: EncryptedFileRef[] },
     replyTo?: number,
   ): void {
     const p = this.outbox.add({
@@ -31,6 +39,8 @@ export class Sends {
       createdAt: new Date().toISOString(),
       state: "pending",
       ...(files?.ids.length ? { attachmentIds: files.ids, files: files.files } : {}),
+      // An encrypted chat's files: their keys go inside the MLS message (kept with the unsent text).
+      ...(files?.refs?.length ? { encryptedFiles: files.refs } : {}),
       ...(replyTo !== undefined ? { replyTo } : {}),
     });
     e.timeline.addPending(p);
@@ -70,31 +80,35 @@ export class Sends {
   private deliver(clientId: string): void {
     const p = this.outbox.get(clientId);
     if (!p) return;
-    this.socket
-      .send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds, replyTo: p.replyTo })
-      .then(
-        (out) => {
-          this.outbox.remove(clientId);
-          // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.
-          this.store.chats.get(p.chatId)?.timeline.upsert([out.message]);
-          this.ui.render();
-        },
-        (err: unknown) => {
-          if (err instanceof AckError && (err.code === "not_a_member" || err.code === "chat_not_found")) {
-            // The chat is gone for me: this can never be sent, so it is not kept.
-            this.discard(clientId);
-            this.ui.notify(`Not sent: ${err.error.message}`);
-            return;
-          }
-          const error =
-            err instanceof AckError
-              ? err.error.message
-              : this.socket.socket.connected
-                ? "no answer from the server"
-                : "offline";
-          this.outbox.update(clientId, { state: "failed", error });
-          this.ui.render();
-        },
-      );
+    const e = this.store.chats.get(p.chatId);
+    const sending = e?.summary.encrypted
+      ? this.encrypted(e, p.text, p.clientId, p.encryptedFiles ?? [])
+      : this.socket
+          .send(p.chatId, p.text, p.clientId, { attachmentIds: p.attachmentIds, replyTo: p.replyTo })
+          .then((o) => o.message);
+    sending.then(
+      (message) => {
+        this.outbox.remove(clientId);
+        // Shown at once even if ChatSocket holds the broadcast back behind a missing seq.
+        this.store.chats.get(p.chatId)?.timeline.upsert([message]);
+        this.ui.render();
+      },
+      (err: unknown) => {
+        if (err instanceof AckError && (err.code === "not_a_member" || err.code === "chat_not_found")) {
+          // The chat is gone for me: this can never be sent, so it is not kept.
+          this.discard(clientId);
+          this.ui.notify(`Not sent: ${err.error.message}`);
+          return;
+        }
+        const error =
+          err instanceof AckError
+            ? err.error.message
+            : this.socket.socket.connected
+              ? "no answer from the server"
+              : "offline";
+        this.outbox.update(clientId, { state: "failed", error });
+        this.ui.render();
+      },
+    );
   }
 }

@@ -14,7 +14,10 @@ const CHECKED = ["apps/web/src", "apps/web/test", "apps/bench/src", "apps/bench/
 /** Where importers may live: every package's sources and tests. */
 const SEARCHED = ["apps", "packages", "prisma"];
 /** The entry point each workspace package name stands for. */
-const PACKAGES: Record<string, string> = { "@chat/client": "packages/client/src/index.ts" };
+const PACKAGES: Record<string, string> = {
+  "@chat/client": "packages/client/src/index.ts",
+  "@chat/client/core": "packages/client/src/core.ts",
+};
 
 const DECLARED =
   /^export\s+(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(?:function\*?|const|let|class|interface|type|enum)\s+([\w$]+)/gm;

@@ -5,3 +5,4 @@ export * from "./mls/encrypted-chats.ts";
 export * from "./mls/file-crypto.ts";
 export * from "./token-renewal.ts";
 export * from "./mls/safety-number.ts";
+export * from "./mls/application-crypto.ts";

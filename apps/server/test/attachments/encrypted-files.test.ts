@@ -111,9 +111,9 @@ describe("attachments: files of encrypted chats are opaque blobs", function () {
       expectError(intoPlain, 409, "attachment_unusable");
       const plainId = await readyFile(a.url, alice, { name: "clear.png", mime: "image/png", bytes: png });
       const intoEncrypted = await a1.mls
-        .send(chatId, "", undefined, [
-          { ...(await sealedRef(plainId)), name: "x", mime: "image/png", size: 1 },
-        ])
+        .send(chatId, "", undefined, {
+          files: [{ ...(await sealedRef(plainId)), name: "x", mime: "image/png", size: 1 }],
+        })
         .catch((e: unknown) => e);
       expect((intoEncrypted as AckError).code).to.equal("attachment_unusable");
 
@@ -124,7 +124,7 @@ describe("attachments: files of encrypted chats are opaque blobs", function () {
         { bytes: png, name: "holiday photo.png", mime: "image/png", width: 60, height: 40 },
         { bytes: thumb, mime: "image/png", width: 12, height: 8 },
       );
-      const sent = await a1.mls.send(chatId, "our photo", undefined, [ref]);
+      const sent = await a1.mls.send(chatId, "our photo", undefined, { files: [ref] });
       expect(sent.attachments?.map((f) => f.id)).to.deep.equal([ref.id, ref.thumbnail!.id]);
       for (const f of sent.attachments!) {
         expect(f).to.deep.include({

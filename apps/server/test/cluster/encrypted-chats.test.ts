@@ -9,12 +9,18 @@ import request from "supertest";
 import { spawnExtraNode, useCluster } from "./cluster-fixture.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { textsOf, useDevices as useMlsDevices, type MlsDevice } from "../encryption/mls-fixture.ts";
+import {
+  atEpoch as atEpochWithin,
+  encryptedChat,
+  startGroup,
+  textsOf,
+  useDevices as useMlsDevices,
+  type MlsDevice,
+} from "../encryption/mls-fixture.ts";
 
+/** Child-process nodes on a shared machine: a longer deadline than in-process nodes. */
 const atEpoch = (devices: MlsDevice[], chatId: number, epoch: bigint) =>
-  eventually(() => {
-    for (const d of devices) expect(d.mls.epoch(chatId), d.name).to.equal(epoch);
-  }, 15_000);
+  atEpochWithin(devices, chatId, epoch, 15_000);
 
 describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function () {
   this.timeout(120_000);
@@ -26,20 +32,12 @@ describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function
     const alice = await createUser(n1, "Alice");
     const bob = await createUser(n2, "Bob");
     const carol = await createUser(n3, "Carol");
-    const chatId = (
-      await request(n1)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ name: "three", chat_type: "group", member_ids: [bob.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(n1, alice, [bob]);
     const a1 = await device(n1, alice, "a1");
     const a2 = await device(n2, alice, "a2");
     const b1 = await device(n2, bob, "b1");
     const b2 = await device(n3, bob, "b2");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await atEpoch([a2, b1, b2], chatId, 1n);
+    await startGroup(a1, chatId, [bob], [a2, b1, b2], 15_000);
     await b2.mls.send(chatId, "before carol");
     for (const d of [a1, a2, b1])
       await eventually(() => expect(textsOf(d, chatId)).to.deep.equal(["before carol"]));
@@ -103,19 +101,11 @@ describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function
     const doomed = await spawnExtraNode(c, "e2e-kill");
     const alice = await createUser(n1, "Alice");
     const bob = await createUser(n2, "Bob");
-    const chatId = (
-      await request(n1)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ name: "kill", chat_type: "group", member_ids: [bob.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(n1, alice, [bob]);
     const a1 = await device([doomed.url, n1], alice, "a1");
     const b1 = await device(n2, bob, "b1");
     const b2 = await device(n1, bob, "b2");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await atEpoch([b1, b2], chatId, 1n);
+    await startGroup(a1, chatId, [bob], [b1, b2], 15_000);
     // The commit goes to the doomed node, which dies at once (before or after storing it).
     const committing = a1.mls.commitPending(chatId);
     await doomed.kill("SIGKILL");

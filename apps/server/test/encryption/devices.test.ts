@@ -10,7 +10,7 @@ import { useNode } from "../support/node.ts";
 import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 import { randomSignatureKey } from "../rest/helpers/route-samples.ts";
-import { useDevices } from "./mls-fixture.ts";
+import { claimKeyPackages, useDevices } from "./mls-fixture.ts";
 
 describe("devices and KeyPackages", function () {
   this.timeout(60_000);
@@ -75,13 +75,7 @@ describe("devices and KeyPackages", function () {
     const store = new MemoryKeyStore();
     const other = new EncryptedChats(api, d2.socket, store, d2.mls.me);
     await other.uploadKeyPackages(1, false);
-    const [mine] = (
-      await request(node.url)
-        .post("/api/v1/key-packages/claim")
-        .set(u.auth)
-        .send({ device_ids: [d2.mls.me.deviceId] })
-        .expect(200)
-    ).body.key_packages;
+    const [mine] = (await claimKeyPackages(node.url, u, [d2.mls.me.deviceId])).key_packages;
     const wrong = await request(node.url)
       .post(`/api/v1/devices/${d1.mls.me.deviceId}/key-packages`)
       .set(u.auth)
@@ -95,13 +89,7 @@ describe("devices and KeyPackages", function () {
       .send({ key_packages: [Buffer.from("not a key package").toString("base64")] });
     expect(garbage.status).to.equal(422);
     await other.uploadKeyPackages(1, false);
-    const [fresh] = (
-      await request(node.url)
-        .post("/api/v1/key-packages/claim")
-        .set(u.auth)
-        .send({ device_ids: [d2.mls.me.deviceId] })
-        .expect(200)
-    ).body.key_packages;
+    const [fresh] = (await claimKeyPackages(node.url, u, [d2.mls.me.deviceId])).key_packages;
     const bytes = Buffer.from(fresh.key_package, "base64");
     bytes[bytes.length - 3] ^= 0xff;
     const tampered = await request(node.url)
@@ -124,16 +112,8 @@ describe("devices and KeyPackages", function () {
     const d = await device(node.url, owner, "d", 5);
     const low: number[] = [];
     d.socket.on("key_packages:low", (s) => low.push(s.stock));
-    const claims = await Promise.all(
-      others.map((o) =>
-        request(node.url)
-          .post("/api/v1/key-packages/claim")
-          .set(o.auth)
-          .send({ device_ids: [d.mls.me.deviceId] })
-          .expect(200),
-      ),
-    );
-    const got = claims.map((c) => c.body.key_packages[0]);
+    const claims = await Promise.all(others.map((o) => claimKeyPackages(node.url, o, [d.mls.me.deviceId])));
+    const got = claims.map((c) => c.key_packages[0]);
     const oneTime = got.filter((k) => !k.last_resort).map((k) => k.key_package);
     expect(oneTime).to.have.length(5);
     expect(new Set(oneTime).size).to.equal(5);
@@ -155,11 +135,7 @@ describe("devices and KeyPackages", function () {
       owner.id,
       "bare",
     );
-    const none = await request(node.url)
-      .post("/api/v1/key-packages/claim")
-      .set(owner.auth)
-      .send({ device_ids: [bare.deviceId] })
-      .expect(200);
-    expect(none.body).to.deep.equal({ key_packages: [], missing: [bare.deviceId] });
+    const none = await claimKeyPackages(node.url, owner, [bare.deviceId]);
+    expect(none).to.deep.equal({ key_packages: [], missing: [bare.deviceId] });
   });
 });

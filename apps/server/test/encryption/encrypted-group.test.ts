@@ -9,7 +9,7 @@ import { createApplicationMessage, encodeMlsMessage } from "ts-mls";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { textsOf, useDevices } from "./mls-fixture.ts";
+import { encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 describe("encrypted chats: 2 users × 2 devices over 2 nodes", function () {
   this.timeout(60_000);
@@ -40,13 +40,8 @@ describe("encrypted chats: 2 users × 2 devices over 2 nodes", function () {
     const b1 = await device(b.url, bob, "bob-laptop");
     const b2 = await device(a.url, bob, "bob-phone");
 
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
+    await startGroup(a1, chatId, [bob], [a2, b1, b2]);
     expect(a1.mls.members(chatId)).to.have.length(4);
-
-    await eventually(() => {
-      for (const d of [a2, b1, b2]) expect(d.mls.epoch(chatId)).to.equal(1n);
-    });
 
     await a1.mls.send(chatId, "hello from alice's laptop");
     await b1.mls.send(chatId, "hi from bob's laptop");
@@ -95,18 +90,10 @@ describe("encrypted chats: 2 users × 2 devices over 2 nodes", function () {
     const { a, b } = nodes;
     const alice = await createUser(a.url, "Alice");
     const bob = await createUser(b.url, "Bob");
-    const chatId = (
-      await request(a.url)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(a.url, alice, [bob], "private");
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await eventually(() => expect(b1.mls.epoch(chatId)).to.equal(1n));
+    await startGroup(a1, chatId, [bob], [b1]);
     // Bob encrypts at epoch 1 while Alice's commit to epoch 2 overtakes it.
     const cs = await mlsSuite();
     const made = await createApplicationMessage(

@@ -10,8 +10,7 @@ import { AckError, mlsSuite } from "@chat/client";
 import { MLS_MAX_B64 } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createUser } from "../support/users.ts";
-import { eventually } from "../support/wait.ts";
-import { useDevices, type MlsDevice } from "./mls-fixture.ts";
+import { claimKeyPackages, encryptedChat, startGroup, useDevices, type MlsDevice } from "./mls-fixture.ts";
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 
@@ -31,22 +30,12 @@ describe("encrypted chats: hostile MLS input", function () {
   it("garbage, wrong group, oversized, old epochs, unverifiable commits: error acks, nothing stored", async () => {
     const alice = await createUser(node.url, "Alice");
     const bob = await createUser(node.url, "Bob");
-    const mk = async () =>
-      (
-        await request(node.url)
-          .post("/api/v1/chats")
-          .set(alice.auth)
-          .send({ name: "g", chat_type: "group", member_ids: [bob.id], encrypted: true })
-          .expect(201)
-      ).body.chat_id as number;
-    const chatId = await mk();
-    const otherChat = await mk();
+    const chatId = await encryptedChat(node.url, alice, [bob]);
+    const otherChat = await encryptedChat(node.url, alice, [bob]);
     const a1 = await device(node.url, alice, "a1");
     const b1 = await device(node.url, bob, "b1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
+    await startGroup(a1, chatId, [bob], [b1]);
     await a1.mls.createGroup(otherChat);
-    await eventually(() => expect(b1.mls.epoch(chatId)).to.equal(1n));
     const first = await a1.mls.send(chatId, "first");
     const before = (await request(node.url).get(`/api/v1/chats/${chatId}`).set(alice.auth).expect(200)).body
       .last_seq;
@@ -55,12 +44,7 @@ describe("encrypted chats: hostile MLS input", function () {
       "mls_rejected",
     );
     // A valid MLSMessage of the wrong kind: a KeyPackage.
-    const kp = (
-      await request(node.url)
-        .post("/api/v1/key-packages/claim")
-        .set(alice.auth)
-        .send({ device_ids: [b1.mls.me.deviceId] })
-    ).body.key_packages[0].key_package as string;
+    const kp = (await claimKeyPackages(node.url, alice, [b1.mls.me.deviceId])).key_packages[0].key_package;
     expect(await refusal(a1, { chat_id: chatId, data: kp })).to.equal("mls_rejected");
     // Another group's message.
     const elsewhere = await a1.mls.send(otherChat, "elsewhere").catch((e: unknown) => e);

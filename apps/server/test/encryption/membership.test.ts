@@ -8,23 +8,9 @@ import { expect } from "chai";
 import request from "supertest";
 import { AckError } from "@chat/client";
 import { useTwoNodes } from "../support/two-nodes.ts";
-import { createUser, type TestUser } from "../support/users.ts";
+import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { textsOf, useDevices, type MlsDevice } from "./mls-fixture.ts";
-
-async function encryptedGroup(url: string, owner: TestUser, members: TestUser[]): Promise<number> {
-  const res = await request(url)
-    .post("/api/v1/chats")
-    .set(owner.auth)
-    .send({ name: "secret", chat_type: "group", member_ids: members.map((m) => m.id), encrypted: true })
-    .expect(201);
-  return res.body.chat_id as number;
-}
-
-const atEpoch = (devices: MlsDevice[], chatId: number, epoch: bigint) =>
-  eventually(() => {
-    for (const d of devices) expect(d.mls.epoch(chatId), d.name).to.equal(epoch);
-  }, 10_000);
+import { atEpoch, encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 describe("encrypted chats: membership changes, conflicts and catch-up", function () {
   this.timeout(90_000);
@@ -38,12 +24,10 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
       createUser(a.url, "Bob"),
       createUser(b.url, "Carol"),
     ]);
-    const chatId = await encryptedGroup(a.url, alice, [bob]);
+    const chatId = await encryptedChat(a.url, alice, [bob]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await atEpoch([b1], chatId, 1n);
+    await startGroup(a1, chatId, [bob], [b1]);
     await a1.mls.send(chatId, "before carol");
     await eventually(() => expect(textsOf(b1, chatId)).to.deep.equal(["before carol"]));
 
@@ -86,13 +70,11 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
     const carol = await createUser(a.url, "Carol");
-    const chatId = await encryptedGroup(a.url, alice, [bob, carol]);
+    const chatId = await encryptedChat(a.url, alice, [bob, carol]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
     const c1 = await device(a.url, carol, "c1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id, carol.id]);
-    await atEpoch([b1, c1], chatId, 1n);
+    await startGroup(a1, chatId, [bob, carol], [b1, c1]);
     // Carol leaves while Bob's device is not listening (its messages wait in the socket queue
     // until the commit: the commit is made from the state before the server's proposal).
     b1.socket.socket.disconnect();
@@ -109,14 +91,12 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
     const [alice, bob, carol, dave] = await Promise.all(
       ["Alice", "Bob", "Carol", "Dave"].map((n) => createUser(a.url, n)),
     );
-    const chatId = await encryptedGroup(a.url, alice, [bob, carol, dave]);
+    const chatId = await encryptedChat(a.url, alice, [bob, carol, dave]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
     const c1 = await device(a.url, carol, "c1");
     const d1 = await device(b.url, dave, "d1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await atEpoch([b1], chatId, 1n);
+    await startGroup(a1, chatId, [bob], [b1]);
     // Alice adds Carol while Bob adds Dave, both from epoch 1.
     await Promise.all([a1.mls.addUsers(chatId, [carol.id]), b1.mls.addUsers(chatId, [dave.id])]);
     await atEpoch([a1, b1, c1, d1], chatId, 3n);
@@ -130,12 +110,10 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
   it("a device offline for several epochs catches up by sync; a new device of a member joins by external commit", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
-    const chatId = await encryptedGroup(a.url, alice, [bob]);
+    const chatId = await encryptedChat(a.url, alice, [bob]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
-    await atEpoch([b1], chatId, 1n);
+    await startGroup(a1, chatId, [bob], [b1]);
     b1.socket.close();
     // Three epochs and messages in between while b1 is away.
     for (let i = 0; i < 3; i++) {
@@ -168,7 +146,7 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
   it("a device offline when it is added joins from the Welcome its sync brings", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
-    const chatId = await encryptedGroup(a.url, alice, [bob]);
+    const chatId = await encryptedChat(a.url, alice, [bob]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
     await a1.mls.createGroup(chatId);
@@ -186,13 +164,7 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
   it("a private chat whose peer has no device yet: the creator talks alone, the peer's first device joins by external commit", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
-    const chatId = (
-      await request(a.url)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(a.url, alice, [bob], "private");
     const a1 = await device(a.url, alice, "a1");
     await a1.mls.createGroup(chatId);
     await a1.mls.addUsers(chatId, [bob.id]);
@@ -207,7 +179,7 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
   it("a removed device's sockets drop; a device that is not in the group cannot send into it", async () => {
     const { a, b } = nodes;
     const [alice, bob] = await Promise.all([createUser(a.url, "Alice"), createUser(b.url, "Bob")]);
-    const chatId = await encryptedGroup(a.url, alice, [bob]);
+    const chatId = await encryptedChat(a.url, alice, [bob]);
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
     const stranger = await device(a.url, bob, "b-not-added", 0);

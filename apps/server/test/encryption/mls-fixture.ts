@@ -3,12 +3,17 @@
  * device id, given KeyPackages, and wrapped in packages/client's EncryptedChats (ts-mls, a memory
  * key store). Every device is closed after the test.
  */
+import { expect } from "chai";
+import request from "supertest";
 import { ApiClient, ChatSocket, EncryptedChats, MemoryKeyStore, registerDevice } from "@chat/client";
+import type { ClaimKeyPackagesResponse } from "@chat/protocol";
+import type { z } from "zod";
+import type { TestUser } from "../support/users.ts";
+import { eventually } from "../support/wait.ts";
 
 type Options = ConstructorParameters<typeof EncryptedChats>[4];
 /** Tests script who commits when, unless they ask for the automatic commit of proposals. */
 const scripted: Options = { autoCommit: false };
-import type { TestUser } from "../support/users.ts";
 
 export interface MlsDevice {
   user: TestUser;
@@ -75,3 +80,60 @@ export function useDevices() {
 /** The texts a device has read in a chat, in seq order (null where it could not). */
 export const textsOf = (d: MlsDevice, chatId: number) =>
   (d.mls.messages.get(chatId) ?? []).map((m) => m.text);
+
+/**
+ * Creates an encrypted chat over REST: a private chat with one other member, or a group.
+ * @returns the chat id
+ */
+export async function encryptedChat(
+  url: string,
+  owner: TestUser,
+  members: TestUser[],
+  chatType: "private" | "group" = "group",
+): Promise<number> {
+  const body =
+    chatType === "group"
+      ? { name: "secret", chat_type: chatType, member_ids: members.map((m) => m.id), encrypted: true }
+      : { chat_type: chatType, member_ids: members.map((m) => m.id), encrypted: true };
+  const res = await request(url).post("/api/v1/chats").set(owner.auth).send(body).expect(201);
+  return res.body.chat_id as number;
+}
+
+/** Waits until every device's group state of the chat is at `epoch`. */
+export const atEpoch = (devices: MlsDevice[], chatId: number, epoch: bigint, ms = 10_000) =>
+  eventually(() => {
+    for (const d of devices) expect(d.mls.epoch(chatId), d.name).to.equal(epoch);
+  }, ms);
+
+/**
+ * `creator` makes the chat's MLS group and adds every device of `users` (one commit, epoch 1);
+ * resolves when each of `joining` has processed its Welcome.
+ */
+export async function startGroup(
+  creator: MlsDevice,
+  chatId: number,
+  users: TestUser[],
+  joining: MlsDevice[],
+  ms?: number,
+): Promise<void> {
+  await creator.mls.createGroup(chatId);
+  await creator.mls.addUsers(
+    chatId,
+    users.map((u) => u.id),
+  );
+  await atEpoch(joining, chatId, 1n, ms);
+}
+
+/** Claims one KeyPackage of each device as `user` (expects 200); the response body. */
+export async function claimKeyPackages(
+  url: string,
+  user: TestUser,
+  deviceIds: string[],
+): Promise<z.infer<typeof ClaimKeyPackagesResponse>> {
+  const res = await request(url)
+    .post("/api/v1/key-packages/claim")
+    .set(user.auth)
+    .send({ device_ids: deviceIds })
+    .expect(200);
+  return res.body;
+}

@@ -17,7 +17,7 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { createUser } from "../support/users.ts";
 import { eventually, sleep } from "../support/wait.ts";
 import { memoryLogger } from "../rest/helpers/logs.ts";
-import { textsOf, useDevices } from "./mls-fixture.ts";
+import { encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 describe("encrypted chats: the plaintext never reaches the server", function () {
   this.timeout(60_000);
@@ -58,20 +58,13 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
   it("not in the database rows, not in Redis, not in the node logs; receipts and fully-read exactly once", async () => {
     const alice = await createUser(a.url, "Alice");
     const bob = await createUser(b.url, "Bob");
-    const chatId = (
-      await request(a.url)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ chat_type: "private", member_ids: [bob.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
+    const chatId = await encryptedChat(a.url, alice, [bob], "private");
     const a1 = await device(a.url, alice, "a1");
     const b1 = await device(b.url, bob, "b1");
     const b2 = await device(a.url, bob, "b2");
     const fullyRead: number[][] = [];
     a1.socket.on("receipt:fully_read", (r) => fullyRead.push(r.message_ids));
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id]);
+    await startGroup(a1, chatId, [bob], [b1, b2]);
 
     const secrets = [
       "the launch code is SWORDFISH-7731",
@@ -110,7 +103,7 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
       },
       { bytes: new TextEncoder().encode(`thumbnail ${FILE_TEXT}`), mime: "image/webp" },
     );
-    await a1.mls.send(chatId, "", undefined, [fileRef]);
+    await a1.mls.send(chatId, "", undefined, { files: [fileRef] });
     await eventually(() => expect(b2.mls.messages.get(chatId)!.at(-1)!.files?.[0].name).to.equal(FILE_NAME));
     secrets.push(FILE_TEXT, FILE_NAME, "text/x-zanzibar-plan");
 

@@ -9,36 +9,33 @@ import request from "supertest";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { textsOf, useDevices } from "./mls-fixture.ts";
+import { encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 describe("encrypted chats: the server's Remove proposal is committed by the members on their own", function () {
   this.timeout(60_000);
   const nodes = useTwoNodes({});
   const { device } = useDevices();
-  const auto = { autoCommit: { minMs: 50, maxMs: 600 } };
+  const auto = { autoCommit: { minMs: 50, maxMs: 600 } } as const;
+  const scripted = { autoCommit: false } as const;
 
-  it("a removed member reads nothing sent a few seconds after the removal; exactly one commit carries it", async () => {
+  /** Alice, Bob and Carol in an encrypted group over both nodes, one device each, at epoch 1. */
+  async function threeInAGroup(options: typeof auto | typeof scripted) {
     const { a, b } = nodes;
     const [alice, bob, carol] = await Promise.all([
       createUser(a.url, "Alice"),
       createUser(b.url, "Bob"),
       createUser(a.url, "Carol"),
     ]);
-    const chatId = (
-      await request(a.url)
-        .post("/api/v1/chats")
-        .set(alice.auth)
-        .send({ name: "g", chat_type: "group", member_ids: [bob.id, carol.id], encrypted: true })
-        .expect(201)
-    ).body.chat_id as number;
-    const a1 = await device(a.url, alice, "a1", 5, auto);
-    const b1 = await device(b.url, bob, "b1", 5, auto);
-    const c1 = await device(b.url, carol, "c1", 5, auto);
-    await a1.mls.createGroup(chatId);
-    await a1.mls.addUsers(chatId, [bob.id, carol.id]);
-    await eventually(() => {
-      for (const d of [b1, c1]) expect(d.mls.epoch(chatId), d.name).to.equal(1n);
-    }, 10_000);
+    const chatId = await encryptedChat(a.url, alice, [bob, carol]);
+    const a1 = await device(a.url, alice, "a1", 5, options);
+    const b1 = await device(b.url, bob, "b1", 5, options);
+    const c1 = await device(b.url, carol, "c1", 5, options);
+    await startGroup(a1, chatId, [bob, carol], [b1, c1]);
+    return { a, alice, bob, chatId, a1, b1, c1 };
+  }
+
+  it("a removed member reads nothing sent a few seconds after the removal; exactly one commit carries it", async () => {
+    const { a, alice, bob, chatId, a1, b1, c1 } = await threeInAGroup(auto);
     await c1.mls.send(chatId, "bob can read this");
     await eventually(() => expect(textsOf(b1, chatId)).to.include("bob can read this"));
 
@@ -66,5 +63,16 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
     expect(kinds.filter((k: string) => k === "proposal")).to.have.length(1);
     expect(kinds.slice(kinds.indexOf("proposal")).filter((k: string) => k === "commit")).to.have.length(1);
     expect(a1.mls.epoch(chatId)).to.equal(2n);
+  });
+
+  it("a member who sends while the server's Remove proposal is pending commits it first; the removed member cannot read it", async () => {
+    const { a, alice, bob, chatId, a1, b1, c1 } = await threeInAGroup(scripted);
+    await request(a.url).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(alice.auth).expect(200);
+    // Alice's device has the proposal and nobody committed it (no automatic commits here).
+    await a1.mls.catchUp(chatId);
+    await a1.mls.send(chatId, "sent with bob's removal pending");
+    await eventually(() => expect(textsOf(c1, chatId)).to.include("sent with bob's removal pending"));
+    expect(a1.mls.members(chatId)).to.have.members([a1.mls.me.deviceId, c1.mls.me.deviceId]);
+    expect(textsOf(b1, chatId)).to.not.include("sent with bob's removal pending");
   });
 });

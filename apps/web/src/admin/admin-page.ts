@@ -4,7 +4,7 @@
  * Redis and PostgreSQL health. It polls GET /api/v1/admin/overview every 2 s (any node answers for
  * the whole cluster from the registry) and keeps the history in the page. A non-admin is told so.
  */
-import { ApiError } from "@chat/client";
+import { ApiError } from "@chat/client/core";
 import type { RouteResponse } from "@chat/protocol";
 import type { Api } from "../api.ts";
 import { h, setChildren } from "../dom.ts";

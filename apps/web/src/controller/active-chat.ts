@@ -1,5 +1,5 @@
 /** The open (active) chat: opening and closing it (with the address bar), its newest page of messages, and older pages on scroll. */
-import { ApiError } from "@chat/client";
+import { ApiError } from "@chat/client/core";
 import type { ChatEntry } from "../store.ts";
 import type { Parts } from "./parts.ts";
 import { showChatInPath } from "./routing.ts";

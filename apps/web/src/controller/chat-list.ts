@@ -2,7 +2,7 @@
  * The chat list: loaded over REST at start and after each reconnect, one chat fetched when the
  * socket mentions a chat this page does not know, and chats dropped when I am no longer in them.
  */
-import { ApiError } from "@chat/client";
+import { ApiError } from "@chat/client/core";
 import { chatTitle } from "../logic/chat-list.ts";
 import type { ChatSummary } from "../logic/types.ts";
 import type { ChatEntry } from "../store.ts";

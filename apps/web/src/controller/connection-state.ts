@@ -2,6 +2,7 @@
  * The connection banner's state (connecting, online, reconnecting, offline) and what a (re)connect
  * sets going: ChatSocket re-syncs messages itself; the chat list, presence and members are asked again.
  */
+import { saveDeviceHint } from "../encryption/device-hint.ts";
 import type { Parts } from "./parts.ts";
 
 export class ConnectionState {
@@ -29,6 +30,12 @@ export class ConnectionState {
       // refresh too (e.g. none yet after an offline start): a refused refresh ends the session.
       if (code === "token_expired") return;
       if (code === "unauthorized" || code === "session_revoked") return void sk.renewNow();
+      if (code === "device_required") {
+        // This profile's device was removed elsewhere: connect without it (it registers anew).
+        saveDeviceHint(this.p.store.me.id, undefined);
+        const { device_id: _gone, ...auth } = sk.socket.auth as Record<string, unknown>;
+        sk.socket.auth = auth;
+      }
       if (s.connection === "online" || s.connection === "connecting") s.connection = "reconnecting";
       this.p.screen.render();
       // A refusal by the server (not a transport error) stops socket.io's own retries.

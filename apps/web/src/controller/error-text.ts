@@ -1,5 +1,5 @@
 /** The sentence a notice shows for a failed REST call or socket request. */
-import { AckError, ApiError } from "@chat/client";
+import { AckError, ApiError } from "@chat/client/core";
 
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return err.body.message;

@@ -6,7 +6,7 @@
 import { linkFresh } from "../logic/uploads.ts";
 import type { Attachment } from "../logic/types.ts";
 import type { Parts } from "./parts.ts";
-import { isEncryptedFile } from "../encryption/encrypted-files.ts";
+import { isEncryptedFile } from "../encryption/file-refs.ts";
 
 type Variant = "original" | "thumbnail";
 type Link = { url: string; expires_at: string };
@@ -27,7 +27,7 @@ export class FileLinks {
   /** A fresh link (asked for once however many callers want it); `again`: the known one failed. */
   get(id: string, variant: Variant, again = false): Promise<string> {
     // An encrypted chat's file: its "link" is a blob: URL of the bytes decrypted here.
-    if (isEncryptedFile(id)) return this.p.encryption.files.link(id, variant);
+    if (isEncryptedFile(id)) return this.p.encryption.files().then((f) => f.link(id, variant));
     const k = `${variant}:${id}`;
     if (again) this.links.delete(k);
     const known = this.cached(id, variant);
@@ -52,7 +52,7 @@ export class FileLinks {
    * it shows inline: those open in a new tab, so following the link never leaves the chat.
    */
   async download(file: Attachment): Promise<void> {
-    if (isEncryptedFile(file.id)) return this.p.encryption.files.download(file);
+    if (isEncryptedFile(file.id)) return (await this.p.encryption.files()).download(file);
     const { id, name } = file;
     try {
       const url = new URL(await this.get(id, "original"), location.origin);

@@ -33,16 +33,6 @@ export class MessageActions {
   sendNow(chatId: number, text: string): void {
     const e = this.p.store.chats.get(chatId);
     if (!e) return;
-    if (e.summary.encrypted) {
-      // Files of an encrypted chat were encrypted before upload: their keys go inside the MLS message.
-      const { refs } = this.p.uploads.take(chatId);
-      if (refs.length === 0 && !text.trim()) return this.p.screen.render();
-      if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
-      this.p.encryption
-        .send(e, text, refs)
-        .catch((err: unknown) => this.p.screen.notify(`Not sent: ${errorText(err)}`));
-      return;
-    }
     const files = this.p.uploads.take(chatId);
     if (files.ids.length === 0 && !text.trim()) return this.p.screen.render();
     if (chatId === this.p.store.activeChatId) this.p.store.scrollToEnd = true;
@@ -55,6 +45,10 @@ export class MessageActions {
     const e = this.p.store.active;
     if (!e) return false;
     try {
+      if (e.summary.encrypted) {
+        await this.p.encryption.edit(e, messageId, text);
+        return true;
+      }
       const m = await this.p.socket.request("message:edit", {
         chat_id: e.summary.id,
         message_id: messageId,

@@ -3,7 +3,7 @@
  * Each part reaches the others through it when it acts, not when it is built: they call each
  * other both ways (a message for an unknown chat fetches the chat; dropping the open chat closes it).
  */
-import type { ChatSocket } from "@chat/client";
+import type { ChatSocket } from "@chat/client/core";
 import type { Api } from "../api.ts";
 import type { Credentials } from "../credentials.ts";
 import type { Account } from "./account.ts";
@@ -18,7 +18,7 @@ import type { Presence } from "./presence.ts";
 import type { Receipts } from "./receipts.ts";
 import type { Screen } from "./screen.ts";
 import type { TypingRelay } from "./typing-relay.ts";
-import type { Encryption } from "../encryption/encryption.ts";
+import type { LazyEncryption } from "../encryption/lazy.ts";
 import type { Uploads } from "./uploads.ts";
 import type { FileLinks } from "./file-links.ts";
 import type { Notifications } from "./notifications.ts";
@@ -40,7 +40,7 @@ export interface Parts {
   readonly presence: Presence;
   readonly typingRelay: TypingRelay;
   readonly connectionState: ConnectionState;
-  readonly encryption: Encryption;
+  readonly encryption: LazyEncryption;
   readonly uploads: Uploads;
   readonly fileLinks: FileLinks;
   readonly notifications: Notifications;

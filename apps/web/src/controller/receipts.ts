@@ -2,7 +2,7 @@
  * Read receipts: my read cursor moves to the newest message shown in the open chat while the page
  * is visible; others' cursors and the "read by everyone" mark come from the socket.
  */
-import type { SyncedChat } from "@chat/client";
+import type { SyncedChat } from "@chat/client/core";
 import type { ServerEventPayload } from "@chat/protocol";
 import { applyMyCursor } from "../logic/chat-list.ts";
 import type { Parts } from "./parts.ts";

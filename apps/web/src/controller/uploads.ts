@@ -4,7 +4,8 @@
  * object storage on another origin) so the tray shows progress, then completed. A message written
  * while files are still on their way waits for them and goes once every one is ready.
  */
-import { ApiError, type EncryptedFileRef } from "@chat/client";
+import { ApiError } from "@chat/client/core";
+import type { EncryptedFileRef } from "@chat/client";
 import type { ErrorBody } from "@chat/protocol";
 import { declaredType, refusalText, sendReadiness, type UploadItem } from "../logic/uploads.ts";
 import type { Parts } from "./parts.ts";
@@ -98,7 +99,7 @@ export class Uploads {
         // Encrypted here, thumbnail made here: the server gets opaque bytes, no name, no type.
         item.state = "uploading";
         this.p.screen.render();
-        const ref = await this.p.encryption.files.seal(item.file, item.file.name || "file");
+        const ref = await (await this.p.encryption.files()).seal(item.file, item.file.name || "file");
         if (!live()) return;
         Object.assign(item, { id: ref.id, ref, state: "ready" });
         return this.changed(item.chatId);

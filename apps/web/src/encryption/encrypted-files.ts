@@ -16,38 +16,14 @@ import {
   type SealedBlob,
 } from "@chat/client";
 import type { Attachment } from "../logic/types.ts";
+import { knownFile } from "./file-refs.ts";
 import type { Parts } from "../controller/parts.ts";
 
 /** The thumbnail's longest side (px), as the server makes them for plain chats. */
 const THUMBNAIL_PX = 320;
 
-/** Encrypted files met in messages, by attachment id: what a link to one decrypts. */
-const known = new Map<string, EncryptedFileRef>();
 /** Thumbnails' blob: URLs (and those on their way), by thumbnail id. */
 const thumbs = new Map<string, Promise<string>>();
-
-/** The real file names, types and sizes of a message's encrypted files, as the views draw files. */
-export function encryptedAttachments(
-  refs: readonly EncryptedFileRef[] | undefined,
-): Attachment[] | undefined {
-  if (!refs || refs.length === 0) return undefined;
-  return refs.map((r) => {
-    known.set(r.id, r);
-    return {
-      id: r.id,
-      name: r.name,
-      size: r.size,
-      mime: r.mime,
-      ...(r.width && r.height && { width: r.width, height: r.height }),
-      url: `e2e:${r.id}`,
-      ...(r.thumbnail && { thumbnail_url: `e2e:${r.id}/thumbnail` }),
-      encrypted: true as const,
-    };
-  });
-}
-
-/** Whether links to this attachment are made by decrypting (an encrypted chat's file). */
-export const isEncryptedFile = (id: string) => known.has(id);
 
 /** What a person reads when a file cannot be opened. */
 function fileErrorText(err: unknown): string {
@@ -84,7 +60,7 @@ export class EncryptedFiles {
    * file's URL is the caller's to revoke (the image viewer does when it closes).
    */
   link(id: string, variant: "original" | "thumbnail"): Promise<string> {
-    const ref = known.get(id);
+    const ref = knownFile(id);
     if (!ref) return Promise.reject(new Error("unknown encrypted file"));
     if (variant === "thumbnail") {
       if (!ref.thumbnail) return Promise.reject(new Error("no thumbnail"));

@@ -16,8 +16,10 @@ import {
   safetyNumber,
 } from "@chat/client";
 import type { Parts } from "../controller/parts.ts";
+import type { Message } from "../logic/types.ts";
 import type { ChatEntry } from "../store.ts";
 import { errorText } from "../controller/error-text.ts";
+import { saveDeviceHint } from "./device-hint.ts";
 import { IdbKeyStore } from "./idb-key-store.ts";
 import type { SafetyRow } from "./safety.ts";
 import { EncryptedFiles } from "./encrypted-files.ts";
@@ -62,24 +64,62 @@ export class Encryption {
     }
     const fresh = !me;
     me ??= await registerDevice(api, keys, store.me.id, browserName());
-    // The socket connects again saying which device it is (MLS sends need it).
+    saveDeviceHint(store.me.id, me.deviceId);
+    // The socket says which device it is (MLS sends need it): from its first connection when the
+    // hint was there, else it connects again now.
     const io = socket.socket;
-    io.auth = { ...(io.auth as Record<string, unknown>), device_id: me.deviceId };
-    io.disconnect().connect();
+    if ((io.auth as Record<string, unknown>).device_id !== me.deviceId) {
+      io.auth = { ...(io.auth as Record<string, unknown>), device_id: me.deviceId };
+      io.disconnect().connect();
+    }
     await socket.ready();
     const mls = new EncryptedChats(api, socket, keys, me);
     mls.onMessage((d) => {
       // It reads the chat's messages: it has the group (from a Welcome, perhaps just now).
       this.p.store.e2eJoined.add(d.chat_id);
+      if (d.refers_to !== undefined) void this.edited(d.chat_id, d.refers_to, d.sender_id, d.text);
       void this.read(d.id, d.text, d.reason, d.files);
     });
     socket.on(
       "key_packages:low",
       () => void mls.uploadKeyPackages(KEY_PACKAGES, false).catch(() => undefined),
     );
-    if (fresh) await mls.uploadKeyPackages(KEY_PACKAGES);
+    await this.stockUp(mls, fresh);
     await mls.fetchWelcomes();
     return mls;
+  }
+
+  /**
+   * A new device gets its KeyPackages (so others can add it at once); one that was away while
+   * others claimed them is stocked again when the server says its stock is low.
+   */
+  private async stockUp(mls: EncryptedChats, fresh: boolean) {
+    let lastResort = fresh;
+    if (!fresh) {
+      const stock = await this.p.api.call("keyPackageStock", { params: { device_id: mls.me.deviceId } });
+      if (!stock.low && stock.last_resort) return;
+      lastResort = !stock.last_resort;
+    }
+    for (let i = 0; i < UPLOADS; i++) await mls.uploadKeyPackages(KEY_PACKAGES, lastResort && i === 0);
+  }
+
+  /**
+   * An edit (a new ciphertext naming the message it replaces) read by this device: the message
+   * shows the new text. Only its sender may edit it (the server checks; so does this device).
+   */
+  private async edited(chatId: number, target: number, senderId: number, text: string | null) {
+    if (text === null) return;
+    const original = this.p.store.chats
+      .get(chatId)
+      ?.timeline.messages()
+      .find((m) => m.id === target);
+    if (original && original.sender_id !== senderId) return;
+    // An edit changes the text only: the original's files stay (if it was read first).
+    const files = this.p.store.decrypted.get(target)?.files;
+    const r = { text, edited: true, ...(files && { files }) };
+    this.p.store.decrypted.set(target, r);
+    await this.keys?.putRead(target, r);
+    this.p.screen.render();
   }
 
   /** Records what this device read of a message; a text read before (then kept) is never lost. */
@@ -92,7 +132,10 @@ export class Encryption {
     const s = this.p.store;
     const known = s.decrypted.get(id) ?? (await this.keys?.getRead(id));
     if (known?.text != null) {
-      s.decrypted.set(id, known);
+      // An edit read before its original kept the new text: add the original's files to it.
+      const r = files && !known.files ? { ...known, files } : known;
+      s.decrypted.set(id, r);
+      if (r !== known) await this.keys?.putRead(id, r);
     } else {
       const r = { text, ...(reason && { reason }), ...(files && { files }) };
       s.decrypted.set(id, r);
@@ -174,12 +217,29 @@ export class Encryption {
     return mls.epoch(chatId) !== undefined || (await this.keys!.loadGroup(chatId)) !== undefined;
   }
 
-  async send(e: ChatEntry, text: string, files: EncryptedFileRef[] = []): Promise<void> {
+  /** Encrypts and sends a text of the outbox (its client_id: a retry is stored once). */
+  async send(e: ChatEntry, text: string, clientId: string, files: EncryptedFileRef[] = []): Promise<Message> {
     const mls = await this.ready();
-    const m = await mls.send(e.summary.id, text, undefined, files);
-    const read = { text, ...(files.length > 0 && { files }) };
-    this.p.store.decrypted.set(m.id, read);
-    await this.keys?.putRead(m.id, read);
+    const m = await mls.send(e.summary.id, text, undefined, { clientId, files });
+    if (!this.p.store.decrypted.get(m.id)?.edited) {
+      const read = { text, ...(files.length > 0 && { files }) };
+      this.p.store.decrypted.set(m.id, read);
+      await this.keys?.putRead(m.id, read);
+    }
+    return m;
+  }
+
+  /** An edit of my message: a new ciphertext that refers to it; shown here at once. */
+  async edit(e: ChatEntry, messageId: number, text: string): Promise<void> {
+    const mls = await this.ready();
+    const m = await mls.send(e.summary.id, text, messageId);
+    // The files stay: an edit changes the text only.
+    const files = this.p.store.decrypted.get(messageId)?.files;
+    const r = { text, edited: true, ...(files && { files }) };
+    this.p.store.decrypted.set(messageId, r);
+    this.p.store.decrypted.set(m.id, { text });
+    await this.keys?.putRead(messageId, r);
+    await this.keys?.putRead(m.id, { text });
     e.timeline.upsert([m]);
     this.p.screen.render();
   }

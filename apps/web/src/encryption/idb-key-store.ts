@@ -17,6 +17,8 @@ export interface ReadText {
   /** Its files (with their keys: they stay on this device like the text). */
   files?: EncryptedFileRef[];
   reason?: "before_join" | "undecryptable";
+  /** The text of a later edit by its sender. */
+  edited?: boolean;
 }
 
 const STORES = ["meta", "keyPackages", "groups", "sent", "read", "contacts"] as const;

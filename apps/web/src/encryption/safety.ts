@@ -3,6 +3,7 @@
  * in person, how many devices they have, and a loud warning when their devices changed since this
  * device last looked (packages/client's `keyChange`), with a button for "I compared it again".
  */
+import { lockIcon } from "../views/lock-icon.ts";
 import type { keyChange } from "@chat/client";
 import { h } from "../dom.ts";
 import type { Actions } from "../views/actions.ts";
@@ -29,7 +30,7 @@ export function safetyPanel(view: SafetyView, actions: Actions): HTMLElement {
     h(
       "div",
       { class: "safety-head" },
-      h("h3", {}, "🔒 Safety numbers"),
+      h("h3", {}, lockIcon(), "Safety numbers"),
       h("button", { type: "button", class: "small", onclick: () => actions.closeSafetyNumbers() }, "Close"),
     ),
     h(

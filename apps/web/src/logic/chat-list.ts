@@ -15,7 +15,7 @@ export function previewText(m: Message | null, me: number, senderName: (id: numb
   const body = m.deleted_at
     ? "Message deleted"
     : m.mls
-      ? "🔒 Encrypted message"
+      ? "Encrypted message"
       : m.text.replace(/\s+/g, " ").trim();
   const who = m.sender_id === me ? "You" : senderName(m.sender_id);
   return `${who}: ${body}`;

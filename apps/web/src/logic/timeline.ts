@@ -5,6 +5,7 @@
  * replaces it, so a message never shows twice however its copies arrive.
  */
 import type { Message } from "./types.ts";
+import type { EncryptedFileRef } from "@chat/client";
 
 type SendState = "pending" | "failed";
 
@@ -18,6 +19,8 @@ export interface PendingSend {
   /** Uploaded files the message carries (their ids), and what the pending bubble shows of them. */
   attachmentIds?: string[];
   files?: { name: string; size: number }[];
+  /** An encrypted chat's files: references with their keys, sealed into the MLS message. */
+  encryptedFiles?: EncryptedFileRef[];
   /** The id of the message this one replies to (same chat). */
   replyTo?: number;
 }

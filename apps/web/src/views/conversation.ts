@@ -4,6 +4,7 @@
  * in by the attach button, dropped anywhere on the conversation, or pasted into the composer;
  * they wait in the tray above it until they go with the next message.
  */
+import { lockIcon, setLockedText } from "./lock-icon.ts";
 import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
@@ -34,7 +35,8 @@ export class Conversation {
   private readonly safetyBtn = h(
     "button",
     { type: "button", class: "small safety-btn" },
-    "🔒 Safety numbers",
+    lockIcon(),
+    "Safety numbers",
   );
   private readonly muteBtn = h("button", { type: "button", class: "small mute-btn" });
   private readonly presenceLine: PresenceLine;
@@ -347,7 +349,7 @@ export class Conversation {
       this.autosize();
       this.jumpPending = e.firstUnread !== undefined;
     }
-    setText(this.title, c.encrypted ? `🔒 ${chatTitle(c)}` : chatTitle(c));
+    setLockedText(this.title, c.encrypted, chatTitle(c));
     this.safetyBtn.hidden = !c.encrypted;
     const attachBtn = this.form.querySelector<HTMLButtonElement>("button.attach");
     if (attachBtn) {
@@ -376,7 +378,7 @@ export class Conversation {
       muted ? "Muted: only @mentions notify you" : "Mute notifications of this chat",
     );
     setText(this.typingLine, typingLabel(typers));
-    if (c.encrypted && !joined) setText(this.subtitle, "🔒 This device is joining the encrypted chat…");
+    if (c.encrypted && !joined) setText(this.subtitle, "This device is joining the encrypted chat…");
     this.membersBtn.hidden = c.type !== "group";
     this.membersBtn.setAttribute("aria-expanded", String(s.membersOpen));
     this.members.update(e);

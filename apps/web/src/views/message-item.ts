@@ -12,7 +12,8 @@ import type { TimelineItem } from "../logic/timeline.ts";
 import type { ChatEntry, Store } from "../store.ts";
 import type { Actions } from "./actions.ts";
 import { attachmentsBlock } from "./attachments.ts";
-import { encryptedAttachments } from "../encryption/encrypted-files.ts";
+import { encryptedAttachments } from "../encryption/file-refs.ts";
+import { lockIcon } from "./lock-icon.ts";
 import { formatSize } from "../logic/uploads.ts";
 import { quoteBlock, quoteSig, replyButton } from "./reply-quote.ts";
 import { reactionPicker, reactionsBar, reactionsSig } from "./reactions-bar.ts";
@@ -104,14 +105,15 @@ export function updateItem(
   }
 
   const m = item.message;
-  if (m.mls && m.mls.kind !== "application") {
-    // An MLS commit or proposal: key material for the devices, nothing for people to read.
+  if (m.mls && (m.mls.kind !== "application" || m.mls.refers_to !== undefined)) {
+    // An MLS commit or proposal: key material for the devices, nothing for people to read. An
+    // edit: shown as the text of the message it refers to.
     li.className = "msg handshake";
     li.hidden = true;
     li.dataset.seq = String(m.seq);
     return;
   }
-  const shown = m.mls ? readable(s, m) : { text: m.text, note: false };
+  const shown: ReturnType<typeof readable> = m.mls ? readable(s, m) : { text: m.text, note: false };
   const mine = m.sender_id === me;
   const tick: Tick | undefined = mine ? tickOf(m, e.fullyReadSeq) : undefined;
   const readers =
@@ -130,7 +132,7 @@ export function updateItem(
     m.id,
     shown.text,
     m.attachments?.map((a) => a.id),
-    m.edited_at,
+    m.edited_at ?? shown.edited,
     m.deleted_at,
     tick,
     readers,
@@ -148,12 +150,13 @@ export function updateItem(
   li.dataset.state = tick ?? "received";
 
   let body: HTMLElement;
-  if (editing) body = editor(m.id, m.text, ui, actions);
+  if (editing) body = editor(m.id, m.mls ? (shown.note ? "" : shown.text) : m.text, ui, actions);
   else if (m.deleted_at) body = h("p", { class: "text deleted-text" }, "Message deleted");
   else
     body = h(
       "p",
       { class: shown.note ? "text undecryptable" : "text", hidden: !shown.text },
+      shown.note && lockIcon(),
       shown.note || !shown.text
         ? shown.text
         : linkedText(shown.text, (t) => textWithMentions(t, named, s.me.name)),
@@ -224,7 +227,7 @@ export function updateItem(
     "div",
     { class: "foot" },
     !confirming && controls,
-    m.edited_at && !m.deleted_at && h("span", { class: "edited" }, "edited"),
+    (m.edited_at || shown.edited) && !m.deleted_at && h("span", { class: "edited" }, "edited"),
     h(
       "time",
       { datetime: m.created_at, title: new Date(m.created_at).toLocaleString() },
@@ -299,16 +302,16 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
 }
 
 /** What this device can show of an encrypted message, honestly. */
-function readable(s: Store, m: TimelineMessage): { text: string; note: boolean } {
+function readable(s: Store, m: TimelineMessage): { text: string; note: boolean; edited?: boolean } {
   const joinedAt = s.e2eJoinedAt.get(m.chat_id);
   const r =
     s.decrypted.get(m.id) ??
     (joinedAt !== undefined && m.mls!.epoch < joinedAt ? { text: null, reason: "before_join" } : undefined);
-  if (!r) return { text: "🔒 Decrypting…", note: true };
-  if (r.text !== null) return { text: r.text, note: false };
+  if (!r) return { text: "Decrypting…", note: true };
+  if (r.text !== null) return { text: r.text, note: false, edited: r.edited };
   return r.reason === "before_join"
-    ? { text: "🔒 Sent before this device joined: it cannot be read here.", note: true }
-    : { text: "🔒 This message could not be decrypted on this device.", note: true };
+    ? { text: "Sent before this device joined: it cannot be read here.", note: true }
+    : { text: "This message could not be decrypted on this device.", note: true };
 }
 
 /** Names a mention may name in this chat: its members (me included), once they are loaded. */

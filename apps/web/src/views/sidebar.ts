@@ -2,6 +2,7 @@
 import { isMuted } from "../logic/mentions.ts";
 import { h, reconcile, setAttr, setChildren, setText } from "../dom.ts";
 import { chatTitle, previewText, sortChats } from "../logic/chat-list.ts";
+import { lockIcon, setLockedText } from "./lock-icon.ts";
 import { formatTime, initials } from "../logic/format.ts";
 import { typingLabel } from "../logic/typing.ts";
 import type { PublicUser } from "../logic/types.ts";
@@ -231,7 +232,7 @@ export class Sidebar {
     const p = parts.get(li)!;
     const c = e.summary;
     const title = chatTitle(c);
-    setText(p.title, c.encrypted ? `🔒 ${title}` : title);
+    setLockedText(p.title, c.encrypted, title);
     setAttr(p.title, "title", c.encrypted ? "End-to-end encrypted" : null);
     setText(p.avatar, initials(title));
     p.avatar.dataset.kind = c.type;
@@ -269,6 +270,11 @@ export class Sidebar {
 /** "End-to-end encrypted" for a new chat: a lock in the list, texts only this chat's devices read. */
 function e2eBox(id: string) {
   const input = h("input", { type: "checkbox", id });
-  const el = h("div", { class: "field e2e" }, input, h("label", { for: id }, "🔒 End-to-end encrypted"));
+  const el = h(
+    "div",
+    { class: "field e2e" },
+    input,
+    h("label", { for: id }, lockIcon(), "End-to-end encrypted"),
+  );
   return { el, input };
 }

@@ -347,15 +347,16 @@ export class EncryptedChats {
 
   /**
    * Encrypts and sends a text (an edit when `refersTo` is given); re-encrypted after a conflict.
-   * `files` (sealAndUpload's references) go inside the MLS message, their blobs bound to it.
+   * `files` (sealAndUpload's references) go inside the MLS message, their blobs bound to it;
+   * `clientId`: an outbox's id, the same on every retry (the server stores it once).
    */
   async send(
     chatId: number,
     text: string,
     refersTo?: number,
-    files: readonly EncryptedFileRef[] = [],
+    opts: { files?: readonly EncryptedFileRef[]; clientId?: string } = {},
   ): Promise<Message> {
-    const clientId = uuid();
+    const { files = [], clientId = uuid() } = opts;
     const plain = encodePayload(text, files);
     const blobs = blobIdsOf(files);
     await this.store.putSent(clientId, plain);
@@ -363,7 +364,10 @@ export class EncryptedChats {
       try {
         return await this.inChat(chatId, async () => {
           const cs = await mlsSuite();
-          const res = await createApplicationMessage(await this.requireGroup(chatId), enc.encode(plain), cs);
+          const state = await this.requireGroup(chatId);
+          // MLS sends nothing while proposals are pending (ts-mls refuses): commit them first.
+          if (hasPending(state)) throw new PendingProposals();
+          const res = await createApplicationMessage(state, enc.encode(plain), cs);
           await this.setGroup(chatId, res.newState);
           const out = await this.deliver({
             chat_id: chatId,
@@ -379,12 +383,14 @@ export class EncryptedChats {
           return out.message;
         });
       } catch (err) {
+        const pending = err instanceof PendingProposals;
         if (
-          !(err instanceof AckError && err.code === "epoch_conflict") ||
+          !(pending || (err instanceof AckError && err.code === "epoch_conflict")) ||
           attempt >= (this.opts.maxRebases ?? 10)
         )
-          throw err;
-        await this.catchUp(chatId);
+          throw pending ? new Error("the chat has proposals this device cannot commit") : err;
+        if (pending) await this.commit(chatId, () => [], [], true);
+        else await this.catchUp(chatId);
       }
     }
   }
@@ -598,6 +604,9 @@ export class EncryptedChats {
     }
   }
 }
+
+/** A send found proposals pending (the server's Remove): they are committed, then it is sent. */
+class PendingProposals extends Error {}
 
 const remove = (leaf: number): Proposal => ({ proposalType: "remove", remove: { removed: leaf } });
 
