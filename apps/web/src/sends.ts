@@ -3,7 +3,7 @@
  * written until the server has stored it, shown as pending, queued (offline) or failed, and sent
  * again with the same client_id however many times it takes — the server stores it once.
  */
-import { AckError, type ChatSocket } from "@chat/client/core";
+import { AckError, uuid, type ChatSocket } from "@chat/client/core";
 import type { EncryptedFileRef } from "@chat/client";
 import type { Outbox } from "./logic/outbox.ts";
 import type { PendingSend } from "./logic/timeline.ts";
@@ -34,7 +34,7 @@ export class Sends {
   ): void {
     const p = this.outbox.add({
       chatId: e.summary.id,
-      clientId: crypto.randomUUID(),
+      clientId: uuid(),
       text,
       createdAt: new Date().toISOString(),
       state: "pending",

@@ -5,3 +5,4 @@
 export * from "./rest.ts";
 export * from "./socket.ts";
 export * from "./token-renewal.ts";
+export * from "./uuid.ts";

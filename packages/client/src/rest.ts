@@ -10,6 +10,7 @@ import {
   type RouteName,
   type RouteResponse,
 } from "@chat/protocol";
+import { uuid } from "./uuid.ts";
 
 export class ApiError extends Error {
   constructor(
@@ -93,7 +94,7 @@ export class ApiClient {
     text: string,
     opts: { clientId?: string; attachmentIds?: string[]; replyTo?: number } = {},
   ): Promise<RouteResponse<"sendMessage">> {
-    const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? crypto.randomUUID(), text };
+    const body: RouteBody<"sendMessage"> = { client_id: opts.clientId ?? uuid(), text };
     if (opts.attachmentIds?.length) body.attachment_ids = opts.attachmentIds;
     if (opts.replyTo !== undefined) body.reply_to = opts.replyTo;
     return this.call("sendMessage", { params: { chat_id: chatId }, body });

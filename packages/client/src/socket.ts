@@ -18,6 +18,7 @@ import type {
   ServerToClientEvents,
 } from "@chat/protocol";
 import { renewalRefused, renewDelayMs, type RenewToken } from "./token-renewal.ts";
+import { uuid } from "./uuid.ts";
 
 export type Message = ServerEventPayload<"message:new">;
 /** A file a message carries (`message.attachments`, omitted when it has none). */
@@ -84,8 +85,6 @@ interface RotatableManager {
 }
 
 type Listener<T> = (payload: T) => void;
-
-const uuid = () => globalThis.crypto.randomUUID();
 
 export class ChatSocket {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -53,15 +53,20 @@ export const clientEvents = {
     .strictObject({ ids: z.array(z.number().int().positive()).min(1).max(100) })
     .meta({ id: "MlsWelcomeAckEvent" }),
   /**
-   * Swaps the connection's access token without reconnecting (issue 15): a token of the same user
-   * and the same session. The socket then lives until the new token's expiry.
-   */
-  /**
    * Which chat this device shows right now (visible tab, chat open), or null (hidden tab, no chat):
    * no Web Push goes to this session's devices for messages of that chat while it is shown.
    */
   "presence:viewing": z.strictObject({ chat_id: id.nullable() }).meta({ id: "PresenceViewingEvent" }),
+  /**
+   * Swaps the connection's access token without reconnecting (issue 15): a token of the same user
+   * and the same session. The socket then lives until the new token's expiry.
+   */
   "auth:renew": z.strictObject({ token: z.string().min(1).max(4096) }).meta({ id: "AuthRenewEvent" }),
+  /**
+   * This connection speaks for my MLS device from now on, without reconnecting (a device registered
+   * after the socket opened): a live device of mine, once per connection (another one: `conflict`).
+   */
+  "device:bind": z.strictObject({ device_id: z.uuid() }).meta({ id: "DeviceBindEvent" }),
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;
@@ -159,6 +164,7 @@ export interface ClientAckData {
   /** Seconds until the new token expires (and with it this connection, unless renewed again). */
   "auth:renew": { expires_in: number };
   "presence:viewing": { chat_id: number | null };
+  "device:bind": { device_id: string };
 }
 
 export type ClientToServerEvents = {

@@ -32,6 +32,7 @@ const ackData: Record<ClientEventName, z.ZodType> = {
   "mls:welcomes": z.object({ welcomes: z.array(WelcomeSchema) }).meta({ id: "MlsWelcomesAck" }),
   "mls:welcome_ack": z.object({ deleted: z.number().int() }).meta({ id: "MlsWelcomeAckAck" }),
   "presence:viewing": z.object({ chat_id: z.number().int().nullable() }).meta({ id: "PresenceViewingAck" }),
+  "device:bind": z.object({ device_id: z.uuid() }).meta({ id: "DeviceBindAck" }),
 };
 
 const ack = (data: z.ZodType) =>

@@ -31,6 +31,7 @@ import { clientIp } from "../security/client-ip.ts";
 import { typingHandlers } from "./handlers/typing.ts";
 import { viewingHandlers } from "./handlers/viewing.ts";
 import { authRenewHandler } from "./handlers/auth-renew.ts";
+import { deviceBindHandler } from "./handlers/device-bind.ts";
 import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
@@ -201,6 +202,7 @@ export function attachHandlers(
     typingHandlers(socket, io, ctx, log);
     viewingHandlers(socket, ctx, log);
     authRenewHandler(socket, tokens, log, scheduleExpiry);
+    deviceBindHandler(socket, ctx, log);
     socket.onAny((event: string, ...args: unknown[]) => {
       // Own keys only: "constructor" or "toString" are not events, and deserve an error ack too.
       if (Object.hasOwn(clientEvents, event)) return;

@@ -11,6 +11,7 @@
  *
  * Permission is asked only from a click (Settings, or the one-time offer), never on load.
  */
+import { uuid } from "@chat/client/core";
 import { chatTitle } from "../logic/chat-list.ts";
 import { isMuted, mentions } from "../logic/mentions.ts";
 import type { Message } from "../logic/types.ts";
@@ -24,7 +25,7 @@ const filesLine = (m: Message) => `📎 ${(m.attachments ?? []).map((a) => a.nam
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export class Notifications {
-  private readonly tab = crypto.randomUUID();
+  private readonly tab = uuid();
   private notifier = false;
   private releaseNotifier: (() => void) | undefined;
   /** Held while this tab is in view (its name says so to the notifier); released when hidden or gone. */

@@ -66,11 +66,15 @@ export class Encryption {
     me ??= await registerDevice(api, keys, store.me.id, browserName());
     saveDeviceHint(store.me.id, me.deviceId);
     // The socket says which device it is (MLS sends need it): from its first connection when the
-    // hint was there, else it connects again now.
+    // hint was there, else now, on the open connection (device:bind; no reconnect), and from the
+    // next connection on through its auth.
     const io = socket.socket;
     if ((io.auth as Record<string, unknown>).device_id !== me.deviceId) {
       io.auth = { ...(io.auth as Record<string, unknown>), device_id: me.deviceId };
-      io.disconnect().connect();
+      await socket.ready();
+      await socket.request("device:bind", { device_id: me.deviceId }).catch(() => {
+        io.disconnect().connect(); // a server without device:bind: connect again as the device
+      });
     }
     await socket.ready();
     const mls = new EncryptedChats(api, socket, keys, me);

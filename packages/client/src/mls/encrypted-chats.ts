@@ -43,6 +43,7 @@ export type RestCaller = Pick<ApiClient, "call">;
 import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
 import { blobIdsOf, decodePayload, encodePayload, type EncryptedFileRef } from "./file-crypto.ts";
+import { uuid } from "../uuid.ts";
 
 /** One message of an encrypted chat as this device reads it. */
 interface DecryptedMessage {
@@ -68,7 +69,6 @@ const b64 = (b: Uint8Array) => {
   return btoa(s);
 };
 const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-const uuid = () => globalThis.crypto.randomUUID();
 const encode = (m: MLSMessage) => b64(encodeMlsMessage(m));
 const decode = (s: string): MLSMessage => {
   const d = decodeMlsMessage(unb64(s), 0);

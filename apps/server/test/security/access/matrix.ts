@@ -406,4 +406,14 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
     payload: (w) => ({ token: w.foreignToken }),
     expect: { outsider: "forbidden", member: "forbidden", admin: "forbidden", owner: "forbidden" },
   },
+  // No principal has a device with this id (binding one's own is in test/encryption/device-bind).
+  "device:bind": {
+    payload: () => ({ device_id: "00000000-0000-4000-8000-000000000000" }),
+    expect: {
+      outsider: "device_required",
+      member: "device_required",
+      admin: "device_required",
+      owner: "device_required",
+    },
+  },
 };

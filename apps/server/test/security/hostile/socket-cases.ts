@@ -58,6 +58,8 @@ function baseline(event: ClientEventName, w: SocketWorld): Record<string, unknow
       return { ids: [1] };
     case "presence:viewing":
       return { chat_id: w.chatId };
+    case "device:bind":
+      return { device_id: crypto.randomUUID() };
     default: {
       const never: never = event;
       throw new Error(`no baseline for ${String(never)}`);
