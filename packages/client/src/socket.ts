@@ -162,6 +162,7 @@ export class ChatSocket {
       "chat:added",
       "chat:removed",
       "chat:updated",
+      "chat:muted",
       "mls:welcome",
       "key_packages:low",
     ] as const) {

@@ -10,6 +10,7 @@ import { checkMessageContent, messageContent, MessageSchema } from "./schemas/me
 import type { ErrorBody } from "./errors.ts";
 import { KeyPackageStockSchema, mlsSendEvent, WelcomeSchema } from "./schemas/mls.ts";
 import { ReactionsChanged, reactionToggleEvent, ToggleReactionResponse } from "./schemas/reactions.ts";
+import { MuteResponse } from "./schemas/push.ts";
 
 export const SYNC_MAX_LIMIT = 500;
 
@@ -138,6 +139,11 @@ export const serverEvents = {
       role: MemberRole.optional(),
     })
     .meta({ id: "ChatUpdated" }),
+  /**
+   * I muted or unmuted a chat (PUT /chats/{chat_id}/mute) on one of my devices: every device of mine,
+   * on every node, hears the new `muted_until` (the same body the PUT answered).
+   */
+  "chat:muted": MuteResponse,
   "session:expired": z.object({ reason: z.string() }).meta({ id: "SessionExpired" }),
   /** A Welcome for this device (sent to the device's room). */
   "mls:welcome": WelcomeSchema,

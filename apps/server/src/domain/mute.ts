@@ -1,4 +1,4 @@
-/** Per-chat mute of Web Push (issue 18): until a time, forever, or not; @mentions still notify. */
+/** Per-chat mute of Web Push (issue 18): until a time, forever, or not; @mentions still notify; told to all my devices. */
 import type { DomainContext } from "./context.ts";
 import { requireMember } from "./access.ts";
 
@@ -19,5 +19,8 @@ export async function muteChat(
   );
   const r = rows[0];
   const muted_until = !r ? null : r.forever ? "forever" : r.until ? r.until.toISOString() : null;
-  return { chat_id: chatId, muted_until };
+  const out = { chat_id: chatId, muted_until };
+  // My other tabs and devices, on every node, show and apply the mute at once.
+  if (r) ctx.bus.toUser(userId, "chat:muted", out);
+  return out;
 }

@@ -225,6 +225,53 @@ describe("web notifications in Chromium: 2 nodes behind nginx", function () {
     );
   });
 
+  it("a mute in one tab shows in my tab on the other node at once (no reload): button, list icon, notifications", async () => {
+    // Alice's second device talks to node Y directly; her tabs above go through nginx to node X.
+    const ctx = await w.browser.newContext({ baseURL: y.url, viewport: { width: 1100, height: 720 } });
+    ctx.setDefaultTimeout(12_000);
+    await ctx.grantPermissions(["notifications"], { origin: y.url });
+    await ctx.addInitScript(initScript(recordNotifications));
+    const other = new ChatPage(await ctx.newPage());
+    pages.push(other);
+    try {
+      await other.page.goto("/");
+      await other.login(a.email);
+      await other.openChat("Team");
+      await other.page.getByRole("button", { name: "🔕 Unmute" }).waitFor(); // muted by the test above
+      await setVisibility(alice, "visible");
+      await alice.openChat("Team");
+      const mutedIcon = (p: ChatPage) => p.chatItem("Team").getByRole("img", { name: "muted" });
+
+      // Unmuted on node X: node Y's tab shows it and notifies again.
+      await alice.page.getByRole("button", { name: "🔕 Unmute" }).click();
+      await other.page.getByRole("button", { name: "🔔 Mute" }).waitFor({ timeout: 5000 });
+      await mutedIcon(other).waitFor({ state: "hidden", timeout: 5000 });
+      await setVisibility(other, "hidden");
+      await say(b, teamId, "heard again");
+      await eventually(async () =>
+        expect((await notes(other)).map((n) => n.body)).to.deep.equal(["heard again"]),
+      );
+
+      // Muted on node Y: node X's tabs (the open one and the other) show it, and stay quiet.
+      await setVisibility(other, "visible");
+      await other.page.getByRole("button", { name: "🔔 Mute" }).click();
+      await alice.page.getByRole("button", { name: "🔕 Unmute" }).waitFor({ timeout: 5000 });
+      await mutedIcon(alice).waitFor({ timeout: 5000 });
+      await mutedIcon(alice2).waitFor({ timeout: 5000 });
+      await setVisibility(other, "hidden");
+      const before = (await allNotes()).length;
+      await setVisibility(alice, "hidden");
+      await say(b, teamId, "quiet again");
+      await other.bubble("quiet again").waitFor();
+      await alice.bubble("quiet again").waitFor();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await allNotes()).to.have.length(before);
+      expect((await notes(other)).map((n) => n.body)).to.deep.equal(["heard again"]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it("typing @ offers the members; the picked name is sent as a mention", async () => {
     await setVisibility(alice, "visible");
     await alice.openChat("Team");

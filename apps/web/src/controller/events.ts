@@ -1,5 +1,6 @@
 /** Which part hears each chat event of the socket and each window event; each answers its unsubscribe. */
 import type { Parts } from "./parts.ts";
+import { applyMute } from "./mute.ts";
 import { chatIdFromPath, pageFromPath } from "./routing.ts";
 
 export function listenToSocket(p: Parts): () => void {
@@ -20,6 +21,7 @@ export function listenToSocket(p: Parts): () => void {
     sk.on("chat:added", ({ chat }) => void p.chatList.refresh(chat.id)),
     sk.on("chat:removed", ({ chat_id }) => p.chatList.drop(chat_id, true)),
     sk.on("chat:updated", (u) => p.members.chatUpdated(u)),
+    sk.on("chat:muted", (m) => applyMute(p, m)),
     sk.on("session:expired", () => p.expire()),
     sk.on("connected", () => p.connectionState.connected()),
   ];
