@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { keyCount } from "../src/admin/format.ts";
 import { History, type NodePoint } from "../src/admin/history.ts";
 
 const fig = (v: number): NodePoint => ({
@@ -40,5 +41,30 @@ describe("the admin console's history (ring buffer)", () => {
       [null, 6, 8],
     ]);
     expect(h.series("ackP99Ms", ["a"])[1]).toEqual([null, null, null]);
+  });
+});
+
+describe("the admin console's gone nodes and key counts", () => {
+  it("lists every node still in the history, in order of first appearance", () => {
+    const h = new History(3);
+    h.push({ t: 1, nodes: new Map([["b", fig(1)]]) });
+    h.push({
+      t: 2,
+      nodes: new Map([
+        ["a", fig(1)],
+        ["b", fig(1)],
+      ]),
+    });
+    h.push({ t: 3, nodes: new Map([["a", fig(1)]]) });
+    expect(h.nodeIds()).toEqual(["b", "a"]);
+    // b's last point scrolls out: its line goes with it.
+    h.push({ t: 4, nodes: new Map([["a", fig(1)]]) });
+    h.push({ t: 5, nodes: new Map([["a", fig(1)]]) });
+    expect(h.nodeIds()).toEqual(["a"]);
+  });
+
+  it("writes a SCAN count past its budget as a lower bound", () => {
+    expect(keyCount({ keys: 12, complete: true })).toBe("12");
+    expect(keyCount({ keys: 5000, complete: false })).toBe("at least 5000");
   });
 });

@@ -2,7 +2,8 @@
  * GET /api/v1/admin/cluster: the live nodes from the registry, their socket counts, and Redis INFO
  * essentials. GET /api/v1/admin/overview: what the admin console (apps/web /admin) polls — every
  * live node's figures as its own heartbeat published them, Redis and PostgreSQL health, each probe
- * bounded by a timeout. Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
+ * bounded by a timeout, this cluster's pub/sub and key counts in Redis and the cluster path's cost
+ * (overview-figures.ts). Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
  */
 import { Router, type RequestHandler } from "express";
 import type { Redis } from "ioredis";
@@ -13,6 +14,7 @@ import { bind } from "../http/bind.ts";
 import type { NodeRegistry, NodeSnapshot } from "../cluster/node-registry.ts";
 import { enforce, type Limit } from "../cluster/rate-limit.ts";
 import { postgresHealth } from "./postgres-health.ts";
+import { clusterPath, redisFiguresOf } from "./overview-figures.ts";
 import { probe } from "./probe.ts";
 import { redisHealth } from "./redis-health.ts";
 import { redisInfo } from "./redis-info.ts";
@@ -84,9 +86,10 @@ export function adminRoutes(deps: AdminDeps): Router {
   bind(r, "adminOverview", [auth, adminOnly], async ({ user }) => {
     await enforce(deps.ctx.limiter, [[OVERVIEW_LIMIT, String(user.id)]]);
     const t = deps.probeTimeoutMs;
-    const [listed, redis, postgres] = await Promise.all([
+    const [listed, redis, redisFigures, postgres] = await Promise.all([
       probe(() => deps.registry.list(), t).then((p) => (p.ok ? p.value : null)),
       deps.redis ? redisHealth(deps.redis, t) : Promise.resolve(null),
+      deps.redis ? redisFiguresOf(deps.redis, deps.redisPrefix, t) : Promise.resolve(null),
       postgresHealth(deps.ctx.db.pool, t),
     ]);
     // Without the registry (Redis down) this node still knows itself.
@@ -101,6 +104,8 @@ export function adminRoutes(deps: AdminDeps): Router {
       nodes: nodes.slice(0, MAX_OVERVIEW_NODES).map((n) => ({ ...n, self: n.instance === deps.instanceId })),
       truncated: nodes.length > MAX_OVERVIEW_NODES,
       redis,
+      redis_figures: redisFigures,
+      cluster_path: clusterPath(nodes),
       postgres,
     };
   });

@@ -1,8 +1,10 @@
 /**
  * The admin console in Chromium (issue 19 item 4): two nodes sharing a private Redis and one
  * database; the first registered user opens /admin (through the login form, which keeps the
- * address), sees both nodes with sensible figures (CPU within 0..cores), traffic moves the charts,
- * a SIGKILLed node drops out and a third node started appears; a non-admin sees "Admins only".
+ * address), sees both nodes with sensible figures (CPU within 0..cores), traffic moves the charts
+ * and the Redis figures of item 3 (adapter per node, this cluster's pub/sub and keys, the cluster
+ * path's cost), the node table fits 1400 px, a SIGKILLed node drops out (its chart line stays,
+ * grey) and a third node started appears; a non-admin sees "Admins only".
  */
 import crypto from "node:crypto";
 import os from "node:os";
@@ -61,6 +63,20 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
     p.page
       .locator(".admin-nodes tbody tr")
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-node")));
+  /** A figure of a health panel by its data-figure id. */
+  const figure = async (p: ChatPage, panel: string, id: string) =>
+    (
+      (await p.page
+        .getByRole("region", { name: panel, exact: true })
+        .locator(`dd[data-figure="${id}"]`)
+        .textContent()) ?? ""
+    ).trim();
+  /** "12.5 / 3 (4.2 KB/s)" → [12.5, 3]. */
+  const parseAdapter = (text: string) => {
+    const m = /^([\d.]+) \/ ([\d.]+) \(/.exec(text);
+    expect(m, text).to.not.equal(null);
+    return [Number(m![1]), Number(m![2])];
+  };
   const chart = (p: ChatPage, metric: string) =>
     p.page.locator(`figure.admin-chart[data-metric="${metric}"]`);
 
@@ -100,7 +116,7 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
       10_000,
       200,
     );
-    const redisPanel = p.getByRole("region", { name: "Redis" });
+    const redisPanel = p.getByRole("region", { name: "Redis", exact: true });
     await redisPanel.getByText("up", { exact: true }).waitFor();
     await p.getByRole("region", { name: "PostgreSQL" }).getByText("up", { exact: true }).waitFor();
     expect(await redisPanel.locator("dd").first().textContent()).to.match(/ ms$/);
@@ -113,12 +129,13 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
     const sb = new ChatSocket(nodes[1].url, { token: b.token, transports: ["websocket"] });
     await Promise.all([sa.ready(), sb.ready()]);
     let sending = true;
-    const traffic = (async () => {
+    const load = async (pauseMs: number) => {
       for (let i = 0; sending; i++) {
         await Promise.all(Array.from({ length: 10 }, (_, k) => sa.send(chatId, `load ${i}-${k}`)));
-        await sleep(50);
+        await sleep(pauseMs);
       }
-    })();
+    };
+    let traffic = load(50);
     try {
       await eventually(
         async () => {
@@ -133,6 +150,41 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
         15_000,
         250,
       );
+      // Issue 19 item 3 under traffic: the adapter per node, this cluster's pub/sub and keys, the path's cost.
+      await eventually(
+        async () => {
+          const cells = await p.locator('.admin-nodes td[data-cell="adapter"]').allTextContents();
+          expect(cells).to.have.length(2);
+          const [pub1] = parseAdapter(cells[0]);
+          const [, recv2] = parseAdapter(cells[1]);
+          expect(pub1, `n1 publishes: ${cells[0]}`).to.be.greaterThan(0);
+          expect(recv2, `n2 receives: ${cells[1]}`).to.be.greaterThan(0);
+          const perDelivery = (await figure(adminTab, "Cluster path", "per-delivery"))
+            .split(" / ")
+            .map(Number);
+          expect(perDelivery, "published / received per delivery").to.have.length(2);
+          for (const v of perDelivery) expect(v).to.be.within(0.01, 5);
+        },
+        15_000,
+        250,
+      );
+      const own = "Redis: this cluster";
+      const [channels, subscribers] = (await figure(adminTab, own, "channels")).split(" / ").map(Number);
+      expect(channels, "the adapter's channels").to.be.at.least(4);
+      expect(subscribers).to.be.at.least(channels);
+      expect(await figure(adminTab, own, "shard-channels")).to.equal("0 / 0");
+      expect(Number(await figure(adminTab, own, "presence-keys")), "presence of the sockets").to.be.at.least(
+        1,
+      );
+      expect(Number(await figure(adminTab, own, "rate-limit-keys")), "rate-limit windows").to.be.at.least(1);
+      expect(await figure(adminTab, "Redis", "slowlog")).to.match(/^\d+$/);
+      expect(await figure(adminTab, "Redis", "replication")).to.equal("master");
+      expect(await figure(adminTab, "Redis", "cluster-mode")).to.equal("off");
+      // Every column of the node table fits a 1400-px window (the CPU column was cut off once).
+      const fit = await p
+        .locator(".admin-scroll")
+        .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      expect(fit.scroll, "node table width").to.be.at.most(fit.client);
       expect(await chart(adminTab, "cpuCores").getAttribute("data-nodes")).to.equal("n1 n2");
       const points = Number(await chart(adminTab, "cpuCores").getAttribute("data-points"));
       await eventually(
@@ -159,15 +211,24 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
         200,
       );
       expect(await chart(adminTab, "messagesPerSecond").getAttribute("data-nodes")).to.equal("n1");
+      // The gone node's line stays (grey) while its points are in the history.
+      expect(await chart(adminTab, "messagesPerSecond").getAttribute("data-gone")).to.equal("n2");
 
       // A node started appears, with its own series.
       nodes.push(await third);
       await eventually(async () => expect(await rows(adminTab)).to.deep.equal(["n1", "n3"]), 10_000, 200);
       await eventually(
-        async () => expect(await chart(adminTab, "cpuCores").getAttribute("data-nodes")).to.equal("n1 n3"),
+        async () => {
+          expect(await chart(adminTab, "cpuCores").getAttribute("data-nodes")).to.equal("n1 n3");
+          expect(await chart(adminTab, "cpuCores").getAttribute("data-gone")).to.equal("n2");
+        },
         5_000,
         200,
       );
+      // Light traffic again for the picture (n1's sends reach n3 through Redis), every panel in view.
+      sending = true;
+      traffic = load(200);
+      await p.setViewportSize({ width: 1400, height: 1250 });
       await sleep(4_500); // a few points of n3 in the charts
       await adminTab.screenshot("admin-console");
     } finally {

@@ -85,6 +85,7 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
         expect(nb.users_online).to.equal(1);
         expect(na.window?.adapter_published_per_second, "A's adapter publishes").to.be.greaterThan(0);
         expect(nb.window?.adapter_received_per_second, "B's adapter receives").to.be.greaterThan(0);
+        expect(res.body.cluster_path.received_per_delivery, "cluster path cost").to.be.greaterThan(0);
         return res.body;
       },
       15_000,
@@ -119,6 +120,31 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
     expect(view.redis.connected_clients).to.be.at.least(6);
     expect(view.redis.pubsub_channels + view.redis.pubsub_patterns).to.be.greaterThan(0);
     expect(view.redis.slowlog_length).to.be.at.least(0);
+    // Issue 19 item 3: this cluster's pub/sub and keys in Redis, counted completely at this size.
+    const f = view.redis_figures;
+    // The adapter's request and response channels (both nodes) and each node's own response channel.
+    expect(f.pubsub_channels).to.be.at.least(4);
+    expect(f.pubsub_subscribers).to.be.at.least(6);
+    // Redis 7 counts distinct patterns: the nodes share the adapter's one.
+    expect(f.pubsub_patterns).to.be.at.least(1);
+    expect(f.shard_channels).to.equal(0); // Redis 7, classic adapter
+    expect(f.presence_keys).to.deep.include({ complete: true });
+    expect(f.presence_keys.keys, "presence of the two sockets").to.be.at.least(1);
+    expect(f.rate_limit_keys).to.deep.include({ complete: true });
+    expect(f.rate_limit_keys.keys, "the overview limit's windows").to.be.at.least(1);
+    // The cluster path: the nodes' sums, and per delivery within reason for a 2-node group chat.
+    const cp = view.cluster_path;
+    const sum = (k: string) =>
+      view.nodes.reduce((s: number, n: { window: Record<string, number> }) => s + n.window[k], 0);
+    expect(cp.adapter_published_per_second).to.be.closeTo(sum("adapter_published_per_second"), 0.05);
+    expect(cp.adapter_received_per_second).to.be.closeTo(sum("adapter_received_per_second"), 0.05);
+    expect(cp.deliveries_per_second).to.be.closeTo(sum("deliveries_per_second"), 0.05);
+    expect(cp.published_per_delivery).to.be.within(0.01, 5);
+    expect(cp.received_per_delivery).to.be.within(0.01, 5);
+    expect(cp.received_per_delivery).to.be.closeTo(
+      cp.adapter_received_per_second / cp.deliveries_per_second,
+      0.02,
+    );
     expect(view.postgres).to.include({ up: true, error: null });
     expect(view.postgres.latency_ms).to.be.within(0, PROBE_MS);
     expect(view.postgres.database_bytes).to.be.greaterThan(1_000_000);
@@ -135,6 +161,7 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
       expect(Date.now() - started).to.be.below(PROBE_MS * 2 + 1500);
       expect(res.body.redis).to.include({ up: false, latency_ms: null });
       expect(res.body.redis.error).to.match(/no answer within/);
+      expect(res.body.redis_figures).to.equal(null);
       expect(res.body.postgres.up).to.equal(true);
       // The node still knows itself when the registry cannot be read.
       expect(res.body.nodes.map((n: { id: string }) => n.id)).to.include("ov-a");

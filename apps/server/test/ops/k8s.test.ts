@@ -1,10 +1,15 @@
 /**
  * deploy/k8s/*.yaml against the Kubernetes API schemas (npm kubernetes-models: the OpenAPI
  * schemas of Kubernetes compiled to validators, offline), then against the app itself: ports,
- * environment, probes, selectors, and the references between the objects.
+ * environment, probes, selectors, and the references between the objects. And the alert rules for
+ * Prometheus in Kubernetes: deploy/monitoring/kustomization.yaml makes their ConfigMap from
+ * alerts.yml itself, rendered here by `kubectl kustomize` and loaded into a real Prometheus.
  */
+import { execFile } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import { parseAllDocuments } from "yaml";
 import { Deployment } from "kubernetes-models/apps/v1";
@@ -17,6 +22,7 @@ import type { IContainer } from "kubernetes-models/v1";
 import { routes } from "@chat/protocol";
 import { envSpec, parseEnv } from "../../src/config/env.ts";
 import { ROOT_DIR } from "../support/node.ts";
+import { startProgram, type Program } from "../monitoring/programs.ts";
 
 const K8S_DIR = path.join(ROOT_DIR, "deploy/k8s");
 
@@ -183,5 +189,103 @@ describe("deploy/k8s manifests", () => {
     const url = c.env?.find((e) => e.name === "DATABASE_URL");
     expect(url?.valueFrom?.secretKeyRef).to.deep.equal({ name: secret.metadata!.name, key: "DATABASE_URL" });
     expect(job.spec!.template.spec!.restartPolicy).to.equal("OnFailure");
+  });
+});
+
+describe("deploy/monitoring/kustomization.yaml: the alert rules for Prometheus in Kubernetes", function () {
+  this.timeout(60_000);
+  const MONITORING_DIR = path.join(ROOT_DIR, "deploy/monitoring");
+  const RULES = fs.readFileSync(path.join(MONITORING_DIR, "alerts.yml"), "utf8");
+  const kustomization = parseAllDocuments(
+    fs.readFileSync(path.join(MONITORING_DIR, "kustomization.yaml"), "utf8"),
+  )[0].toJS() as {
+    kind: string;
+    generatorOptions?: { disableNameSuffixHash?: boolean };
+    configMapGenerator: Array<{ name: string; files?: string[]; literals?: string[]; envs?: string[] }>;
+    resources?: string[];
+  };
+  /** What the generator makes, as `kubectl kustomize` renders it (null: no kubectl on this machine). */
+  let rendered: ConfigMap | null = null;
+  let prom: Program | undefined;
+  let dir: string | undefined;
+
+  before(async function () {
+    const kubectl = await promisify(execFile)("kubectl", ["kustomize", MONITORING_DIR], {
+      timeout: 30_000,
+    }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return null;
+      throw e;
+    });
+    if (!kubectl) return;
+    const docs = parseAllDocuments(kubectl.stdout).map((d) => d.toJS());
+    expect(docs, "one object").to.have.length(1);
+    rendered = new ConfigMap(docs[0] as never);
+  });
+  after(async () => {
+    await prom?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("generates one ConfigMap with a stable name from alerts.yml itself (no literals, no second copy)", () => {
+    expect(kustomization.kind).to.equal("Kustomization");
+    expect(kustomization.resources ?? []).to.deep.equal([]);
+    expect(kustomization.generatorOptions?.disableNameSuffixHash).to.equal(true);
+    expect(kustomization.configMapGenerator).to.deep.equal([
+      { name: "chat-prometheus-rules", files: ["alerts.yml"] },
+    ]);
+    // The one file with the rules is the one prometheus.yml loads under compose.
+    expect(fs.readFileSync(path.join(MONITORING_DIR, "prometheus.yml"), "utf8")).to.match(
+      /rule_files:\n\s+- alerts\.yml\n/,
+    );
+    // No other file of deploy/ holds rules of its own.
+    const copies = fs
+      .readdirSync(path.join(ROOT_DIR, "deploy"), { recursive: true, encoding: "utf8" })
+      .filter((f) => /\.ya?ml$/.test(f) && f !== path.join("monitoring", "alerts.yml"))
+      .filter((f) => /^\s*-?\s*alert:\s/m.test(fs.readFileSync(path.join(ROOT_DIR, "deploy", f), "utf8")));
+    expect(copies).to.deep.equal([]);
+    // The runbook names the ConfigMap operators mount.
+    expect(fs.readFileSync(path.join(ROOT_DIR, "docs/operations.md"), "utf8")).to.include(
+      "kubectl apply -k deploy/monitoring",
+    );
+  });
+
+  it("kubectl kustomize renders a valid ConfigMap whose alerts.yml is the file byte for byte", function () {
+    if (!rendered) this.skip(); // kubectl is not a Debian package: the structure above is still checked
+    rendered!.validate();
+    expect(rendered!.metadata!.name).to.equal("chat-prometheus-rules");
+    expect(rendered!.metadata!.labels).to.include({ "app.kubernetes.io/component": "prometheus-rules" });
+    expect(Object.keys(rendered!.data ?? {})).to.deep.equal(["alerts.yml"]);
+    expect(rendered!.data!["alerts.yml"]).to.equal(RULES);
+  });
+
+  it("a real Prometheus loads the ConfigMap's rules as mounted in a pod (every group and alert)", async function () {
+    if (!rendered) this.skip();
+    // The volume mount: one file per key under the mount path; rule_files globs it.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-rules-"));
+    fs.mkdirSync(path.join(dir, "rules"));
+    for (const [key, text] of Object.entries(rendered!.data!))
+      fs.writeFileSync(path.join(dir, "rules", key), text);
+    fs.writeFileSync(path.join(dir, "prometheus.yml"), `rule_files:\n  - ${dir}/rules/*.yml\n`);
+    prom = await startProgram({
+      name: "prometheus",
+      command: "prometheus",
+      args: (port) => [
+        `--config.file=${path.join(dir!, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(dir!, "tsdb")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      readyPath: "/-/ready",
+    });
+    const body = (await (await fetch(`${prom.url}/api/v1/rules?type=alert`)).json()) as {
+      data: { groups: Array<{ name: string; file: string; rules: Array<{ name: string }> }> };
+    };
+    const source = parseAllDocuments(RULES)[0].toJS() as {
+      groups: Array<{ name: string; rules: Array<{ alert?: string }> }>;
+    };
+    const names = (gs: Array<{ name: string; rules: Array<{ name?: string; alert?: string }> }>) =>
+      gs.map((g) => `${g.name}: ${g.rules.map((r) => r.alert ?? r.name).join(" ")}`);
+    expect(body.data.groups.length).to.be.greaterThan(0);
+    expect(names(body.data.groups)).to.deep.equal(names(source.groups));
+    for (const g of body.data.groups) expect(g.file).to.equal(path.join(dir, "rules", "alerts.yml"));
   });
 });

@@ -11,6 +11,7 @@ import { h, setChildren } from "../dom.ts";
 import { NodeChart } from "./charts.ts";
 import { bytes, ms, num, since } from "./format.ts";
 import { History, type NodePoint } from "./history.ts";
+import { clusterPathPanel, postgresPanel, redisFiguresPanel, redisPanel } from "./panels.ts";
 import "./admin.css";
 
 type Overview = RouteResponse<"adminOverview">;
@@ -36,8 +37,11 @@ function pointOf(n: ClusterNode): NodePoint {
 
 function cpuText(n: ClusterNode): string {
   if (n.cpu_cores_used === null || n.cpu_cores_used === undefined) return "–";
-  return `${num(n.cpu_cores_used, 2)} of ${n.cores} cores (${num(n.cpu_percent_of_host)} %)`;
+  return `${num(n.cpu_cores_used, 2)} of ${n.cores} cores`;
 }
+
+/** A figure with a second line under it (its text still reads as one: "a (b)"). */
+const twoLines = (main: string, sub: string) => [main, h("span", { class: "admin-sub" }, ` (${sub})`)];
 
 function nodeRow(n: ClusterNode): HTMLTableRowElement {
   const w = n.window;
@@ -45,7 +49,7 @@ function nodeRow(n: ClusterNode): HTMLTableRowElement {
     "tr",
     { "data-node": n.id },
     h("th", { scope: "row" }, n.id, n.self ? h("span", { class: "admin-tag" }, "answering") : null),
-    h("td", null, n.address),
+    h("td", { class: "admin-address" }, n.address),
     h("td", { title: n.started_at }, since(n.started_at)),
     h("td", { class: "n" }, n.sockets),
     h("td", { class: "n" }, n.users_online),
@@ -55,11 +59,18 @@ function nodeRow(n: ClusterNode): HTMLTableRowElement {
     h("td", { class: "n" }, `${ms(w?.delivery_p50_ms)} / ${ms(w?.delivery_p99_ms)}`),
     h(
       "td",
-      { class: "n" },
-      `${num(w?.adapter_published_per_second)} / ${num(w?.adapter_received_per_second)} (${bytes(w?.adapter_bytes_per_second)}/s)`,
+      { class: "n", "data-cell": "adapter" },
+      twoLines(
+        `${num(w?.adapter_published_per_second)} / ${num(w?.adapter_received_per_second)}`,
+        `${bytes(w?.adapter_bytes_per_second)}/s`,
+      ),
     ),
     h("td", { class: "n" }, ms(w?.event_loop_lag_p99_ms)),
-    h("td", { class: "n", "data-cell": "cpu" }, cpuText(n)),
+    h(
+      "td",
+      { class: "n", "data-cell": "cpu" },
+      n.cpu_cores_used === null ? "–" : twoLines(cpuText(n), `${num(n.cpu_percent_of_host)} %`),
+    ),
     h("td", { class: "n" }, `${bytes(n.rss_bytes)} / ${bytes(n.heap_used_bytes)}`),
     h("td", { class: "n" }, `${n.pool.total - n.pool.idle} / ${n.pool.idle} / ${n.pool.waiting}`),
   );
@@ -75,67 +86,12 @@ const HEADERS = [
   "Deliveries/s",
   "Ack p50 / p99",
   "Delivery p50 / p99",
-  "Redis adapter pub / recv /s",
+  "Redis adapter pub / recv per s",
   "Event-loop lag p99",
   "CPU",
   "Memory RSS / heap",
   "DB pool in use / idle / waiting",
 ];
-
-/** A health panel: its status line, then its figures as a definition list. */
-function panel(
-  title: string,
-  up: boolean | null,
-  error: string | null,
-  rows: Array<[string, string]>,
-): HTMLElement {
-  const state = up === null ? "not used" : up ? "up" : "unreachable";
-  return h(
-    "section",
-    { class: "admin-panel", "aria-label": title },
-    h(
-      "h2",
-      null,
-      title,
-      " ",
-      h("span", { class: `admin-state ${up ? "ok" : up === null ? "" : "bad"}` }, state),
-    ),
-    error ? h("p", { class: "admin-error" }, error) : null,
-    h(
-      "dl",
-      null,
-      rows.map(([k, v]) => [h("dt", null, k), h("dd", null, v)]),
-    ),
-  );
-}
-
-function redisPanel(r: Overview["redis"]): HTMLElement {
-  if (!r) return panel("Redis", null, "This node runs without Redis (single node).", []);
-  const max = r.max_memory === 0 ? "no limit" : bytes(r.max_memory);
-  return panel("Redis", r.up, r.error, [
-    ["Latency (PING)", ms(r.latency_ms)],
-    ["Memory used / max", `${bytes(r.used_memory)} / ${max}`],
-    ["Ops/s", num(r.ops_per_second, 0)],
-    ["Connected clients", num(r.connected_clients, 0)],
-    ["Pub/sub channels / patterns", `${num(r.pubsub_channels, 0)} / ${num(r.pubsub_patterns, 0)}`],
-    ["Sharded channels", r.pubsub_shard_channels === null ? "–" : String(r.pubsub_shard_channels)],
-    ["Slowlog length", num(r.slowlog_length, 0)],
-    ["Role", r.role ? `${r.role}${r.connected_replicas ? `, ${r.connected_replicas} replicas` : ""}` : "–"],
-    ["Cluster mode", r.cluster_enabled === null ? "–" : r.cluster_enabled ? "on" : "off"],
-    ["Version", r.version ?? "–"],
-  ]);
-}
-
-function postgresPanel(p: Overview["postgres"]): HTMLElement {
-  return panel("PostgreSQL", p.up, p.error, [
-    ["Latency (select 1)", ms(p.latency_ms)],
-    ["Database size", bytes(p.database_bytes)],
-    [
-      "Pool in use / idle / waiting (max)",
-      `${p.pool.total - p.pool.idle} / ${p.pool.idle} / ${p.pool.waiting} (${p.pool.max})`,
-    ],
-  ]);
-}
 
 function deniedView(): HTMLElement {
   return h(
@@ -218,7 +174,13 @@ export function mountAdmin(root: HTMLElement, api: Api): AdminConsole {
     count.textContent = `(${o.nodes.length}${o.truncated ? "+" : ""})`;
     setChildren(tbody, o.nodes.map(nodeRow));
     for (const c of charts) c.update(history, nodes);
-    setChildren(health, redisPanel(o.redis), postgresPanel(o.postgres));
+    setChildren(
+      health,
+      redisPanel(o.redis),
+      redisFiguresPanel(o.redis_figures, o.redis !== null),
+      clusterPathPanel(o.cluster_path),
+      postgresPanel(o.postgres),
+    );
     status.className = "admin-status";
     status.textContent = `Live — updated ${new Date(o.at).toLocaleTimeString()} by ${o.self}`;
   };

@@ -1,5 +1,6 @@
 /**
- * One live chart of the console (uPlot, bundled): a metric of every live node over the history.
+ * One live chart of the console (uPlot, bundled): a metric of every live node over the history, and
+ * the line of a node that has gone (still in the history) in grey, dashed, until it scrolls out.
  * Colours come from the page's CSS variables (--chart-1…, --muted, --line), read when the chart
  * is built, so a theme that redefines them restyles the charts too.
  */
@@ -19,7 +20,7 @@ export class NodeChart {
   readonly element: HTMLElement;
   private readonly plotHost: HTMLElement;
   private plot: uPlot | undefined;
-  private nodes: string[] = [];
+  private key = "";
 
   constructor(
     readonly title: string,
@@ -35,18 +36,21 @@ export class NodeChart {
     );
   }
 
-  /** Redraws from the history; a change of the live nodes rebuilds the chart's series. */
-  update(history: History, nodes: string[]): void {
-    const data = history.series(this.metric, nodes) as uPlot.AlignedData;
+  /** Redraws from the history; a change of the live or gone nodes rebuilds the chart's series. */
+  update(history: History, live: string[]): void {
+    const gone = history.nodeIds().filter((id) => !live.includes(id));
+    const data = history.series(this.metric, [...live, ...gone]) as uPlot.AlignedData;
     // What the chart holds, readable without pixels (tests; a screen reader's summary).
     const ys = data.slice(1).flatMap((s) => [...(s as Array<number | null>)]);
     this.element.dataset.points = String(history.length);
     this.element.dataset.max = String(Math.max(0, ...ys.filter((v): v is number => v !== null)));
-    this.element.dataset.nodes = nodes.join(" ");
-    if (!this.plot || nodes.join("\n") !== this.nodes.join("\n")) {
+    this.element.dataset.nodes = live.join(" ");
+    this.element.dataset.gone = gone.join(" ");
+    const key = `${live.join(" ")}|${gone.join(" ")}`;
+    if (!this.plot || key !== this.key) {
       this.plot?.destroy();
-      this.nodes = [...nodes];
-      this.plot = new uPlot(this.options(nodes), data, this.plotHost);
+      this.key = key;
+      this.plot = new uPlot(this.options(live, gone), data, this.plotHost);
     } else {
       this.plot.setData(data);
     }
@@ -65,12 +69,13 @@ export class NodeChart {
     return Math.max(240, this.plotHost.clientWidth || 320);
   }
 
-  private options(nodes: string[]): uPlot.Options {
+  private options(live: string[], gone: string[]): uPlot.Options {
     const axis = {
       stroke: cssVar("--muted", "#667085"),
       grid: { stroke: cssVar("--line", "#e2e5ea"), width: 1 },
     };
     const unit = this.unit;
+    const value = (_u: uPlot, v: number | null) => (v === null ? "–" : `${+v.toFixed(2)} ${unit}`);
     return {
       width: this.width(),
       height: HEIGHT,
@@ -83,11 +88,19 @@ export class NodeChart {
       ],
       series: [
         {},
-        ...nodes.map((id, i) => ({
+        ...live.map((id, i) => ({
           label: id,
           stroke: cssVar(`--chart-${(i % PALETTE) + 1}`, "#2f6fed"),
           width: 2,
-          value: (_u: uPlot, v: number | null) => (v === null ? "–" : `${+v.toFixed(2)} ${unit}`),
+          value,
+        })),
+        ...gone.map((id) => ({
+          label: `${id} (gone)`,
+          stroke: cssVar("--muted", "#667085"),
+          width: 1.5,
+          dash: [4, 4],
+          points: { show: false },
+          value,
         })),
       ],
     };

@@ -28,3 +28,8 @@ export function since(iso: string, now = Date.now()): string {
   if (s < 48 * 3600) return `${Math.round(s / 3600)} h`;
   return `${Math.round(s / 86400)} d`;
 }
+
+/** A key count from a bounded SCAN: "at least N" when the budget ran out before the end. */
+export function keyCount(c: { keys: number; complete: boolean }): string {
+  return c.complete ? String(c.keys) : `at least ${c.keys}`;
+}

@@ -49,6 +49,13 @@ export class History {
     return this.points[(this.next - this.size + i + this.capacity) % this.capacity];
   }
 
+  /** Every node with a point still in the history, in the order they first appear (the charts keep a gone node's line). */
+  nodeIds(): string[] {
+    const ids = new Set<string>();
+    for (let i = 0; i < this.size; i++) for (const id of this.at(i)!.nodes.keys()) ids.add(id);
+    return [...ids];
+  }
+
   /**
    * uPlot's data for one metric: the times, then one series per node of `nodes` (in that order),
    * null where a node was not live or had no figure.

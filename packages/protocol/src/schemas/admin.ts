@@ -150,6 +150,43 @@ export const PostgresHealthSchema = z
   })
   .meta({ id: "PostgresHealth" });
 
+/** A count of keys by a bounded SCAN (ops/redis-figures.ts). */
+const KeyCountSchema = z.object({
+  keys: z.number().int().min(0),
+  /** False when the SCAN budget ran out first: `keys` is then a lower bound ("at least"). */
+  complete: z.boolean(),
+});
+
+/** This cluster's own share of Redis, under its key prefix (ops/overview-figures.ts). */
+export const RedisFiguresSchema = z
+  .object({
+    /** Pub/sub channels under the prefix with a subscriber, and their subscriptions. */
+    pubsub_channels: z.number().int().min(0),
+    pubsub_subscribers: z.number().int().min(0),
+    /** Sharded channels (SSUBSCRIBE) under the prefix and their subscriptions; null before Redis 7. */
+    shard_channels: z.number().int().min(0).nullable(),
+    shard_subscribers: z.number().int().min(0).nullable(),
+    /** Pattern subscriptions of the whole server (the classic adapter holds one per node). */
+    pubsub_patterns: z.number().int().min(0),
+    /** Presence hashes and rate-limit windows. */
+    presence_keys: KeyCountSchema,
+    rate_limit_keys: KeyCountSchema,
+  })
+  .meta({ id: "RedisFigures" });
+
+/** The cost of the cluster path: the live nodes' adapter traffic against their deliveries (last windows summed). */
+export const ClusterPathSchema = z
+  .object({
+    adapter_published_per_second: z.number().min(0),
+    adapter_received_per_second: z.number().min(0),
+    adapter_bytes_per_second: z.number().min(0),
+    deliveries_per_second: z.number().min(0),
+    /** Adapter messages per delivery to a socket; null when nothing was delivered. */
+    published_per_delivery: z.number().min(0).nullable(),
+    received_per_delivery: z.number().min(0).nullable(),
+  })
+  .meta({ id: "ClusterPath" });
+
 export const OverviewResponse = z
   .object({
     mode: z.enum(["single", "cluster"]),
@@ -162,6 +199,9 @@ export const OverviewResponse = z
     truncated: z.boolean(),
     /** Null without Redis (a single node). */
     redis: RedisHealthSchema.nullable(),
+    /** Null without Redis, or when Redis did not answer within the probe timeout. */
+    redis_figures: RedisFiguresSchema.nullable(),
+    cluster_path: ClusterPathSchema,
     postgres: PostgresHealthSchema,
   })
   .meta({ id: "AdminOverview" });
