@@ -27,9 +27,23 @@ const S3_FILES = [
   "test/security/hostile-input.test.ts",
 ];
 
+/**
+ * The multi-node tests again with the nodes on a Redis Cluster (3 masters, 3 replicas; TEST_REDIS=cluster,
+ * test/cluster/cluster-fixture.ts), plus the master-failover and stall test that only runs there. Left
+ * out: launcher.test.ts (it starts `pnpm cluster`'s own single redis-server, not the fixture's) and the
+ * nginx-only files (nginx-tls, nginx-transport: what they test is nginx in front of the nodes, not Redis).
+ */
+const REDIS_CLUSTER_FILES = [
+  "test/cluster/*.test.ts",
+  ...["launcher", "nginx-tls", "nginx-transport"].flatMap((f) => ["--ignore", `test/cluster/${f}.test.ts`]),
+];
+
 /** With TEST_LANES=parallel, lanes run at once; the groups of one lane run one after the other. */
 const LANES: Record<string, Group[]> = {
-  main: [{ name: "main", args: ["test/**/*.test.ts", "--ignore", "test/e2e/**"] }],
+  main: [
+    { name: "main", args: ["test/**/*.test.ts", "--ignore", "test/e2e/**"] },
+    { name: "redis-cluster", args: REDIS_CLUSTER_FILES, env: { TEST_REDIS: "cluster" } },
+  ],
   browser: [
     { name: "e2e", args: ["test/e2e/*.test.ts"] },
     // upload-memory names the filesystem driver itself: the main group runs it.

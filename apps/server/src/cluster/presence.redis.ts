@@ -10,6 +10,7 @@
  * which of a user's nodes are alive stays in one slot. Heartbeats are a few keys renewed every few
  * seconds: one slot holds them without becoming hot.
  */
+import { AppError } from "@chat/protocol";
 import type { RedisClient } from "./redis-client.ts";
 import type { Presence, PresenceState } from "./presence.ts";
 
@@ -77,7 +78,17 @@ export class RedisPresence implements Presence {
     return true;
   }
 
+  /**
+   * A Redis that cannot answer (stalled, failing over: every command is bounded by the client's
+   * timeout) is a retryable `unavailable` for whoever asked (REST 503), not an unexpected 500.
+   */
   async get(userId: number): Promise<PresenceState> {
+    return this.read(userId).catch(() => {
+      throw new AppError("unavailable", "Presence is unavailable (Redis did not answer in time)");
+    });
+  }
+
+  private async read(userId: number): Promise<PresenceState> {
     const online = (await this.live(userId, await this.redis.hgetall(this.userKey(userId)))).length > 0;
     const lastSeen = online ? null : await this.redis.get(`${this.prefix}:last-seen:${userId}`);
     return { user_id: userId, online, last_seen: lastSeen };

@@ -31,6 +31,9 @@ export interface RedisClusterServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports and folder (after kill): it rejoins, as a replica if replaced. */
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a stalled (not refused) server. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface RedisClusterProcess {
@@ -39,6 +42,8 @@ export interface RedisClusterProcess {
   servers: RedisClusterServer[];
   /** The servers that are masters right now, as the cluster says (CLUSTER NODES of a live node). */
   masters(): Promise<RedisClusterServer[]>;
+  /** The master serving the slot of a key or (sharded pub/sub) channel right now. */
+  masterOf(key: string): Promise<RedisClusterServer>;
   /** Resolves once the live nodes say cluster_state:ok and every slot has a live master. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -58,8 +63,13 @@ export interface RedisClusterOptions {
 const HOST = "127.0.0.1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One command on a fresh short-lived connection; undefined when the node does not answer. */
+/** One command on a fresh short-lived connection, its reply as text; undefined when the node does not answer. */
 async function ask(port: number, ...args: string[]): Promise<string | undefined> {
+  const reply = await askRaw(port, ...args);
+  return reply === undefined ? undefined : String(reply);
+}
+
+async function askRaw(port: number, ...args: string[]): Promise<unknown> {
   const c = new Redis({
     host: HOST,
     port,
@@ -72,7 +82,7 @@ async function ask(port: number, ...args: string[]): Promise<string | undefined>
   c.on("error", () => undefined);
   try {
     await c.connect();
-    return String(await c.call(args[0], ...args.slice(1)));
+    return await c.call(args[0], ...args.slice(1));
   } catch {
     return undefined;
   } finally {
@@ -117,6 +127,8 @@ function server(port: number, busPort: number, dir: string, nodeTimeoutMs: numbe
     pid: () => proc?.pid,
     alive,
     start,
+    pause: () => void proc?.kill("SIGSTOP"),
+    resume: () => void proc?.kill("SIGCONT"),
     kill: async (signal = "SIGKILL") => {
       if (!alive()) return;
       const p = proc!;
@@ -134,12 +146,11 @@ function parseNodes(text: string) {
     .trim()
     .split("\n")
     .map((line) => {
-      const [, addr, flags, , , , , linkState, ...slots] = line.split(" ");
+      const [, addr, flags, , , , , , ...slots] = line.split(" ");
       return {
         port: Number(/:(\d+)@/.exec(addr)?.[1]),
         master: flags.split(",").includes("master"),
         failed: /fail/.test(flags),
-        connected: linkState === "connected",
         slots: slots.length,
       };
     });
@@ -216,6 +227,18 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
       const nodes = await liveState();
       const ports = new Set(nodes.filter((n) => n.master && !n.failed && n.slots > 0).map((n) => n.port));
       return servers.filter((s) => ports.has(s.port));
+    },
+    async masterOf(key: string) {
+      for (const s of servers.filter((x) => x.alive())) {
+        const slot = Number(await ask(s.port, "CLUSTER", "KEYSLOT", key));
+        const ranges = (await askRaw(s.port, "CLUSTER", "SLOTS")) as Array<
+          [number, number, [string, number]]
+        >;
+        const range = ranges?.find(([from, to]) => slot >= from && slot <= to);
+        const owner = range && servers.find((x) => x.port === Number(range[2][1]));
+        if (owner) return owner;
+      }
+      throw new Error(`no live master serves "${key}"`);
     },
     waitHealthy,
     stop,
