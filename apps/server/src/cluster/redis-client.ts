@@ -71,6 +71,7 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(endpoint: RedisEndpoint, log: Logger, o: RedisClientOptions): RedisClient {
   const common = {
+    // rediss:// (cluster/redis-tls.ts): the CA and server name to verify against.
     ...(o.tls ? { tls: o.tls } : {}),
     maxRetriesPerRequest: 2,
     // A stalled Redis (packets stop, the connection stays open) would otherwise hold every

@@ -6,8 +6,9 @@
  * `cluster_state:ok`, agrees on all 16384 slots and every replica's link to its master is up.
  *
  * Settings chosen for a chat cluster, and why:
- * - `cluster-node-timeout` (default 2000 ms here, Redis' own is 15 s): how long a silent master
- *   goes before its replica takes over; the failover test measures what it costs.
+ * - `cluster-node-timeout` (default 5000 ms here, Redis' own is 15 s): how long a silent master
+ *   goes before its replica takes over; the failover test measures what it costs. 2000 ms brought
+ *   spurious failovers on this loaded 2-core machine (a redis-server starved that long is "dead").
  * - `cluster-require-full-coverage no`: while one master is down the other shards keep serving
  *   (their chats' fan-out, presence and limits), instead of the whole cluster refusing everything.
  * - `cluster-replica-validity-factor 0`: a replica may always take over, however long it was cut off.
@@ -54,7 +55,7 @@ export interface RedisClusterOptions {
   masters?: number;
   /** Replicas per master. @default 1 */
   replicas?: number;
-  /** cluster-node-timeout: how long a master may be silent before its replica takes over. @default 2000 */
+  /** cluster-node-timeout: how long a master may be silent before its replica takes over. @default 5000 */
   nodeTimeoutMs?: number;
   /** How long to wait for the cluster to form. @default 30000 */
   startTimeoutMs?: number;
@@ -165,7 +166,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   for (let i = 0; i < count; i++) {
     const dir = path.join(root, String(i));
     fs.mkdirSync(dir);
-    servers.push(server(await freePort(), await freePort(), dir, opts.nodeTimeoutMs ?? 2000));
+    servers.push(server(await freePort(), await freePort(), dir, opts.nodeTimeoutMs ?? 5000));
   }
   const stop = async () => {
     await Promise.all(servers.map((s) => s.kill("SIGKILL")));
