@@ -8,9 +8,9 @@
  * seconds (measured and printed), and membership changes and presence work on the promoted cluster.
  * Then the whole cluster stalled (every server SIGSTOPped): each call answers within its bound.
  *
- * Known, not fixed: run the other way round (the stall first, then the master killed), live
- * cross-node delivery did not come back within 45 s in 2 of 4 runs here, while the nodes' sharded
- * subscribers kept failing on the dead master (ioredis 6's ClusterSubscriberGroup; not diagnosed).
+ * Known, not fixed (docs/operations.md, "Redis Cluster"): with cluster-node-timeout 2000 and the stall
+ * first, live cross-node delivery did not come back within 45 s in 2 runs here, while the nodes'
+ * sharded subscribers kept failing on the dead master (ioredis 6's ClusterSubscriberGroup; not diagnosed).
  */
 import { expect } from "chai";
 import type { Message } from "@chat/client";
