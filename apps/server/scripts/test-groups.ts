@@ -6,7 +6,8 @@
  * never shares state across processes). Output is streamed line by line with the group's name in
  * front; the exit code is non-zero if any group failed.
  *
- *   node --import tsx scripts/test-groups.ts            # every group
+ *   node --import tsx scripts/test-groups.ts            # the main and browser lanes (pnpm test, CI)
+ *   node --import tsx scripts/test-groups.ts scale      # the Redis Cluster group (pnpm test:scale)
  *   node --import tsx scripts/test-groups.ts browser    # one lane, or one group (e2e, s3), by name
  */
 import { spawn } from "node:child_process";
@@ -27,6 +28,30 @@ const S3_FILES = [
   "test/security/hostile-input.test.ts",
 ];
 
+/**
+ * The multi-node tests that exercise Redis, again with the nodes on a Redis Cluster (3 masters, 3
+ * replicas; TEST_REDIS=cluster, test/cluster/cluster-fixture.ts), plus the master-failover and stall
+ * test that runs only there: cross-node fan-out and its order, receipts, idempotent send across nodes,
+ * membership changes, typing and presence, last seen, a node SIGKILLed. 70–190 s here, with the
+ * machine's load (every file of test/cluster: 164 s in one run). Left out, as their Redis use is the fan-out already covered or
+ * none: edit-delete, reactions and encrypted-chats (other events over the same fan-out; the MLS one
+ * also spawns a node and costs most), hostile-input and session-expiry (edge checks and a token
+ * timer), launcher (`pnpm cluster`'s own single redis-server), nginx-tls and nginx-transport (nginx).
+ * The seams' own contracts on a Redis Cluster (presence, rate limits, registry) run in the main group:
+ * test/contract/redis-cluster.test.ts.
+ */
+const REDIS_CLUSTER_FILES = [
+  "fully-read-receipts",
+  "idempotent-send",
+  "last-seen",
+  "live-order",
+  "membership-changes",
+  "multi-device-fanout",
+  "node-failover",
+  "redis-cluster-failover",
+  "typing-presence",
+].map((f) => `test/cluster/${f}.test.ts`);
+
 /** With TEST_LANES=parallel, lanes run at once; the groups of one lane run one after the other. */
 const LANES: Record<string, Group[]> = {
   main: [{ name: "main", args: ["test/**/*.test.ts", "--ignore", "test/e2e/**"] }],
@@ -39,7 +64,15 @@ const LANES: Record<string, Group[]> = {
       env: { TEST_STORAGE: "s3" },
     },
   ],
+  /**
+   * Only when named (`pnpm test:scale`), not in `pnpm test` / CI yet: after a whole-cluster stall a
+   * killed master's sharded subscribers were seen not to move to the promoted replica (3 of 5 runs
+   * with cluster-node-timeout 2000; 5000 since, too few runs to call it fixed) — issue 20.
+   */
+  scale: [{ name: "redis-cluster", args: REDIS_CLUSTER_FILES, env: { TEST_REDIS: "cluster" } }],
 };
+/** The lanes `pnpm test` runs (every lane but those run only when named). */
+const DEFAULT_LANES = ["main", "browser"];
 
 function run(g: Group): Promise<number> {
   const started = Date.now();
@@ -69,7 +102,7 @@ const chosen = process.argv.slice(2);
 const groups = Object.values(LANES).flat();
 /** A name picks a lane (its groups in order) or a single group. */
 const pick = (n: string) => LANES[n] ?? groups.filter((g) => g.name === n);
-const lanes = chosen.length ? chosen.map(pick) : Object.values(LANES);
+const lanes = chosen.length ? chosen.map(pick) : DEFAULT_LANES.map(pick);
 if (lanes.some((l) => l.length === 0)) {
   console.error(
     `unknown name; lanes: ${Object.keys(LANES).join(", ")}; groups: ${groups.map((g) => g.name).join(", ")}`,

@@ -7,8 +7,6 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ConnectionOptions } from "node:tls";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { accessTokenSeconds, type Config } from "./config/env.ts";
 import { checkMetricsToken, resolveJwtSecret } from "./auth/secret.ts";
@@ -41,6 +39,7 @@ import { readinessProbe } from "./ops/readiness.ts";
 import { nodeAddress, processSnapshot } from "./ops/node-snapshot.ts";
 import { sharedStateFrom } from "./cluster/shared-state.ts";
 import { redisTlsOptions } from "./cluster/redis-tls.ts";
+import { adapterKind, createRedisClient, redisEndpoint } from "./cluster/redis-client.ts";
 import { OriginSockets } from "./realtime/origin-ws/registry.ts";
 import { attachOriginWs } from "./realtime/origin-ws/server.ts";
 import { storageFrom } from "./storage/storage-from-config.ts";
@@ -74,37 +73,6 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-function redisClient(
-  url: string,
-  log: Logger,
-  role: string,
-  tls: ConnectionOptions | undefined,
-  commandTimeoutMs?: number,
-): Redis {
-  const r = new Redis(url, {
-    // rediss:// (cluster/redis-tls.ts): the CA and server name to verify against.
-    ...(tls ? { tls } : {}),
-    maxRetriesPerRequest: 2,
-    // A stalled Redis (packets stop, the connection stays open) would otherwise hold every
-    // command forever: sends, logins and handshakes wait on the rate limiter (issue 12, item 3).
-    ...(commandTimeoutMs ? { commandTimeout: commandTimeoutMs } : {}),
-    enableOfflineQueue: true,
-    lazyConnect: false,
-    // The commands of one tick (a group commit's broadcasts) leave in one write: docs/performance.md.
-    enableAutoPipelining: true,
-  });
-  let down = false;
-  r.on("error", (err) => {
-    if (!down) log.warn({ err: err.message, role }, "redis connection error");
-    down = true;
-  });
-  r.on("ready", () => {
-    if (down) log.info({ role }, "redis reconnected");
-    down = false;
-  });
-  return r;
-}
-
 export async function startNode(config: Config, log: Logger): Promise<RunningNode> {
   const started = Date.now();
   const dataDir = path.resolve(config.rootDir, config.DATA_DIR);
@@ -126,6 +94,9 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   );
   // Also before anything starts: a rediss:// setting that cannot apply, or an unreadable CA file.
   const redisTls = redisTlsOptions(config);
+  // One Redis server (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), and its adapter.
+  const endpoint = redisEndpoint(config);
+  const adapter = endpoint && adapterKind(config, endpoint);
   // Attachment bytes: the filesystem under DATA_DIR, or S3 (a half-configured S3 stops the start here).
   const storage = storageFrom(config, dataDir, secret);
   let embedded: EmbeddedServer | undefined;
@@ -180,11 +151,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const corsOrigins = config.CORS_ORIGINS
     ? config.CORS_ORIGINS.split(",").map((s) => s.trim())
     : "same-origin";
-  const redis = config.REDIS_URL
+  const bound = config.REDIS_COMMAND_TIMEOUT_MS;
+  const redis = endpoint
     ? {
-        pub: redisClient(config.REDIS_URL, log, "pub", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
-        sub: redisClient(config.REDIS_URL, log, "sub", redisTls),
-        data: redisClient(config.REDIS_URL, log, "data", redisTls, config.REDIS_COMMAND_TIMEOUT_MS),
+        pub: createRedisClient(endpoint, log, { role: "pub", tls: redisTls, commandTimeoutMs: bound }),
+        sub: createRedisClient(endpoint, log, { role: "sub", tls: redisTls }),
+        data: createRedisClient(endpoint, log, { role: "data", tls: redisTls, commandTimeoutMs: bound }),
       }
     : undefined;
   // Who is in which chat, as the database says: every chat delivery on this node is checked against it.
@@ -198,7 +170,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     redis: redis && {
       pub: redis.pub,
       sub: redis.sub,
-      sharded: config.REDIS_ADAPTER === "sharded",
+      sharded: adapter === "sharded",
       prefix: config.REDIS_KEY_PREFIX,
     },
     corsOrigins,
@@ -350,7 +322,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     ? `embedded PostgreSQL on 127.0.0.1:${embedded.port} (data in ${dataDir}/pg)`
     : "DATABASE_URL";
   const mode = redis
-    ? `cluster mode (Redis adapter: ${config.REDIS_ADAPTER})`
+    ? `cluster mode (Redis adapter: ${adapter}${endpoint?.kind === "cluster" ? ", on a Redis Cluster" : ""})`
     : "single node (in-memory adapter, no REDIS_URL)";
   log.info(
     {

@@ -202,7 +202,7 @@ export const routes = {
     params: UserIdParams,
     status: 200,
     response: PresenceSchema,
-    errors: [...authErrors, "validation_failed", "user_not_found"],
+    errors: [...authErrors, "validation_failed", "user_not_found", "unavailable"],
   },
   listChats: {
     method: "get",

@@ -9,7 +9,7 @@
  * end published while Redis was away is found at once rather than a period later. A push can only
  * add to the view, never take out of it: nothing received from Redis can revive a session.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cluster/redis-client.ts";
 import type { Logger } from "pino";
 import { MAX_ID } from "@chat/protocol";
 import { whenRedisBack } from "../cluster/redis-back.ts";
@@ -41,7 +41,7 @@ export function pushRevocations(
   io: ChatServer,
   view: RevocationView,
   /** The adapter's Redis clients: when one is back after an outage, the view is re-read. */
-  redis: Redis[],
+  redis: RedisClient[],
   log: Logger,
 ): RevocationPush {
   const onPush = (raw: unknown) => {

@@ -1,12 +1,14 @@
 /**
- * In Redis each node keeps `<prefix>:cluster:node:<instance>` (its last heartbeat, JSON) with a TTL and
- * renews it every third of the TTL (at least every 2 s, with fresh load figures); the set `<prefix>:cluster:nodes` lists the instances ever seen.
+ * In Redis each node keeps `{<prefix>}:cluster:node:<instance>` (its last heartbeat, JSON) with a TTL and
+ * renews it every third of the TTL (at least every 2 s, with fresh load figures); the set `{<prefix>}:cluster:nodes` lists the instances ever seen.
+ * The hash tag `{<prefix>}` keeps them all in one slot of a Redis Cluster: the MULTI that writes an
+ * entry and the set, and the MGET that reads every entry, touch no second slot.
  * Keys are per process start, not per NODE_ID: a node SIGKILLed and restarted under the same id must
  * not renew its dead predecessor's entry. A node that dies stops renewing, Redis expires its key
  * within one TTL, and the next reader drops its id from the set: no clocks are compared and nobody
  * has to clean up after the dead.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.ts";
 import type { NodeEntry, NodeRegistry, NodeSnapshot } from "./node-registry.ts";
 
 const MAX_BEAT_MS = 2000;
@@ -17,12 +19,12 @@ export class RedisNodeRegistry implements NodeRegistry {
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly snapshot: () => NodeSnapshot,
     readonly ttlSeconds: number,
   ) {
-    this.setKey = `${prefix}:cluster:nodes`;
+    this.setKey = `{${prefix}}:cluster:nodes`;
     void this.beat();
     // At least every 2 s: the entry carries the node's load figures, which the admin console polls.
     this.timer = setInterval(() => void this.beat(), Math.min((ttlSeconds * 1000) / 3, MAX_BEAT_MS));
@@ -30,7 +32,7 @@ export class RedisNodeRegistry implements NodeRegistry {
   }
 
   private nodeKey(id: string) {
-    return `${this.prefix}:cluster:node:${id}`;
+    return `{${this.prefix}}:cluster:node:${id}`;
   }
 
   /** Writes this node's entry; a Redis outage only delays it (the next beat retries). */

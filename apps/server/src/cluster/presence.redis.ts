@@ -4,15 +4,21 @@
  * its heartbeat lapses, without anyone having to clean up after it. The instance is per process
  * start (node.ts), never the bare NODE_ID: a node restarted under the same NODE_ID would otherwise
  * renew its dead predecessor's heartbeat and keep that process's devices online forever.
+ *
+ * Redis Cluster: every operation on one user touches that user's hash alone (one slot); the
+ * heartbeats of all nodes share one hash tag (`{<prefix>}:node-alive:…`), so the MGET that checks
+ * which of a user's nodes are alive stays in one slot. Heartbeats are a few keys renewed every few
+ * seconds: one slot holds them without becoming hot.
  */
-import type { Redis } from "ioredis";
+import { AppError } from "@chat/protocol";
+import type { RedisClient } from "./redis-client.ts";
 import type { Presence, PresenceState } from "./presence.ts";
 
 export class RedisPresence implements Presence {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly nodeId: string,
     private readonly ttlSeconds = 15,
@@ -26,7 +32,7 @@ export class RedisPresence implements Presence {
     return this.redis.set(this.nodeKey(this.nodeId), "1", "EX", this.ttlSeconds).catch(() => undefined);
   }
   private nodeKey(id: string) {
-    return `${this.prefix}:node-alive:${id}`;
+    return `{${this.prefix}}:node-alive:${id}`;
   }
   private userKey(id: number) {
     return `${this.prefix}:presence:${id}`;
@@ -72,7 +78,17 @@ export class RedisPresence implements Presence {
     return true;
   }
 
+  /**
+   * A Redis that cannot answer (stalled, failing over: every command is bounded by the client's
+   * timeout) is a retryable `unavailable` for whoever asked (REST 503), not an unexpected 500.
+   */
   async get(userId: number): Promise<PresenceState> {
+    return this.read(userId).catch(() => {
+      throw new AppError("unavailable", "Presence is unavailable (Redis did not answer in time)");
+    });
+  }
+
+  private async read(userId: number): Promise<PresenceState> {
     const online = (await this.live(userId, await this.redis.hgetall(this.userKey(userId)))).length > 0;
     const lastSeen = online ? null : await this.redis.get(`${this.prefix}:last-seen:${userId}`);
     return { user_id: userId, online, last_seen: lastSeen };

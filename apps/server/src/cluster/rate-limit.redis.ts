@@ -1,9 +1,10 @@
 /**
  * Fixed-window counters shared by every node through Redis (one key per window, INCR + PEXPIRE in
  * one script). A circuit breaker keeps a stalled Redis from costing every hit the command timeout:
- * after a failure, the per-node memory limiter answers for REDIS_BREAKER_MS.
+ * after a failure, the per-node memory limiter answers for REDIS_BREAKER_MS. Each script touches
+ * its one key (KEYS[1]), so it runs on a Redis Cluster as is, on the master of that key's slot.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.ts";
 import type { Limit, RateLimiter } from "./rate-limit.ts";
 import { MemoryRateLimiter } from "./rate-limit.memory.ts";
 
@@ -20,7 +21,7 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly breakerMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     opts: {
       /** Used while Redis is unreachable or slow: limits keep working per node instead of failing open or closed. */

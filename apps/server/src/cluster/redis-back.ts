@@ -3,10 +3,10 @@
  * what was pushed through Redis meanwhile (room changes, ended sessions) may be lost, so the
  * caller re-reads the truth from PostgreSQL. Answers a function that stops listening.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.ts";
 
-export function whenRedisBack(clients: Redis[], fn: () => void): () => void {
-  const down = new WeakSet<Redis>();
+export function whenRedisBack(clients: RedisClient[], fn: () => void): () => void {
+  const down = new WeakSet<RedisClient>();
   const listeners = clients.map((r) => {
     const onDown = () => down.add(r);
     const onUp = () => {

@@ -1,10 +1,11 @@
 /**
  * The one place that chooses where the state shared by a cluster's nodes lives: presence, rate-limit
- * windows and the node registry are all in Redis (REDIS_URL set: every node sees the same) or all
+ * windows and the node registry are all in Redis (REDIS_URL or REDIS_CLUSTER_NODES set: every node
+ * sees the same) or all
  * in this node's memory (a single node). Never a mix: a cluster counting rate limits per node
  * while sharing presence would be a cluster that half-works.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-client.ts";
 import type { Config } from "../config/env.ts";
 import type { NodeRegistry, NodeSnapshot } from "./node-registry.ts";
 import { MemoryNodeRegistry } from "./node-registry.memory.ts";
@@ -29,22 +30,23 @@ export interface SharedState {
 
 export type SharedStateConfig = Pick<
   Config,
-  "REDIS_URL" | "REDIS_KEY_PREFIX" | "NODE_HEARTBEAT_SECONDS" | "REDIS_BREAKER_MS"
+  "REDIS_URL" | "REDIS_CLUSTER_NODES" | "REDIS_KEY_PREFIX" | "NODE_HEARTBEAT_SECONDS" | "REDIS_BREAKER_MS"
 >;
 
-/** Redis when REDIS_URL is set, else memory. */
-function sharedStateKind(config: Pick<Config, "REDIS_URL">): SharedStateKind {
-  return config.REDIS_URL ? "redis" : "memory";
+/** Redis when REDIS_URL or REDIS_CLUSTER_NODES is set, else memory. */
+function sharedStateKind(config: Pick<Config, "REDIS_URL" | "REDIS_CLUSTER_NODES">): SharedStateKind {
+  return config.REDIS_URL || config.REDIS_CLUSTER_NODES ? "redis" : "memory";
 }
 
 /**
- * Builds the three seams for this process start. `redis` is the data client of REDIS_URL; a client
+ * Builds the three seams for this process start. `redis` is the data client of REDIS_URL (or of the
+ * cluster of REDIS_CLUSTER_NODES); a client
  * without REDIS_URL, or REDIS_URL without a client, is a wiring mistake and throws rather than
  * silently running a cluster node on per-node state.
  */
 export function sharedStateFrom(
   config: SharedStateConfig,
-  redis: Redis | undefined,
+  redis: RedisClient | undefined,
   self: {
     /** This process start (node.ts): what presence and the registry key their entries by. */
     instanceId: string;
@@ -57,7 +59,10 @@ export function sharedStateFrom(
   let state: Omit<SharedState, "close" | "kind">;
   switch (kind) {
     case "memory":
-      if (redis) throw new Error("Shared state: a Redis client was given but REDIS_URL is not set");
+      if (redis)
+        throw new Error(
+          "Shared state: a Redis client was given but REDIS_URL is not set (nor REDIS_CLUSTER_NODES)",
+        );
       state = {
         presence: new MemoryPresence(),
         limiter: new MemoryRateLimiter(),
@@ -65,7 +70,7 @@ export function sharedStateFrom(
       };
       break;
     case "redis":
-      if (!redis) throw new Error("Shared state: REDIS_URL is set but no Redis client was given");
+      if (!redis) throw new Error("Shared state: Redis is configured but no Redis client was given");
       state = {
         presence: new RedisPresence(redis, prefix, self.instanceId, ttl),
         limiter: new RedisRateLimiter(redis, prefix, { breakerMs: config.REDIS_BREAKER_MS }),

@@ -41,6 +41,10 @@ export const envSpec = {
     schema: z.string().url().optional(),
     doc: "Redis URL for the cluster adapter, presence and rate limits; `rediss://` connects over TLS. Unset: one node, in-memory",
   },
+  REDIS_CLUSTER_NODES: {
+    schema: z.string().optional(),
+    doc: 'Seed nodes of a Redis Cluster instead of REDIS_URL: comma-separated `host:port` or `redis://[user:password@]host:port` (the first with credentials gives them). The adapter is then the sharded one (SPUBLISH) through ioredis\' cluster client (docs/operations.md, "Redis Cluster")',
+  },
   REDIS_TLS_CA_FILE: {
     schema: z.string().optional(),
     doc: "PEM file of the CA (or self-signed certificate) a `rediss://` REDIS_URL's server is verified against. Unset: the system's CAs",
@@ -50,8 +54,8 @@ export const envSpec = {
     doc: "Name the `rediss://` server's certificate must carry (and SNI), when REDIS_URL uses another name or an address",
   },
   REDIS_ADAPTER: {
-    schema: z.enum(["classic", "sharded"]).default("classic"),
-    doc: "`sharded` uses Redis 7 SPUBLISH (createShardedAdapter)",
+    schema: z.enum(["classic", "sharded"]).optional(),
+    doc: "`sharded` uses Redis 7 SPUBLISH (createShardedAdapter). Unset: `classic` with REDIS_URL, `sharded` with REDIS_CLUSTER_NODES (the only one a cluster takes)",
   },
   REDIS_KEY_PREFIX: { schema: z.string().default("chat"), doc: "Prefix of every Redis key and channel" },
   JWT_SECRET: {

@@ -1,5 +1,5 @@
 /**
- * `pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--logs]`: the deployed topology from
+ * `pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--redis-cluster] [--logs]`: the deployed topology from
  * real processes (see cluster.ts), until Ctrl-C or SIGTERM stops everything. nginx serves HTTPS with a
  * self-signed development certificate made on first use in .data/tls. Database: DATABASE_URL, else embedded.
  */
@@ -9,12 +9,14 @@ import { launchCluster, takeOverSignals, CLUSTER_PG_DIR, type Cluster } from "./
 import { ensureDevCertificate, type TlsFiles } from "./dev-cert.ts";
 import { DEV_CERT_DIR } from "./paths.ts";
 
-const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--logs]
+const usage = `Usage: pnpm cluster [--nodes N] [--port P] [--https-port P] [--plain] [--redis-cluster] [--logs]
   --nodes N       chat nodes behind nginx (default 3)
   --port P        nginx's plain HTTP port: /healthz, and a redirect to HTTPS (default 8080)
   --https-port P  nginx's HTTPS port (default 8443), with a self-signed development
                   certificate made on first use in .data/tls (trust tls.crt, or accept the warning)
   --plain         no TLS: the HTTP port serves everything, as before
+  --redis-cluster a Redis Cluster (3 masters, 3 replicas, redis-server in cluster mode) instead of
+                  one redis-server: nodes use REDIS_CLUSTER_NODES and the sharded adapter
   --logs          print every node log line (default: warnings and errors only)
 Database: DATABASE_URL if set, else an embedded PostgreSQL with its data in .data/cluster-pg.`;
 
@@ -28,6 +30,7 @@ try {
       port: { type: "string", default: "8080" },
       "https-port": { type: "string", default: "8443" },
       plain: { type: "boolean", default: false },
+      "redis-cluster": { type: "boolean", default: false },
       logs: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -98,6 +101,7 @@ try {
     nginxPort: port,
     tls,
     databaseUrl: process.env.DATABASE_URL || undefined,
+    redisCluster: args["redis-cluster"],
     onNodeLog: (node, line) => {
       // pino levels: 40 warn, 50 error, 60 fatal.
       const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 30);
@@ -117,6 +121,7 @@ console.log(`\nchat cluster up in ${((Date.now() - started) / 1000).toFixed(1)} 
 if (tls) console.log(`  ${c.nginx!.url} answers /healthz and redirects the rest to HTTPS`);
 for (const n of c.nodes) console.log(`  ${n.id.padEnd(8)} ${n.url}  pid ${n.pid}`);
 if (c.redis) console.log(`  redis    ${c.redis.url}`);
+if (c.redisCluster) console.log(`  redis    Redis Cluster (3 masters, 3 replicas): ${c.redisCluster.seeds}`);
 console.log(
   `  database ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded PostgreSQL (data in ${CLUSTER_PG_DIR})`}`,
 );

@@ -1,6 +1,7 @@
 /**
  * The deployed topology from real processes on one machine: N nodes (child processes running
- * src/main.ts, as `pnpm start` does), a private redis-server, nginx with the project's own nginx.conf
+ * src/main.ts, as `pnpm start` does), a private redis-server (or, with `redisCluster`, a private
+ * Redis Cluster of 3 masters and 3 replicas: redis-cluster-process.ts), nginx with the project's own nginx.conf
  * rendered for the ports, on PostgreSQL from DATABASE_URL or an embedded server. `pnpm cluster`,
  * the multi-node tests and the bench all start it through here.
  */
@@ -17,6 +18,7 @@ import {
 } from "../store/embedded-postgres.ts";
 import { spawnNode, type NodeProcess } from "./node-process.ts";
 import { startRedis, type RedisProcess } from "./redis-process.ts";
+import { startRedisCluster, type RedisClusterProcess } from "./redis-cluster-process.ts";
 import { startNginx, type NginxProcess } from "./nginx-process.ts";
 import type { TlsFiles } from "./dev-cert.ts";
 import { ROOT_DIR } from "./paths.ts";
@@ -41,6 +43,11 @@ export interface ClusterOptions {
   nodeArgs?: string[] | ((index: number) => string[]);
   /** With one node: no Redis and no nginx, `url` is the node's own. @default false */
   bare?: boolean;
+  /**
+   * A Redis Cluster (3 masters, 3 replicas) instead of one redis-server: the nodes get
+   * REDIS_CLUSTER_NODES and the sharded adapter. @default false
+   */
+  redisCluster?: boolean;
   /** Data folder of the embedded PostgreSQL. @default <repo>/.data/cluster-pg */
   pgDataDir?: string;
   /** Database on the embedded server (created if missing). @default "chat" */
@@ -72,6 +79,8 @@ export interface Cluster {
   url: string;
   nodes: ClusterNode[];
   redis?: RedisProcess & { pid?: number };
+  /** With `redisCluster`: its servers (kill one to see a failover). */
+  redisCluster?: RedisClusterProcess;
   nginx?: NginxProcess & { pid?: number };
   databaseUrl: string;
   /** The PostgreSQL server's main process when it runs on this machine (CPU and memory accounting). */
@@ -111,7 +120,14 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
     const postgresPid = await findPostmaster(databaseUrl);
 
     let redis: Cluster["redis"];
-    if (!opts.bare) {
+    let redisCluster: RedisClusterProcess | undefined;
+    if (opts.bare && opts.redisCluster)
+      throw new Error("bare (no Redis) and redisCluster exclude each other");
+    if (opts.redisCluster) {
+      const rc = await startRedisCluster();
+      stops.push(() => rc.stop());
+      redisCluster = rc;
+    } else if (!opts.bare) {
       const before = childPids();
       const r = await startRedis();
       stops.push(() => r.stop());
@@ -125,6 +141,7 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
       JWT_SECRET: jwtSecret,
       DATABASE_URL: databaseUrl,
       ...(redis ? { REDIS_URL: redis.url } : {}),
+      ...(redisCluster ? { REDIS_CLUSTER_NODES: redisCluster.seeds } : {}),
       // Behind nginx, which overwrites X-Forwarded-For: one hop is believed (security/client-ip.ts).
       ...(opts.bare ? {} : { TRUST_PROXY_HOPS: "1" }),
       ...opts.env,
@@ -185,6 +202,7 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
       url: nginx ? (nginx.httpsUrl ?? nginx.url) : nodes[0].url,
       nodes,
       redis,
+      redisCluster,
       nginx,
       databaseUrl,
       postgresPid,

@@ -8,7 +8,7 @@
  * enableAutoPipelining goes through it too), and only while the client is ready: a command queued
  * while Redis is away is counted once, when it is really sent.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient as Redis } from "../cluster/redis-client.ts";
 
 export interface AdapterTrafficSink {
   published(bytes: number): void;
@@ -40,7 +40,8 @@ export function watchAdapterTraffic(
     const [command] = args;
     if (pub.status === "ready" && PUBLISH.has(command.name) && ours(command.args[0]))
       sink.published(size(command.args[1]));
-    return original.apply(this, args);
+    // The cluster client's sendCommand takes a third argument (the node): passed on as given.
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
   };
   pub.sendCommand = counting;
   const onMessage = (channel: Buffer, message: Buffer) => {

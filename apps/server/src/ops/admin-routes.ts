@@ -6,7 +6,7 @@
  * (overview-figures.ts). Admins only: the first registered user (lowest id) or an email in ADMIN_EMAILS.
  */
 import { Router, type RequestHandler } from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient as Redis } from "../cluster/redis-client.ts";
 import { AppError } from "@chat/protocol";
 import type { DomainContext } from "../domain/context.ts";
 import type { PublicUser } from "../domain/users.ts";

@@ -4,7 +4,7 @@
  * that cluster/shared-state.ts chose).
  */
 import type { RequestHandler, Router } from "express";
-import type { Redis } from "ioredis";
+import type { RedisClient as Redis } from "../cluster/redis-client.ts";
 import type pg from "pg";
 import type { Config } from "../config/env.ts";
 import type { DomainContext } from "../domain/context.ts";

@@ -9,7 +9,7 @@
  * adapter's pub/sub traffic (adapter-traffic.ts), the rate limiter's refusals, the slow-consumer
  * guard's drops, the PostgreSQL pool, and Redis figures sampled at scrape time (redis-figures.ts).
  */
-import type { Redis } from "ioredis";
+import type { RedisClient as Redis } from "../cluster/redis-client.ts";
 import type pg from "pg";
 import client from "prom-client";
 import type { Limit, RateLimiter } from "../cluster/rate-limit.ts";

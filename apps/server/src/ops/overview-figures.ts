@@ -4,7 +4,7 @@
  * the cost of the cluster path, adapter messages per delivery to a socket, summed over the live
  * nodes' last windows (the Grafana panel "Cluster path cost" computes the same from Prometheus).
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cluster/redis-client.ts";
 import type { z } from "zod";
 import type { ClusterPathSchema, RedisFiguresSchema } from "@chat/protocol";
 import type { NodeSnapshot } from "../cluster/node-registry.ts";
@@ -22,7 +22,7 @@ export const OVERVIEW_SCAN_BUDGET = 10;
 
 /** Null when Redis does not answer within `timeoutMs` (the Redis panel says why). */
 export async function redisFiguresOf(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   timeoutMs: number,
   budget = OVERVIEW_SCAN_BUDGET,

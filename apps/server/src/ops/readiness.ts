@@ -3,7 +3,7 @@
  * READYZ_TIMEOUT_MS. A connection's state alone said `redis: ok` while Redis was SIGSTOPped (the
  * socket stays open), and an unbounded `SELECT 1` hung the probe as long as PostgreSQL stalled.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient as Redis } from "../cluster/redis-client.ts";
 import type { Database } from "../store/database.ts";
 import type { ReadinessProbe } from "../http/routes/health-routes.ts";
 

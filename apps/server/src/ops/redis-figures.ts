@@ -5,8 +5,11 @@
  * - how many presence and rate-limit keys exist, counted with SCAN MATCH under a budget of
  *   SCAN calls (never KEYS): past the budget the count is a lower bound and `complete` is false.
  * Used by the metrics (metrics.ts, sampled at most every few seconds) and open to the admin views.
+ * On a Redis Cluster each master answers for its own channels and keys: the figures are summed
+ * over the masters (eachMaster), each SCAN with its own budget.
  */
 import type { Redis } from "ioredis";
+import { eachMaster, type RedisClient } from "../cluster/redis-client.ts";
 
 export interface RedisPubSubFigures {
   /** Channels under the prefix with at least one subscriber. */
@@ -40,7 +43,20 @@ function sumNumsub(reply: unknown[]): number {
   return n;
 }
 
-export async function redisPubSubFigures(redis: Redis, prefix: string): Promise<RedisPubSubFigures> {
+export async function redisPubSubFigures(redis: RedisClient, prefix: string): Promise<RedisPubSubFigures> {
+  const each = await Promise.all(eachMaster(redis).map((node) => nodePubSubFigures(node, prefix)));
+  const sum = (pick: (f: RedisPubSubFigures) => number | null) =>
+    each.some((f) => pick(f) === null) ? null : each.reduce((n, f) => n + pick(f)!, 0);
+  return {
+    channels: sum((f) => f.channels)!,
+    subscribers: sum((f) => f.subscribers)!,
+    shardChannels: sum((f) => f.shardChannels),
+    shardSubscribers: sum((f) => f.shardSubscribers),
+    patterns: sum((f) => f.patterns)!,
+  };
+}
+
+async function nodePubSubFigures(redis: Redis, prefix: string): Promise<RedisPubSubFigures> {
   const pattern = `${prefix}:*`;
   const [channels, patterns] = await Promise.all([
     redis.call("PUBSUB", "CHANNELS", pattern) as Promise<string[]>,
@@ -83,10 +99,15 @@ export async function countKeys(redis: Redis, match: string, budget = 20, count 
 }
 
 /** Presence hashes (cluster/presence.redis.ts) and rate-limit windows (cluster/rate-limit.redis.ts). */
-export async function redisKeyFigures(redis: Redis, prefix: string, budget = 20): Promise<RedisKeyFigures> {
-  const [presence, rateLimit] = await Promise.all([
-    countKeys(redis, `${prefix}:presence:*`, budget),
-    countKeys(redis, `${prefix}:rl:*`, budget),
-  ]);
+export async function redisKeyFigures(
+  redis: RedisClient,
+  prefix: string,
+  budget = 20,
+): Promise<RedisKeyFigures> {
+  const count = async (match: string): Promise<KeyCount> => {
+    const each = await Promise.all(eachMaster(redis).map((node) => countKeys(node, match, budget)));
+    return { keys: each.reduce((n, c) => n + c.keys, 0), complete: each.every((c) => c.complete) };
+  };
+  const [presence, rateLimit] = await Promise.all([count(`${prefix}:presence:*`), count(`${prefix}:rl:*`)]);
   return { presence, rateLimit };
 }

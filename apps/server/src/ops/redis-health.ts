@@ -3,7 +3,7 @@
  * pub/sub channels and sharded ones, role and replicas, cluster mode), PUBSUB NUMPAT and SLOWLOG LEN.
  * Each step is bounded by the timeout; a Redis that does not answer is reported down, never waited on.
  */
-import type { Redis } from "ioredis";
+import { eachMaster, type RedisClient } from "../cluster/redis-client.ts";
 import type { z } from "zod";
 import type { RedisHealthSchema } from "@chat/protocol";
 import { probe } from "./probe.ts";
@@ -37,7 +37,10 @@ const DOWN: Omit<RedisHealth, "up" | "error"> = {
   cluster_enabled: null,
 };
 
-export async function redisHealth(redis: Redis, timeoutMs: number): Promise<RedisHealth> {
+/** Of a Redis Cluster, its first master answers (the panel's role, memory and clients are that master's). */
+export async function redisHealth(client: RedisClient, timeoutMs: number): Promise<RedisHealth> {
+  const redis = eachMaster(client)[0];
+  if (!redis) return { up: false, error: "no master of the Redis Cluster is known", ...DOWN };
   const ping = await probe(() => redis.ping(), timeoutMs);
   if (!ping.ok) return { up: false, error: ping.error, ...DOWN };
   const rest = await probe(

@@ -4,7 +4,7 @@
  */
 import type http from "node:http";
 import { Server, type Socket } from "socket.io";
-import { Redis } from "ioredis";
+import type { RedisClient } from "../cluster/redis-client.ts";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { AppError, clientEvents, type ConnectErrorData } from "@chat/protocol";
 import type { Logger } from "pino";
@@ -42,7 +42,7 @@ import { isOwnOrigin } from "../security/site-origin.ts";
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
 export interface GatewayOptions {
-  redis?: { pub: Redis; sub: Redis; sharded: boolean; prefix: string };
+  redis?: { pub: RedisClient; sub: RedisClient; sharded: boolean; prefix: string };
   corsOrigins: string[] | "same-origin";
   log: Logger;
   /** Chat deliveries are checked against it (local-delivery.ts). */

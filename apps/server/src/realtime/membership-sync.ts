@@ -11,7 +11,7 @@
  * member's read cursor as last_seq, so the client syncs what it missed); a non-member in the room
  * leaves it and gets `chat:removed`. Both are idempotent: running them twice does nothing more.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../cluster/redis-client.ts";
 import type { Logger } from "pino";
 import type { Socket } from "socket.io";
 import type pg from "pg";
@@ -34,7 +34,7 @@ interface Change {
 export interface MembershipSyncOptions {
   pollMs: number;
   /** The adapter's clients: when one is ready again after an outage, everything is reconciled. */
-  redis?: Redis[];
+  redis?: RedisClient[];
   log: Logger;
 }
 

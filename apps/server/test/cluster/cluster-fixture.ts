@@ -1,5 +1,6 @@
 /**
- * The multi-node fixture: a private redis-server, one fresh database and 3 nodes as child
+ * The multi-node fixture: a private redis-server (TEST_REDIS=cluster: a private Redis Cluster of 3
+ * masters and 3 replicas, src/launcher/redis-cluster-process.ts), one fresh database and 3 nodes as child
  * processes (`src/main.ts`, as `pnpm start` runs it) sharing both. Starting 3 processes costs a few
  * seconds on 2 cores, so every file under test/cluster shares one cluster: it starts on first use
  * and stops in a root `after` hook. A describe block takes it with `useCluster()`, which also
@@ -8,7 +9,11 @@
  * the three.
  */
 import crypto from "node:crypto";
-import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { startRedis } from "../../src/launcher/redis-process.ts";
+import { startRedisCluster, type RedisClusterProcess } from "../../src/launcher/redis-cluster-process.ts";
+import { createRedisClient, redisEndpoint, type RedisClient } from "../../src/cluster/redis-client.ts";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { freshDatabase } from "../support/db.ts";
 import { spawnTestNode } from "../support/node.ts";
@@ -16,8 +21,55 @@ import { createGroup, createUser } from "../support/users.ts";
 import { filledLater } from "../support/filled-later.ts";
 import { useDevices, type Devices } from "./devices.ts";
 
+/** The Redis the nodes share: one server, or a Redis Cluster with TEST_REDIS=cluster. */
+export interface TestRedis {
+  /** REDIS_URL or REDIS_CLUSTER_NODES, for the nodes. */
+  env: Record<string, string>;
+  /** A ready client of it (the test disconnects it). */
+  client(): Promise<RedisClient>;
+  /** Set when it is a Redis Cluster (its servers can be killed and restarted). */
+  cluster?: RedisClusterProcess;
+  /** SIGSTOP / SIGCONT of every Redis server: a stalled (not refused) Redis. */
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+}
+
+/** Whether this run's cluster tests use a Redis Cluster (the `redis-cluster` test group). */
+export const onRedisCluster = process.env.TEST_REDIS === "cluster";
+
+async function startTestRedis(): Promise<TestRedis> {
+  if (!onRedisCluster) {
+    const r = await startRedis();
+    return {
+      env: { REDIS_URL: r.url },
+      client: async () => new Redis(r.url),
+      pause: () => r.pause(),
+      resume: () => r.resume(),
+      stop: () => r.stop(),
+    };
+  }
+  const rc = await startRedisCluster();
+  return {
+    env: { REDIS_CLUSTER_NODES: rc.seeds },
+    cluster: rc,
+    async client() {
+      const endpoint = redisEndpoint({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: rc.seeds })!;
+      const c = createRedisClient(endpoint, pino({ level: "silent" }), {
+        role: "data",
+        commandTimeoutMs: 2000,
+      });
+      if (c.status !== "ready") await new Promise((r) => c.once("ready", r));
+      return c;
+    },
+    pause: () => rc.servers.forEach((s) => s.pause()),
+    resume: () => rc.servers.forEach((s) => s.resume()),
+    stop: () => rc.stop(),
+  };
+}
+
 export interface Cluster {
-  redis: RedisProcess;
+  redis: TestRedis;
   databaseUrl: string;
   /** Node 1, 2 and 3. */
   nodes: NodeProcess[];
@@ -29,11 +81,10 @@ let shared: Promise<Cluster> | undefined;
 const extras: NodeProcess[] = [];
 
 async function start(): Promise<Cluster> {
-  const redis = await startRedis();
-  const databaseUrl = await freshDatabase();
+  const [redis, databaseUrl] = await Promise.all([startTestRedis(), freshDatabase()]);
   const env = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: redis.url,
+    ...redis.env,
     REDIS_KEY_PREFIX: `cl-${crypto.randomUUID().slice(0, 8)}`,
     PORT: "0",
   };

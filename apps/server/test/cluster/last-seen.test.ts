@@ -1,6 +1,5 @@
 /** "Last seen" (issue 18): for contacts only; kept in PostgreSQL too, the answer when Redis lost it. */
 import { expect } from "chai";
-import { Redis } from "ioredis";
 import request from "supertest";
 import { useCluster } from "./cluster-fixture.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
@@ -40,7 +39,7 @@ describe("cluster: last seen", () => {
       const { rows } = await dbQuery("SELECT last_seen_at FROM users WHERE id = $1", [u.id]);
       expect(rows[0].last_seen_at).to.not.equal(null);
     });
-    const redis = new Redis(c.redis.url);
+    const redis = await c.redis.client();
     try {
       expect(await redis.del(`${c.env.REDIS_KEY_PREFIX}:last-seen:${u.id}`)).to.equal(1);
     } finally {

@@ -4,8 +4,16 @@
  * `make` builds a fresh implementation for one test; `cleanup` ends everything it started.
  */
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { startRedis, type RedisProcess } from "../../src/launcher/redis-process.ts";
+import { startRedisCluster, type RedisClusterProcess } from "../../src/launcher/redis-cluster-process.ts";
+import { pino } from "pino";
+import {
+  createRedisClient,
+  eachMaster,
+  redisEndpoint,
+  type RedisClient,
+} from "../../src/cluster/redis-client.ts";
 
 export interface SeamFixture<T> {
   impl: T;
@@ -24,7 +32,11 @@ export interface SeamTraits {
   cluster: boolean;
 }
 
-export type PrivateRedis = ReturnType<typeof usePrivateRedis>;
+/** A Redis (one server or a cluster) for one describe block: key prefixes and ready clients on it. */
+export interface PrivateRedis {
+  prefix(): string;
+  client(): Promise<RedisClient>;
+}
 
 /**
  * The nodes of one cluster for one test: each a fresh implementation with its own client on one
@@ -33,7 +45,7 @@ export type PrivateRedis = ReturnType<typeof usePrivateRedis>;
  */
 export async function redisCluster<T>(
   redis: PrivateRedis,
-  build: (client: Redis, prefix: string, index: number) => T,
+  build: (client: RedisClient, prefix: string, index: number) => T,
   close: (impl: T) => Promise<void> = async () => {},
 ): Promise<SeamFixture<T>> {
   const prefix = redis.prefix();
@@ -61,7 +73,7 @@ export async function redisCluster<T>(
  * A private redis-server for the enclosing describe block (started before, killed after), and
  * ready clients on it under a key prefix no other test uses.
  */
-export function usePrivateRedis() {
+export function usePrivateRedis(): PrivateRedis & { client(): Promise<Redis> } {
   let server: RedisProcess | undefined;
   before(async function () {
     this.timeout(15_000);
@@ -77,6 +89,37 @@ export function usePrivateRedis() {
       const c = new Redis(server!.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2000 });
       await c.connect();
       return c;
+    },
+  };
+}
+
+/**
+ * A private Redis Cluster (3 masters, 3 replicas) for the enclosing describe block, and ready
+ * cluster clients on it: the seams' Redis implementations must keep every operation in one slot.
+ */
+export function usePrivateRedisCluster(): PrivateRedis & { cluster(): RedisClusterProcess } {
+  let server: RedisClusterProcess | undefined;
+  before(async function () {
+    this.timeout(60_000);
+    server = await startRedisCluster();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return {
+    cluster: () => server!,
+    prefix: () => `contract-${randomUUID().slice(0, 8)}`,
+    /** A data client as the node makes it (every command bounded), ready, with a connection to each master. */
+    async client(): Promise<Cluster> {
+      const endpoint = redisEndpoint({ REDIS_URL: undefined, REDIS_CLUSTER_NODES: server!.seeds })!;
+      const c = createRedisClient(endpoint, pino({ level: "silent" }), {
+        role: "data",
+        commandTimeoutMs: 2000,
+      });
+      if (c.status !== "ready") await new Promise((r) => c.once("ready", r));
+      // Node connections open on first use: open them now, so a first write does not lag behind reads.
+      await Promise.all(eachMaster(c).map((n) => n.ping()));
+      return c as Cluster;
     },
   };
 }

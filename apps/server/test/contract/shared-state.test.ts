@@ -12,6 +12,7 @@ import { fakeSnapshot } from "./node-registry.contract.ts";
 
 const base: SharedStateConfig = {
   REDIS_URL: undefined,
+  REDIS_CLUSTER_NODES: undefined,
   REDIS_KEY_PREFIX: "shared-state",
   NODE_HEARTBEAT_SECONDS: 15,
   REDIS_BREAKER_MS: 5000,

@@ -87,6 +87,8 @@ export const probes = {
   me: (url: string, u: TestUser, cap: number) =>
     timed(cap, (signal) => http(`${url}/api/v1/me`, { headers: u.auth }, signal)),
   readyz: (url: string, cap: number) => timed(cap, (signal) => http(`${url}/readyz`, {}, signal)),
+  presence: (url: string, u: TestUser, userId: number, cap: number) =>
+    timed(cap, (signal) => http(`${url}/api/v1/users/${userId}/presence`, { headers: u.auth }, signal)),
   handshake: (url: string, u: TestUser, cap: number) =>
     timed(cap, async (signal) => {
       const s = connectSocket(url, u.token);

@@ -64,6 +64,8 @@ const NOT_PASSED = {
   DATA_DIR: "unused with DATABASE_URL and JWT_SECRET set",
   MIGRATE_ONLY: "the migrate service sets it, never the app",
   TEST_ACCESS_TOKEN_SECONDS: "tests only: the node refuses it outside NODE_ENV=test",
+  REDIS_CLUSTER_NODES:
+    "the compose file runs one redis (REDIS_URL); a Redis Cluster replaces it (commented in the file)",
 };
 
 const seconds = (d: string) => {
