@@ -1,14 +1,14 @@
 /**
- * The server suite as groups run side by side, so the whole stays well under its time budget: the
- * browser tests (mostly waiting on timers: a 2-minute token-renewal run), then the S3 rerun of the
- * attachment suites, beside everything else (about 8 minutes against 4 + 1.5 on a busy machine). Each group is its
- * own mocha process with its own PostgreSQL template, private redis-servers and ports (the suite
- * never shares state across processes). Output is streamed line by line with the group's name in
- * front; the exit code is non-zero if any group failed.
+ * The server suite as mocha groups: the tests that start node processes and clusters (`nodes`)
+ * beside everything else (`main`, then the S3 rerun of the attachment suites: `s3`), then the
+ * browser tests alone (`e2e`). Each group is its own mocha process with its own PostgreSQL template,
+ * private redis-servers and ports (the suite never shares state across processes). Output is
+ * streamed line by line with the group's name in front; the exit code is non-zero if any group
+ * failed.
  *
- *   node --import tsx scripts/test-groups.ts            # the main and browser lanes (pnpm test, CI)
+ *   node --import tsx scripts/test-groups.ts            # every default lane (pnpm test, CI)
  *   node --import tsx scripts/test-groups.ts scale      # the Redis Cluster group (pnpm test:scale)
- *   node --import tsx scripts/test-groups.ts browser    # one lane, or one group (e2e, s3), by name
+ *   node --import tsx scripts/test-groups.ts browser    # one lane (nodes, server, browser) or group (main, s3, e2e)
  */
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -52,11 +52,25 @@ const REDIS_CLUSTER_FILES = [
   "typing-presence",
 ].map((f) => `test/cluster/${f}.test.ts`);
 
-/** With TEST_LANES=parallel, lanes run at once; the groups of one lane run one after the other. */
+/**
+ * The tests that start node processes, clusters and real monitoring programs (multi-node, faults,
+ * ops, monitoring, encryption, the seams' contracts on Redis and a Redis Cluster): the heaviest half.
+ */
+const NODE_DIRS = ["cluster", "faults", "ops", "monitoring", "encryption", "contract"];
+
+/** Lanes: the groups of one lane run one after the other. */
 const LANES: Record<string, Group[]> = {
-  main: [{ name: "main", args: ["test/**/*.test.ts", "--ignore", "test/e2e/**"] }],
-  browser: [
-    { name: "e2e", args: ["test/e2e/*.test.ts"] },
+  nodes: [{ name: "nodes", args: NODE_DIRS.map((d) => `test/${d}/**/*.test.ts`) }],
+  server: [
+    {
+      name: "main",
+      args: [
+        "test/**/*.test.ts",
+        "--ignore",
+        "test/e2e/**",
+        ...NODE_DIRS.flatMap((d) => ["--ignore", `test/${d}/**`]),
+      ],
+    },
     // upload-memory names the filesystem driver itself: the main group runs it.
     {
       name: "s3",
@@ -64,6 +78,7 @@ const LANES: Record<string, Group[]> = {
       env: { TEST_STORAGE: "s3" },
     },
   ],
+  browser: [{ name: "e2e", args: ["test/e2e/*.test.ts"] }],
   /**
    * Only when named (`pnpm test:scale`), not in `pnpm test` / CI yet: after a whole-cluster stall a
    * killed master's sharded subscribers were seen not to move to the promoted replica (3 of 5 runs
@@ -71,8 +86,13 @@ const LANES: Record<string, Group[]> = {
    */
   scale: [{ name: "redis-cluster", args: REDIS_CLUSTER_FILES, env: { TEST_REDIS: "cluster" } }],
 };
-/** The lanes `pnpm test` runs (every lane but those run only when named). */
-const DEFAULT_LANES = ["main", "browser"];
+/**
+ * What `pnpm test` runs, phase after phase; the lanes of a phase side by side. The two server lanes
+ * run together (mostly waiting on their servers: 12 min one after the other, here); the browser
+ * tests run alone after them — on 2 cores their timing (Web Locks across five tabs, a typing line)
+ * flaked beside the server tests. TEST_LANES=sequential runs every lane one after the other.
+ */
+const DEFAULT_PHASES = [["nodes", "server"], ["browser"]];
 
 function run(g: Group): Promise<number> {
   const started = Date.now();
@@ -102,17 +122,16 @@ const chosen = process.argv.slice(2);
 const groups = Object.values(LANES).flat();
 /** A name picks a lane (its groups in order) or a single group. */
 const pick = (n: string) => LANES[n] ?? groups.filter((g) => g.name === n);
-const lanes = chosen.length ? chosen.map(pick) : DEFAULT_LANES.map(pick);
-if (lanes.some((l) => l.length === 0)) {
+const phases = chosen.length ? [chosen.map(pick)] : DEFAULT_PHASES.map((ph) => ph.map(pick));
+if (phases.flat().some((l) => l.length === 0)) {
   console.error(
     `unknown name; lanes: ${Object.keys(LANES).join(", ")}; groups: ${groups.map((g) => g.name).join(", ")}`,
   );
   process.exit(2);
 }
-// Side by side only when asked: on 2 cores the browser tests' timing (Web Locks across five tabs,
-// a typing line) flaked beside the main group; one after the other the suite takes ~15 min here.
-const codes =
-  process.env.TEST_LANES === "parallel"
-    ? (await Promise.all(lanes.map(runLane))).flat()
-    : (await runLane(lanes.flat())).flat();
+const codes: number[] = [];
+for (const lanes of phases) {
+  if (process.env.TEST_LANES === "sequential") codes.push(...(await runLane(lanes.flat())));
+  else codes.push(...(await Promise.all(lanes.map(runLane))).flat());
+}
 process.exit(codes.every((c) => c === 0) ? 0 : 1);

@@ -9,6 +9,7 @@ import { eventually } from "../support/wait.ts";
 import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage } from "./web-pages.ts";
 import { attachFiles } from "./web-files.ts";
+import { openEncryptedPrivateChat } from "./web-encrypted-world.ts";
 
 /**
  * Files in encrypted chats in the web app, in Chromium across two nodes (issue 17, item 4): Alice
@@ -70,15 +71,7 @@ describe("web client in Chromium: files in encrypted chats", function () {
     const bob = await open(y.url);
     await alice.register("Alice", email("alice"));
     await bob.register("Bob", email("bob"));
-    await alice.page.getByRole("button", { name: "New chat" }).click();
-    const panel = alice.page.getByRole("region", { name: "New private chat" });
-    await panel.getByLabel("End-to-end encrypted", { exact: true }).check();
-    await alice.page.getByLabel("Find people").fill(email("bob"));
-    await panel.getByRole("button", { name: "Message" }).click();
-    await alice.page.locator("#conversation-title", { hasText: "Bob" }).waitFor();
-    await bob.chatItem("Alice").waitFor();
-    await bob.openChat("Alice");
-    for (const p of [alice, bob]) await p.page.locator('[data-e2e="joined"]').waitFor({ timeout: 20_000 });
+    await openEncryptedPrivateChat(alice, bob, email("bob"));
 
     await attachFiles(alice, [{ name: "sunrise-KESTREL.png", mimeType: "image/png", buffer: photo }]);
     await eventually(async () => {

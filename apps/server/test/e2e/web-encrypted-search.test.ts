@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { eventually } from "../support/wait.ts";
-import { useEncryptedWorld } from "./web-encrypted-world.ts";
+import { openEncryptedPrivateChat, useEncryptedWorld } from "./web-encrypted-world.ts";
 import type { ChatPage } from "./web-pages.ts";
 
 /**
@@ -29,16 +29,7 @@ describe("web client in Chromium: encrypted chats are searched on the device onl
     await alice.register("Alice", email("alice"));
     await bob.register("Bob", email("bob"));
 
-    await alice.page.getByRole("button", { name: "New chat" }).click();
-    const panel = alice.page.getByRole("region", { name: "New private chat" });
-    await panel.getByLabel("End-to-end encrypted", { exact: true }).check();
-    await alice.page.getByLabel("Find people").fill(email("bob"));
-    await panel.getByRole("button", { name: "Message" }).click();
-    await alice.page.locator("#conversation-title", { hasText: "Bob" }).waitFor();
-    const chatId = Number(new URL(alice.page.url()).pathname.split("/").at(-1));
-    await bob.chatItem("Alice").waitFor();
-    await bob.openChat("Alice");
-    for (const p of [alice, bob]) await p.page.locator('[data-e2e="joined"]').waitFor({ timeout: 20_000 });
+    const chatId = await openEncryptedPrivateChat(alice, bob, email("bob"));
     await alice.send(SECRET);
     await alice.send("something else entirely");
     await bob.bubble(SECRET).waitFor();

@@ -63,3 +63,21 @@ export function useEncryptedWorld(prefix: string) {
   });
   return ctx;
 }
+
+/**
+ * Alice opens an encrypted private chat with Bob (found by his email) from the New chat panel; both
+ * open it and wait until their devices are in its MLS group. Returns the chat's id.
+ */
+export async function openEncryptedPrivateChat(alice: ChatPage, bob: ChatPage, bobEmail: string) {
+  await alice.page.getByRole("button", { name: "New chat" }).click();
+  const panel = alice.page.getByRole("region", { name: "New private chat" });
+  await panel.getByLabel("End-to-end encrypted", { exact: true }).check();
+  await alice.page.getByLabel("Find people").fill(bobEmail);
+  await panel.getByRole("button", { name: "Message" }).click();
+  await alice.page.locator("#conversation-title", { hasText: "Bob" }).waitFor();
+  const chatId = Number(new URL(alice.page.url()).pathname.split("/").at(-1));
+  await bob.chatItem("Alice").waitFor();
+  await bob.openChat("Alice");
+  for (const p of [alice, bob]) await p.page.locator('[data-e2e="joined"]').waitFor({ timeout: 20_000 });
+  return chatId;
+}
