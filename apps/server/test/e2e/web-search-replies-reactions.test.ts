@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { createGroup, createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { sendText } from "../rest/helpers/calls.ts";
+import { readUpTo, sendText } from "../rest/helpers/calls.ts";
 import { startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage } from "./web-pages.ts";
 
@@ -69,7 +69,10 @@ describe("web: search, replies and reactions in Chromium across 2 nodes", functi
     for (let i = 1; i <= NEWER - 2; i += 10)
       await Promise.all(Array.from({ length: Math.min(10, NEWER - 1 - i) }, (_, k) => newer(i + k)));
     await newer(NEWER - 1);
-    await newer(NEWER);
+    const newest = await newer(NEWER);
+    // Both have read it all: opening the chat does not jump back to a first unread message (which
+    // loads every page down to it, leaving no hole for the search's "around" window to show).
+    await Promise.all([readUpTo(x.url, annUser, newest), readUpTo(x.url, borisUser, newest)]);
   });
   after(async function () {
     this.timeout(30_000);

@@ -413,6 +413,8 @@ export class Conversation {
     );
     this.emptyNote.hidden = !(tl.loaded && items.length === 0);
     const unreadRow = this.list.querySelector<HTMLElement>(":scope > li.unread-sep");
+    // A message opened in its context (a search result, a quote) wins over the first unread.
+    if (s.jumpTo?.chatId === c.id) this.jumpPending = false;
     if (this.jumpPending && e.firstUnread !== undefined && tl.loaded) {
       if (unreadRow) {
         this.jumpPending = false;

@@ -124,6 +124,7 @@ export function updateItem(
           .sort()
       : [];
   const editing = ui.editing === m.id;
+  if (!editing) openEditors.delete(m.id);
   const confirming = ui.confirmingDelete === m.id;
   const sender = mine ? "You" : s.nameOf(m.sender_id);
   const named = shown.text?.includes("@") ? mentionNames(e, s) : [];
@@ -259,8 +260,37 @@ export function updateItem(
   );
 }
 
+/**
+ * The open edit box of each message being edited: a redraw of the message (a receipt, a reaction,
+ * a name arriving) keeps the same box, so what was typed, the caret and the focus stay.
+ */
+const openEditors = new Map<number, HTMLElement>();
+
 function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): HTMLElement {
+  const kept = openEditors.get(messageId);
+  if (kept) {
+    const area = kept.querySelector("textarea")!;
+    if (document.activeElement === area) {
+      const [start, end] = [area.selectionStart, area.selectionEnd];
+      // Moving the box to the redrawn bubble takes the focus away: give it back where it was.
+      queueMicrotask(() => {
+        area.focus();
+        area.setSelectionRange(start, end);
+      });
+    }
+    return kept;
+  }
+  const box = newEditor(messageId, text, ui, actions);
+  openEditors.set(messageId, box);
+  return box;
+}
+
+function newEditor(messageId: number, text: string, ui: ItemUi, actions: Actions): HTMLElement {
   const id = `edit-${messageId}`;
+  const done = () => {
+    openEditors.delete(messageId);
+    ui.setEditing(undefined);
+  };
   // No maxlength: it would cut a long paste silently; the limit counts and refuses instead.
   const area = h("textarea", { id, class: "edit-area", rows: 2 });
   area.value = text;
@@ -270,13 +300,13 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
   const save = async () => {
     const next = area.value;
     if (!next.trim() || !limit.allows(next)) return;
-    if (next === text) return ui.setEditing(undefined);
-    if (await actions.edit(messageId, next)) ui.setEditing(undefined);
+    if (next === text) return done();
+    if (await actions.edit(messageId, next)) done();
   };
   area.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") {
       ev.preventDefault();
-      ui.setEditing(undefined);
+      done();
     } else if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
       void save();
@@ -296,7 +326,7 @@ function editor(messageId: number, text: string, ui: ItemUi, actions: Actions): 
       "div",
       { class: "msg-actions" },
       h("button", { type: "button", class: "small primary", onclick: () => void save() }, "Save"),
-      h("button", { type: "button", class: "small link", onclick: () => ui.setEditing(undefined) }, "Cancel"),
+      h("button", { type: "button", class: "small link", onclick: () => done() }, "Cancel"),
     ),
   );
 }
