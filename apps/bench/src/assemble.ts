@@ -88,6 +88,7 @@ export function resultOf({
     latency: { ack: summarize(c.ack), delivery: summarize(c.delivery) },
     loss,
     processes,
+    fanOut: c.windowAcked > 0 ? round(c.windowDelivered / c.windowAcked, 1) : null,
     nodeCpuMicrosPerDelivery: c.windowDelivered > 0 ? round((nodeCpu * 1e6) / c.windowDelivered, 1) : null,
     connections: { total: connected.devices, perNode: measured.perNode },
     idle: connected.idle,

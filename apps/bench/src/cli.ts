@@ -17,6 +17,7 @@ import { consoleSummary, ms, reportMarkdown } from "./report.ts";
 import { checkTargets, findReference, type References } from "./targets.ts";
 import { live } from "./topology.ts";
 import { runUploadCli } from "./upload-cli.ts";
+import { runManyChatsCli } from "./manychats-cli.ts";
 import { UPLOAD_USAGE } from "./upload.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -94,6 +95,8 @@ async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References
 }
 
 if (uploadMode) await runUploadCli(argv.slice(1), outDir, log, stamp());
+
+if (options.scenario === "manychats") await runManyChatsCli(options, argv);
 
 if (options.encrypted) {
   try {

@@ -13,6 +13,7 @@ const lat = (l: LatencySummary) => [l.p50, l.p90, l.p99, l.p999, l.max].map(ms).
 function commandOf(o: RecordedOptions): string {
   const parts = ["pnpm bench", o.scenario, `--users ${o.users}`];
   if (o.chatSize !== 4) parts.push(`--chat-size ${o.chatSize}`);
+  if (o.senders > 0) parts.push(`--senders ${o.senders}`);
   if (o.nodes !== 1) parts.push(`--nodes ${o.nodes}`);
   parts.push(`--seconds ${o.seconds}`);
   if (o.warmup !== 2) parts.push(`--warmup ${o.warmup}`);
@@ -67,12 +68,13 @@ export function consoleSummary(r: BenchResult, targets: TargetCheck[], color: bo
   const lines = [
     r.loss.ok ? green(lossLine(r)) : red(lossLine(r)),
     title(r),
-    `  sent ${n(r.sentPerSec)}/s, delivered ${n(r.deliveredPerSec)}/s over ${r.seconds} s`,
+    `  sent ${n(r.sentPerSec)}/s, delivered ${n(r.deliveredPerSec)}/s over ${r.seconds} s` +
+      (r.fanOut === null ? "" : ` (fan-out ${r.fanOut} deliveries per acked message)`),
     `  ack ms p50/p90/p99/p99.9/max:      ${lat(r.latency.ack)}`,
     `  delivery ms p50/p90/p99/p99.9/max: ${lat(r.latency.delivery)}`,
   ];
   if (r.nodeCpuMicrosPerDelivery !== null)
-    lines.push(`  node CPU per delivery: ${r.nodeCpuMicrosPerDelivery} µs`);
+    lines.push(`  node CPU per delivery: ${r.nodeCpuMicrosPerDelivery} µs (= ms per 1,000 deliveries)`);
   if (r.crypto)
     lines.push(
       `  client ts-mls: encrypt ${ms(r.crypto.isolated.encryptMs)} ms, decrypt ${ms(r.crypto.isolated.decryptMs)} ms one at a time; under load (wall, queueing included) p50 ${ms(r.crypto.encrypt.p50)} / ${ms(r.crypto.decrypt.p50)} ms`,
@@ -113,6 +115,7 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
     row("measured window", `${r.seconds} s (after ${r.options.warmup} s warm-up)`),
     row("acked sends/s", n(r.sentPerSec)),
     row("deliveries/s", n(r.deliveredPerSec)),
+    row("fan-out (deliveries per acked message, in the window)", r.fanOut),
     row("ack latency ms p50 / p90 / p99 / p99.9 / max", lat(r.latency.ack)),
     row("delivery latency ms p50 / p90 / p99 / p99.9 / max", lat(r.latency.delivery)),
     row(

@@ -58,6 +58,8 @@ export interface BenchResult {
   latency: { ack: LatencySummary; delivery: LatencySummary };
   loss: LossReport;
   processes: ProcessFigures[];
+  /** Deliveries per acked send inside the window (chat size × devices − 1 when every send is delivered). */
+  fanOut: number | null;
   /** Node CPU (all nodes) per delivered message in the window, µs. */
   nodeCpuMicrosPerDelivery: number | null;
   connections: { total: number; perNode: Record<string, number> };

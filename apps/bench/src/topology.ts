@@ -39,6 +39,9 @@ const BENCH_NODE_ENV: Record<string, string> = {
   ...RATE_LIMITS_OFF,
 };
 
+/** Runs that read the nodes' memory after a full GC (the node gets `--expose-gc` and the preload). */
+const measuresMemory = (o: BenchOptions) => o.scenario === "idle" || o.scenario === "manychats";
+
 /** Topologies running now (the CLI stops them on Ctrl-C). */
 export const live = new Set<Topology>();
 
@@ -62,10 +65,16 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
     pgDataDir: o.pgDataDir,
     database: `bench_${runId}`,
     dropDatabaseOnStop: true,
-    env: { ...BENCH_NODE_ENV, CHAT_BENCH_MEMORY_FILE: memoryFile, ...o.nodeEnv },
+    env: {
+      ...BENCH_NODE_ENV,
+      CHAT_BENCH_MEMORY_FILE: memoryFile,
+      // manychats opens all its sockets for one user
+      ...(o.scenario === "manychats" && { MAX_SOCKETS_PER_USER: "0" }),
+      ...o.nodeEnv,
+    },
     nodeArgs: [
       ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
-      ...(o.scenario === "idle" ? ["--expose-gc", "--require", GC_PRELOAD] : []),
+      ...(measuresMemory(o) ? ["--expose-gc", "--require", GC_PRELOAD] : []),
     ],
   });
   const tracked: Tracked[] = cluster.nodes.map((n) => ({
@@ -89,7 +98,7 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
     databaseUrl: cluster.databaseUrl,
     database: databaseUrl ? "external" : "embedded",
     collectGarbage: async () => {
-      if (o.scenario !== "idle") return 0;
+      if (!measuresMemory(o)) return 0;
       // Twice: the second pass frees what the first one's finalizers released.
       for (let pass = 0; pass < 2; pass++) {
         for (const n of cluster.nodes) process.kill(n.pid, "SIGUSR2");
