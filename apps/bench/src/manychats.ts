@@ -19,9 +19,10 @@ import pg from "pg";
 import { ApiClient } from "@chat/client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@chat/protocol";
 import type { BenchOptions } from "./options.ts";
-import { round, type ProcSampler } from "./proc-stats.ts";
-import type { Log } from "./start.ts";
-import type { Topology } from "./topology.ts";
+import os from "node:os";
+import { machineCpu, ProcSampler, round } from "./proc-stats.ts";
+import { begin, type Log } from "./start.ts";
+import { startTopology, type Topology } from "./topology.ts";
 
 type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -142,7 +143,10 @@ async function timedGet(url: string, token: string): Promise<{ ms: number; bytes
   return { ms, bytes: Buffer.byteLength(text), body: JSON.parse(text) };
 }
 
-type SyncAck = { ok: boolean; data?: { chats: Array<{ messages: unknown[]; has_more: boolean }> } };
+type SyncAck = {
+  ok: boolean;
+  data?: { chats: Array<{ messages: unknown[]; has_more: boolean }>; has_more?: boolean };
+};
 
 function timedSync(socket: ChatClient): Promise<{ ms: number; bytes: number; ack: SyncAck }> {
   const started = performance.now();
@@ -268,7 +272,8 @@ export async function runManyChats(
       bytes: last!.bytes,
       chats: chats.length,
       messages: chats.reduce((s, c) => s + c.messages.length, 0),
-      hasMore: chats.some((c) => c.has_more),
+      // A chat's own has_more, or the answer's (chats left out by the byte budget).
+      hasMore: last!.ack.data!.has_more === true || chats.some((c) => c.has_more),
     },
     memory: {
       sockets: n - half,
@@ -279,10 +284,39 @@ export async function runManyChats(
     },
     bounds: {
       budget: ANSWER_BUDGET,
-      listChatsOk: maxPageBytes <= bound && offset === o.chats + 0,
+      listChatsOk: maxPageBytes <= bound && offset === o.chats,
       syncOk: last!.bytes <= bound,
     },
   };
+}
+
+/** Starts the node (and its database), runs the measurements, stops everything; `machine` says how loaded the box was. */
+export async function benchManyChats(
+  o: BenchOptions,
+  log: Log,
+): Promise<{ result: ManyChatsResult; machine: string; startedAt: Date }> {
+  const start = begin({ ...o, chatSize: 1 }, log);
+  const topology = await startTopology(o, start.runId);
+  const sampler = new ProcSampler(topology.tracked);
+  const cpu0 = machineCpu();
+  const t0 = performance.now();
+  let result: ManyChatsResult;
+  try {
+    sampler.begin();
+    result = await runManyChats(o, start.runId, topology, sampler, log);
+  } finally {
+    await topology.stop();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const busy = round((machineCpu().busy - cpu0.busy) / seconds, 2);
+  const machine =
+    `${os.cpus().length} CPUs, load average ${start.loadavgBefore.map((x) => x.toFixed(2)).join(" ")} before, ` +
+    `${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")} after; ${busy} cores busy on average during the run ` +
+    `(other helpers' work included), ${topology.database} PostgreSQL.`;
+  return { result, machine, startedAt: start.startedAt };
 }
 
 /** The figures as a few lines (console) and as report.md. */
