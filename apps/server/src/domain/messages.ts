@@ -278,7 +278,8 @@ interface SyncChatInfo {
   last_read_seq: number;
   fully_read_seq: number;
   last_seq: number;
-  members: number;
+  /** Members of the chat: counted only for the chats asked for (null for the others). */
+  members: number | null;
 }
 
 /**
@@ -299,10 +300,13 @@ export async function sync(
 ) {
   const limit = Math.min(input.limit ?? 100, SYNC_MAX_LIMIT);
   const mine = await ctx.db.pool.query<SyncChatInfo>(
+    // Members are counted (for the budget) only in the chats asked for: a sync of one chat of a user
+    // in thousands does not count every member of all of them.
     `SELECT m.chat_id, m.last_read_seq, m.fully_read_seq, c.last_seq,
-            (SELECT count(*)::int FROM chat_members x WHERE x.chat_id = m.chat_id) AS members
+            CASE WHEN $2::int[] IS NULL OR m.chat_id = ANY($2::int[])
+                 THEN (SELECT count(*)::int FROM chat_members x WHERE x.chat_id = m.chat_id) END AS members
        FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1`,
-    [userId],
+    [userId, input.chats ? input.chats.map((c) => c.chat_id) : null],
   );
   const byChat = new Map(mine.rows.map((r) => [r.chat_id, r]));
   // One entry per chat (the earliest cursor asked for): a chat listed 1000 times is paged once.
@@ -317,7 +321,7 @@ export async function sync(
   const news = wanted.filter((w) => w.after < w.info.last_seq);
   const quiet = wanted.filter((w) => w.after >= w.info.last_seq);
 
-  const entryBytes = (info: SyncChatInfo) => SYNC_CHAT_BYTES + info.members * SYNC_CURSOR_BYTES;
+  const entryBytes = (info: SyncChatInfo) => SYNC_CHAT_BYTES + (info.members ?? 0) * SYNC_CURSOR_BYTES;
   // Chats with news, in turn, each with its entry and its messages, as far as the budget goes.
   const pages = await syncPages(ctx, news, limit, ctx.limits.answerBytes, entryBytes);
   const withNews = news.filter((w) => pages.byChat.has(w.info.chat_id));
