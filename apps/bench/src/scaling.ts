@@ -157,7 +157,8 @@ function verdictOf(s: ScalingStep, one: ScalingStep, cpus: number): string {
   const minBudget = budgets.length ? Math.min(...budgets) : 0;
   const nodesAtBudget = minBudget >= SATURATED_BUDGET;
   const perDelivery = s.perThousand.nodes / Math.max(1e-9, one.perThousand.nodes);
-  const nodes = `nodes at ${Math.round(100 * minBudget)}–${Math.round(100 * Math.max(0, ...budgets))} % of their budgets`;
+  const [lo, hi] = [Math.round(100 * minBudget), Math.round(100 * Math.max(0, ...budgets))];
+  const nodes = `node${budgets.length === 1 ? "" : "s"} at ${lo === hi ? lo : `${lo}–${hi}`} % of ${budgets.length === 1 ? "its budget" : "their budgets"}`;
   if (saturated.length > 0) {
     const names = saturated
       .map((p) =>
