@@ -17,6 +17,8 @@ import type { Log } from "./start.ts";
 export const EFFICIENCY_GOAL = 0.8;
 /** A single-threaded process (Redis, nginx's one worker, the load client) this busy is saturated. */
 const SATURATED_CORE = 0.85;
+/** Cores of work outside the run above which the report says it was measured under load. */
+const OTHER_WORK_NOTE = 0.2;
 /** A node using this share of its budget is at its budget. */
 const SATURATED_BUDGET = 0.85;
 
@@ -231,10 +233,13 @@ export function scalingMarkdown(run: ScalingRun, startedAt: string): string {
   else
     for (const x of bent)
       lines.push(`- ${x.nodes} nodes, efficiency ${x.efficiency.toFixed(2)}: ${x.verdict}.`);
-  if (s.some((x) => x.cores.other > 0.2))
-    lines.push(
+  if (s.some((x) => x.cores.other > OTHER_WORK_NOTE))
+    // Said up front: a curve measured next to other work is not the design's curve.
+    lines.splice(
+      4,
+      0,
+      `**Measured under load from other work**: processes outside this run used up to ${Math.max(...s.map((x) => x.cores.other))} of the ${run.machineCpus} cores during a window ("other work" below); rerun on a quiet machine for the design's curve.`,
       "",
-      `Work outside this run used up to ${Math.max(...s.map((x) => x.cores.other))} cores during a window (other processes on the machine): figures measured under that load.`,
     );
   return lines.join("\n");
 }
