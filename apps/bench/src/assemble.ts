@@ -91,7 +91,13 @@ export function resultOf({
     processes,
     budget:
       topology.budgets &&
-      budgetFigures(topology.budgets.cpus, windowSeconds, processes, measured.throttle ?? {}),
+      budgetFigures(
+        topology.budgets.cpus,
+        topology.budgets.dir,
+        windowSeconds,
+        processes,
+        measured.throttle ?? {},
+      ),
     nodeCpuMicrosPerDelivery: c.windowDelivered > 0 ? round((nodeCpu * 1e6) / c.windowDelivered, 1) : null,
     connections: { total: connected.devices, perNode: measured.perNode },
     idle: connected.idle,
@@ -116,12 +122,14 @@ export function resultOf({
 
 function budgetFigures(
   cpus: number,
+  cgroup: string,
   seconds: number,
   processes: ProcessFigures[],
   throttle: Record<string, ThrottleStat>,
 ): NonNullable<BenchResult["budget"]> {
   return {
     cpusPerNode: cpus,
+    cgroup,
     nodes: processes
       .filter((p) => p.kind === "node")
       .map((p) => {

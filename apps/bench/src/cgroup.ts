@@ -147,7 +147,11 @@ export function createBudgets(
       }
     }
   } catch (err) {
-    set.remove();
+    try {
+      set.remove();
+    } catch {
+      /* the first error is the one to report */
+    }
     throw err;
   }
   return set;

@@ -124,7 +124,7 @@ if (options.nodeSteps) {
     const rel = (f: string) => path.relative(process.env.INIT_CWD ?? process.cwd(), f);
     for (const s of run.steps)
       console.log(
-        `${s.nodes} node(s): ${Math.round(s.deliveredPerSec)} delivered/s, efficiency ${s.efficiency.toFixed(2)}` +
+        `${s.nodes} node(s): ${Math.round(s.deliveredPerSec)} delivered/s, efficiency ${Number.isFinite(s.efficiency) ? s.efficiency.toFixed(2) : "– (no 1-node step)"}` +
           (s.verdict ? ` — ${s.verdict}` : ""),
       );
     console.log(`  scaling report: ${rel(files.md)}\n  plot: ${rel(files.svg)}`);

@@ -64,6 +64,8 @@ export interface BenchResult {
    */
   budget?: {
     cpusPerNode: number;
+    /** The run's parent cgroup (removed at stop). */
+    cgroup: string;
     nodes: Array<{
       name: string;
       cpuSeconds: number;

@@ -22,7 +22,7 @@ export interface Topology {
   databaseUrl?: string;
   database: "embedded" | "external" | "none";
   /** `--node-cpu`: each node's cgroup, by node name. */
-  budgets?: { cpus: number; byNode: Record<string, CpuBudget> };
+  budgets?: { cpus: number; byNode: Record<string, CpuBudget>; dir: string };
   /**
    * Full GC in every node (idle runs only), so memory shows live objects; answers the nodes'
    * summed V8 heap used + external memory in kB after it (0 elsewhere).
@@ -114,6 +114,7 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
     database: databaseUrl ? "external" : "embedded",
     budgets: budgets && {
       cpus: o.nodeCpu!,
+      dir: budgets.dir,
       byNode: Object.fromEntries(cluster.nodes.map((n, i) => [n.id, budgets.budgets[i]])),
     },
     collectGarbage: async () => {
