@@ -19,6 +19,16 @@ export interface BenchOptions {
   chats: number;
   /** Chat nodes; more than one runs behind nginx with a private Redis. @default 1 */
   nodes: number;
+  /**
+   * `--nodes 1,2,3,4`: the scaling curve, one run per node count (scaling.ts); needs `nodeCpu`, and
+   * `users` is then per node.
+   */
+  nodeSteps?: number[];
+  /**
+   * CPUs each node may use, enforced by a cgroup per node (cgroup.ts); PostgreSQL, Redis, nginx and
+   * the load client stay outside. Set: even one node runs behind nginx + Redis (the path of N nodes).
+   */
+  nodeCpu?: number;
   /** Measured seconds (after `warmup`). @default 10 */
   seconds: number;
   /** Seconds of load before measuring starts. @default 2 */
@@ -85,6 +95,12 @@ export const USAGE = `Usage: pnpm bench [closed|open|idle|read|manychats] [optio
   --chats N          manychats: one user in N chats (default 3000), set up by SQL; measures the
                      handshake, GET /api/v1/chats, sync {} and node RSS per socket
   --nodes N          chat nodes (default 1; >1 adds nginx and a private Redis)
+  --node-cpu C       each node in its own cgroup with a budget of C CPUs (e.g. 0.2; needs a writable
+                     cgroup cpu controller, else an error); PostgreSQL, Redis, nginx and the load
+                     client stay outside; one node also runs behind nginx + Redis
+  --nodes 1,2,3,4    with --node-cpu: the scaling curve, one run per node count with --users PER NODE
+                     (a fixed offered load per node; default 200), then <time>-scaling.md + .svg:
+                     delivered/s against nodes, the ideal n × one node, efficiency, what saturated
   --seconds S        measured seconds (default 10) after --warmup S (default 2)
   --rate R[,R2…]     offered messages/s: open (one step per rate; default 2000) and idle (default users/100)
   --message-size B   bytes of text per message (default 64)
@@ -112,6 +128,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       senders: { type: "string" },
       chats: { type: "string" },
       nodes: { type: "string" },
+      "node-cpu": { type: "string" },
       seconds: { type: "string" },
       warmup: { type: "string" },
       rate: { type: "string" },
@@ -145,6 +162,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (i < 1) throw new Error(`--env wants K=V, got "${kv}"`);
     nodeEnv[kv.slice(0, i)] = kv.slice(i + 1);
   }
+  const nodeList = (values.nodes ?? "").split(",").filter(Boolean);
+  const nodeSteps = nodeList.length > 1 ? nodeList.map((v) => Math.floor(num("nodes", v, 1, 1))) : undefined;
+  const nodeCpu = values["node-cpu"] === undefined ? undefined : num("node-cpu", values["node-cpu"], 0, 0.01);
   const rates = (values.rate ?? "")
     .split(",")
     .filter(Boolean)
@@ -156,7 +176,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     chatSize: Math.floor(num("chat-size", values["chat-size"], DEFAULTS.chatSize, 2)),
     senders: Math.floor(num("senders", values.senders, DEFAULTS.senders, 0)),
     chats: Math.floor(num("chats", values.chats, DEFAULTS.chats, 1)),
-    nodes: Math.floor(num("nodes", values.nodes, DEFAULTS.nodes, 1)),
+    nodes: nodeSteps ? nodeSteps[0] : Math.floor(num("nodes", values.nodes, DEFAULTS.nodes, 1)),
+    nodeSteps,
+    nodeCpu,
     seconds: num("seconds", values.seconds, DEFAULTS.seconds, 0.5),
     warmup: num("warmup", values.warmup, DEFAULTS.warmup, 0),
     rates,
@@ -179,9 +201,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     throw new Error("--encrypted goes with closed, open or read, not --baseline or idle");
   if (opts.users < opts.chatSize) throw new Error("--users must be at least --chat-size");
   if (opts.senders > opts.users) throw new Error("--senders must be at most --users");
-  if (opts.scenario === "manychats" && (opts.baseline || opts.encrypted))
-    throw new Error("manychats measures our server alone: no --baseline or --encrypted");
+  if (opts.scenario === "manychats" && (opts.baseline || opts.encrypted || opts.nodeSteps))
+    throw new Error("manychats measures our server alone: no --baseline, --encrypted or node steps");
   if (opts.baseline && opts.nodes > 1) throw new Error("--baseline runs one process: use --nodes 1");
+  if (nodeSteps && nodeCpu === undefined)
+    throw new Error("--nodes with a list is the scaling curve: give each node a budget with --node-cpu");
+  if (nodeCpu !== undefined && (opts.baseline || opts.encrypted))
+    throw new Error("--node-cpu goes with our cluster's plain chats, not --baseline or --encrypted");
+  if (nodeSteps && opts.scenario !== "closed" && opts.scenario !== "read")
+    throw new Error(
+      "the scaling curve (--nodes list) runs closed or read: a closed loop per node saturates its budget",
+    );
   return opts;
 }
 

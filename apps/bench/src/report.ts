@@ -15,6 +15,7 @@ function commandOf(o: RecordedOptions): string {
   if (o.chatSize !== 4) parts.push(`--chat-size ${o.chatSize}`);
   if (o.senders > 0) parts.push(`--senders ${o.senders}`);
   if (o.nodes !== 1) parts.push(`--nodes ${o.nodes}`);
+  if (o.nodeCpu !== undefined) parts.push(`--node-cpu ${o.nodeCpu}`);
   parts.push(`--seconds ${o.seconds}`);
   if (o.warmup !== 2) parts.push(`--warmup ${o.warmup}`);
   if (o.rates.length > 0) parts.push(`--rate ${o.rates.join(",")}`);
@@ -55,9 +56,9 @@ function title(r: BenchResult): string {
   const where =
     r.topology.kind === "baseline"
       ? "baseline fan-out server"
-      : r.topology.nodes === 1
+      : !r.topology.nginx
         ? "1 node"
-        : `${r.topology.nodes} nodes + nginx + Redis`;
+        : `${r.topology.nodes} node${r.topology.nodes === 1 ? "" : "s"} + nginx + Redis${r.budget ? `, ${r.budget.cpusPerNode} CPU per node` : ""}`;
   return `${r.options.scenario}: ${n(r.options.users)} users × ${r.options.devices} device(s), ${r.options.encrypted ? "encrypted (MLS) " : ""}chats of ${r.options.chatSize}, ${where}`;
 }
 
@@ -155,6 +156,19 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
       "## Idle connections",
       "",
       `${n(r.idle.connections)} connections: node private RSS (RssAnon) ${r.idle.nodeRssHalfMB} MB with half of them → ${r.idle.nodeRssAllMB} MB with all (each after a full GC), **${r.idle.rssPerConnectionKB} KB per connection**; live V8 heap + external memory ${r.idle.heapPerConnectionKB} KB per connection.`,
+      "",
+    );
+  }
+  if (r.budget) {
+    out.push(
+      `## Node CPU budgets (${r.budget.cpusPerNode} CPU each, one cgroup per node)`,
+      "",
+      "| node | CPU s | used of budget | periods throttled | throttled s |",
+      "| --- | ---: | ---: | ---: | ---: |",
+      ...r.budget.nodes.map(
+        (b) =>
+          `| ${b.name} | ${b.cpuSeconds} | ${b.usedPercent} % | ${b.throttledPeriodsPercent} % | ${b.throttledSeconds} |`,
+      ),
       "",
     );
   }
