@@ -108,6 +108,7 @@ export function resultOf({
             readsSent: c.readsSent,
             readsAcked: c.readsAcked,
             receiptsReceived: c.receiptsReceived,
+            receiptFrames: c.receiptFrames,
             fullyReadNotices: c.ledger.fullyReadNotices,
           }
         : undefined,

@@ -54,7 +54,10 @@ export class LoadClient {
   windowDelivered = 0;
   readsSent = 0;
   readsAcked = 0;
+  /** Read cursors received (each `receipt:read`, each entry of a `receipt:batch`). */
   receiptsReceived = 0;
+  /** Frames that carried them (`receipt:read` or `receipt:batch` events). */
+  receiptFrames = 0;
   inFlight = 0;
   /** Sends are issued only while this is true. */
   running = false;
@@ -161,7 +164,14 @@ export class LoadClient {
     socket.on("message:new", take);
     socket.on("message:batch", (b) => b.messages.forEach(take));
     socket.on("receipt:fully_read", (r) => this.ledger.fullyRead(r.message_ids));
-    socket.on("receipt:read", () => this.receiptsReceived++);
+    socket.on("receipt:read", () => {
+      this.receiptsReceived++;
+      this.receiptFrames++;
+    });
+    socket.on("receipt:batch", (b) => {
+      this.receiptsReceived += b.reads.length;
+      this.receiptFrames++;
+    });
     socket.on("disconnect", () => {
       if (!this.closing) this.ledger.disconnects++;
     });

@@ -189,7 +189,7 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
     out.push(
       "## Reads",
       "",
-      `${n(r.read.readsSent)} reads sent (${n(r.read.readsAcked)} acked), ${n(r.read.receiptsReceived)} receipt:read events received, ${n(r.read.fullyReadNotices)} message ids in receipt:fully_read notices.`,
+      `${n(r.read.readsSent)} reads sent (${n(r.read.readsAcked)} acked), ${n(r.read.receiptsReceived)} read cursors received in ${n(r.read.receiptFrames ?? r.read.receiptsReceived)} receipt frames (receipt:read or receipt:batch), ${n(r.read.fullyReadNotices)} message ids in receipt:fully_read notices.`,
       "",
     );
   }

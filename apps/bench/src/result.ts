@@ -90,7 +90,13 @@ export interface BenchResult {
     nodeRssHalfMB: number;
     nodeRssAllMB: number;
   };
-  read?: { readsSent: number; readsAcked: number; receiptsReceived: number; fullyReadNotices: number };
+  read?: {
+    readsSent: number;
+    readsAcked: number;
+    receiptsReceived: number;
+    receiptFrames?: number;
+    fullyReadNotices: number;
+  };
   steps?: StepFigures[];
   series: Interval[];
   /** Seconds into the series where the measured window starts and ends. */

@@ -125,7 +125,8 @@ export class ChatSocket {
       renewAt: opts.renewAt ?? 0.75,
     };
     this.socket = io(this.urls[0], {
-      // batch: several new messages of a chat may arrive as one `message:batch` (fewer frames).
+      // batch: several new messages (or read cursors) of a chat may arrive as one `message:batch`
+      // (`receipt:batch`): fewer frames.
       auth: { token: opts.token, batch: true, ...(opts.deviceId ? { device_id: opts.deviceId } : {}) },
       transports: opts.transports,
       reconnectionDelay: 200,
@@ -143,6 +144,10 @@ export class ChatSocket {
     }
     this.socket.on("message:new", (m) => this.ingest([m]));
     this.socket.on("message:batch", (b) => this.ingest(b.messages));
+    // Several members' cursors of a chat in one frame: the app hears one `receipt:read` each, in order.
+    this.socket.on("receipt:batch", ({ chat_id, reads }) => {
+      for (const r of reads) this.emitLocal("receipt:read", { chat_id, ...r });
+    });
     this.socket.on("connect", () => {
       // After every reconnect: ask for what was missed, whichever node we landed on.
       if (this.connectedOnce) void this.resync();

@@ -123,6 +123,18 @@ export const serverEvents = {
   "receipt:read": z
     .object({ chat_id: z.number().int(), user_id: z.number().int(), last_read_seq: z.number().int() })
     .meta({ id: "ReceiptRead" }),
+  /**
+   * Several members' read cursors of one chat at once (the latest per member, in the order they read):
+   * sent instead of their `receipt:read` events only to connections that opted in with
+   * `auth: { token, batch: true }`. In a big group every read goes to every member, so this is one
+   * frame per member per tick instead of one per read.
+   */
+  "receipt:batch": z
+    .object({
+      chat_id: z.number().int(),
+      reads: z.array(z.object({ user_id: z.number().int(), last_read_seq: z.number().int() })).min(2),
+    })
+    .meta({ id: "ReceiptBatch" }),
   "receipt:fully_read": z
     .object({
       chat_id: z.number().int(),

@@ -119,8 +119,9 @@ export function buildAsyncApi(version: string) {
       version,
       description:
         "Connect with the Socket.IO client: `io(url, { auth: { token } })` where token is POST /api/v1/token's access_token (the origin's POST /token gives the same token). " +
-        "Add `batch: true` to auth to receive several new messages of a chat as one `message:batch` event; " +
-        "without it every new message arrives as its own `message:new`. " +
+        "Add `batch: true` to auth to receive several new messages of a chat as one `message:batch` event " +
+        "and several members' read cursors of a chat as one `receipt:batch`; " +
+        "without it every new message arrives as its own `message:new` and every read as its own `receipt:read`. " +
         "A refused handshake gives connect_error with data {code, message}; codes: " +
         errorCodes.join(", ") +
         ". After any reconnect, emit `sync` with the last seq seen per chat.",

@@ -11,8 +11,8 @@
  *    never reaches the removed member, whatever Redis did with the `socketsLeave`;
  * 2. delivers new messages in seq order per chat: one that follows a gap (a later seq from another
  *    node overtook it through Redis) is held until the gap fills or `holdMs` passes;
- * 3. writes a `message:batch` as single `message:new` events to connections without the capability
- *    (message-batch.ts);
+ * 3. writes a `message:batch` / `receipt:batch` as single `message:new` / `receipt:read` events to
+ *    connections without the capability (message-batch.ts, receipt-batch.ts);
  * 4. hands new messages of a chat room (after steps 1 and 2), and fully-read notices and removals of a
  *    user room, to this node's origin WebSockets as the origin's text frames (origin-ws/registry.ts).
  */
@@ -260,21 +260,35 @@ function seqsOf(packet: Packet): [number, number] | undefined {
   return undefined;
 }
 
+/** The single events a batch stands for, in order, for connections without `auth.batch`. */
+function singlesOf(data: unknown[] | undefined): Array<[string, unknown]> | undefined {
+  const [event, payload] = data ?? [];
+  if (event === "message:batch")
+    return (payload as { messages: Message[] }).messages.map((m) => ["message:new", m]);
+  if (event === "receipt:batch") {
+    const { chat_id, reads } = payload as ServerEventPayload<"receipt:batch">;
+    return reads.map((r) => ["receipt:read", { chat_id, ...r }]);
+  }
+  return undefined;
+}
+
 /**
- * Writes the packet to one socket; a `message:batch` goes to connections without the capability as
- * single `message:new` events, one by one and in seq order (encoded once per broadcast).
+ * Writes the packet to one socket; a `message:batch` or `receipt:batch` goes to connections without
+ * the capability as its single `message:new` / `receipt:read` events, one by one and in order
+ * (encoded once per broadcast).
  */
 function unbatching(
   batch: { packet: Packet; opts: PacketOpts },
   encode: AdapterInternals["_encode"],
   visit: (socket: Target) => void,
 ): (socket: Target) => void {
-  if (batch.packet.data?.[0] !== "message:batch") return visit;
+  const events = singlesOf(batch.packet.data);
+  if (!events) return visit;
   let singles: Array<{ packet: Packet; opts: PacketOpts; frames: unknown[] }> | undefined;
   return (socket) => {
     if (socket.data?.batch === true) return visit(socket);
-    singles ??= (batch.packet.data![1] as { messages: Message[] }).messages.map((m) => {
-      const packet: Packet = { type: batch.packet.type, data: ["message:new", m], nsp: batch.packet.nsp };
+    singles ??= events.map((data) => {
+      const packet: Packet = { type: batch.packet.type, data, nsp: batch.packet.nsp };
       const opts: PacketOpts = {
         preEncoded: true,
         volatile: batch.opts.volatile,

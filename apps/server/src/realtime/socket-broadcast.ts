@@ -3,6 +3,7 @@ import type { Server } from "socket.io";
 import type { ClientToServerEvents, ServerEventPayload, ServerToClientEvents } from "@chat/protocol";
 import type { Broadcast } from "../domain/broadcast.ts";
 import { messageCoalescer } from "./message-batch.ts";
+import { receiptCoalescer } from "./receipt-batch.ts";
 import type { MembershipView } from "./membership-view.ts";
 import type { Revoked } from "../auth/revocations.ts";
 
@@ -17,7 +18,7 @@ export interface SocketData {
   name: string;
   /** Chats at handshake time, until the socket has joined their rooms (then emptied); later changes arrive through socketsJoin/socketsLeave and membership-sync.ts. */
   chatIds: number[];
-  /** The connection takes `message:batch` (auth.batch); otherwise it gets `message:new` only. */
+  /** The connection takes `message:batch` and `receipt:batch` (auth.batch); otherwise `message:new` and `receipt:read` only. */
   batch: boolean;
   /** The session of the handshake's token (absent for a token issued before sessions existed). */
   sid?: string;
@@ -74,10 +75,13 @@ export function socketBroadcast(
   };
   // New messages of one chat in one tick leave together (message-batch.ts).
   const deliver = messageCoalescer(emitToChat);
+  // Read cursors of one chat in one tick too (receipt-batch.ts).
+  const deliverRead = receiptCoalescer((chatId, event, payload) => emitToChat(chatId, event, payload));
   return {
     toChat(chatId, event, payload, delivery) {
       if (event === "message:new")
         deliver(chatId, payload as ServerEventPayload<"message:new">, delivery?.membersVersion);
+      else if (event === "receipt:read") deliverRead(payload as ServerEventPayload<"receipt:read">);
       else emitToChat(chatId, event, payload, delivery?.membersVersion);
     },
     toUser(userId, event, payload) {
