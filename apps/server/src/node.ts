@@ -204,7 +204,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
   const ctx: DomainContext = {
     db,
     commits,
-    bus: socketBroadcast(io, view, ops.onEmit),
+    bus: socketBroadcast(io, view, ops.onEmit, config.RECEIPT_BATCH_MS),
     log,
     bcryptCost: config.BCRYPT_COST,
     limiter: ops.metrics.countRefusals(limiter),

@@ -216,6 +216,10 @@ export const envSpec = {
     schema: int(0, 5000).default(200),
     doc: "How long a live message waits behind a missing earlier seq of its chat (still on its way from another node) before it is delivered anyway",
   },
+  RECEIPT_BATCH_MS: {
+    schema: int(0, 1000).default(0),
+    doc: "How long a node collects a chat's read receipts before sending them as one `receipt:batch` (0: until the end of the current tick, which already carries every read one receipts group commit resolved)",
+  },
   STORAGE_DRIVER: {
     schema: z.enum(["filesystem", "s3"]).optional(),
     doc: "Where attachment bytes live: `filesystem` (under `DATA_DIR/blobs`; one node, or nodes sharing that volume) or `s3` (any S3-compatible store). Unset: `s3` when S3_BUCKET is set, else `filesystem`",

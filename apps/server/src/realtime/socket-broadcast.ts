@@ -64,6 +64,7 @@ export function socketBroadcast(
   io: ChatServer,
   view: MembershipView,
   onEmit?: (event: string, payload: unknown) => void,
+  receiptWindowMs = 0,
 ): Broadcast {
   const emitToChat = (chatId: number, event: string, payload: unknown, version?: number) => {
     onEmit?.(event, payload);
@@ -76,7 +77,10 @@ export function socketBroadcast(
   // New messages of one chat in one tick leave together (message-batch.ts).
   const deliver = messageCoalescer(emitToChat);
   // Read cursors of one chat in one tick too (receipt-batch.ts).
-  const deliverRead = receiptCoalescer((chatId, event, payload) => emitToChat(chatId, event, payload));
+  const deliverRead = receiptCoalescer(
+    (chatId, event, payload) => emitToChat(chatId, event, payload),
+    receiptWindowMs,
+  );
   return {
     toChat(chatId, event, payload, delivery) {
       if (event === "message:new")

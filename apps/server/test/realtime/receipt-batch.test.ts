@@ -92,7 +92,7 @@ function expectCoalescedAndPlain(got: Awaited<ReturnType<typeof readAtOnce>>) {
   expect(got.fully).to.deep.equal([{ chat_id: got.chatId, message_ids: [got.messageId], up_to_seq: 1 }]);
 }
 
-describe("receiptCoalescer (one tick)", () => {
+describe("receiptCoalescer", () => {
   it("N reads of a chat in one tick: one receipt:batch with each reader's latest cursor, in first-read order", async () => {
     const emitted: Array<[number, string, unknown]> = [];
     const deliver = receiptCoalescer((chatId, event, payload) => emitted.push([chatId, event, payload]));
@@ -122,6 +122,24 @@ describe("receiptCoalescer (one tick)", () => {
     await new Promise((r) => process.nextTick(r));
     expect(emitted[2]).to.deep.equal([1, "receipt:read", { chat_id: 1, user_id: 12, last_read_seq: 5 }]);
   });
+
+  it("with a window (RECEIPT_BATCH_MS): reads of later ticks within it join the same batch", async () => {
+    const emitted: Array<[number, string, unknown]> = [];
+    const deliver = receiptCoalescer((chatId, event, payload) => emitted.push([chatId, event, payload]), 30);
+    deliver({ chat_id: 1, user_id: 10, last_read_seq: 3 });
+    await new Promise((r) => setTimeout(r, 5));
+    deliver({ chat_id: 1, user_id: 11, last_read_seq: 4 });
+    await new Promise((r) => process.nextTick(r));
+    expect(emitted).to.deep.equal([]);
+    await eventually(() => expect(emitted).to.have.length(1), 1000, 5);
+    expect(emitted[0][2]).to.deep.equal({
+      chat_id: 1,
+      reads: [
+        { user_id: 10, last_read_seq: 3 },
+        { user_id: 11, last_read_seq: 4 },
+      ],
+    });
+  });
 });
 
 describe("receipt:batch on one node (in-memory adapter)", () => {
@@ -143,6 +161,35 @@ describe("receipt:batch on one node (in-memory adapter)", () => {
     );
     await new Promise((r) => reader.emit("message:read", { chat_id: chatId, seq: 1 }, r));
     await eventually(() => expect(batched.frames.map((f) => f.event)).to.deep.equal(["receipt:read"]));
+  });
+});
+
+describe("receipt:batch with a window (RECEIPT_BATCH_MS=500)", () => {
+  const node = useNode({ RECEIPT_BATCH_MS: "500" });
+  const devices = useDevices();
+
+  it("two reads one after the other (separate group commits) arrive as one batch", async () => {
+    const s = await createUser(node.url, "S");
+    const a = await createUser(node.url, "A");
+    const b = await createUser(node.url, "B");
+    const chatId = await createGroup(node.url, s, [a, b]);
+    const batched = tape(await devices.raw(node.url, s.token, true), chatId);
+    const plain = tape(await devices.raw(node.url, s.token), chatId);
+    const sender = await devices.raw(node.url, s.token, true);
+    await new Promise((r) =>
+      sender.emit("message:send", { chat_id: chatId, client_id: crypto.randomUUID(), text: "x" }, r),
+    );
+    for (const reader of [a, b]) {
+      const sock = await devices.raw(node.url, reader.token, true);
+      await new Promise((r) => sock.emit("message:read", { chat_id: chatId, seq: 1 }, r));
+    }
+    const both = [
+      { user_id: a.id, last_read_seq: 1 },
+      { user_id: b.id, last_read_seq: 1 },
+    ];
+    await eventually(() => expect(batched.frames).to.deep.equal([{ event: "receipt:batch", reads: both }]));
+    await eventually(() => expect(plain.reads()).to.deep.equal(both));
+    expect(plain.frames.map((f) => f.event)).to.deep.equal(["receipt:read", "receipt:read"]);
   });
 });
 
