@@ -112,6 +112,11 @@ export class NodeMetrics implements HandlerObserver {
     "Requests and events refused by a rate limit, by limit (send-user, auth-ip, conn-ip, ...)",
     ["limit"],
   );
+  private readonly handshakes = this.counter(
+    "chat_handshakes_total",
+    "Socket.IO handshakes by admission outcome: admitted (ran, whatever their answer) or shed (refused at once or after waiting: `unavailable`, node busy)",
+    ["outcome"],
+  );
   private readonly pushes = this.counter(
     "chat_push_total",
     "Web Push requests this node sent, by outcome: sent (2xx), expired (404/410: subscription removed), failed (refused, unreachable or timed out)",
@@ -137,6 +142,7 @@ export class NodeMetrics implements HandlerObserver {
     }).set({ version }, 1);
     // Event loop lag, heap, RSS, GC, handles: prom-client's standard process and Node.js series.
     client.collectDefaultMetrics({ register: this.registry });
+    for (const outcome of ["admitted", "shed"]) this.handshakes.inc({ outcome }, 0);
     for (const direction of ["published", "received"]) {
       this.adapterMessages.inc({ direction }, 0);
       this.adapterBytes.inc({ direction }, 0);
@@ -325,6 +331,11 @@ export class NodeMetrics implements HandlerObserver {
     const at = Date.parse(message?.created_at ?? "");
     // A clock skew between the database and this node must not produce negative latencies.
     if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
+  }
+
+  /** A handshake was admitted or shed (realtime/handshake-admission.ts). */
+  handshake(outcome: "admitted" | "shed"): void {
+    this.handshakes.inc({ outcome });
   }
 
   /** A Web Push request ended (push/push-sender.ts). */
