@@ -50,12 +50,19 @@ export function stormMarkdown(r: StormResult, command: string): string {
     "",
     "| kill → | p50 (s) | p99 (s) | max (s) |",
     "| ------ | ------- | ------- | ------- |",
+    `| connection closed (seen by the device) | ${s(r.noticed.p50)} | ${s(r.noticed.p99)} | ${s(r.noticed.max)} |`,
+    `| first reconnection attempt | ${s(r.firstAttempt.p50)} | ${s(r.firstAttempt.p99)} | ${s(r.firstAttempt.max)} |`,
     `| connected to a survivor | ${s(r.reconnect.p50)} | ${s(r.reconnect.p99)} | ${s(r.reconnect.max)} |`,
     `| connected and caught up by sync | ${s(r.recovery.p50)} | ${s(r.recovery.p99)} | ${s(r.recovery.max)} |`,
     "",
     `Recovered: ${r.recovery.recovered}/${r.devices} (landed on: ${Object.entries(r.landedOn)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}).`,
+    `Failed handshakes per device before it got in: p50 ${r.failedAttempts.p50}, p99 ${r.failedAttempts.p99}, max ${r.failedAttempts.max} (${
+      Object.entries(r.failedAttempts.why)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none"
+    }).`,
     `Handshakes shed (\`unavailable\`, retry_after_ms): ${r.shed.seenByDevices} seen by the devices, ${r.shed.countedBySurvivors ?? "?"} counted by the survivors (which admitted ${r.shed.admittedBySurvivors ?? "?"}).`,
     `Sends: ${r.sends.acked} acked (${r.sends.ackedAfterKill} after the kill), ${r.sends.unacked} given up unacked. Lost: ${r.loss.lost}, doubled: ${r.loss.doubled} — ${r.loss.ok ? "0 lost" : "LOSS"}.`,
     "",

@@ -98,8 +98,14 @@ export interface StormResult {
   devices: number;
   /** Kill → connected to a survivor and caught up, per device (ms). */
   recovery: { p50: number; p99: number; max: number; recovered: number; notRecovered: number };
+  /** Kill → the device saw its connection close (ms). */
+  noticed: { p50: number; p99: number; max: number };
+  /** Kill → its first reconnection attempt (ms; socket.io-client's jittered delay). */
+  firstAttempt: { p50: number; p99: number; max: number };
   /** Kill → connected to a survivor (ms), caught up or not. */
   reconnect: { p50: number; p99: number; max: number };
+  /** Failed handshakes per device between the kill and its reconnection, and why they failed. */
+  failedAttempts: { p50: number; p99: number; max: number; why: Record<string, number> };
   /** Where the devices landed. */
   landedOn: Record<string, number>;
   /** Handshakes refused `unavailable` (node busy), as the devices saw them and as the survivors counted them. */
@@ -124,6 +130,11 @@ interface Device {
   target?: number;
   recoveredAt?: number;
   lastSeq: number;
+  /** When it noticed the kill (its disconnect), and its first reconnection attempt. */
+  lostAt?: number;
+  firstAttemptAt?: number;
+  /** Failed handshakes between the kill and its reconnection. */
+  attempts: number;
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -167,6 +178,7 @@ export async function runStorm(o: StormOptions, log: Log): Promise<StormResult> 
     const ackedSeq = new Map<number, number>();
     const ackedIds = new Map<number, number[]>();
     let shedSeen = 0;
+    const failedAttempts: Record<string, number> = {};
     let killedAt = 0;
     let doubled = 0;
     const caughtUp = (d: Device) => {
@@ -198,14 +210,27 @@ export async function runStorm(o: StormOptions, log: Log): Promise<StormResult> 
         d.target = ackedSeq.get(d.user.chatId) ?? 0;
         caughtUp(d);
       });
+      socket.socket.on("disconnect", () => {
+        if (killedAt && d.lostAt === undefined) d.lostAt = performance.now();
+      });
+      socket.socket.io.on("reconnect_attempt", () => {
+        if (killedAt && d.firstAttemptAt === undefined) d.firstAttemptAt = performance.now();
+      });
       socket.socket.on("connect_error", (err: Error & { data?: ConnectErrorData }) => {
-        if (killedAt && err.data?.code === "unavailable") shedSeen++;
+        if (!killedAt || d.reconnectedAt !== undefined) return;
+        d.attempts++;
+        const why = err.data?.code ?? err.message;
+        failedAttempts[why] = (failedAttempts[why] ?? 0) + 1;
+        if (err.data?.code === "unavailable") shedSeen++;
       });
       d.socket = socket;
     };
     for (const user of setup.users) {
       for (let k = 0; k < o.devicesPerUser; k++) {
-        const d = { index: devices.length, user, got: new Map(), lastSeq: 0 } as Omit<Device, "socket">;
+        const d = { index: devices.length, user, got: new Map(), lastSeq: 0, attempts: 0 } as Omit<
+          Device,
+          "socket"
+        >;
         open(d as Device);
         devices.push(d as Device);
       }
@@ -302,6 +327,18 @@ export async function runStorm(o: StormOptions, log: Log): Promise<StormResult> 
       .filter((d) => d.reconnectedAt !== undefined)
       .map((d) => d.reconnectedAt! - killedAt)
       .sort((x, y) => x - y);
+    const spread = (times: Array<number | undefined>) => {
+      const t = times
+        .filter((x): x is number => x !== undefined)
+        .map((x) => x - killedAt)
+        .sort((x, y) => x - y);
+      return {
+        p50: round(percentile(t, 50), 0),
+        p99: round(percentile(t, 99), 0),
+        max: round(t.at(-1) ?? 0, 0),
+      };
+    };
+    const attempts = devices.map((d) => d.attempts).sort((x, y) => x - y);
     const landedOn: Record<string, number> = {};
     for (const d of devices) {
       const node = topology.nodes.find((n) => n.url === d.socket.url)?.name ?? d.socket.url;
@@ -325,12 +362,20 @@ export async function runStorm(o: StormOptions, log: Log): Promise<StormResult> 
         recovered: recovered.length,
         notRecovered: devices.length - recovered.length,
       },
+      noticed: spread(devices.map((d) => d.lostAt)),
+      firstAttempt: spread(devices.map((d) => d.firstAttemptAt)),
       reconnect: {
         p50: round(percentile(reconnect, 50), 0),
         p99: round(percentile(reconnect, 99), 0),
         max: round(reconnect.at(-1) ?? 0, 0),
       },
       landedOn,
+      failedAttempts: {
+        p50: percentile(attempts, 50),
+        p99: percentile(attempts, 99),
+        max: attempts.at(-1) ?? 0,
+        why: failedAttempts,
+      },
       shed: {
         seenByDevices: shedSeen,
         countedBySurvivors: shedMetrics?.shed ?? null,
