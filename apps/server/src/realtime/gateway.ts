@@ -207,6 +207,8 @@ export function attachHandlers(
     if (!admission) return handshake(socket, next);
     admission.enter().then(
       (release) => {
+        // A client that gave up while it waited (its connect timeout) costs nothing more.
+        if (socket.conn.readyState !== "open") return release();
         socket.conn.once("close", release);
         handshake(socket, (err?: Error) => {
           release();
