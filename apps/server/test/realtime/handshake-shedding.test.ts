@@ -7,13 +7,12 @@
 import { expect } from "chai";
 import { io, type Socket } from "socket.io-client";
 import { ChatSocket, refusedHandshakeDelayMs } from "@chat/client";
-import type { AppError, ConnectErrorData } from "@chat/protocol";
+import type { ConnectErrorData } from "@chat/protocol";
 import { freshDatabase } from "../support/db.ts";
 import { startTestNode, type TestNode } from "../support/node.ts";
 import { startStallProxy, type StallProxy } from "../support/stall-proxy.ts";
 import { createUser, type TestUser } from "../support/users.ts";
-import { eventually, sleep } from "../support/wait.ts";
-import { HandshakeAdmission } from "../../src/realtime/handshake-admission.ts";
+import { eventually } from "../support/wait.ts";
 
 /** A raw socket.io client without retries: its one handshake's outcome and how long it took. */
 function handshake(
@@ -158,32 +157,5 @@ describe("refusedHandshakeDelayMs (full jitter, at least retry_after_ms)", () =>
     expect(refusedHandshakeDelayMs(10, 100, { baseMs: 500, maxMs: 30_000 }, () => 0.5)).to.equal(15_000);
     expect(refusedHandshakeDelayMs(0, 120_000, { maxMs: 30_000 }, () => 0.1)).to.equal(30_000);
     expect(refusedHandshakeDelayMs(0, Number.NaN, { baseMs: 500 }, () => 0)).to.equal(0);
-  });
-});
-
-describe("HandshakeAdmission: retry_after_ms grows with the backlog", () => {
-  it("1 s ± 50 % when idle; about (running + waiting + just refused) × a handshake's time / slots under a flood", async () => {
-    const admission = new HandshakeAdmission({ maxInFlight: 2, maxQueued: 1, maxWaitMs: 60_000 });
-    expect(admission.retryAfterCentreMs()).to.equal(1000);
-    // Two handshakes of ~300 ms teach it how long one takes.
-    const first = await Promise.all([admission.enter(), admission.enter()]);
-    await sleep(300);
-    first.forEach((release) => release());
-    const running = [await admission.enter(), await admission.enter()];
-    const queued = admission.enter();
-    const refusals: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const err = (await admission.enter().catch((e: unknown) => e)) as AppError;
-      expect(err.code).to.equal("unavailable");
-      refusals.push((err.details as { retry_after_ms: number }).retry_after_ms);
-    }
-    // 2 running + 1 waiting + ~40 refused, ~300 ms each, over 2 slots: about 6 s.
-    const centre = admission.retryAfterCentreMs();
-    expect(centre).to.be.within(4000, 9000);
-    expect(Math.max(...refusals)).to.be.greaterThan(3000);
-    expect(new Set(refusals).size).to.be.greaterThan(30);
-    running.forEach((release) => release());
-    (await queued)();
-    expect(admission.load).to.deep.equal({ inFlight: 0, queued: 0 });
   });
 });
