@@ -5,11 +5,12 @@ import type { Reconciled } from "./drain.ts";
 import { cdf, summarize } from "./latency.ts";
 import type { Interval, LoadClient } from "./load.ts";
 import type { BenchOptions } from "./options.ts";
-import { round } from "./proc-stats.ts";
+import { round, type ProcessFigures } from "./proc-stats.ts";
 import type { BenchResult } from "./result.ts";
 import type { SetUp, Start } from "./start.ts";
 import type { Topology } from "./topology.ts";
 import type { Measured } from "./window.ts";
+import type { ThrottleStat } from "./cgroup.ts";
 
 interface Phases {
   o: BenchOptions;
@@ -88,6 +89,16 @@ export function resultOf({
     latency: { ack: summarize(c.ack), delivery: summarize(c.delivery) },
     loss,
     processes,
+    fanOut: c.windowAcked > 0 ? round(c.windowDelivered / c.windowAcked, 1) : null,
+    budget:
+      topology.budgets &&
+      budgetFigures(
+        topology.budgets.cpus,
+        topology.budgets.dir,
+        windowSeconds,
+        processes,
+        measured.throttle ?? {},
+      ),
     nodeCpuMicrosPerDelivery: c.windowDelivered > 0 ? round((nodeCpu * 1e6) / c.windowDelivered, 1) : null,
     connections: { total: connected.devices, perNode: measured.perNode },
     idle: connected.idle,
@@ -107,5 +118,30 @@ export function resultOf({
     windowMonotonicUs: measured.windowMonotonicUs,
     cdf: { ack: cdf(c.ack), delivery: cdf(c.delivery) },
     crypto: c.mls?.figures(c.ledger.delivered),
+  };
+}
+
+function budgetFigures(
+  cpus: number,
+  cgroup: string,
+  seconds: number,
+  processes: ProcessFigures[],
+  throttle: Record<string, ThrottleStat>,
+): NonNullable<BenchResult["budget"]> {
+  return {
+    cpusPerNode: cpus,
+    cgroup,
+    nodes: processes
+      .filter((p) => p.kind === "node")
+      .map((p) => {
+        const t = throttle[p.name];
+        return {
+          name: p.name,
+          cpuSeconds: p.cpuSeconds,
+          usedPercent: round((100 * p.cpuSeconds) / (seconds * cpus), 1),
+          throttledPeriodsPercent: t && t.periods > 0 ? round((100 * t.throttledPeriods) / t.periods, 1) : 0,
+          throttledSeconds: t?.throttledSeconds ?? 0,
+        };
+      }),
   };
 }

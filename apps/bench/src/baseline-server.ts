@@ -1,7 +1,7 @@
 /**
  * The transport's own ceiling: a minimal fan-out chat server on the same Socket.IO (same options as
  * our gateway) with everything in memory — no database, no Redis, no validation library. It speaks
- * just enough of our protocol for the bench's clients: register/token/create-chat over REST, and
+ * just enough of our protocol for the bench's clients: register/token/create-chat/add-member over REST, and
  * `message:send` (seq per chat, idempotent client_id, broadcast, then ack) and `message:read`
  * (cursors, receipts, fully-read notices) over the socket. `PORT` (default 0) picks the port; it
  * prints `{"port":N,"msg":"listening"}` once it listens.
@@ -91,6 +91,19 @@ async function rest(req: http.IncomingMessage, res: http.ServerResponse) {
     chats.set(chat.id, chat);
     for (const m of members) chatsOfUser.set(m, [...(chatsOfUser.get(m) ?? []), chat.id]);
     return send(res, 201, { message: "Chat created", chat_id: chat.id, chat: { id: chat.id } });
+  }
+  // POST /chats/{chat_id}/members {user_id}: a big group's members past createChat's 100.
+  const added = /^(.*)\/chats\/(\d+)\/members$/.exec(url);
+  if (added && added[1] === servedPath(routes.createChat).slice(0, -"/chats".length)) {
+    const chat = chats.get(Number(added[2]));
+    const userId = Number(body.user_id);
+    if (!chat) return send(res, 404, error("chat_not_found", "No such chat"));
+    if (!chat.cursors.has(userId)) {
+      chat.members.push(userId);
+      chat.cursors.set(userId, 0);
+      chatsOfUser.set(userId, [...(chatsOfUser.get(userId) ?? []), chat.id]);
+    }
+    return send(res, 200, { message: "added", chat_id: chat.id, user_id: userId, role: "member" });
   }
   send(res, 404, error("not_found", `No route for POST ${url}`));
 }

@@ -19,6 +19,9 @@ import { live } from "./topology.ts";
 import { runStormCli } from "./storm-cli.ts";
 import { STORM_USAGE } from "./storm.ts";
 import { runUploadCli } from "./upload-cli.ts";
+import { runManyChatsCli } from "./manychats-cli.ts";
+import { createBudgets } from "./cgroup.ts";
+import { runScaling, writeScaling } from "./scaling.ts";
 import { UPLOAD_USAGE } from "./upload.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -64,7 +67,7 @@ const stamp = () =>
     .replace(/\.\d+Z$/, "Z");
 
 function folderFor(o: BenchOptions): string {
-  const name = `${stamp()}-${o.scenario}-${o.users}u-${o.baseline ? "baseline" : `${o.nodes}n`}${o.encrypted ? "-mls" : ""}`;
+  const name = `${stamp()}-${o.scenario}-${o.users}u-${o.baseline ? "baseline" : `${o.nodes}n`}${o.nodeCpu !== undefined ? `-cpu${o.nodeCpu}` : ""}${o.encrypted ? "-mls" : ""}`;
   return path.join(outDir, name);
 }
 
@@ -99,6 +102,47 @@ async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References
 
 if (uploadMode) await runUploadCli(argv.slice(1), outDir, log, stamp());
 if (stormMode) await runStormCli(argv.slice(1), outDir, log, stamp());
+
+if (options.nodeCpu !== undefined) {
+  // Fail before anything starts when the budgets cannot be made: never an unbudgeted run instead.
+  try {
+    createBudgets(`chat-bench-probe-${process.pid}`, ["probe"], options.nodeCpu).remove();
+  } catch (err) {
+    console.error(`--node-cpu: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+
+if (options.nodeSteps) {
+  try {
+    const startedAt = new Date().toISOString();
+    const run = await runScaling(
+      options,
+      async (o) => {
+        const { result } = await runAndWrite(o, () => ({}));
+        console.log("");
+        return result;
+      },
+      log,
+      ["pnpm bench", ...argv].join(" "),
+    );
+    const files = writeScaling(run, outDir, stamp(), startedAt);
+    const rel = (f: string) => path.relative(process.env.INIT_CWD ?? process.cwd(), f);
+    for (const s of run.steps)
+      console.log(
+        `${s.nodes} node(s): ${Math.round(s.deliveredPerSec)} delivered/s, efficiency ${Number.isFinite(s.efficiency) ? s.efficiency.toFixed(2) : "– (no 1-node step)"}` +
+          (s.verdict ? ` — ${s.verdict}` : ""),
+      );
+    console.log(`  scaling report: ${rel(files.md)}\n  plot: ${rel(files.svg)}`);
+    process.exit(run.steps.every((s) => s.lossOk) ? 0 : 1);
+  } catch (err) {
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    await Promise.allSettled([...live].map((t) => t.stop()));
+    process.exit(1);
+  }
+}
+
+if (options.scenario === "manychats") await runManyChatsCli(options, argv);
 
 if (options.encrypted) {
   try {

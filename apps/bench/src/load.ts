@@ -69,7 +69,14 @@ export class LoadClient {
 
   constructor(
     readonly users: BenchUser[],
-    readonly opts: { devices: number; chatSize: number; messageSize: number; read: boolean },
+    readonly opts: {
+      devices: number;
+      chatSize: number;
+      messageSize: number;
+      read: boolean;
+      /** The users that send (indexes into `users`); unset: every user. */
+      senders?: number[];
+    },
     /** Encrypted chats: every send is encrypted, every delivery decrypted before it counts. */
     readonly mls?: MlsCrypto,
   ) {
@@ -241,17 +248,22 @@ export class LoadClient {
     );
   }
 
-  /** Closed loop: every user sends, waits for its ack, sends again. */
+  /** The users that send; the others only receive. */
+  private get senders(): number[] {
+    return this.opts.senders ?? this.users.map((u) => u.index);
+  }
+
+  /** Closed loop: every sender sends, waits for its ack, sends again. */
   startClosed(): void {
     this.running = true;
-    for (let u = 0; u < this.users.length; u++) {
+    for (const u of this.senders) {
       const loop = () => this.send(u, loop);
       loop();
     }
   }
 
   /**
-   * Open loop at `rate` messages/s, spread over the users in turn, whatever the acks do (up to
+   * Open loop at `rate` messages/s, spread over the senders in turn, whatever the acks do (up to
    * `maxInFlight` outstanding, beyond which offered load is counted as shed).
    */
   startOpen(rate: number, maxInFlight = 50_000): { stop(): void; shed: () => number } {
@@ -260,6 +272,7 @@ export class LoadClient {
     let issued = 0;
     let shed = 0;
     let next = 0;
+    const senders = this.senders;
     const timer = setInterval(() => {
       const due = Math.floor(((performance.now() - started) / 1000) * rate) - issued;
       for (let i = 0; i < due; i++) {
@@ -268,8 +281,8 @@ export class LoadClient {
           shed++;
           continue;
         }
-        this.send(next);
-        next = (next + 1) % this.users.length;
+        this.send(senders[next]);
+        next = (next + 1) % senders.length;
       }
     }, 5);
     return { stop: () => clearInterval(timer), shed: () => shed };

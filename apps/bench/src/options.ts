@@ -1,8 +1,8 @@
 /** What a bench run is told: scenario, load shape and topology. Parsed from the command line by cli.ts. */
 import { parseArgs } from "node:util";
 
-type Scenario = "closed" | "open" | "idle" | "read";
-const SCENARIOS: Scenario[] = ["closed", "open", "idle", "read"];
+type Scenario = "closed" | "open" | "idle" | "read" | "manychats";
+const SCENARIOS: Scenario[] = ["closed", "open", "idle", "read", "manychats"];
 
 export interface BenchOptions {
   scenario: Scenario;
@@ -10,8 +10,25 @@ export interface BenchOptions {
   users: number;
   /** Members per group chat; every user is in exactly one chat. @default 4 */
   chatSize: number;
+  /**
+   * Users that send (closed and open loops); the others only receive. Spread evenly over the chats:
+   * the first senders/chats members of each chat send. 0: every user. @default 0
+   */
+  senders: number;
+  /** `manychats`: chats the one measured user is in (created by SQL, see manychats.ts). @default 3000 */
+  chats: number;
   /** Chat nodes; more than one runs behind nginx with a private Redis. @default 1 */
   nodes: number;
+  /**
+   * `--nodes 1,2,3,4`: the scaling curve, one run per node count (scaling.ts); needs `nodeCpu`, and
+   * `users` is then per node.
+   */
+  nodeSteps?: number[];
+  /**
+   * CPUs each node may use, enforced by a cgroup per node (cgroup.ts); PostgreSQL, Redis, nginx and
+   * the load client stay outside. Set: even one node runs behind nginx + Redis (the path of N nodes).
+   */
+  nodeCpu?: number;
   /** Measured seconds (after `warmup`). @default 10 */
   seconds: number;
   /** Seconds of load before measuring starts. @default 2 */
@@ -53,6 +70,8 @@ export const DEFAULTS: BenchOptions = {
   scenario: "closed",
   users: 200,
   chatSize: 4,
+  senders: 0,
+  chats: 3000,
   nodes: 1,
   seconds: 10,
   warmup: 2,
@@ -68,10 +87,20 @@ export const DEFAULTS: BenchOptions = {
   pairs: 2,
 };
 
-export const USAGE = `Usage: pnpm bench [closed|open|idle|read] [options]
+export const USAGE = `Usage: pnpm bench [closed|open|idle|read|manychats] [options]
   --users N          users (default 200); each is in one chat of --chat-size
   --chat-size N      members per chat (default 4)
+  --senders N        only N users send (the first N/chats members of each chat), the rest receive:
+                     a big group, e.g. --users 500 --chat-size 500 --senders 50 (default: all)
+  --chats N          manychats: one user in N chats (default 3000), set up by SQL; measures the
+                     handshake, GET /api/v1/chats, sync {} and node RSS per socket
   --nodes N          chat nodes (default 1; >1 adds nginx and a private Redis)
+  --node-cpu C       each node in its own cgroup with a budget of C CPUs (e.g. 0.2; needs a writable
+                     cgroup cpu controller, else an error); PostgreSQL, Redis, nginx and the load
+                     client stay outside; one node also runs behind nginx + Redis
+  --nodes 1,2,3,4    with --node-cpu: the scaling curve, one run per node count with --users PER NODE
+                     (a fixed offered load per node; default 200), then <time>-scaling.md + .svg:
+                     delivered/s against nodes, the ideal n × one node, efficiency, what saturated
   --seconds S        measured seconds (default 10) after --warmup S (default 2)
   --rate R[,R2…]     offered messages/s: open (one step per rate; default 2000) and idle (default users/100)
   --message-size B   bytes of text per message (default 64)
@@ -97,7 +126,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       scenario: { type: "string" },
       users: { type: "string" },
       "chat-size": { type: "string" },
+      senders: { type: "string" },
+      chats: { type: "string" },
       nodes: { type: "string" },
+      "node-cpu": { type: "string" },
       seconds: { type: "string" },
       warmup: { type: "string" },
       rate: { type: "string" },
@@ -131,6 +163,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (i < 1) throw new Error(`--env wants K=V, got "${kv}"`);
     nodeEnv[kv.slice(0, i)] = kv.slice(i + 1);
   }
+  const nodeList = (values.nodes ?? "").split(",").filter(Boolean);
+  const nodeSteps = nodeList.length > 1 ? nodeList.map((v) => Math.floor(num("nodes", v, 1, 1))) : undefined;
+  const nodeCpu = values["node-cpu"] === undefined ? undefined : num("node-cpu", values["node-cpu"], 0, 0.01);
   const rates = (values.rate ?? "")
     .split(",")
     .filter(Boolean)
@@ -140,12 +175,17 @@ export function parseOptions(argv: string[]): BenchOptions {
     scenario,
     users: Math.floor(num("users", values.users, DEFAULTS.users, 2)),
     chatSize: Math.floor(num("chat-size", values["chat-size"], DEFAULTS.chatSize, 2)),
-    nodes: Math.floor(num("nodes", values.nodes, DEFAULTS.nodes, 1)),
+    senders: Math.floor(num("senders", values.senders, DEFAULTS.senders, 0)),
+    chats: Math.floor(num("chats", values.chats, DEFAULTS.chats, 1)),
+    nodes: nodeSteps ? nodeSteps[0] : Math.floor(num("nodes", values.nodes, DEFAULTS.nodes, 1)),
+    nodeSteps,
+    nodeCpu,
     seconds: num("seconds", values.seconds, DEFAULTS.seconds, 0.5),
     warmup: num("warmup", values.warmup, DEFAULTS.warmup, 0),
     rates,
     messageSize: Math.floor(num("message-size", values["message-size"], DEFAULTS.messageSize, 1)),
-    devices: Math.floor(num("devices", values.devices, DEFAULTS.devices, 1)),
+    // manychats: the sockets of the user in many chats (memory per socket from half of them to all).
+    devices: Math.floor(num("devices", values.devices, scenario === "manychats" ? 40 : DEFAULTS.devices, 1)),
     via,
     baseline: values.baseline ?? false,
     cpuProf: values["cpu-prof"] ?? false,
@@ -161,7 +201,18 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (opts.encrypted && (opts.baseline || opts.scenario === "idle"))
     throw new Error("--encrypted goes with closed, open or read, not --baseline or idle");
   if (opts.users < opts.chatSize) throw new Error("--users must be at least --chat-size");
+  if (opts.senders > opts.users) throw new Error("--senders must be at most --users");
+  if (opts.scenario === "manychats" && (opts.baseline || opts.encrypted || opts.nodeSteps))
+    throw new Error("manychats measures our server alone: no --baseline, --encrypted or node steps");
   if (opts.baseline && opts.nodes > 1) throw new Error("--baseline runs one process: use --nodes 1");
+  if (nodeSteps && nodeCpu === undefined)
+    throw new Error("--nodes with a list is the scaling curve: give each node a budget with --node-cpu");
+  if (nodeCpu !== undefined && (opts.baseline || opts.encrypted))
+    throw new Error("--node-cpu goes with our cluster's plain chats, not --baseline or --encrypted");
+  if (nodeSteps && opts.scenario !== "closed" && opts.scenario !== "read")
+    throw new Error(
+      "the scaling curve (--nodes list) runs closed or read: a closed loop per node saturates its budget",
+    );
   return opts;
 }
 

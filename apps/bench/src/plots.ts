@@ -7,7 +7,7 @@ interface Series {
   points: Array<[number, number]>;
 }
 
-interface Chart {
+export interface Chart {
   title: string;
   xLabel: string;
   yLabel: string;
@@ -39,7 +39,7 @@ function niceTicks(max: number, n = 5): number[] {
 const fmt = (v: number) =>
   Math.abs(v) >= 10_000 ? `${Number((v / 1000).toPrecision(3))}k` : String(Number(v.toPrecision(4)));
 
-function svgChart(c: Chart): string {
+export function svgChart(c: Chart): string {
   const all = c.series.flatMap((s) => s.points);
   const xMax = Math.max(1e-9, ...all.map((p) => p[0]), ...(c.xTicks ?? []).map((t) => t[0]));
   const yTicks = niceTicks(Math.max(0, ...all.map((p) => p[1])));

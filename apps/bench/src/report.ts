@@ -13,7 +13,9 @@ const lat = (l: LatencySummary) => [l.p50, l.p90, l.p99, l.p999, l.max].map(ms).
 function commandOf(o: RecordedOptions): string {
   const parts = ["pnpm bench", o.scenario, `--users ${o.users}`];
   if (o.chatSize !== 4) parts.push(`--chat-size ${o.chatSize}`);
+  if (o.senders > 0) parts.push(`--senders ${o.senders}`);
   if (o.nodes !== 1) parts.push(`--nodes ${o.nodes}`);
+  if (o.nodeCpu !== undefined) parts.push(`--node-cpu ${o.nodeCpu}`);
   parts.push(`--seconds ${o.seconds}`);
   if (o.warmup !== 2) parts.push(`--warmup ${o.warmup}`);
   if (o.rates.length > 0) parts.push(`--rate ${o.rates.join(",")}`);
@@ -54,9 +56,9 @@ function title(r: BenchResult): string {
   const where =
     r.topology.kind === "baseline"
       ? "baseline fan-out server"
-      : r.topology.nodes === 1
+      : !r.topology.nginx
         ? "1 node"
-        : `${r.topology.nodes} nodes + nginx + Redis`;
+        : `${r.topology.nodes} node${r.topology.nodes === 1 ? "" : "s"} + nginx + Redis${r.budget ? `, ${r.budget.cpusPerNode} CPU per node` : ""}`;
   return `${r.options.scenario}: ${n(r.options.users)} users × ${r.options.devices} device(s), ${r.options.encrypted ? "encrypted (MLS) " : ""}chats of ${r.options.chatSize}, ${where}`;
 }
 
@@ -67,12 +69,13 @@ export function consoleSummary(r: BenchResult, targets: TargetCheck[], color: bo
   const lines = [
     r.loss.ok ? green(lossLine(r)) : red(lossLine(r)),
     title(r),
-    `  sent ${n(r.sentPerSec)}/s, delivered ${n(r.deliveredPerSec)}/s over ${r.seconds} s`,
+    `  sent ${n(r.sentPerSec)}/s, delivered ${n(r.deliveredPerSec)}/s over ${r.seconds} s` +
+      (r.fanOut === null ? "" : ` (fan-out ${r.fanOut} deliveries per acked message)`),
     `  ack ms p50/p90/p99/p99.9/max:      ${lat(r.latency.ack)}`,
     `  delivery ms p50/p90/p99/p99.9/max: ${lat(r.latency.delivery)}`,
   ];
   if (r.nodeCpuMicrosPerDelivery !== null)
-    lines.push(`  node CPU per delivery: ${r.nodeCpuMicrosPerDelivery} µs`);
+    lines.push(`  node CPU per delivery: ${r.nodeCpuMicrosPerDelivery} µs (= ms per 1,000 deliveries)`);
   if (r.crypto)
     lines.push(
       `  client ts-mls: encrypt ${ms(r.crypto.isolated.encryptMs)} ms, decrypt ${ms(r.crypto.isolated.decryptMs)} ms one at a time; under load (wall, queueing included) p50 ${ms(r.crypto.encrypt.p50)} / ${ms(r.crypto.decrypt.p50)} ms`,
@@ -113,6 +116,7 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
     row("measured window", `${r.seconds} s (after ${r.options.warmup} s warm-up)`),
     row("acked sends/s", n(r.sentPerSec)),
     row("deliveries/s", n(r.deliveredPerSec)),
+    row("fan-out (deliveries per acked message, in the window)", r.fanOut),
     row("ack latency ms p50 / p90 / p99 / p99.9 / max", lat(r.latency.ack)),
     row("delivery latency ms p50 / p90 / p99 / p99.9 / max", lat(r.latency.delivery)),
     row(
@@ -152,6 +156,19 @@ export function reportMarkdown(r: BenchResult, targets: TargetCheck[], extra = "
       "## Idle connections",
       "",
       `${n(r.idle.connections)} connections: node private RSS (RssAnon) ${r.idle.nodeRssHalfMB} MB with half of them → ${r.idle.nodeRssAllMB} MB with all (each after a full GC), **${r.idle.rssPerConnectionKB} KB per connection**; live V8 heap + external memory ${r.idle.heapPerConnectionKB} KB per connection.`,
+      "",
+    );
+  }
+  if (r.budget) {
+    out.push(
+      `## Node CPU budgets (${r.budget.cpusPerNode} CPU each, one cgroup per node)`,
+      "",
+      "| node | CPU s | used of budget | periods throttled | throttled s |",
+      "| --- | ---: | ---: | ---: | ---: |",
+      ...r.budget.nodes.map(
+        (b) =>
+          `| ${b.name} | ${b.cpuSeconds} | ${b.usedPercent} % | ${b.throttledPeriodsPercent} % | ${b.throttledSeconds} |`,
+      ),
       "",
     );
   }

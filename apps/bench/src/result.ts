@@ -58,6 +58,26 @@ export interface BenchResult {
   latency: { ack: LatencySummary; delivery: LatencySummary };
   loss: LossReport;
   processes: ProcessFigures[];
+  /** Deliveries per acked send inside the window (chat size × devices − 1 when every send is delivered). */
+  fanOut: number | null;
+  /**
+   * `--node-cpu`: each node's cgroup budget and how much of it the node used in the window; a node
+   * near 100 % of its budget and throttled in most periods is saturated.
+   */
+  budget?: {
+    cpusPerNode: number;
+    /** The run's parent cgroup (removed at stop). */
+    cgroup: string;
+    nodes: Array<{
+      name: string;
+      cpuSeconds: number;
+      /** CPU used / (window × budget), in %. */
+      usedPercent: number;
+      /** Share of the window's 100 ms periods in which the kernel throttled the node, in %. */
+      throttledPeriodsPercent: number;
+      throttledSeconds: number;
+    }>;
+  };
   /** Node CPU (all nodes) per delivered message in the window, µs. */
   nodeCpuMicrosPerDelivery: number | null;
   connections: { total: number; perNode: Record<string, number> };

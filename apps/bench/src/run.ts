@@ -13,6 +13,7 @@ import { ProcSampler } from "./proc-stats.ts";
 import { resultOf } from "./assemble.ts";
 import { MlsCrypto, setUpMls } from "./encrypted.ts";
 import type { BenchResult } from "./result.ts";
+import { sendersOf } from "./setup.ts";
 import { begin, setUp, type Log } from "./start.ts";
 import { startTopology } from "./topology.ts";
 import { loadAndMeasure, logProgress } from "./window.ts";
@@ -34,7 +35,13 @@ export async function runBench(o: BenchOptions, log: Log, profileDir?: string): 
     await mls?.calibrate(setup.chats[0].members[0] * o.devices, setup.chats[0].members[1] * o.devices);
     const c = (client = new LoadClient(
       setup.people,
-      { devices: o.devices, chatSize: o.chatSize, messageSize: o.messageSize, read: o.scenario === "read" },
+      {
+        devices: o.devices,
+        chatSize: o.chatSize,
+        messageSize: o.messageSize,
+        read: o.scenario === "read",
+        senders: sendersOf(setup.chats, o.senders),
+      },
       mls,
     ));
     const connected = await connectDevices(o, start.users, topology, sampler, c, log);

@@ -50,6 +50,9 @@ async function retry<T>(fn: () => Promise<T>, tries = 4): Promise<T> {
   }
 }
 
+/** Members a createChat call may name besides its owner (CreateChatBody's `member_ids`). */
+const CREATE_MEMBERS = 100;
+
 export async function createUsersAndChats(
   url: string,
   o: { users: number; chatSize: number; concurrency: number; runId: string; encrypted?: boolean },
@@ -75,16 +78,22 @@ export async function createUsersAndChats(
   await pool(nChats, o.concurrency, async (c) => {
     const members = Array.from({ length: o.chatSize }, (_, k) => c * o.chatSize + k);
     const owner = new ApiClient(url, { token: users[members[0]].token });
+    // createChat takes at most CREATE_MEMBERS members besides the owner; a bigger group gets the rest added.
+    const first = members.slice(1, 1 + CREATE_MEMBERS);
     const res = await retry(() =>
       owner.call("createChat", {
         body: {
           name: `bench chat ${c}`,
           chat_type: "group",
-          member_ids: members.slice(1).map((m) => users[m].id),
+          member_ids: first.map((m) => users[m].id),
           ...(o.encrypted && { encrypted: true }),
         },
       }),
     );
+    await pool(members.length - 1 - first.length, 8, async (k) => {
+      const user_id = users[members[1 + CREATE_MEMBERS + k]].id;
+      await retry(() => owner.call("addMember", { params: { chat_id: res.chat_id }, body: { user_id } }));
+    });
     chats[c] = { id: res.chat_id, members };
     for (const m of members) users[m].chatId = res.chat_id;
   });
@@ -92,4 +101,14 @@ export async function createUsersAndChats(
     `setup: ${o.users} users in ${nChats} chats of ${o.chatSize} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return { users, chats };
+}
+
+/**
+ * The users that send when only `senders` of them do: the first ceil(senders / chats) members of
+ * each chat, chat after chat, `senders` in all (0: every user).
+ */
+export function sendersOf(chats: BenchChat[], senders: number): number[] | undefined {
+  if (senders <= 0) return undefined;
+  const perChat = Math.ceil(senders / chats.length);
+  return chats.flatMap((c) => c.members.slice(0, perChat)).slice(0, senders);
 }

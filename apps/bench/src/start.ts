@@ -22,9 +22,9 @@ export function begin(o: BenchOptions, log: Log): Start {
   if (users !== o.users) log(`users rounded down to ${users} (a multiple of the chat size ${o.chatSize})`);
   const what = o.baseline
     ? "the baseline fan-out server"
-    : o.nodes === 1
+    : o.nodes === 1 && o.nodeCpu === undefined
       ? "1 node"
-      : `${o.nodes} nodes + nginx + Redis`;
+      : `${o.nodes} node${o.nodes === 1 ? "" : "s"} + nginx + Redis${o.nodeCpu !== undefined ? `, each in a cgroup of ${o.nodeCpu} CPU` : ""}`;
   log(`starting ${what}…`);
   return { startedAt, runId, loadavgBefore, users };
 }

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchCluster, RATE_LIMITS_OFF, type Cluster } from "@chat/server/launcher/cluster";
+import { createBudgets, type BudgetSet, type CpuBudget } from "./cgroup.ts";
 import type { BenchOptions } from "./options.ts";
 import type { Tracked } from "./proc-stats.ts";
 
@@ -20,6 +21,8 @@ export interface Topology {
   tracked: Tracked[];
   databaseUrl?: string;
   database: "embedded" | "external" | "none";
+  /** `--node-cpu`: each node's cgroup, by node name. */
+  budgets?: { cpus: number; byNode: Record<string, CpuBudget>; dir: string };
   /**
    * Full GC in every node (idle runs only), so memory shows live objects; answers the nodes'
    * summed V8 heap used + external memory in kB after it (0 elsewhere).
@@ -39,6 +42,9 @@ const BENCH_NODE_ENV: Record<string, string> = {
   ...RATE_LIMITS_OFF,
 };
 
+/** Runs that read the nodes' memory after a full GC (the node gets `--expose-gc` and the preload). */
+const measuresMemory = (o: BenchOptions) => o.scenario === "idle" || o.scenario === "manychats";
+
 /** Topologies running now (the CLI stops them on Ctrl-C). */
 export const live = new Set<Topology>();
 
@@ -55,19 +61,46 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
   const databaseUrl = o.databaseUrl ?? (process.env.DATABASE_URL || undefined);
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
   const memoryFile = path.join(os.tmpdir(), `chat-bench-memory-${runId}`);
-  const cluster: Cluster = await launchCluster({
-    nodes: o.nodes,
-    bare: o.nodes === 1,
-    databaseUrl,
-    pgDataDir: o.pgDataDir,
-    database: `bench_${runId}`,
-    dropDatabaseOnStop: true,
-    env: { ...BENCH_NODE_ENV, CHAT_BENCH_MEMORY_FILE: memoryFile, ...o.nodeEnv },
-    nodeArgs: [
-      ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
-      ...(o.scenario === "idle" ? ["--expose-gc", "--require", GC_PRELOAD] : []),
-    ],
-  });
+  // Made before any process starts: no cgroups, no run (never an unbudgeted one by surprise).
+  const budgets: BudgetSet | undefined =
+    o.nodeCpu === undefined
+      ? undefined
+      : createBudgets(
+          `chat-bench-${runId}`,
+          Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`),
+          o.nodeCpu,
+        );
+  let cluster: Cluster;
+  try {
+    cluster = await launchCluster({
+      nodes: o.nodes,
+      // A budgeted node 1 goes through nginx + Redis too, so step 1 of a scaling curve has N's path.
+      bare: o.nodes === 1 && !budgets,
+      onNodeSpawn: budgets && ((pid, i) => budgets.budgets[i].add(pid)),
+      // Node start-up (tsx compiling, Prisma, migrations on node 1) runs inside the budget.
+      nodeStartTimeoutMs: budgets
+        ? Math.max(30_000, 30_000 / Math.min(1, budgets.budgets[0].cpus))
+        : undefined,
+      databaseUrl,
+      pgDataDir: o.pgDataDir,
+      database: `bench_${runId}`,
+      dropDatabaseOnStop: true,
+      env: {
+        ...BENCH_NODE_ENV,
+        CHAT_BENCH_MEMORY_FILE: memoryFile,
+        // manychats opens all its sockets for one user
+        ...(o.scenario === "manychats" && { MAX_SOCKETS_PER_USER: "0" }),
+        ...o.nodeEnv,
+      },
+      nodeArgs: [
+        ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+        ...(measuresMemory(o) ? ["--expose-gc", "--require", GC_PRELOAD] : []),
+      ],
+    });
+  } catch (err) {
+    budgets?.remove();
+    throw err;
+  }
   const tracked: Tracked[] = cluster.nodes.map((n) => ({
     name: n.id,
     kind: "node" as const,
@@ -88,8 +121,13 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
     tracked,
     databaseUrl: cluster.databaseUrl,
     database: databaseUrl ? "external" : "embedded",
+    budgets: budgets && {
+      cpus: o.nodeCpu!,
+      dir: budgets.dir,
+      byNode: Object.fromEntries(cluster.nodes.map((n, i) => [n.id, budgets.budgets[i]])),
+    },
     collectGarbage: async () => {
-      if (o.scenario !== "idle") return 0;
+      if (!measuresMemory(o)) return 0;
       // Twice: the second pass frees what the first one's finalizers released.
       for (let pass = 0; pass < 2; pass++) {
         for (const n of cluster.nodes) process.kill(n.pid, "SIGUSR2");
@@ -104,7 +142,14 @@ async function startChat(o: BenchOptions, runId: string, profileDir?: string): P
       }
       return kB;
     },
-    stop: () => cluster.stop(),
+    stop: async () => {
+      await cluster.stop();
+      try {
+        budgets?.remove();
+      } catch (err) {
+        console.error(`could not remove the cgroups in ${budgets!.dir}: ${(err as Error).message}`);
+      }
+    },
   };
 }
 

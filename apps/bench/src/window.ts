@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { summarize } from "./latency.ts";
+import type { ThrottleStat } from "./cgroup.ts";
 import type { Interval, LoadClient } from "./load.ts";
 import { ratesOf, type BenchOptions } from "./options.ts";
 import { machineCpu, round, type ProcessFigures, type ProcSampler } from "./proc-stats.ts";
@@ -39,6 +40,8 @@ export interface Measured {
   cpuEnd: ReturnType<typeof machineCpu>;
   processes: ProcessFigures[];
   perNode: Record<string, number>;
+  /** `--node-cpu`: each node's cgroup throttling inside the window. */
+  throttle?: Record<string, ThrottleStat>;
 }
 
 /** The system's monotonic clock in µs (the clock of V8's CPU profiles). */
@@ -62,7 +65,12 @@ export async function loadAndMeasure(
     processes: [],
     perNode: {},
   };
+  const budgets = topology.budgets?.byNode;
+  const readThrottle = () =>
+    budgets && Object.fromEntries(Object.entries(budgets).map(([name, b]) => [name, b.throttle()]));
+  let throttleStart: Record<string, ThrottleStat> | undefined;
   const startWindow = () => {
+    throttleStart = readThrottle();
     sampler.mark();
     m.cpuStart = machineCpu();
     m.windowStart = elapsed();
@@ -87,6 +95,22 @@ export async function loadAndMeasure(
   m.windowMonotonicUs[1] = monotonicUs();
   m.cpuEnd = machineCpu();
   m.processes = sampler.finish();
+  const throttleEnd = readThrottle();
+  if (throttleStart && throttleEnd) {
+    m.throttle = Object.fromEntries(
+      Object.entries(throttleEnd).map(([name, e]) => {
+        const s = throttleStart![name];
+        return [
+          name,
+          {
+            periods: e.periods - s.periods,
+            throttledPeriods: e.throttledPeriods - s.throttledPeriods,
+            throttledSeconds: round(e.throttledSeconds - s.throttledSeconds, 3),
+          },
+        ];
+      }),
+    );
+  }
   return m;
 }
 

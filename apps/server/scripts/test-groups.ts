@@ -4,15 +4,21 @@
  * browser tests alone (`e2e`). Each group is its own mocha process with its own PostgreSQL template,
  * private redis-servers and ports (the suite never shares state across processes). Output is
  * streamed line by line with the group's name in front; the exit code is non-zero if any group
- * failed.
+ * failed. A failed group's failing files run once more: a pass then is reported as FLAKY (with the
+ * first run's failures) and does not fail the run; TEST_RERUN=0 turns that off. The last lines of the
+ * output are a summary of every group, where a CI log's tail shows them.
  *
  *   node --import tsx scripts/test-groups.ts            # every default lane (pnpm test, CI)
  *   node --import tsx scripts/test-groups.ts scale      # the Redis Cluster group (pnpm test:scale)
  *   node --import tsx scripts/test-groups.ts browser    # one lane (nodes, server, browser) or group (main, s3, e2e)
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import readline from "node:readline";
+import { fileURLToPath } from "node:url";
 
 interface Group {
   name: string;
@@ -21,6 +27,12 @@ interface Group {
 }
 
 const MOCHA = [createRequire(import.meta.url).resolve("mocha/bin/mocha.js")];
+const REPORTER = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../test/support/failure-reporter.cjs",
+);
+/** More failing files than this is a breakage, not a flake: no rerun. */
+const MAX_RERUN_FILES = 3;
 const S3_FILES = [
   "test/attachments/*.test.ts",
   "test/rest/errors.test.ts",
@@ -94,11 +106,26 @@ const LANES: Record<string, Group[]> = {
  */
 const DEFAULT_PHASES = [["nodes", "server"], ["browser"]];
 
-function run(g: Group): Promise<number> {
+interface Failure {
+  file: string;
+  title: string;
+  message: string;
+}
+
+/** One line per group at the end: passed, flaky (passed on a rerun) or failed, with what failed. */
+const summary: string[] = [];
+
+function run(g: Group, args: string[], failuresFile: string): Promise<number> {
   const started = Date.now();
+  fs.rmSync(failuresFile, { force: true });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...MOCHA, ...g.args], {
-      env: { ...process.env, ...g.env, FORCE_COLOR: process.env.FORCE_COLOR ?? "0" },
+    const child = spawn(process.execPath, [...MOCHA, "--reporter", REPORTER, ...args], {
+      env: {
+        ...process.env,
+        ...g.env,
+        FORCE_COLOR: process.env.FORCE_COLOR ?? "0",
+        TEST_FAILURES_FILE: failuresFile,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     for (const stream of [child.stdout, child.stderr]) {
@@ -112,9 +139,46 @@ function run(g: Group): Promise<number> {
   });
 }
 
+/** What the reporter recorded; undefined when the run ended before writing it (a crash). */
+function readFailures(file: string): Failure[] | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Failure[];
+  } catch {
+    return undefined;
+  }
+}
+
+const listed = (list: Failure[]) => list.map((f) => `\n    ✗ ${f.title}: ${f.message}`).join("");
+
+async function runGroup(g: Group): Promise<number> {
+  const failuresFile = path.join(os.tmpdir(), `chat-test-failures-${process.pid}-${g.name}.json`);
+  const code = await run(g, g.args, failuresFile);
+  if (code === 0) return (summary.push(`${g.name}: passed`), 0);
+  const failures = readFailures(failuresFile);
+  const files = [...new Set((failures ?? []).map((f) => f.file))];
+  const rerun =
+    process.env.TEST_RERUN !== "0" &&
+    failures !== undefined &&
+    failures.length > 0 &&
+    files.every(Boolean) &&
+    files.length <= MAX_RERUN_FILES;
+  if (!rerun) {
+    summary.push(`${g.name}: FAILED (exit ${code})${failures ? listed(failures) : " before its end"}`);
+    return code;
+  }
+  console.log(`[${g.name}] ${failures.length} failed in ${files.length} file(s): running them once more`);
+  const again = await run({ ...g, name: `${g.name}:rerun` }, files, failuresFile);
+  if (again === 0) {
+    summary.push(`${g.name}: FLAKY — failed, then passed on a rerun of its file(s):${listed(failures)}`);
+    return 0;
+  }
+  summary.push(`${g.name}: FAILED, also on a rerun:${listed(readFailures(failuresFile) ?? failures)}`);
+  return again;
+}
+
 async function runLane(groups: Group[]): Promise<number[]> {
   const codes: number[] = [];
-  for (const g of groups) codes.push(await run(g));
+  for (const g of groups) codes.push(await runGroup(g));
   return codes;
 }
 
@@ -134,4 +198,5 @@ for (const lanes of phases) {
   if (process.env.TEST_LANES === "parallel") codes.push(...(await Promise.all(lanes.map(runLane))).flat());
   else codes.push(...(await runLane(lanes.flat())));
 }
+console.log(`\n── server test groups ──\n${summary.join("\n")}`);
 process.exit(codes.every((c) => c === 0) ? 0 : 1);

@@ -18,6 +18,7 @@ import type {
   ServerEventPayload,
   ServerToClientEvents,
 } from "@chat/protocol";
+import { SYNC_MAX_CHATS } from "@chat/protocol";
 import { renewalRefused, renewDelayMs, type RenewToken } from "./token-renewal.ts";
 import { uuid } from "./uuid.ts";
 import { refusalRetryable, refusedHandshakeDelayMs, type BackoffOptions } from "./reconnect-backoff.ts";
@@ -420,14 +421,23 @@ export class ChatSocket {
     return this.request("reaction:toggle", { chat_id: chatId, message_id: messageId, emoji });
   }
 
-  /** Asks for everything after the last seq seen in each tracked chat; repeats while has_more. */
+  /**
+   * Asks for everything after the last seq seen in each tracked chat, SYNC_MAX_CHATS at a time;
+   * asks again for the chats whose answer has more and for those the answer's byte budget left out.
+   */
   resync(): Promise<void> {
     if (this.syncing) return this.syncing;
     const run = async () => {
       try {
-        for (let round = 0; round < 1000; round++) {
-          const chats = [...this.lastSeq].map(([chat_id, after_seq]) => ({ chat_id, after_seq }));
-          if (chats.length === 0) return;
+        let pending = [...this.lastSeq.keys()];
+        for (let round = 0; round < 1000 && pending.length > 0; round++) {
+          const ask = pending.slice(0, SYNC_MAX_CHATS).filter((id) => this.lastSeq.has(id));
+          const rest = pending.slice(SYNC_MAX_CHATS);
+          const chats = ask.map((chat_id) => ({ chat_id, after_seq: this.lastSeq.get(chat_id)! }));
+          if (chats.length === 0) {
+            pending = rest;
+            continue;
+          }
           let out;
           try {
             out = await this.request("sync", { chats, limit: 500 }, 15_000);
@@ -443,7 +453,12 @@ export class ChatSocket {
           for (const w of out.welcomes ?? []) this.emitLocal("mls:welcome", w);
           // Receipts that moved while we were away come with the sync: hand them to the UI.
           for (const { messages: _, ...state } of out.chats) this.emitLocal("synced", state);
-          if (!out.chats.some((c) => c.has_more)) return;
+          const answered = new Set(out.chats.map((c) => c.chat_id));
+          pending = [
+            ...out.chats.filter((c) => c.has_more).map((c) => c.chat_id),
+            ...ask.filter((id) => !answered.has(id)),
+            ...rest,
+          ];
         }
       } catch (err) {
         this.emitLocal("sync_error", err);

@@ -13,6 +13,8 @@ import { ReactionsChanged, reactionToggleEvent, ToggleReactionResponse } from ".
 import { MuteResponse } from "./schemas/push.ts";
 
 export const SYNC_MAX_LIMIT = 500;
+/** Chats one `sync` may list. */
+export const SYNC_MAX_CHATS = 1000;
 
 export const clientEvents = {
   "message:send": z
@@ -33,7 +35,7 @@ export const clientEvents = {
     .strictObject({
       chats: z
         .array(z.strictObject({ chat_id: id, after_seq: seq }))
-        .max(1000)
+        .max(SYNC_MAX_CHATS)
         .optional()
         .meta({ description: "omit to sync every chat of mine from its read cursor" }),
       limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).optional(),
@@ -94,6 +96,12 @@ export const SyncChatSchema = z.object({
 export const SyncAckSchema = z
   .object({
     chats: z.array(SyncChatSchema),
+    /**
+     * The answer's byte budget (ANSWER_MAX_BYTES) left some asked-for chats out (a user in thousands
+     * of chats, or in big groups: every chat's read cursors count): ask again for the chats not in
+     * it, as for those whose own `has_more` is set. Absent when every chat is in the answer.
+     */
+    has_more: z.boolean().optional(),
     /** A device socket (`auth.device_id`): the Welcomes waiting for it (issue 17), until acknowledged. */
     welcomes: z.array(WelcomeSchema).optional(),
   })

@@ -69,15 +69,19 @@ export async function listChats(
                WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) lm) AS last_message,
             (SELECT json_build_object('id', u.id, 'name', u.name) FROM messages x JOIN users u ON u.id = x.sender_id
               WHERE x.chat_id = c.id ORDER BY x.seq DESC LIMIT 1) AS last_message_sender
-       FROM chat_members m JOIN chats c ON c.id = m.chat_id
-      WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
-      ORDER BY c.activity_at DESC, c.id DESC OFFSET $3`,
+       FROM (SELECT m.chat_id FROM chat_members m JOIN chats c ON c.id = m.chat_id
+              WHERE m.user_id = $1 AND ($2::int IS NULL OR c.id = $2)
+              ORDER BY c.activity_at DESC, c.id DESC OFFSET $3
+              LIMIT $4::int / ${CHAT_ROW_MIN_BYTES} + 2) page
+       JOIN chat_members m ON m.chat_id = page.chat_id AND m.user_id = $1
+       JOIN chats c ON c.id = page.chat_id
+      ORDER BY c.activity_at DESC, c.id DESC`,
       // The chat's own fields, peer and counts: well under 400 bytes besides its last message. Its
       // files' JSON is in the last message's; their URLs and the (bounded) preview come on top.
       `coalesce(octet_length(p.last_message::text) + ${PREVIEW_MAX_BYTES}
          + CASE WHEN json_typeof(p.last_message->'attachments') = 'array'
            THEN ${ATTACHMENT_JSON_OVERHEAD} * json_array_length(p.last_message->'attachments') ELSE 0 END, 0)
-       + coalesce(octet_length(p.name), 0) + coalesce(octet_length(p.last_message_sender::text), 0) + 400`,
+       + coalesce(octet_length(p.name), 0) + coalesce(octet_length(p.last_message_sender::text), 0) + ${CHAT_ROW_MIN_BYTES}`,
       "p.activity_at DESC, p.id DESC",
       "$4",
     ),
@@ -97,6 +101,15 @@ export async function listChats(
   }));
   return { chats, has_more: rows.length > 0 && rows[0].total > rows.length };
 }
+
+/**
+ * The chat list's size of a row besides its last message, name and sender: the least any row
+ * counts. So no more than budget / CHAT_ROW_MIN_BYTES rows can fit a page: the page's chats are
+ * chosen first (offset and that limit, plus one to tell has_more, over plain columns), and only
+ * they get their counts and last messages computed, not every chat (and every skipped one) of a
+ * user in thousands of them.
+ */
+const CHAT_ROW_MIN_BYTES = 400;
 
 /** What the server can say of an encrypted chat's message: it cannot read it. */
 export const ENCRYPTED_PREVIEW = "🔒 Encrypted message";

@@ -268,10 +268,30 @@ export async function deleteMessage(
  */
 const SYNC_MAX_TOTAL = 1000;
 
+/** JSON bytes of one chat of a sync answer besides its messages and read cursors: an upper bound. */
+const SYNC_CHAT_BYTES = 160;
+/** JSON bytes of one read cursor (`{"user_id":…,"last_read_seq":…},` with 10-digit numbers). */
+const SYNC_CURSOR_BYTES = 50;
+
+interface SyncChatInfo {
+  chat_id: number;
+  last_read_seq: number;
+  fully_read_seq: number;
+  last_seq: number;
+  /** Members of the chat: counted only for the chats asked for (null for the others). */
+  members: number | null;
+}
+
 /**
  * Catch-up after a reconnect: for each chat, what came after `after_seq`, with every member's
  * read cursor and my fully-read watermark. Without a list, every chat of mine from my cursor.
  * Refuses (not_a_member) a chat I am not in.
+ *
+ * The whole answer stays within ANSWER_MAX_BYTES (plus one message): each chat's entry and its
+ * members' cursors count, not only the messages, so a user in thousands of chats (or in big groups)
+ * cannot make a node build megabytes. Chats with news come first and are paged in one query;
+ * chats with nothing new fill what the messages left. Chats left out of the answer make it say
+ * `has_more`: the client asks again for those.
  */
 export async function sync(
   ctx: DomainContext,
@@ -279,15 +299,14 @@ export async function sync(
   input: { chats?: { chat_id: number; after_seq: number }[]; limit?: number },
 ) {
   const limit = Math.min(input.limit ?? 100, SYNC_MAX_LIMIT);
-  const mine = await ctx.db.pool.query<{
-    chat_id: number;
-    last_read_seq: number;
-    fully_read_seq: number;
-    last_seq: number;
-  }>(
-    `SELECT m.chat_id, m.last_read_seq, m.fully_read_seq, c.last_seq
+  const mine = await ctx.db.pool.query<SyncChatInfo>(
+    // Members are counted (for the budget) only in the chats asked for: a sync of one chat of a user
+    // in thousands does not count every member of all of them.
+    `SELECT m.chat_id, m.last_read_seq, m.fully_read_seq, c.last_seq,
+            CASE WHEN $2::int[] IS NULL OR m.chat_id = ANY($2::int[])
+                 THEN (SELECT count(*)::int FROM chat_members x WHERE x.chat_id = m.chat_id) END AS members
        FROM chat_members m JOIN chats c ON c.id = m.chat_id WHERE m.user_id = $1`,
-    [userId],
+    [userId, input.chats ? input.chats.map((c) => c.chat_id) : null],
   );
   const byChat = new Map(mine.rows.map((r) => [r.chat_id, r]));
   // One entry per chat (the earliest cursor asked for): a chat listed 1000 times is paged once.
@@ -295,46 +314,103 @@ export async function sync(
   for (const w of input.chats ?? mine.rows.map((r) => ({ chat_id: r.chat_id, after_seq: r.last_read_seq }))) {
     earliest.set(w.chat_id, Math.min(w.after_seq, earliest.get(w.chat_id) ?? w.after_seq));
   }
-  const wanted = [...earliest].map(([chat_id, after_seq]) => ({ chat_id, after_seq }));
-  const notMine = wanted.filter((w) => !byChat.has(w.chat_id)).map((w) => w.chat_id);
+  const notMine = [...earliest.keys()].filter((id) => !byChat.has(id));
   if (notMine.length > 0)
     throw new AppError("not_a_member", "You are not a member of these chats", { chat_ids: notMine });
-  const ids = wanted.map((w) => w.chat_id);
-  const cursors = await ctx.db.pool.query<{ chat_id: number; user_id: number; last_read_seq: number }>(
-    "SELECT chat_id, user_id, last_read_seq FROM chat_members WHERE chat_id = ANY($1::int[])",
-    [ids],
-  );
-  const chats = [];
-  let budget = SYNC_MAX_TOTAL;
-  // One byte budget for the whole answer, spent chat after chat.
-  let bytesLeft = ctx.limits.answerBytes;
-  for (const w of wanted) {
-    const info = byChat.get(w.chat_id)!;
-    const take = Math.min(limit, budget);
-    const page =
-      w.after_seq >= info.last_seq
-        ? { messages: [], has_more: false, bytes: 0 }
-        : take === 0 || bytesLeft <= 0
-          ? { messages: [], has_more: true, bytes: 0 }
-          : await pageMessages(
-              ctx,
-              w.chat_id,
-              { after_seq: w.after_seq, limit: take },
-              SYNC_MAX_LIMIT,
-              bytesLeft,
-            );
-    budget -= page.messages.length;
-    bytesLeft -= page.bytes;
-    chats.push({
-      chat_id: w.chat_id,
-      messages: page.messages,
-      has_more: page.has_more,
-      last_seq: info.last_seq,
-      read_cursors: cursors.rows
-        .filter((c) => c.chat_id === w.chat_id)
-        .map((c) => ({ user_id: c.user_id, last_read_seq: c.last_read_seq })),
-      fully_read_seq: info.fully_read_seq,
-    });
+  const wanted = [...earliest].map(([chatId, after]) => ({ info: byChat.get(chatId)!, after }));
+  const news = wanted.filter((w) => w.after < w.info.last_seq);
+  const quiet = wanted.filter((w) => w.after >= w.info.last_seq);
+
+  const entryBytes = (info: SyncChatInfo) => SYNC_CHAT_BYTES + (info.members ?? 0) * SYNC_CURSOR_BYTES;
+  // Chats with news, in turn, each with its entry and its messages, as far as the budget goes.
+  const pages = await syncPages(ctx, news, limit, ctx.limits.answerBytes, entryBytes);
+  const withNews = news.filter((w) => pages.byChat.has(w.info.chat_id));
+  // Then chats with nothing new (their read cursors may have moved) in what is left.
+  let bytesLeft = ctx.limits.answerBytes - pages.bytes;
+  const withoutNews: typeof wanted = [];
+  for (const w of quiet) {
+    // The first chat always comes: an answer always moves on.
+    if (withNews.length + withoutNews.length > 0 && entryBytes(w.info) > bytesLeft) break;
+    bytesLeft -= entryBytes(w.info);
+    withoutNews.push(w);
   }
-  return { chats };
+  const answered = [...withNews, ...withoutNews];
+
+  const cursors = new Map<number, { user_id: number; last_read_seq: number }[]>();
+  if (answered.length > 0) {
+    const { rows } = await ctx.db.pool.query<{ chat_id: number; user_id: number; last_read_seq: number }>(
+      "SELECT chat_id, user_id, last_read_seq FROM chat_members WHERE chat_id = ANY($1::int[])",
+      [answered.map((w) => w.info.chat_id)],
+    );
+    for (const c of rows) {
+      let list = cursors.get(c.chat_id);
+      if (!list) cursors.set(c.chat_id, (list = []));
+      list.push({ user_id: c.user_id, last_read_seq: c.last_read_seq });
+    }
+  }
+  const chats = answered.map(({ info, after }) => {
+    const messages = pages.byChat.get(info.chat_id) ?? [];
+    return {
+      chat_id: info.chat_id,
+      messages,
+      // Seqs are gap-free: what is after the cursor and not in this answer is still to come.
+      has_more: after < info.last_seq && messages.length < info.last_seq - after,
+      last_seq: info.last_seq,
+      read_cursors: cursors.get(info.chat_id) ?? [],
+      fully_read_seq: info.fully_read_seq,
+    };
+  });
+  return answered.length < wanted.length ? { chats, has_more: true } : { chats };
+}
+
+/**
+ * The new messages of `chats` (in their order) in one query: each chat takes up to `limit`, all of
+ * them together up to SYNC_MAX_TOTAL (so PostgreSQL reads no more rows than that), and the byte
+ * budget is cut in SQL by a running sum over the chats in turn, each chat's entry counted with its
+ * first message (the first message always comes). A chat is in the answer when that first message
+ * is; `bytes` is what the kept chats and messages take.
+ */
+async function syncPages(
+  ctx: DomainContext,
+  chats: { info: SyncChatInfo; after: number }[],
+  limit: number,
+  budget: number,
+  entryBytes: (info: SyncChatInfo) => number,
+): Promise<{ byChat: Map<number, WireMessage[]>; bytes: number }> {
+  const byChat = new Map<number, WireMessage[]>();
+  let left = SYNC_MAX_TOTAL;
+  const asked = chats.flatMap((w) => {
+    const take = Math.min(limit, w.info.last_seq - w.after, left);
+    left -= take;
+    return take > 0 ? [{ chatId: w.info.chat_id, after: w.after, take, entry: entryBytes(w.info) }] : [];
+  });
+  if (asked.length === 0) return { byChat, bytes: 0 };
+  const { rows } = await ctx.db.pool.query<MessageRow & { running: number }>(
+    `SELECT * FROM (
+       SELECT q.*, row_number() OVER w AS rn, (sum(q.size) OVER w)::int AS running FROM (
+         SELECT p.*, k.ord, ${messageJsonSize("p")} + ${reactionsJsonSize("p")}
+                + CASE WHEN row_number() OVER (PARTITION BY k.ord ORDER BY p.seq) = 1 THEN k.entry ELSE 0 END AS size
+           FROM unnest($1::int[], $2::int[], $3::int[], $5::int[]) WITH ORDINALITY AS k(chat_id, after_seq, take, entry, ord)
+          CROSS JOIN LATERAL (
+            SELECT ${MESSAGE_COLUMNS}, ${attachmentsOf("messages")}, ${reactionsOf("messages")}, ${replyOf("messages")}
+              FROM messages WHERE chat_id = k.chat_id AND seq > k.after_seq ORDER BY seq LIMIT k.take) p) q
+       WINDOW w AS (ORDER BY q.ord, q.seq ROWS UNBOUNDED PRECEDING)) t
+      WHERE t.rn = 1 OR t.running <= $4
+      ORDER BY t.rn`,
+    [
+      asked.map((a) => a.chatId),
+      asked.map((a) => a.after),
+      asked.map((a) => a.take),
+      budget,
+      asked.map((a) => a.entry),
+    ],
+  );
+  let bytes = 0;
+  for (const r of rows) {
+    let list = byChat.get(r.chat_id);
+    if (!list) byChat.set(r.chat_id, (list = []));
+    list.push(toMessage(r));
+    bytes = Math.max(bytes, r.running);
+  }
+  return { byChat, bytes };
 }

@@ -41,6 +41,13 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Node.js flags per node (e.g. `--cpu-prof`); a function gets the node's index. */
   nodeArgs?: string[] | ((index: number) => string[]);
+  /**
+   * Called with each node's pid right after it is spawned, before it runs (the bench puts it into a
+   * CPU-budget cgroup there); throwing fails the launch.
+   */
+  onNodeSpawn?: (pid: number, index: number) => void;
+  /** How long a node may take to start listening (a node under a small CPU budget starts slowly). @default 30000 */
+  nodeStartTimeoutMs?: number;
   /** With one node: no Redis and no nginx, `url` is the node's own. @default false */
   bare?: boolean;
   /**
@@ -158,7 +165,14 @@ export async function launchCluster(opts: ClusterOptions): Promise<Cluster> {
 
     async function startOne(i: number): Promise<ClusterNode> {
       const id = `node-${i + 1}`;
-      const proc: NodeProcess = await spawnNode({ ...env, NODE_ID: id }, { nodeArgs: argsOf(i) });
+      const proc: NodeProcess = await spawnNode(
+        { ...env, NODE_ID: id },
+        {
+          nodeArgs: argsOf(i),
+          startTimeoutMs: opts.nodeStartTimeoutMs,
+          onSpawn: opts.onNodeSpawn && ((pid) => opts.onNodeSpawn!(pid, i)),
+        },
+      );
       const child = proc.proc;
       const exited = new Promise<number | null>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);

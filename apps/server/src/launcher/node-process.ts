@@ -15,8 +15,12 @@ export interface NodeProcess {
 /** Starts a node with the given environment; resolves once it listens. */
 export async function spawnNode(
   env: Record<string, string>,
-  /** `startTimeoutMs`: how long it may take to listen. @default 30000 */
-  opts: { nodeArgs?: string[]; startTimeoutMs?: number } = {},
+  /**
+   * `startTimeoutMs`: how long it may take to listen. @default 30000
+   * `onSpawn`: called with the pid right after spawn, before the node runs any of its own code
+   * (e.g. to put it into a CPU-budget cgroup); if it throws, the node is killed and the start fails.
+   */
+  opts: { nodeArgs?: string[]; startTimeoutMs?: number; onSpawn?: (pid: number) => void } = {},
 ): Promise<NodeProcess> {
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "src/main.ts"], {
     cwd: SERVER_DIR,
@@ -28,6 +32,15 @@ export async function spawnNode(
   const logs: string[] = [];
   let buf = "";
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  if (opts.onSpawn) {
+    try {
+      opts.onSpawn(proc.pid!);
+    } catch (err) {
+      proc.kill("SIGKILL");
+      await exited;
+      throw err;
+    }
+  }
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`node did not start:\n${logs.join("\n")}`)),

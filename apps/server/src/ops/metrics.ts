@@ -14,6 +14,7 @@ import type pg from "pg";
 import client from "prom-client";
 import type { Limit, RateLimiter } from "../cluster/rate-limit.ts";
 import { watchAdapterTraffic } from "./adapter-traffic.ts";
+import { CountedHistogram } from "./counted-histogram.ts";
 import { redisKeyFigures, redisPubSubFigures } from "./redis-figures.ts";
 import type { HandlerObserver } from "../realtime/handlers/validated-event.ts";
 import type { ChatServer } from "../realtime/socket-broadcast.ts";
@@ -61,12 +62,15 @@ export class NodeMetrics implements HandlerObserver {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  private readonly deliveryLatency = new client.Histogram({
-    name: "chat_delivery_latency_seconds",
-    help: "From a message's stored timestamp (its transaction, database clock) to its delivery to a socket of this node",
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly deliveryLatency = new CountedHistogram(
+    "chat_delivery_latency_seconds",
+    "From a message's stored timestamp (its transaction, database clock) to its delivery to a socket of this node",
+    LATENCY_BUCKETS,
+    this.registry,
+  );
+  /** Deliveries of the broadcast being written (see `delivered`), counted once it is done. */
+  private outgoing: { payload: unknown; event: string; sockets: number; latencies: number[] } | undefined;
+  private bookingQueued = false;
   private readonly batchSize = new client.Histogram({
     name: "chat_db_batch_size",
     help: "Messages written per group commit",
@@ -319,18 +323,41 @@ export class NodeMetrics implements HandlerObserver {
     this.batchDuration.observe(seconds);
   }
 
+  /**
+   * One event written to one socket. A broadcast hands every socket it reaches the same payload
+   * object, one socket after the other in one synchronous loop: those writes are counted together
+   * and their latency read once (a 500-member group's message is 499 writes). The count is booked
+   * when another payload comes or at the end of the tick, so a scrape sees every write.
+   */
   private delivered(event: string, payload: unknown): void {
-    this.eventsOut.inc({ event });
-    if (event === "message:new") this.observeDelivery(payload as { created_at?: string } | undefined);
-    else if (event === "message:batch")
-      for (const m of (payload as { messages: Array<{ created_at?: string }> }).messages)
-        this.observeDelivery(m);
+    const o = this.outgoing;
+    if (o && o.payload === payload && o.event === event) {
+      o.sockets++;
+      return;
+    }
+    this.bookOutgoing();
+    if (!this.bookingQueued) {
+      this.bookingQueued = true;
+      process.nextTick(() => {
+        this.bookingQueued = false;
+        this.bookOutgoing();
+      });
+    }
+    const latencies =
+      event === "message:new"
+        ? latencyOf(payload as { created_at?: string } | undefined)
+        : event === "message:batch"
+          ? (payload as { messages: Array<{ created_at?: string }> }).messages.flatMap(latencyOf)
+          : [];
+    this.outgoing = { payload, event, sockets: 1, latencies };
   }
 
-  private observeDelivery(message: { created_at?: string } | undefined): void {
-    const at = Date.parse(message?.created_at ?? "");
-    // A clock skew between the database and this node must not produce negative latencies.
-    if (Number.isFinite(at)) this.deliveryLatency.observe(Math.max(0, (Date.now() - at) / 1000));
+  private bookOutgoing(): void {
+    const o = this.outgoing;
+    if (!o) return;
+    this.outgoing = undefined;
+    this.eventsOut.inc({ event: o.event }, o.sockets);
+    for (const seconds of o.latencies) this.deliveryLatency.observe(seconds, o.sockets);
   }
 
   /** A handshake was admitted or shed (realtime/handshake-admission.ts). */
@@ -355,4 +382,11 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Seconds from a message's stored timestamp to now: none for a payload without one. */
+function latencyOf(message: { created_at?: string } | undefined): number[] {
+  const at = Date.parse(message?.created_at ?? "");
+  // A clock skew between the database and this node must not produce negative latencies.
+  return Number.isFinite(at) ? [Math.max(0, (Date.now() - at) / 1000)] : [];
 }

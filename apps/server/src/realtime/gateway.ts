@@ -233,6 +233,8 @@ export function attachHandlers(
     void reconcileRooms(ctx, socket, userId, chatIds).catch((err) =>
       log.warn({ err }, "could not re-check chat rooms after connect"),
     );
+    // The rooms hold them now: a user in thousands of chats need not keep a second copy per socket.
+    (socket.data as SocketData).chatIds = [];
     // Handlers first, so nothing sent right after connect is lost while rooms are being joined.
     messageHandlers(socket, ctx, log);
     mlsHandlers(socket, ctx, log);

@@ -15,7 +15,7 @@ export interface InterServerEvents {
 export interface SocketData {
   userId: number;
   name: string;
-  /** Chats at handshake time; later changes arrive through socketsJoin/socketsLeave and membership-sync.ts. */
+  /** Chats at handshake time, until the socket has joined their rooms (then emptied); later changes arrive through socketsJoin/socketsLeave and membership-sync.ts. */
   chatIds: number[];
   /** The connection takes `message:batch` (auth.batch); otherwise it gets `message:new` only. */
   batch: boolean;
@@ -28,7 +28,22 @@ export interface SocketData {
 export const userRoom = (id: number) => `user:${id}`;
 /** Every socket of one login session, so ending the session can drop them (auth/revocations.ts). */
 export const sessionRoom = (sid: string) => `session:${sid}`;
-export const chatRoom = (id: number) => `chat:${id}`;
+/**
+ * Room names of chats, one string per chat id: a socket's set of rooms then holds references to the
+ * strings the adapter's room map already keys on, not copies — a user in 3,000 chats made each of
+ * its sockets carry 3,000 fresh strings (~100 KB). Forgotten all at once past ROOM_NAMES_MAX
+ * (the names are equal by value whatever instance a caller holds).
+ */
+const roomNames = new Map<number, string>();
+const ROOM_NAMES_MAX = 200_000;
+export function chatRoom(id: number): string {
+  let name = roomNames.get(id);
+  if (name === undefined) {
+    if (roomNames.size >= ROOM_NAMES_MAX) roomNames.clear();
+    roomNames.set(id, (name = `chat:${id}`));
+  }
+  return name;
+}
 /** Every socket of one registered device (issue 17). */
 export const deviceRoom = (id: string) => `device:${id.toLowerCase()}`;
 
