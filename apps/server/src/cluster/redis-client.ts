@@ -94,7 +94,12 @@ export function createRedisClient(endpoint: RedisEndpoint, log: Logger, o: Redis
         ...(endpoint.password ? { password: endpoint.password, username: endpoint.username } : {}),
       },
       enableOfflineQueue: true,
-      enableAutoPipelining: true,
+      // Never on the subscriber: ioredis 6 (pinned) keeps the sharded channels it restores after a
+      // failover per slot, noted as each SSUBSCRIBE is routed, but an auto-pipeline's commands after
+      // its first go straight to the connection the first one took (Cluster#sendCommand, `node.redis`),
+      // so a room joined in the same tick as another on that master was never noted and stayed
+      // unsubscribed on the promoted replica: silent cross-node fan-out loss (issue 20).
+      enableAutoPipelining: o.role !== "sub",
       shardedSubscribers: o.role === "sub",
       // A master that went away: ask the others for the new slot owners soon, not every 5 s only.
       retryDelayOnFailover: 200,
