@@ -12,7 +12,7 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
-export const DEFAULT_BACKOFF: Required<BackoffOptions> = { baseMs: 500, maxMs: 30_000 };
+const DEFAULT_BACKOFF: Required<BackoffOptions> = { baseMs: 500, maxMs: 30_000 };
 
 /**
  * The wait before retry number `attempt` (0 for the first): drawn uniformly from
