@@ -4,25 +4,14 @@
  * and catches up within 90 s, and no acked message is lost or delivered twice. Not speed: the
  * figures belong in docs/performance.md.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
+import { benchDatabase } from "./support/database.ts";
 import { runStorm } from "../src/storm.ts";
 import { stormMarkdown } from "../src/storm-cli.ts";
 
 describe("pnpm bench storm (small)", function () {
   this.timeout(240_000);
-  let pgDir: string | undefined;
-  const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  before(() => {
-    if (databaseUrl) return;
-    pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "chat-bench-pg-"));
-    fs.chmodSync(pgDir, 0o755); // the embedded server runs as the postgres user when we are root
-  });
-  after(() => {
-    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
-  });
+  const database = benchDatabase();
 
   it("60 devices on the SIGKILLed node: all reconnect elsewhere and catch up (< 90 s), 0 lost, none doubled", async () => {
     const r = await runStorm(
@@ -35,8 +24,7 @@ describe("pnpm bench storm (small)", function () {
         maxSeconds: 90,
         // Small enough that 60 devices arriving at once are partly shed: the refused ones must get in too.
         nodeEnv: { HANDSHAKE_MAX_IN_FLIGHT: "4", HANDSHAKE_MAX_QUEUED: "4" },
-        databaseUrl,
-        pgDataDir: pgDir && path.join(pgDir, "pg"),
+        ...database(),
       },
       () => undefined,
     );
