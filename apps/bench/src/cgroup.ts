@@ -8,9 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 
 /** The CFS period every budget uses: 100 ms, the kernel's default. */
-export const PERIOD_US = 100_000;
+const PERIOD_US = 100_000;
 
-export interface CgroupLayout {
+interface CgroupLayout {
   version: 1 | 2;
   /** The folder new groups are made in: `<root>/cpu` (v1) or `<root>` (v2). */
   base: string;

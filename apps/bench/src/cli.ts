@@ -16,6 +16,8 @@ import { profileMarkdown, summarizeProfile } from "./profile.ts";
 import { consoleSummary, ms, reportMarkdown } from "./report.ts";
 import { checkTargets, findReference, type References } from "./targets.ts";
 import { live } from "./topology.ts";
+import { runStormCli } from "./storm-cli.ts";
+import { STORM_USAGE } from "./storm.ts";
 import { runUploadCli } from "./upload-cli.ts";
 import { runManyChatsCli } from "./manychats-cli.ts";
 import { createBudgets } from "./cgroup.ts";
@@ -28,13 +30,15 @@ const args = process.argv.slice(2);
 const argv = args[0] === "--" ? args.slice(1) : args;
 /** `pnpm bench upload …`: the attachments bench (upload-cli.ts), with its own options. */
 const uploadMode = argv[0] === "upload";
+/** `pnpm bench storm …`: the reconnect storm (storm-cli.ts), with its own options. */
+const stormMode = argv[0] === "storm";
 let options: BenchOptions;
 try {
   if (argv.includes("--help") || argv.includes("-h")) {
-    console.log(uploadMode ? UPLOAD_USAGE : USAGE);
+    console.log(uploadMode ? UPLOAD_USAGE : stormMode ? STORM_USAGE : USAGE);
     process.exit(0);
   }
-  options = parseOptions(uploadMode ? [] : argv);
+  options = parseOptions(uploadMode || stormMode ? [] : argv);
 } catch (err) {
   console.error(`${(err as Error).message}\n\n${USAGE}`);
   process.exit(2);
@@ -97,6 +101,7 @@ async function runAndWrite(o: BenchOptions, refs: (r: BenchResult) => References
 }
 
 if (uploadMode) await runUploadCli(argv.slice(1), outDir, log, stamp());
+if (stormMode) await runStormCli(argv.slice(1), outDir, log, stamp());
 
 if (options.nodeCpu !== undefined) {
   // Fail before anything starts when the budgets cannot be made: never an unbudgeted run instead.

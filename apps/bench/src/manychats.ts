@@ -27,17 +27,17 @@ import { startTopology, type Topology } from "./topology.ts";
 type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** The node's answer budget in a bench run (ANSWER_MAX_BYTES's default). */
-export const ANSWER_BUDGET = 1_048_576;
+const ANSWER_BUDGET = 1_048_576;
 /** How far past the budget an answer may go: one row (a chat list row or a message, a few kB at most). */
 const ONE_ROW_SLACK = 16_384;
 
-export interface Timing {
+interface Timing {
   p50: number;
   max: number;
   n: number;
 }
 
-export interface ManyChatsResult {
+interface ManyChatsResult {
   chats: number;
   membersPerChat: number;
   setupSeconds: number;
@@ -84,7 +84,7 @@ async function registerUser(
  * `chats` group chats whose members are `memberIds` (the first owns them), each with one message
  * from the second member (unread for the first), activity a second apart: three statements.
  */
-export async function createChatsBySql(
+async function createChatsBySql(
   databaseUrl: string,
   memberIds: number[],
   chats: number,
@@ -161,7 +161,7 @@ function timedSync(socket: ChatClient): Promise<{ ms: number; bytes: number; ack
   });
 }
 
-export async function runManyChats(
+async function runManyChats(
   o: BenchOptions,
   runId: string,
   topology: Topology,

@@ -115,7 +115,8 @@ export const USAGE = `Usage: pnpm bench [closed|open|idle|read|manychats] [optio
   --label TEXT       a tag for the report
   --out DIR          results folder (default bench-results)
 Database: DATABASE_URL if set, else the embedded PostgreSQL in .data/cluster-pg (a fresh database per run).
-Attachments: pnpm bench upload --help`;
+Attachments: pnpm bench upload --help
+Reconnect storm (node A of 3 SIGKILLed under its devices): pnpm bench storm --help`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values, positionals } = parseArgs({

@@ -7,7 +7,7 @@ interface Series {
   points: Array<[number, number]>;
 }
 
-export interface Chart {
+interface Chart {
   title: string;
   xLabel: string;
   yLabel: string;

@@ -14,7 +14,7 @@ import type { BenchResult } from "./result.ts";
 import type { Log } from "./start.ts";
 
 /** Below this, a step is "bent" and the report names what saturated. */
-export const EFFICIENCY_GOAL = 0.8;
+const EFFICIENCY_GOAL = 0.8;
 /** A single-threaded process (Redis, nginx's one worker, the load client) this busy is saturated. */
 const SATURATED_CORE = 0.85;
 /** Cores of work outside the run above which the report says it was measured under load. */
@@ -22,7 +22,7 @@ const OTHER_WORK_NOTE = 0.2;
 /** A node using this share of its budget is at its budget. */
 const SATURATED_BUDGET = 0.85;
 
-export interface ScalingStep {
+interface ScalingStep {
   nodes: number;
   users: number;
   seconds: number;
@@ -52,7 +52,7 @@ export interface ScalingStep {
   verdict?: string;
 }
 
-export interface ScalingRun {
+interface ScalingRun {
   command: string;
   cpusPerNode: number;
   usersPerNode: number;
@@ -186,7 +186,7 @@ function verdictOf(s: ScalingStep, one: ScalingStep, cpus: number): string {
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
 const ms = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(3))));
 
-export function scalingMarkdown(run: ScalingRun, startedAt: string): string {
+function scalingMarkdown(run: ScalingRun, startedAt: string): string {
   const s = run.steps;
   const one = s.find((x) => x.nodes === 1);
   const lines = [
@@ -245,7 +245,7 @@ export function scalingMarkdown(run: ScalingRun, startedAt: string): string {
 }
 
 /** delivered/s against nodes, with the ideal line n × one node. */
-export function scalingSvg(run: ScalingRun): string {
+function scalingSvg(run: ScalingRun): string {
   const one = run.steps.find((s) => s.nodes === 1);
   const max = Math.max(...run.steps.map((s) => s.nodes));
   return svgChart({

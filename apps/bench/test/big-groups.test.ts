@@ -4,32 +4,20 @@
  * baseline; one user in a few hundred chats gets every chat through GET /chats pages and answers
  * within their bounds. Not speed: figures belong in docs/performance.md.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
+import { benchDatabase } from "./support/database.ts";
 import { benchManyChats } from "../src/manychats.ts";
 import { DEFAULTS, type BenchOptions } from "../src/options.ts";
 import { runBench } from "../src/run.ts";
 
 describe("pnpm bench: big groups and many chats", function () {
   this.timeout(120_000);
-  let pgDir: string | undefined;
-  const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  before(() => {
-    if (databaseUrl) return;
-    pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "chat-bench-pg-"));
-    fs.chmodSync(pgDir, 0o755); // the embedded server runs as the postgres user when we are root
-  });
-  after(() => {
-    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
-  });
+  const database = benchDatabase();
   const options = (o: Partial<BenchOptions>): BenchOptions => ({
     ...DEFAULTS,
     seconds: 1.5,
     warmup: 0.5,
-    databaseUrl,
-    pgDataDir: pgDir && path.join(pgDir, "pg"),
+    ...database(),
     ...o,
   });
 

@@ -2,10 +2,8 @@
  * A short run of the bench in each topology, asserting that the accounting finds zero loss — not
  * speed (the machine is shared; figures belong in docs/performance.md, not in tests).
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
+import { benchDatabase } from "./support/database.ts";
 import { DEFAULTS, type BenchOptions } from "../src/options.ts";
 import type { BenchResult } from "../src/result.ts";
 import { runBench } from "../src/run.ts";
@@ -16,16 +14,7 @@ import { runUploadBench, uploadMarkdown } from "../src/upload.ts";
 
 describe("pnpm bench (smoke)", function () {
   this.timeout(120_000);
-  let pgDir: string | undefined;
-  const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  before(() => {
-    if (databaseUrl) return;
-    pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "chat-bench-pg-"));
-    fs.chmodSync(pgDir, 0o755); // the embedded server runs as the postgres user when we are root
-  });
-  after(() => {
-    if (pgDir) fs.rmSync(pgDir, { recursive: true, force: true });
-  });
+  const database = benchDatabase();
 
   const run = (o: Partial<BenchOptions>) =>
     runBench(
@@ -34,8 +23,7 @@ describe("pnpm bench (smoke)", function () {
         users: 8,
         seconds: 1.5,
         warmup: 0.5,
-        databaseUrl,
-        pgDataDir: pgDir && path.join(pgDir, "pg"),
+        ...database(),
         ...o,
       },
       () => undefined,
@@ -81,8 +69,7 @@ describe("pnpm bench (smoke)", function () {
         sizes: [100_000, 1_000_000],
         filesPerUser: [2, 1],
         limit: 1_000_000,
-        databaseUrl,
-        pgDataDir: pgDir && path.join(pgDir, "pg"),
+        ...database(),
       },
       () => undefined,
     );

@@ -12,6 +12,8 @@ LOCK_TIMEOUT="${SYSTEM_DEPS_LOCK_TIMEOUT:-600}"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# redis-cli joins the Redis Cluster of the redis-cluster group (redis-server pulls redis-tools in; said here too).
+command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Debian's packages of the monitoring profile (bookworm: Prometheus 2.42, redis_exporter 1.45,

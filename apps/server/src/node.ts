@@ -26,6 +26,7 @@ import { createPassport, requireJwt } from "./http/passport.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { buildAsyncApi } from "./realtime/asyncapi.ts";
 import { attachHandlers, createGateway, endAccountSockets, endSessionSockets } from "./realtime/gateway.ts";
+import { HandshakeAdmission } from "./realtime/handshake-admission.ts";
 import { socketBroadcast, type ChatServer } from "./realtime/socket-broadcast.ts";
 import { MembershipView } from "./realtime/membership-view.ts";
 import { syncMembership } from "./realtime/membership-sync.ts";
@@ -223,7 +224,12 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     );
   const webPush = pushSender && messagePush({ db, sender: pushSender, viewing: viewingSessions(io), log });
   ctx.push = webPush;
-  const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log);
+  const admission = new HandshakeAdmission({
+    maxInFlight: config.HANDSHAKE_MAX_IN_FLIGHT,
+    maxQueued: config.HANDSHAKE_MAX_QUEUED,
+    onOutcome: (outcome) => ops.metrics.handshake(outcome),
+  });
+  const { sockets: socketCap } = attachHandlers(io, ctx, tokens, presence, log, admission);
   // An ended session's sockets go on every node: each node learns of it (at once when it ended
   // it or is told through Redis, else from its next re-read of PostgreSQL) and drops its own
   // sockets of that session. An ended account (deleted through the API or in SQL) drops every

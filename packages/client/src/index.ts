@@ -4,6 +4,7 @@ export * from "./mls/key-store.ts";
 export * from "./mls/encrypted-chats.ts";
 export * from "./mls/file-crypto.ts";
 export * from "./token-renewal.ts";
+export * from "./reconnect-backoff.ts";
 export * from "./uuid.ts";
 export * from "./mls/safety-number.ts";
 export * from "./mls/application-crypto.ts";

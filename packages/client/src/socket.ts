@@ -12,6 +12,7 @@ import type {
   ClientEventName,
   ClientEventPayload,
   ClientToServerEvents,
+  ConnectErrorData,
   ErrorBody,
   ServerEventName,
   ServerEventPayload,
@@ -20,6 +21,7 @@ import type {
 import { SYNC_MAX_CHATS } from "@chat/protocol";
 import { renewalRefused, renewDelayMs, type RenewToken } from "./token-renewal.ts";
 import { uuid } from "./uuid.ts";
+import { refusalRetryable, refusedHandshakeDelayMs, type BackoffOptions } from "./reconnect-backoff.ts";
 
 export type Message = ServerEventPayload<"message:new">;
 /** A file a message carries (`message.attachments`, omitted when it has none). */
@@ -78,6 +80,12 @@ export interface ChatSocketOptions {
   renewToken?: RenewToken;
   /** Renew once this share of the token's life has passed. @default 0.75 */
   renewAt?: number;
+  /**
+   * The backoff of a handshake the server refused with `unavailable` or `rate_limited` (which
+   * ends socket.io-client's own retries): full jitter over a range doubling from baseMs to maxMs,
+   * at least the server's `retry_after_ms`. @default {baseMs: 500, maxMs: 30000}
+   */
+  refusedBackoff?: BackoffOptions;
 }
 
 /** The part of socket.io-client's Manager that URL rotation needs (`uri` is private in its types). */
@@ -99,7 +107,9 @@ export class ChatSocket {
   private connectedOnce = false;
   /** The chat this device shows (`viewing`), told again after every reconnect. */
   private viewingChat: number | null = null;
-  private readonly opts: Required<Omit<ChatSocketOptions, "transports" | "ioOptions" | "renewToken">> &
+  private readonly opts: Required<
+    Omit<ChatSocketOptions, "transports" | "ioOptions" | "renewToken" | "refusedBackoff">
+  > &
     ChatSocketOptions;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private renewing: Promise<void> | undefined;
@@ -107,6 +117,9 @@ export class ChatSocket {
   private sessionEnded = false;
   private readonly urls: string[];
   private urlIndex = 0;
+  /** The next try of a refused handshake (reconnectLater), and how many came before it. */
+  private refusedTimer: ReturnType<typeof setTimeout> | undefined;
+  private refusedAttempts = 0;
 
   /**
    * `url` is one node (or a load balancer), or a list of nodes: each reconnection attempt then
@@ -129,19 +142,16 @@ export class ChatSocket {
       // (`receipt:batch`): fewer frames.
       auth: { token: opts.token, batch: true, ...(opts.deviceId ? { device_id: opts.deviceId } : {}) },
       transports: opts.transports,
+      // socket.io-client's own retries (a lost connection, a node not answering): 200 ms doubling
+      // to 2 s, each wait ±50 % at random, so a dead node's devices do not return in step.
       reconnectionDelay: 200,
       reconnectionDelayMax: 2000,
+      randomizationFactor: 0.5,
       // A rotating manager must not be shared with other sockets through io()'s cache.
       ...(this.urls.length > 1 ? { forceNew: true } : {}),
       ...opts.ioOptions,
     });
-    if (this.urls.length > 1) {
-      this.socket.io.on("reconnect_attempt", () => {
-        this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-        // The Manager opens each attempt's engine from `uri`, which it parses afresh every time.
-        (this.socket.io as unknown as RotatableManager).uri = this.urls[this.urlIndex];
-      });
-    }
+    if (this.urls.length > 1) this.socket.io.on("reconnect_attempt", () => this.nextUrl());
     this.socket.on("message:new", (m) => this.ingest([m]));
     this.socket.on("message:batch", (b) => this.ingest(b.messages));
     // Several members' cursors of a chat in one frame: the app hears one `receipt:read` each, in order.
@@ -155,6 +165,7 @@ export class ChatSocket {
       if (this.connectedOnce && this.viewingChat !== null)
         void this.request("presence:viewing", { chat_id: this.viewingChat }).catch(() => undefined);
       this.connectedOnce = true;
+      this.refusedAttempts = 0;
       this.emitLocal("connected", undefined);
     });
     for (const e of [
@@ -185,8 +196,11 @@ export class ChatSocket {
       if (this.opts.renewToken && p.reason === "token expired") void this.renewNow();
       else this.sessionOver(p.reason);
     });
-    this.socket.on("connect_error", (err: Error & { data?: ErrorBody }) => {
-      if (!this.opts.renewToken || this.socket.active) return;
+    this.socket.on("connect_error", (err: Error & { data?: ConnectErrorData }) => {
+      if (this.socket.active) return; // socket.io-client retries this one itself
+      // A node too busy (a reconnect storm) or a rate limit: try again later, here or elsewhere.
+      if (refusalRetryable(err.data?.code)) return this.reconnectLater(err.data?.retry_after_ms);
+      if (!this.opts.renewToken) return;
       if (err.data?.code === "token_expired") void this.renewNow();
       else if (err.data?.code === "session_revoked") this.sessionOver("session ended");
     });
@@ -264,6 +278,30 @@ export class ChatSocket {
     this.gapTimers.delete(chatId);
   }
 
+  /** The next node of the list: each attempt after a failure goes elsewhere. */
+  private nextUrl() {
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    // The Manager opens each attempt's engine from `uri`, which it parses afresh every time.
+    (this.socket.io as unknown as RotatableManager).uri = this.urls[this.urlIndex];
+  }
+
+  /**
+   * Connects again after the refused-handshake backoff (full jitter, at least `retryAfterMs`):
+   * for a refusal that stopped socket.io-client's own retries. Once at a time (a call while one
+   * is pending does nothing); the count of tries resets on connect; close() cancels it. With a
+   * list of nodes the try goes to the next one.
+   */
+  reconnectLater(retryAfterMs?: number): void {
+    if (this.closed || this.sessionEnded || this.refusedTimer !== undefined) return;
+    const wait = refusedHandshakeDelayMs(this.refusedAttempts++, retryAfterMs, this.opts.refusedBackoff);
+    this.refusedTimer = setTimeout(() => {
+      this.refusedTimer = undefined;
+      if (this.closed || this.socket.connected || this.socket.active) return;
+      if (this.urls.length > 1) this.nextUrl();
+      this.socket.connect();
+    }, wait);
+  }
+
   /** The URL of the node (or balancer) the socket is connected or connecting to. */
   get url(): string {
     return this.urls[this.urlIndex];
@@ -278,7 +316,8 @@ export class ChatSocket {
         resolve();
       };
       const fail = (err: Error & { data?: ErrorBody }) => {
-        if (this.socket.active) return; // socket.io will retry (e.g. a node was down)
+        // socket.io will retry (e.g. a node was down), or we will (a busy node: reconnectLater).
+        if (this.socket.active || this.refusedTimer !== undefined) return;
         this.socket.off("connect", ok);
         reject(err.data ? new AckError(err.data) : err);
       };
@@ -486,6 +525,8 @@ export class ChatSocket {
   close() {
     this.closed = true;
     clearTimeout(this.renewTimer);
+    clearTimeout(this.refusedTimer);
+    this.refusedTimer = undefined;
     for (const t of this.gapTimers.values()) clearTimeout(t);
     this.socket.disconnect();
   }

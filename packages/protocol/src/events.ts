@@ -200,8 +200,15 @@ export type ServerToClientEvents = {
   [E in ServerEventName]: (payload: ServerEventPayload<E>) => void;
 };
 
-/** `connect_error` carries `data: {code, message}` from the error catalogue. */
+/**
+ * `connect_error` carries `data: {code, message, retryable}` from the error catalogue; a node too
+ * busy to take the handshake (`unavailable`) adds `retry_after_ms`: try again after that long.
+ */
 export interface ConnectErrorData {
   code: ErrorBody["code"];
   message: string;
+  /** The catalogue's flag: the same handshake may succeed later. */
+  retryable?: boolean;
+  /** Wait at least this long before the next attempt (already jittered by the server). */
+  retry_after_ms?: number;
 }

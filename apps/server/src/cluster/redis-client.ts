@@ -13,6 +13,8 @@ import type { Config } from "../config/env.ts";
 
 export type RedisClient = Redis | Cluster;
 
+const NODE_ERROR_LOG_EVERY_MS = 5000;
+
 /** Where the node's Redis is: absent (one node, in memory), one server, or a cluster's seed nodes. */
 export type RedisEndpoint =
   | { kind: "single"; url: string }
@@ -94,7 +96,12 @@ export function createRedisClient(endpoint: RedisEndpoint, log: Logger, o: Redis
         ...(endpoint.password ? { password: endpoint.password, username: endpoint.username } : {}),
       },
       enableOfflineQueue: true,
-      enableAutoPipelining: true,
+      // Never on the subscriber: ioredis 6 (pinned) keeps the sharded channels it restores after a
+      // failover per slot, noted as each SSUBSCRIBE is routed, but an auto-pipeline's commands after
+      // its first go straight to the connection the first one took (Cluster#sendCommand, `node.redis`),
+      // so a room joined in the same tick as another on that master was never noted and stayed
+      // unsubscribed on the promoted replica: silent cross-node fan-out loss (issue 20).
+      enableAutoPipelining: o.role !== "sub",
       shardedSubscribers: o.role === "sub",
       // A master that went away: ask the others for the new slot owners soon, not every 5 s only.
       retryDelayOnFailover: 200,
@@ -110,10 +117,18 @@ export function createRedisClient(endpoint: RedisEndpoint, log: Logger, o: Redis
     down = true;
   });
   // A cluster also reports each node's errors apart (a killed master, until its replica took over).
-  if (r instanceof Cluster)
-    r.on("node error", (err: Error, key: string) =>
-      log.warn({ err: err.message, role: o.role, node: key }, "redis cluster node error"),
-    );
+  // Until then the subscriber asks the dead master again on every slot refresh, every few ms: one
+  // line per node per NODE_ERROR_LOG_EVERY_MS, with how many were left out (~200 a failover otherwise).
+  if (r instanceof Cluster) {
+    const logged = new Map<string, { at: number; leftOut: number }>();
+    r.on("node error", (err: Error, key: string) => {
+      const last = logged.get(key);
+      if (last && Date.now() - last.at < NODE_ERROR_LOG_EVERY_MS) return void last.leftOut++;
+      const leftOut = last?.leftOut ?? 0;
+      log.warn({ err: err.message, role: o.role, node: key, leftOut }, "redis cluster node error");
+      logged.set(key, { at: Date.now(), leftOut: 0 });
+    });
+  }
   r.on("ready", () => {
     if (down) log.info({ role: o.role }, "redis reconnected");
     down = false;

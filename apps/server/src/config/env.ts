@@ -163,6 +163,14 @@ export const envSpec = {
     schema: int(0, 1_000_000).default(30),
     doc: "GET /api/v1/users people searches a user may make per minute, and apart from them as many GET /api/v1/search message searches (0: off)",
   },
+  HANDSHAKE_MAX_IN_FLIGHT: {
+    schema: int(1, 100_000).default(64),
+    doc: "Socket.IO handshakes (token check, database and Redis lookups, joining the chat rooms) a node runs at once; more wait in a queue of HANDSHAKE_MAX_QUEUED",
+  },
+  HANDSHAKE_MAX_QUEUED: {
+    schema: int(0, 1_000_000).default(256),
+    doc: "Handshakes that may wait for one of HANDSHAKE_MAX_IN_FLIGHT (each at most 3 s); one more is refused at once with the retryable `unavailable` and a jittered `retry_after_ms` (a reconnect storm is shed, not queued)",
+  },
   SOCKET_MAX_BUFFERED_BYTES: {
     schema: int(65_536, 1_073_741_824).default(4_194_304),
     doc: "Bytes queued for a client that stopped reading before its socket is dropped",

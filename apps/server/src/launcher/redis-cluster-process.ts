@@ -23,7 +23,7 @@ import { Redis } from "ioredis";
 import { freePort } from "../store/free-port.ts";
 
 export interface RedisClusterServer {
-  port: number;
+  readonly port: number;
   /** Its folder (nodes.conf); kept across `kill` + `start`, so it rejoins as the same node. */
   dir: string;
   pid(): number | undefined;
@@ -91,10 +91,19 @@ async function askRaw(port: number, ...args: string[]): Promise<unknown> {
   }
 }
 
-function server(port: number, busPort: number, dir: string, nodeTimeoutMs: number): RedisClusterServer {
+/**
+ * One cluster-mode redis-server. Its two ports are chosen free, but another process (a parallel test
+ * run, another server starting beside it) can take one before redis-server binds it: the first start
+ * then tries fresh ports, up to 3 times. Later starts (a killed master rejoining) keep their ports,
+ * which the other nodes know it by.
+ */
+async function server(dir: string, nodeTimeoutMs: number): Promise<RedisClusterServer> {
+  let port = await freePort();
+  let busPort = await freePort();
+  let started = false;
   let proc: ChildProcess | undefined;
   const alive = () => !!proc && proc.exitCode === null && proc.signalCode === null;
-  const start = async () => {
+  const startOnce = async () => {
     let output = "";
     proc = spawn(
       "redis-server",
@@ -116,14 +125,31 @@ function server(port: number, busPort: number, dir: string, nodeTimeoutMs: numbe
     for (const s of [proc.stdout!, proc.stderr!])
       s.on("data", (c: Buffer) => (output = (output + c).slice(-4000)));
     const deadline = Date.now() + 10_000;
-    while ((await ask(port, "PING")) !== "PONG") {
+    // Answered by this process (its pid), not by another server that held the port already.
+    const ours = new RegExp(`process_id:${proc.pid}\\r?\\n`);
+    while (!ours.test((await ask(port, "INFO", "server")) ?? "")) {
       if (!alive()) throw new Error(`redis-server ${port} exited: ${output.trim()}`);
       if (Date.now() > deadline) throw new Error(`redis-server ${port} did not answer`);
       await sleep(50);
     }
   };
+  const start = async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startOnce();
+        started = true;
+        return;
+      } catch (err) {
+        if (started || attempt === 3 || !/Address already in use/.test(String(err))) throw err;
+        port = await freePort();
+        busPort = await freePort();
+      }
+    }
+  };
   return {
-    port,
+    get port() {
+      return port;
+    },
     dir,
     pid: () => proc?.pid,
     alive,
@@ -166,7 +192,7 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
   for (let i = 0; i < count; i++) {
     const dir = path.join(root, String(i));
     fs.mkdirSync(dir);
-    servers.push(server(await freePort(), await freePort(), dir, opts.nodeTimeoutMs ?? 5000));
+    servers.push(await server(dir, opts.nodeTimeoutMs ?? 5000));
   }
   const stop = async () => {
     await Promise.all(servers.map((s) => s.kill("SIGKILL")));

@@ -116,6 +116,11 @@ export class NodeMetrics implements HandlerObserver {
     "Requests and events refused by a rate limit, by limit (send-user, auth-ip, conn-ip, ...)",
     ["limit"],
   );
+  private readonly handshakes = this.counter(
+    "chat_handshakes_total",
+    "Socket.IO handshakes by admission outcome: admitted (ran, whatever their answer) or shed (refused at once or after waiting: `unavailable`, node busy)",
+    ["outcome"],
+  );
   private readonly pushes = this.counter(
     "chat_push_total",
     "Web Push requests this node sent, by outcome: sent (2xx), expired (404/410: subscription removed), failed (refused, unreachable or timed out)",
@@ -141,6 +146,7 @@ export class NodeMetrics implements HandlerObserver {
     }).set({ version }, 1);
     // Event loop lag, heap, RSS, GC, handles: prom-client's standard process and Node.js series.
     client.collectDefaultMetrics({ register: this.registry });
+    for (const outcome of ["admitted", "shed"]) this.handshakes.inc({ outcome }, 0);
     for (const direction of ["published", "received"]) {
       this.adapterMessages.inc({ direction }, 0);
       this.adapterBytes.inc({ direction }, 0);
@@ -352,6 +358,11 @@ export class NodeMetrics implements HandlerObserver {
     this.outgoing = undefined;
     this.eventsOut.inc({ event: o.event }, o.sockets);
     for (const seconds of o.latencies) this.deliveryLatency.observe(seconds, o.sockets);
+  }
+
+  /** A handshake was admitted or shed (realtime/handshake-admission.ts). */
+  handshake(outcome: "admitted" | "shed"): void {
+    this.handshakes.inc({ outcome });
   }
 
   /** A Web Push request ended (push/push-sender.ts). */

@@ -122,9 +122,11 @@ export function buildAsyncApi(version: string) {
         "Add `batch: true` to auth to receive several new messages of a chat as one `message:batch` event " +
         "and several members' read cursors of a chat as one `receipt:batch`; " +
         "without it every new message arrives as its own `message:new` and every read as its own `receipt:read`. " +
-        "A refused handshake gives connect_error with data {code, message}; codes: " +
+        "A refused handshake gives connect_error with data {code, message, retryable}; codes: " +
         errorCodes.join(", ") +
-        ". After any reconnect, emit `sync` with the last seq seen per chat.",
+        ". A node too busy with handshakes (a reconnect storm) refuses with `unavailable` and `retry_after_ms`, " +
+        "as a `rate_limited` refusal does: retry after at least that long, with jitter. " +
+        "After any reconnect, emit `sync` with the last seq seen per chat.",
     },
     defaultContentType: "application/json",
     channels,

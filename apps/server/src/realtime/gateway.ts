@@ -36,6 +36,7 @@ import { corkWebsocket } from "./cork-per-tick.ts";
 import { hookLocalDelivery } from "./local-delivery.ts";
 import type { MembershipView } from "./membership-view.ts";
 import { SocketCap } from "./socket-cap.ts";
+import type { HandshakeAdmission } from "./handshake-admission.ts";
 import type { OriginSockets } from "./origin-ws/registry.ts";
 import { isOwnOrigin } from "../security/site-origin.ts";
 
@@ -53,9 +54,24 @@ export interface GatewayOptions {
   origin?: OriginSockets;
 }
 
-function refuse(code: ConnectErrorData["code"], message?: string): Error {
+function refuse(code: ConnectErrorData["code"], message?: string, retryAfterMs?: number): Error {
   const err = new AppError(code, message);
-  return Object.assign(new Error(err.message), { data: { code: err.code, message: err.message } });
+  const data: ConnectErrorData = { code: err.code, message: err.message, retryable: err.retryable };
+  if (retryAfterMs !== undefined) data.retry_after_ms = retryAfterMs;
+  return Object.assign(new Error(err.message), { data });
+}
+
+/** The rate limiter's `details.retry_after` (seconds) in ms, for a refused handshake. */
+function retryAfterMs(err: AppError): number | undefined {
+  const s = (err.details as { retry_after?: unknown } | undefined)?.retry_after;
+  return typeof s === "number" ? s * 1000 : undefined;
+}
+
+/** A handshake the admission control turned away: `unavailable` with its retry_after_ms. */
+function refuseShed(err: unknown): Error {
+  const after =
+    err instanceof AppError ? (err.details as { retry_after_ms?: number } | undefined) : undefined;
+  return refuse("unavailable", err instanceof AppError ? err.message : undefined, after?.retry_after_ms);
 }
 
 export function createGateway(httpServer: http.Server, opts: GatewayOptions): ChatServer {
@@ -107,10 +123,12 @@ export function attachHandlers(
   tokens: TokenService,
   presence: Presence,
   log: Logger,
+  admission?: HandshakeAdmission,
 ): { sockets: SocketCap } {
   const tracker = presenceTracker(io, presence, log, (userId) => rememberLastSeen(ctx, userId));
   const sockets = new SocketCap(ctx.limits.socketsPerUser);
-  io.use((socket, next) => {
+  type Middleware = Parameters<ChatServer["use"]>[0];
+  const handshake: Middleware = (socket, next) => {
     const auth = socket.handshake.auth as
       { token?: unknown; batch?: unknown; device_id?: unknown } | undefined;
     const header = socket.handshake.headers.authorization;
@@ -176,10 +194,29 @@ export function attachHandlers(
         (err) =>
           next(
             err instanceof AppError && err.code === "rate_limited"
-              ? refuse("rate_limited", err.message)
+              ? refuse("rate_limited", err.message, retryAfterMs(err))
               : refuse("unavailable"),
           ),
       );
+  };
+  // Admission first, before any work: a node flooded with handshakes (a dead node's devices
+  // arriving at once) refuses the excess at once instead of queueing them all
+  // (handshake-admission.ts). The slot is held until the handshake ends, either way, or until
+  // the client goes away meanwhile.
+  io.use((socket, next) => {
+    if (!admission) return handshake(socket, next);
+    admission.enter().then(
+      (release) => {
+        // A client that gave up while it waited (its connect timeout) costs nothing more.
+        if (socket.conn.readyState !== "open") return release();
+        socket.conn.once("close", release);
+        handshake(socket, (err?: Error) => {
+          release();
+          next(err);
+        });
+      },
+      (err) => next(refuseShed(err)),
+    );
   });
 
   io.on("connection", (socket) => {

@@ -38,8 +38,10 @@ export class ConnectionState {
       }
       if (s.connection === "online" || s.connection === "connecting") s.connection = "reconnecting";
       this.p.screen.render();
-      // A refusal by the server (not a transport error) stops socket.io's own retries.
-      if (!sk.socket.active) setTimeout(() => !this.p.stopped && sk.socket.connect(), 2000);
+      // A refusal by the server (not a transport error) stops socket.io's own retries: try again
+      // with ChatSocket's backoff (jittered, growing, at least the server's retry_after_ms), the
+      // one schedule of retries (a busy node's refusal is already scheduled there: a no-op then).
+      if (!sk.socket.active && !this.p.stopped) sk.reconnectLater();
     });
   }
 
