@@ -13,7 +13,9 @@
  *    node overtook it through Redis) is held until the gap fills or `holdMs` passes;
  * 3. writes a `message:batch` / `receipt:batch` as single `message:new` / `receipt:read` events to
  *    connections without the capability (message-batch.ts, receipt-batch.ts);
- * 4. hands new messages of a chat room (after steps 1 and 2), and fully-read notices and removals of a
+ * 4. tells a socket `chat:added` / `chat:removed` once per change, whichever of the broadcast and the
+ *    membership poll comes first (membership-notices.ts);
+ * 5. hands new messages of a chat room (after steps 1 and 2), and fully-read notices and removals of a
  *    user room, to this node's origin WebSockets as the origin's text frames (origin-ws/registry.ts).
  */
 import type { Namespace } from "socket.io";
@@ -21,6 +23,7 @@ import type { Logger } from "pino";
 import type { MembershipView } from "./membership-view.ts";
 import type { OriginSockets } from "./origin-ws/registry.ts";
 import { parseVersionTag, type SocketData } from "./socket-broadcast.ts";
+import { isNewNotice } from "./membership-notices.ts";
 import type { ServerEventPayload } from "@chat/protocol";
 
 type Message = ServerEventPayload<"message:new">;
@@ -106,7 +109,7 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
     const ids = chatIdsOf(opts.rooms);
     if (ids.length === 0) {
       o.origin?.toUsers(opts.rooms, current.packet.data);
-      return apply(opts, visit);
+      return apply(opts, noRepeatedNotice(current.packet, visit));
     }
     const item: Item = {
       chats: ids,
@@ -225,6 +228,19 @@ export function hookLocalDelivery(adapter: Namespace["adapter"], o: LocalDeliver
   }, IDLE_MS);
   sweep.unref();
   return () => clearInterval(sweep);
+}
+
+/** A `chat:added` / `chat:removed` goes to a socket only if the membership poll has not told it already. */
+function noRepeatedNotice(packet: Packet, visit: (socket: Target) => void): (socket: Target) => void {
+  const [event, payload] = packet.data ?? [];
+  if (event !== "chat:added" && event !== "chat:removed") return visit;
+  const chatId =
+    event === "chat:added"
+      ? (payload as ServerEventPayload<"chat:added">).chat.id
+      : (payload as ServerEventPayload<"chat:removed">).chat_id;
+  return (socket) => {
+    if (isNewNotice(socket, chatId, event)) visit(socket);
+  };
 }
 
 function chatIdsOf(rooms: Set<string>): number[] {

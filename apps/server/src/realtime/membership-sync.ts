@@ -9,7 +9,8 @@
  *
  * Reconciling a socket: a member not in the chat's room joins it and gets `chat:added` (with the
  * member's read cursor as last_seq, so the client syncs what it missed); a non-member in the room
- * leaves it and gets `chat:removed`. Both are idempotent: running them twice does nothing more.
+ * leaves it and gets `chat:removed`; a notice the change's own broadcast already gave is not repeated
+ * (membership-notices.ts). Both are idempotent: running them twice does nothing more.
  */
 import type { RedisClient } from "../cluster/redis-client.ts";
 import type { Logger } from "pino";
@@ -18,6 +19,7 @@ import type pg from "pg";
 import { toChat, type ChatRow } from "../domain/serialize.ts";
 import { whenRedisBack } from "../cluster/redis-back.ts";
 import type { MembershipView } from "./membership-view.ts";
+import { isNewNotice } from "./membership-notices.ts";
 import { chatRoom, userRoom, type ChatServer, type SocketData } from "./socket-broadcast.ts";
 
 /** A change is read again for this long after the newest one seen: ids of concurrent transactions commit out of order. */
@@ -78,10 +80,11 @@ export function syncMembership(
         if (member && !socket.rooms.has(room)) {
           socket.join(room);
           // From the member's read cursor: the client syncs the messages it missed meanwhile.
-          socket.emit("chat:added", { chat: { ...toChat(row), last_seq: row.member_seq! } });
+          if (isNewNotice(socket, chatId, "chat:added"))
+            socket.emit("chat:added", { chat: { ...toChat(row), last_seq: row.member_seq! } });
         } else if (!member && socket.rooms.has(room)) {
           socket.leave(room);
-          socket.emit("chat:removed", { chat_id: chatId });
+          if (isNewNotice(socket, chatId, "chat:removed")) socket.emit("chat:removed", { chat_id: chatId });
         }
       }
     }
