@@ -93,6 +93,11 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
         expect(nb.users_online).to.equal(1);
         expect(na.window?.adapter_published_per_second, "A's adapter publishes").to.be.greaterThan(0);
         expect(nb.window?.adapter_received_per_second, "B's adapter receives").to.be.greaterThan(0);
+        expect(na.window?.adapter_published_bytes_per_second, "A's bytes out").to.be.greaterThan(0);
+        // B only receives A's broadcasts: its two directions apart, not one figure twice.
+        expect(nb.window?.adapter_received_bytes_per_second, "B's bytes in").to.be.greaterThan(
+          nb.window?.adapter_published_bytes_per_second,
+        );
         expect(res.body.cluster_path.received_per_delivery, "cluster path cost").to.be.greaterThan(0);
         return res.body;
       },
@@ -117,11 +122,15 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
     const na = view.nodes[0];
     expect(na.window.ack_p50_ms).to.be.greaterThan(0);
     expect(na.window.ack_p99_ms).to.be.at.least(na.window.ack_p50_ms);
-    // The cluster path, from the adapter's own counters (metrics.ts): A publishes, B receives.
+    // The cluster path, from the adapter's own counters (metrics.ts): A publishes, B receives, each
+    // direction's bytes apart. Every broadcast of A's sends has a payload of at least a few bytes.
     const [, nb] = view.nodes;
     expect(na.window.adapter_published_per_second).to.be.greaterThan(0);
     expect(nb.window.adapter_received_per_second).to.be.greaterThan(0);
-    expect(na.window.adapter_bytes_per_second).to.be.greaterThan(0);
+    expect(na.window.adapter_published_bytes_per_second).to.be.at.least(
+      na.window.adapter_published_per_second,
+    );
+    expect(nb.window.adapter_received_bytes_per_second).to.be.at.least(nb.window.adapter_received_per_second);
     expect(view.redis).to.include({ up: true, error: null, role: "master", cluster_enabled: false });
     expect(view.redis.latency_ms).to.be.within(0, PROBE_MS);
     expect(view.redis.used_memory).to.be.greaterThan(0);
@@ -146,6 +155,14 @@ describe("GET /api/v1/admin/overview: two nodes, Redis and PostgreSQL", function
       view.nodes.reduce((s: number, n: { window: Record<string, number> }) => s + n.window[k], 0);
     expect(cp.adapter_published_per_second).to.be.closeTo(sum("adapter_published_per_second"), 0.05);
     expect(cp.adapter_received_per_second).to.be.closeTo(sum("adapter_received_per_second"), 0.05);
+    expect(cp.adapter_published_bytes_per_second).to.be.closeTo(
+      sum("adapter_published_bytes_per_second"),
+      0.05,
+    );
+    expect(cp.adapter_received_bytes_per_second).to.be.closeTo(
+      sum("adapter_received_bytes_per_second"),
+      0.05,
+    );
     expect(cp.deliveries_per_second).to.be.closeTo(sum("deliveries_per_second"), 0.05);
     expect(cp.published_per_delivery).to.be.within(0.01, 5);
     expect(cp.received_per_delivery).to.be.within(0.01, 5);

@@ -59,10 +59,14 @@ function nodeRow(n: ClusterNode): HTMLTableRowElement {
     h("td", { class: "n" }, `${ms(w?.delivery_p50_ms)} / ${ms(w?.delivery_p99_ms)}`),
     h(
       "td",
-      { class: "n", "data-cell": "adapter" },
+      {
+        class: "n",
+        "data-cell": "adapter",
+        title: "Messages published / received per second (their bytes published / received per second)",
+      },
       twoLines(
         `${num(w?.adapter_published_per_second)} / ${num(w?.adapter_received_per_second)}`,
-        `${bytes(w?.adapter_bytes_per_second)}/s`,
+        `${bytes(w?.adapter_published_bytes_per_second)} / ${bytes(w?.adapter_received_bytes_per_second)}`,
       ),
     ),
     h("td", { class: "n" }, ms(w?.event_loop_lag_p99_ms)),
