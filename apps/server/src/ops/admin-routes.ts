@@ -15,8 +15,8 @@ import type { NodeRegistry, NodeSnapshot } from "../cluster/node-registry.ts";
 import { enforce, type Limit } from "../cluster/rate-limit.ts";
 import { postgresHealth } from "./postgres-health.ts";
 import { clusterPath, redisFiguresOf } from "./overview-figures.ts";
-import { probe } from "./probe.ts";
-import { redisHealth } from "./redis-health.ts";
+import { noAnswerWithin, probe, within } from "./probe.ts";
+import { redisDown, redisHealth } from "./redis-health.ts";
 import { redisInfo } from "./redis-info.ts";
 
 /** Enough for two console tabs polling every 2 s, with room; not a lever for hammering Redis and PostgreSQL. */
@@ -84,12 +84,18 @@ export function adminRoutes(deps: AdminDeps): Router {
     };
   });
   bind(r, "adminOverview", [auth, adminOnly], async ({ user }) => {
-    await enforce(deps.ctx.limiter, [[OVERVIEW_LIMIT, String(user.id)]]);
     const t = deps.probeTimeoutMs;
+    // The limit check is a Redis command too, bounded only by REDIS_COMMAND_TIMEOUT_MS. When it has
+    // no answer within the probe timeout, Redis is stalled and its probes would only wait as long
+    // again: Redis is reported down at once, so a stalled Redis costs the answer one probe timeout
+    // (not the check's timeout and the probes' on top). The check runs on and answers from the
+    // per-node limiter once the breaker opens (rate-limit.redis.ts).
+    const checked = await within(enforce(deps.ctx.limiter, [[OVERVIEW_LIMIT, String(user.id)]]), t);
+    const redisClient = checked.done ? deps.redis : undefined;
     const [listed, redis, redisFigures, postgres] = await Promise.all([
-      probe(() => deps.registry.list(), t).then((p) => (p.ok ? p.value : null)),
-      deps.redis ? redisHealth(deps.redis, t) : Promise.resolve(null),
-      deps.redis ? redisFiguresOf(deps.redis, deps.redisPrefix, t) : Promise.resolve(null),
+      checked.done ? probe(() => deps.registry.list(), t).then((p) => (p.ok ? p.value : null)) : null,
+      redisClient ? redisHealth(redisClient, t) : deps.redis ? redisDown(noAnswerWithin(t)) : null,
+      redisClient ? redisFiguresOf(redisClient, deps.redisPrefix, t) : null,
       postgresHealth(deps.ctx.db.pool, t),
     ]);
     // Without the registry (Redis down) this node still knows itself.

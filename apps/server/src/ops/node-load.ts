@@ -2,7 +2,7 @@
  * A node's load over fixed sampling windows, for its registry heartbeat and so for the admin
  * console: CPU (cpu-sampler.ts), event-loop delay, and from the node's own Prometheus series
  * (metrics.ts) the messages and deliveries per second, the ack and delivery quantiles and the Redis
- * adapter's messages and bytes per second.
+ * adapter's messages and bytes per second, published and received apart.
  * Sampled on a timer, never on read, so a read right after another does not shrink the window.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -45,7 +45,8 @@ interface Counts {
   delivery: Buckets;
   published: number;
   received: number;
-  bytes: number;
+  publishedBytes: number;
+  receivedBytes: number;
 }
 
 const ms = (seconds: number | null) => (seconds === null ? null : Math.round(seconds * 100_000) / 100);
@@ -89,7 +90,8 @@ export class NodeLoad {
       delivery: await readBuckets(this.registry, DELIVERY),
       published: await readCounter(this.registry, ADAPTER_MESSAGES, { direction: "published" }),
       received: await readCounter(this.registry, ADAPTER_MESSAGES, { direction: "received" }),
-      bytes: await readCounter(this.registry, ADAPTER_BYTES),
+      publishedBytes: await readCounter(this.registry, ADAPTER_BYTES, { direction: "published" }),
+      receivedBytes: await readCounter(this.registry, ADAPTER_BYTES, { direction: "received" }),
     };
     const lagMs = this.loop.count > 0 ? this.loop.percentile(99) / 1e6 : 0;
     this.loop.reset();
@@ -98,6 +100,8 @@ export class NodeLoad {
     if (!prev) return;
     const seconds = (now.atMs - prev.atMs) / 1000;
     if (seconds <= 0) return;
+    const perSecond = (k: "published" | "received" | "publishedBytes" | "receivedBytes") =>
+      rate(Math.max(0, now[k] - prev[k]), seconds);
     const ack = bucketDelta(prev.ack, now.ack);
     const delivery = bucketDelta(prev.delivery, now.delivery);
     this.window = {
@@ -108,9 +112,10 @@ export class NodeLoad {
       ack_p99_ms: ms(bucketQuantile(0.99, ack)),
       delivery_p50_ms: ms(bucketQuantile(0.5, delivery)),
       delivery_p99_ms: ms(bucketQuantile(0.99, delivery)),
-      adapter_published_per_second: rate(Math.max(0, now.published - prev.published), seconds),
-      adapter_received_per_second: rate(Math.max(0, now.received - prev.received), seconds),
-      adapter_bytes_per_second: rate(Math.max(0, now.bytes - prev.bytes), seconds),
+      adapter_published_per_second: perSecond("published"),
+      adapter_received_per_second: perSecond("received"),
+      adapter_published_bytes_per_second: perSecond("publishedBytes"),
+      adapter_received_bytes_per_second: perSecond("receivedBytes"),
       event_loop_lag_p99_ms: Math.round(lagMs * 100) / 100,
     };
   }

@@ -50,19 +50,22 @@ const round = (n: number) => Math.round(n * 100) / 100;
 export function clusterPath(nodes: Array<Pick<NodeSnapshot, "window">>): ClusterPath {
   let published = 0;
   let received = 0;
-  let bytes = 0;
+  let publishedBytes = 0;
+  let receivedBytes = 0;
   let deliveries = 0;
   for (const { window: w } of nodes) {
     if (!w) continue;
     published += w.adapter_published_per_second;
     received += w.adapter_received_per_second;
-    bytes += w.adapter_bytes_per_second;
+    publishedBytes += w.adapter_published_bytes_per_second;
+    receivedBytes += w.adapter_received_bytes_per_second;
     deliveries += w.deliveries_per_second;
   }
   return {
     adapter_published_per_second: round(published),
     adapter_received_per_second: round(received),
-    adapter_bytes_per_second: round(bytes),
+    adapter_published_bytes_per_second: round(publishedBytes),
+    adapter_received_bytes_per_second: round(receivedBytes),
     deliveries_per_second: round(deliveries),
     published_per_delivery: deliveries > 0 ? round(published / deliveries) : null,
     received_per_delivery: deliveries > 0 ? round(received / deliveries) : null,

@@ -37,12 +37,17 @@ const DOWN: Omit<RedisHealth, "up" | "error"> = {
   cluster_enabled: null,
 };
 
+/** Redis reported down for `error`, no figure known. */
+export function redisDown(error: string, latencyMs: number | null = null): RedisHealth {
+  return { up: false, error, ...DOWN, latency_ms: latencyMs };
+}
+
 /** Of a Redis Cluster, its first master answers (the panel's role, memory and clients are that master's). */
 export async function redisHealth(client: RedisClient, timeoutMs: number): Promise<RedisHealth> {
   const redis = eachMaster(client)[0];
-  if (!redis) return { up: false, error: "no master of the Redis Cluster is known", ...DOWN };
+  if (!redis) return redisDown("no master of the Redis Cluster is known");
   const ping = await probe(() => redis.ping(), timeoutMs);
-  if (!ping.ok) return { up: false, error: ping.error, ...DOWN };
+  if (!ping.ok) return redisDown(ping.error);
   const rest = await probe(
     () =>
       Promise.all([
@@ -52,7 +57,7 @@ export async function redisHealth(client: RedisClient, timeoutMs: number): Promi
       ]),
     timeoutMs,
   );
-  if (!rest.ok) return { up: false, error: rest.error, ...DOWN, latency_ms: ping.ms };
+  if (!rest.ok) return redisDown(rest.error, ping.ms);
   const [info, numpat, slowlog] = rest.value;
   const f = parseInfo(info);
   const int = (k: string) => (f.has(k) ? Math.max(0, Math.trunc(Number(f.get(k)))) || 0 : null);

@@ -71,11 +71,22 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
         .locator(`dd[data-figure="${id}"]`)
         .textContent()) ?? ""
     ).trim();
-  /** "12.5 / 3 (4.2 KB/s)" → [12.5, 3]. */
-  const parseAdapter = (text: string) => {
-    const m = /^([\d.]+) \/ ([\d.]+) \(/.exec(text);
+  /** "512 B", "4.2 KB", "1.5 MB" → bytes. */
+  const parseBytes = (text: string) => {
+    const m = /^([\d.]+) (B|KB|MB)$/.exec(text);
     expect(m, text).to.not.equal(null);
-    return [Number(m![1]), Number(m![2])];
+    return Number(m![1]) * 1024 ** ["B", "KB", "MB"].indexOf(m![2]);
+  };
+  /** "12.5 / 3 (4.2 KB / 512 B)" → messages published / received per s, then their bytes per s. */
+  const parseAdapter = (text: string) => {
+    const m = /^([\d.]+) \/ ([\d.]+) \((.+) \/ (.+)\)$/.exec(text);
+    expect(m, text).to.not.equal(null);
+    return {
+      published: Number(m![1]),
+      received: Number(m![2]),
+      publishedBytes: parseBytes(m![3]),
+      receivedBytes: parseBytes(m![4]),
+    };
   };
   const chart = (p: ChatPage, metric: string) =>
     p.page.locator(`figure.admin-chart[data-metric="${metric}"]`);
@@ -106,11 +117,15 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
         const cells = await p.locator('.admin-nodes td[data-cell="cpu"]').allTextContents();
         expect(cells).to.have.length(2);
         for (const c of cells) {
-          const m = /^([\d.]+) of (\d+) cores \(([\d.]+) %\)$/.exec(c);
+          const m = /^([\d.]+) of (\d+) cores \(([\d.]+) % of one core, ([\d.]+) % of host\)$/.exec(c);
           expect(m, c).to.not.equal(null);
-          expect(Number(m![1])).to.be.within(0, cores);
+          const used = Number(m![1]);
+          expect(used).to.be.within(0, cores);
           expect(Number(m![2])).to.equal(cores);
-          expect(Number(m![3])).to.be.within(0, 100);
+          // Both readings of the same figure (rounded: 2 decimals of cores, 1 of a percentage).
+          expect(Number(m![3])).to.be.closeTo(used * 100, 1);
+          expect(Number(m![4])).to.be.within(0, 100);
+          expect(Number(m![4])).to.be.closeTo((used / cores) * 100, 1);
         }
       },
       10_000,
@@ -155,10 +170,17 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
         async () => {
           const cells = await p.locator('.admin-nodes td[data-cell="adapter"]').allTextContents();
           expect(cells).to.have.length(2);
-          const [pub1] = parseAdapter(cells[0]);
-          const [, recv2] = parseAdapter(cells[1]);
-          expect(pub1, `n1 publishes: ${cells[0]}`).to.be.greaterThan(0);
-          expect(recv2, `n2 receives: ${cells[1]}`).to.be.greaterThan(0);
+          const [n1, n2] = cells.map(parseAdapter);
+          expect(n1.published, `n1 publishes: ${cells[0]}`).to.be.greaterThan(0);
+          expect(n2.received, `n2 receives: ${cells[1]}`).to.be.greaterThan(0);
+          // Bytes each way apart: n1's sends go out of n1 and into n2, which publishes none of them.
+          expect(n1.publishedBytes, `n1's bytes out: ${cells[0]}`).to.be.greaterThan(0);
+          expect(n2.receivedBytes, `n2's bytes in: ${cells[1]}`).to.be.greaterThan(n2.publishedBytes);
+          const [out, into] = (await figure(adminTab, "Cluster path", "adapter-bytes"))
+            .split(" / ")
+            .map(parseBytes);
+          expect(out, "the path's bytes out").to.be.greaterThan(0);
+          expect(into, "the path's bytes in").to.be.greaterThan(0);
           const perDelivery = (await figure(adminTab, "Cluster path", "per-delivery"))
             .split(" / ")
             .map(Number);
@@ -248,5 +270,6 @@ describe("web admin console in Chromium: nodes, live charts, a node killed and o
     await bob.page.goto("/admin");
     await bob.page.getByRole("heading", { name: "Admins only" }).waitFor();
     expect(await bob.page.getByRole("heading", { name: "Admin console" }).count()).to.equal(0);
+    await bob.screenshot("admin-denied");
   });
 });

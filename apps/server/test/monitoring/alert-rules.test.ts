@@ -49,11 +49,24 @@ describe("monitoring: the alert rules (promtool)", () => {
     ]);
   });
 
-  it("alerts.test.yml passes `promtool test rules`, and tests every alert", async () => {
+  it("alerts.test.yml passes `promtool test rules`, and tests every alert firing and staying quiet", async () => {
     expect(await promtool("test", "rules", "alerts.test.yml")).to.include("SUCCESS");
-    const tests = fs.readFileSync(path.join(MONITORING_DIR, "alerts.test.yml"), "utf8");
-    for (const { alert } of alertNames())
-      expect(tests, `a unit test of ${alert}`).to.include(`alertname: ${alert}`);
+    const { tests } = parse(fs.readFileSync(path.join(MONITORING_DIR, "alerts.test.yml"), "utf8")) as {
+      tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts?: unknown[] }> }>;
+    };
+    const cases = tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const { alert } of alertNames()) {
+      const own = cases.filter((c) => c.alertname === alert);
+      expect(
+        own.some((c) => (c.exp_alerts ?? []).length > 0),
+        `a unit test of ${alert} firing`,
+      ).to.equal(true);
+      // Below the threshold or before `for:` has passed: a rule that fires too eagerly fails here.
+      expect(
+        own.some((c) => (c.exp_alerts ?? []).length === 0),
+        `a unit test of ${alert} staying quiet`,
+      ).to.equal(true);
+    }
   });
 
   it("promtool refuses a broken rule (the check is real)", async () => {

@@ -9,7 +9,7 @@ import type { RouteResponse } from "@chat/protocol";
 import type { Api } from "../api.ts";
 import { h, setChildren } from "../dom.ts";
 import { NodeChart } from "./charts.ts";
-import { bytes, ms, num, since } from "./format.ts";
+import { bytes, cpuText, ms, num, since } from "./format.ts";
 import { History, type NodePoint } from "./history.ts";
 import { clusterPathPanel, postgresPanel, redisFiguresPanel, redisPanel } from "./panels.ts";
 import "./admin.css";
@@ -35,21 +35,28 @@ function pointOf(n: ClusterNode): NodePoint {
   };
 }
 
-function cpuText(n: ClusterNode): string {
-  if (n.cpu_cores_used === null || n.cpu_cores_used === undefined) return "–";
-  return `${num(n.cpu_cores_used, 2)} of ${n.cores} cores`;
-}
-
-/** A figure with a second line under it (its text still reads as one: "a (b)"). */
-const twoLines = (main: string, sub: string) => [main, h("span", { class: "admin-sub" }, ` (${sub})`)];
+/** A figure with lines under it (its text still reads as one: "a (b)", "a (b, c)"). */
+const withSubLines = (main: string, ...subs: string[]) => [
+  main,
+  ...subs.map((s, i) =>
+    h("span", { class: "admin-sub" }, `${i === 0 ? " (" : " "}${s}${i === subs.length - 1 ? ")" : ","}`),
+  ),
+];
 
 function nodeRow(n: ClusterNode): HTMLTableRowElement {
   const w = n.window;
+  const cpu = cpuText(n);
   return h(
     "tr",
     { "data-node": n.id },
-    h("th", { scope: "row" }, n.id, n.self ? h("span", { class: "admin-tag" }, "answering") : null),
-    h("td", { class: "admin-address" }, n.address),
+    // The address under the id, not a column of its own: every column fits a laptop-wide window.
+    h(
+      "th",
+      { scope: "row" },
+      n.id,
+      n.self ? h("span", { class: "admin-tag" }, "answering") : null,
+      h("span", { class: "admin-sub admin-address" }, n.address),
+    ),
     h("td", { title: n.started_at }, since(n.started_at)),
     h("td", { class: "n" }, n.sockets),
     h("td", { class: "n" }, n.users_online),
@@ -59,17 +66,21 @@ function nodeRow(n: ClusterNode): HTMLTableRowElement {
     h("td", { class: "n" }, `${ms(w?.delivery_p50_ms)} / ${ms(w?.delivery_p99_ms)}`),
     h(
       "td",
-      { class: "n", "data-cell": "adapter" },
-      twoLines(
+      {
+        class: "n",
+        "data-cell": "adapter",
+        title: "Messages published / received per second (their bytes published / received per second)",
+      },
+      withSubLines(
         `${num(w?.adapter_published_per_second)} / ${num(w?.adapter_received_per_second)}`,
-        `${bytes(w?.adapter_bytes_per_second)}/s`,
+        `${bytes(w?.adapter_published_bytes_per_second)} / ${bytes(w?.adapter_received_bytes_per_second)}`,
       ),
     ),
     h("td", { class: "n" }, ms(w?.event_loop_lag_p99_ms)),
     h(
       "td",
       { class: "n", "data-cell": "cpu" },
-      n.cpu_cores_used === null ? "–" : twoLines(cpuText(n), `${num(n.cpu_percent_of_host)} %`),
+      cpu ? withSubLines(cpu.cores, cpu.ofOneCore, cpu.ofHost) : "–",
     ),
     h("td", { class: "n" }, `${bytes(n.rss_bytes)} / ${bytes(n.heap_used_bytes)}`),
     h("td", { class: "n" }, `${n.pool.total - n.pool.idle} / ${n.pool.idle} / ${n.pool.waiting}`),
@@ -78,7 +89,6 @@ function nodeRow(n: ClusterNode): HTMLTableRowElement {
 
 const HEADERS = [
   "Node",
-  "Address",
   "Up for",
   "Sockets",
   "Users online",

@@ -33,3 +33,21 @@ export function since(iso: string, now = Date.now()): string {
 export function keyCount(c: { keys: number; complete: boolean }): string {
   return c.complete ? String(c.keys) : `at least ${c.keys}`;
 }
+
+/**
+ * A node's CPU in both readings (ClusterNode's `cpu_cores_used`, `cores`, `cpu_percent_of_host`):
+ * cores used of those it may use, and as percentages of one core (as `top` shows a process, 100 %
+ * = one full core) and of the host. Null before the node's first window.
+ */
+export function cpuText(n: {
+  cpu_cores_used: number | null;
+  cores: number;
+  cpu_percent_of_host: number | null;
+}): { cores: string; ofOneCore: string; ofHost: string } | null {
+  if (n.cpu_cores_used === null) return null;
+  return {
+    cores: `${num(n.cpu_cores_used, 2)} of ${n.cores} cores`,
+    ofOneCore: `${num(n.cpu_cores_used * 100)} % of one core`,
+    ofHost: `${num(n.cpu_percent_of_host)} % of host`,
+  };
+}

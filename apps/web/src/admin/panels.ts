@@ -86,7 +86,11 @@ export function clusterPathPanel(c: Overview["cluster_path"]): HTMLElement {
       "Adapter published / received /s",
       `${num(c.adapter_published_per_second)} / ${num(c.adapter_received_per_second)}`,
     ],
-    ["adapter-bytes", "Adapter bytes/s", `${bytes(c.adapter_bytes_per_second)}/s`],
+    [
+      "adapter-bytes",
+      "Adapter bytes published / received /s",
+      `${bytes(c.adapter_published_bytes_per_second)} / ${bytes(c.adapter_received_bytes_per_second)}`,
+    ],
     ["deliveries", "Deliveries/s", num(c.deliveries_per_second)],
     [
       "per-delivery",

@@ -18,8 +18,9 @@ export const NodeWindowSchema = z
     /** The Socket.IO Redis adapter's messages this node published and received per second (0 on a single node). */
     adapter_published_per_second: z.number().min(0),
     adapter_received_per_second: z.number().min(0),
-    /** Their payload bytes per second, both directions together. */
-    adapter_bytes_per_second: z.number().min(0),
+    /** Their payload bytes per second, each direction apart (`chat_adapter_bytes_total{direction}`). */
+    adapter_published_bytes_per_second: z.number().min(0),
+    adapter_received_bytes_per_second: z.number().min(0),
     /** The event loop's delay, 99th percentile over the window (perf_hooks.monitorEventLoopDelay). */
     event_loop_lag_p99_ms: z.number().min(0),
   })
@@ -179,7 +180,8 @@ export const ClusterPathSchema = z
   .object({
     adapter_published_per_second: z.number().min(0),
     adapter_received_per_second: z.number().min(0),
-    adapter_bytes_per_second: z.number().min(0),
+    adapter_published_bytes_per_second: z.number().min(0),
+    adapter_received_bytes_per_second: z.number().min(0),
     deliveries_per_second: z.number().min(0),
     /** Adapter messages per delivery to a socket; null when nothing was delivered. */
     published_per_delivery: z.number().min(0).nullable(),
