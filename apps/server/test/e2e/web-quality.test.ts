@@ -183,10 +183,10 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     await a.composer.fill("");
   });
 
-  it("times follow the browser's locale: no leading zero in 12-hour en-US, 24-hour ru-RU", async () => {
-    for (const [locale, shape] of [
-      ["en-US", /^[1-9]\d?:\d\d\s?[AP]M$/],
-      ["ru-RU", /^\d\d:\d\d$/],
+  it("times and days follow the browser's locale: no leading zero in 12-hour en-US, 24-hour ru-RU, «Сегодня»", async () => {
+    for (const [locale, shape, today] of [
+      ["en-US", /^[1-9]\d?:\d\d\s?[AP]M$/, "Today"],
+      ["ru-RU", /^\d\d:\d\d$/, "Сегодня"],
     ] as const) {
       const a = await open(w.nginx.url, { locale });
       await a.login(alice.email);
@@ -194,6 +194,7 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
       const times = await a.page.locator("ol.messages li.msg .foot time").allTextContents();
       expect(times.length).to.be.greaterThan(0);
       for (const t of times) expect(t.replace(/\u202f/g, " "), locale).to.match(shape);
+      expect(await a.page.locator("li.day-sep").allTextContents(), locale).to.deep.equal([today]);
     }
   });
 
