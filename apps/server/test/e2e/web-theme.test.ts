@@ -43,6 +43,20 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
   let w: WebWorld;
   let alice: TestUser, bob: TestUser;
   const pages: ChatPage[] = [];
+  /** A page at the app's start in a context of its own (axe-core injected past the CSP). */
+  const open = async (opts: Parameters<WebWorld["browser"]["newContext"]>[0]) => {
+    const ctx = await w.browser.newContext({
+      baseURL: w.nginx.url,
+      viewport: { width: 1100, height: 720 },
+      bypassCSP: true, // to inject axe-core
+      ...opts,
+    });
+    ctx.setDefaultTimeout(12_000);
+    const p = new ChatPage(await ctx.newPage());
+    pages.push(p);
+    await p.page.goto("/");
+    return p;
+  };
 
   before(async function () {
     this.timeout(120_000);
@@ -86,16 +100,7 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
 
   for (const scheme of ["light", "dark"] as const) {
     it(`follows the system's ${scheme} scheme and passes WCAG AA contrast on every page`, async () => {
-      const ctx = await w.browser.newContext({
-        baseURL: w.nginx.url,
-        viewport: { width: 1100, height: 720 },
-        colorScheme: scheme,
-        bypassCSP: true, // to inject axe-core
-      });
-      ctx.setDefaultTimeout(12_000);
-      const p = new ChatPage(await ctx.newPage());
-      pages.push(p);
-      await p.page.goto("/");
+      const p = await open({ colorScheme: scheme });
       expect(await p.page.evaluate(() => document.documentElement.dataset.theme)).to.equal(scheme);
       const seen: Record<string, string[]> = {};
       seen.login = await contrastViolations(p);
@@ -122,18 +127,12 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
       seen.settings = await contrastViolations(p);
 
       // A touch screen: the message menu open on my message and on Bob's.
-      const touch = await w.browser.newContext({
-        baseURL: w.nginx.url,
-        viewport: { width: 390, height: 800 },
+      const t = await open({
         colorScheme: scheme,
+        viewport: { width: 390, height: 800 },
         hasTouch: true,
         isMobile: true,
-        bypassCSP: true,
       });
-      touch.setDefaultTimeout(12_000);
-      const t = new ChatPage(await touch.newPage());
-      pages.push(t);
-      await t.page.goto("/");
       await t.login(alice.email);
       await t.openChat("Team");
       for (const text of ["@Bob the slides are ready", "See you at ten"]) {
@@ -154,16 +153,7 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
   }
 
   it("the Settings choice wins over the system, is kept across a reload and applied before the first paint", async () => {
-    const ctx = await w.browser.newContext({
-      baseURL: w.nginx.url,
-      viewport: { width: 1100, height: 720 },
-      colorScheme: "light",
-      bypassCSP: true,
-    });
-    ctx.setDefaultTimeout(12_000);
-    const p = new ChatPage(await ctx.newPage());
-    pages.push(p);
-    await p.page.goto("/");
+    const p = await open({ colorScheme: "light" });
     await p.login(alice.email);
     await p.page.getByRole("button", { name: "Settings" }).click();
     await p.page.getByRole("radio", { name: "Dark" }).check();
