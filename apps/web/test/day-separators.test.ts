@@ -7,11 +7,24 @@ describe("day separators", () => {
   const at = (d: number, h = 9) => new Date(2026, 10, d, h, 5).toISOString();
 
   it("says Today, Yesterday, else the date in the given locale", () => {
-    expect(dayLabel(at(25), now)).toBe("Today");
-    expect(dayLabel(at(24, 23), now)).toBe("Yesterday");
+    expect(dayLabel(at(25), now, "en-US")).toBe("Today");
+    expect(dayLabel(at(24, 23), now, "en-US")).toBe("Yesterday");
     expect(dayLabel(at(20), now, "en-US")).toBe("Friday, November 20");
     expect(dayLabel(at(20), now, "ru-RU")).toBe("пятница, 20 ноября");
     expect(dayLabel(new Date(2025, 0, 2).toISOString(), now, "en-US")).toBe("Thursday, January 2, 2025");
+  });
+
+  it("says today and yesterday in the reader's language (Intl.RelativeTimeFormat), capitalized", () => {
+    expect(dayLabel(at(25), now, "ru-RU")).toBe("Сегодня");
+    expect(dayLabel(at(24, 0), now, "ru-RU")).toBe("Вчера");
+    expect(dayLabel(at(25), now, "de-DE")).toBe("Heute");
+    expect(dayLabel(at(24), now, "de-DE")).toBe("Gestern");
+    // The day before yesterday is a date, as before.
+    expect(dayLabel(at(23), now, "ru-RU")).toBe("понедельник, 23 ноября");
+    // Across a month's start.
+    expect(dayLabel(new Date(2026, 10, 30, 22).toISOString(), new Date(2026, 11, 1, 8), "ru-RU")).toBe(
+      "Вчера",
+    );
   });
 
   it("puts a label above the first item of each day only", () => {

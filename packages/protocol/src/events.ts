@@ -11,6 +11,7 @@ import type { ErrorBody } from "./errors.ts";
 import { KeyPackageStockSchema, mlsSendEvent, WelcomeSchema } from "./schemas/mls.ts";
 import { ReactionsChanged, reactionToggleEvent, ToggleReactionResponse } from "./schemas/reactions.ts";
 import { MuteResponse } from "./schemas/push.ts";
+import { searchEvent, SearchResponse } from "./schemas/search.ts";
 
 export const SYNC_MAX_LIMIT = 500;
 /** Chats one `sync` may list. */
@@ -31,6 +32,8 @@ export const clientEvents = {
   typing: z.strictObject({ chat_id: id, is_typing: z.boolean() }).meta({ id: "TypingEvent" }),
   /** Toggles my reaction (one emoji) on a message, as POST .../reactions (issue 18). */
   "reaction:toggle": reactionToggleEvent,
+  /** Full-text search in my chats, as GET /search (issue 18): the same answer, rate limit and bounds. */
+  search: searchEvent,
   sync: z
     .strictObject({
       chats: z
@@ -186,6 +189,7 @@ export interface ClientAckData {
   "mls:welcome_ack": { deleted: number };
   typing: Record<string, never>;
   "reaction:toggle": z.output<typeof ToggleReactionResponse>;
+  search: z.output<typeof SearchResponse>;
   sync: z.output<typeof SyncAckSchema>;
   /** Seconds until the new token expires (and with it this connection, unless renewed again). */
   "auth:renew": { expires_in: number };

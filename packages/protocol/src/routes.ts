@@ -335,7 +335,7 @@ export const routes = {
     method: "post",
     path: "/chats/{chat_id}/messages/{message_id}/reactions",
     summary:
-      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (react inside MLS there) and on deleted messages; spends the send budget",
+      "Toggle my reaction (one emoji) on a message: added if absent, taken back if present; every member's devices get `message:reactions`. Refused in encrypted chats (`encrypted_chat`: reactions are not available there yet) and on deleted messages; spends the send budget",
     tag: "messages",
     auth: true,
     params: msgs.MessageParams,

@@ -161,7 +161,7 @@ export const envSpec = {
   },
   RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE: {
     schema: int(0, 1_000_000).default(30),
-    doc: "GET /api/v1/users people searches a user may make per minute, and apart from them as many GET /api/v1/search message searches (0: off)",
+    doc: "GET /api/v1/users people searches a user may make per minute, and apart from them as many message searches (GET /api/v1/search and the socket's `search` together) (0: off)",
   },
   HANDSHAKE_MAX_IN_FLIGHT: {
     schema: int(1, 100_000).default(64),

@@ -1,7 +1,7 @@
 /**
  * Reactions (issue 18): one emoji of one user on one message, toggled. Checked at the moment of
  * access (a member now; the message of this chat, not deleted); refused in encrypted chats (the
- * server would learn who reacted how to what: their clients carry reactions inside MLS). Every
+ * server would learn who reacted how to what, and no client carries reactions inside MLS yet). Every
  * toggle is broadcast as the message's whole list (`message:reactions`), through the same
  * membership-versioned delivery as messages, and spends the send budget.
  */
@@ -40,10 +40,7 @@ export async function toggleReaction(
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
   const member = await requireMember(ctx, input.chat_id, userId);
   if (member.encrypted)
-    throw new AppError(
-      "encrypted_chat",
-      "An encrypted chat's reactions travel inside MLS, not through the server",
-    );
+    throw new AppError("encrypted_chat", "Reactions are not available in encrypted chats yet");
   const client = await ctx.db.pool.connect();
   let reacted: boolean;
   let reactions: ReactionRow[];

@@ -9,6 +9,7 @@
  * three configurations of `message_search_vector` (simple, russian, english), all words together.
  */
 import { AppError, SEARCH_MAX_LIMIT, type RouteResponse } from "@chat/protocol";
+import { enforce } from "../cluster/rate-limit.ts";
 import { requireMember } from "./access.ts";
 import type { DomainContext } from "./context.ts";
 
@@ -61,11 +62,17 @@ interface HitRow {
 
 type SearchAnswer = RouteResponse<"searchMessages">;
 
+/**
+ * One search of `GET /search` or the socket's `search` event: spends the user's search budget
+ * (RATE_LIMIT_USER_SEARCHES_PER_USER_PER_MINUTE), at most SEARCH_MAX_LIMIT hits and the answer
+ * byte budget.
+ */
 export async function searchMessages(
   ctx: DomainContext,
   userId: number,
   q: { q: string; chat_id?: number; before?: string; limit?: number },
 ): Promise<SearchAnswer> {
+  await enforce(ctx.limiter, [[ctx.limits.messageSearchesPerUser, String(userId)]]);
   if (q.chat_id !== undefined) {
     const m = await requireMember(ctx, q.chat_id, userId);
     if (m.encrypted)

@@ -26,6 +26,7 @@ import { startPushService, type PushService } from "../support/push-service.ts";
 import { eventually } from "../support/wait.ts";
 import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage } from "./web-pages.ts";
+import { driveServiceWorker } from "./web-service-worker.ts";
 import { launchPersistentChromium, type BrowserContext, type Page } from "../../../web/test/browser.ts";
 
 const VAPID = webpush.generateVAPIDKeys();
@@ -363,26 +364,7 @@ describe("web notifications in Chromium: 2 nodes behind nginx", function () {
       expect(await page.page.getByRole("switch", { name: /Notify me/ }).isChecked()).to.equal(true);
       await page.screenshot("notification-settings");
 
-      const cdp = await ctx.newCDPSession(page.page);
-      const registrations: string[] = [];
-      cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        (e: { registrations: Array<{ registrationId: string }> }) =>
-          registrations.push(...e.registrations.map((r) => r.registrationId)),
-      );
-      await cdp.send("ServiceWorker.enable");
-      await eventually(() => expect(registrations).to.not.be.empty, 10_000);
-      const worker = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent("serviceworker"));
-      await worker.evaluate(() => {
-        const scope = self as unknown as { registration: ServiceWorkerRegistration; shown: unknown[] };
-        const reg = scope.registration;
-        const show = reg.showNotification.bind(reg);
-        scope.shown = [];
-        reg.showNotification = (title: string, o: NotificationOptions = {}) =>
-          show(title, o).then(
-            () => void scope.shown.push({ title, body: o.body, tag: o.tag, data: o.data as unknown }),
-          );
-      });
+      const sw = await driveServiceWorker(ctx, page.page, w.nginx.url);
 
       // Looking at the chat: no push for it.
       const at = new URL(sub.endpoint).pathname;
@@ -406,14 +388,10 @@ describe("web notifications in Chromium: 2 nodes behind nginx", function () {
         sender_name: "Bob",
         preview: "pushed to you",
       });
-      await cdp.send("ServiceWorker.deliverPushMessage", {
-        origin: w.nginx.url,
-        registrationId: registrations[0],
-        data: JSON.stringify(payload),
-      });
+      await sw.push(JSON.stringify(payload));
       await eventually(
         async () =>
-          expect(await worker.evaluate(() => (self as unknown as { shown: unknown[] }).shown)).to.deep.equal([
+          expect(await sw.shown()).to.deep.equal([
             {
               title: "Bob",
               body: "pushed to you",

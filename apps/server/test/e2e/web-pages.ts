@@ -94,6 +94,13 @@ export class ChatPage {
     return this.page.locator("ol.messages p.text").allTextContents();
   }
 
+  /** The element lies inside the conversation's visible area (the `.scroller`). */
+  async inView(el: Locator): Promise<boolean> {
+    const box = await el.boundingBox();
+    const sc = await this.page.locator(".scroller").boundingBox();
+    return !!box && !!sc && box.y >= sc.y - 1 && box.y + box.height <= sc.y + sc.height + 1;
+  }
+
   async startPrivateChat(query: string, title: string): Promise<void> {
     await this.page.getByRole("button", { name: "New chat" }).click();
     await this.page.getByLabel("Find people").fill(query);

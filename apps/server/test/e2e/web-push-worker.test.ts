@@ -2,8 +2,9 @@
  * The web client's service worker (apps/web/public/sw.js) in Chromium: a push delivered through
  * the DevTools protocol (ServiceWorker.deliverPushMessage) with the server's payload makes the
  * worker show a notification (showNotification resolves) with sender, chat, preview and the chat
- * to open; a malformed push still shows a generic one. The click (opening the chat) is not driven
- * here: headless Chromium has no notification to click.
+ * to open; a malformed push still shows a generic one. A click on the notification (dispatched in
+ * the worker: headless Chromium has no notification to click) tells an open tab of the app to open
+ * the chat, which it does; with no tab open it opens a window at /c/{chat_id}.
  */
 import { expect } from "chai";
 import type { PushPayload } from "@chat/protocol";
@@ -11,20 +12,33 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { useNode } from "../support/node.ts";
+import { createGroup, createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 import { ensureWebBuild } from "./web-fixture.ts";
+import { ChatPage } from "./web-pages.ts";
+import { driveServiceWorker, type ServiceWorkerDriver } from "./web-service-worker.ts";
 import { launchPersistentChromium, type BrowserContext } from "../../../web/test/browser.ts";
 
-describe("web: the service worker shows Web Push notifications", function () {
+describe("web: the service worker shows Web Push notifications and opens their chat", function () {
   this.timeout(60_000);
   before(() => ensureWebBuild());
   const node = useNode();
   // A persistent profile: no push messaging in incognito contexts.
   let context: BrowserContext;
   let profile: string;
+  let sw: ServiceWorkerDriver;
   before(async () => {
     profile = fs.mkdtempSync(path.join(os.tmpdir(), "sw-profile-"));
     context = await launchPersistentChromium(profile);
+    context.setDefaultTimeout(12_000);
+    await context.grantPermissions(["notifications"], { origin: node.url });
+    const page = await context.newPage();
+    await page.goto(`${node.url}/`);
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.register("/sw.js");
+      await navigator.serviceWorker.ready;
+    });
+    sw = await driveServiceWorker(context, page, node.url);
   });
   after(async () => {
     await context?.close();
@@ -32,22 +46,6 @@ describe("web: the service worker shows Web Push notifications", function () {
   });
 
   it("a pushed message appears as a notification of its chat", async () => {
-    await context.grantPermissions(["notifications"], { origin: node.url });
-    const page = await context.newPage();
-    await page.goto(`${node.url}/`);
-    const cdp = await context.newCDPSession(page);
-    const registrations: string[] = [];
-    cdp.on(
-      "ServiceWorker.workerRegistrationUpdated",
-      (e: { registrations: Array<{ registrationId: string }> }) =>
-        registrations.push(...e.registrations.map((r) => r.registrationId)),
-    );
-    await cdp.send("ServiceWorker.enable");
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.register("/sw.js");
-      await navigator.serviceWorker.ready;
-    });
-    await eventually(() => expect(registrations).to.not.be.empty, 10_000);
     const payload: PushPayload = {
       type: "message",
       chat_id: 12,
@@ -59,29 +57,10 @@ describe("web: the service worker shows Web Push notifications", function () {
       encrypted: false,
       mention: false,
     };
-    // What the worker showed, recorded inside it once showNotification resolved. (Headless
-    // Chromium's getNotifications() did not reliably list them afterwards: its display is a stub.)
-    // A worker with DevTools attached (Playwright's handle) is not stopped, so the record stays.
-    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent("serviceworker"));
-    await worker.evaluate(() => {
-      const scope = self as unknown as { registration: ServiceWorkerRegistration; shown: unknown[] };
-      const reg = scope.registration;
-      const show = reg.showNotification.bind(reg);
-      scope.shown = [];
-      reg.showNotification = (title: string, o: NotificationOptions = {}) =>
-        show(title, o).then(
-          () => void scope.shown.push({ title, body: o.body, tag: o.tag, data: o.data as unknown }),
-        );
-    });
-    const shown = () => worker.evaluate(() => (self as unknown as { shown: Array<{ title: string }> }).shown);
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin: node.url,
-      registrationId: registrations[0],
-      data: JSON.stringify(payload),
-    });
+    await sw.push(JSON.stringify(payload));
     await eventually(
       async () =>
-        expect(await shown()).to.deep.equal([
+        expect(await sw.shown()).to.deep.equal([
           {
             title: "Alice · Team",
             body: "Lunch at one?",
@@ -91,14 +70,37 @@ describe("web: the service worker shows Web Push notifications", function () {
         ]),
       10_000,
     );
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin: node.url,
-      registrationId: registrations[0],
-      data: "<not json>",
-    });
+    await sw.push("<not json>");
     await eventually(
-      async () => expect((await shown()).map((n) => n.title)).to.include("New message"),
+      async () => expect((await sw.shown()).map((n) => n.title)).to.include("New message"),
       10_000,
     );
+  });
+
+  it("its click opens the chat in the open tab (open-chat), or opens /c/{chat_id} when no tab is open", async () => {
+    const alice = await createUser(node.url, "Alice");
+    const bob = await createUser(node.url, "Bob");
+    const team = await createGroup(node.url, bob, [alice], "Team");
+    await createGroup(node.url, bob, [alice], "Other");
+    for (const p of context.pages()) await p.close();
+    const tab = new ChatPage(await context.newPage());
+    await tab.page.goto(`${node.url}/`);
+    await tab.login(alice.email);
+    await tab.openChat("Other");
+
+    // A tab of the app is open: the worker tells it and focuses it; the tab switches to the chat.
+    expect(await sw.click({ chat_id: team, message_id: 1 })).to.deep.equal({ opened: [], focused: 1 });
+    await tab.page.locator("#conversation-title", { hasText: /^Team$/ }).waitFor();
+    expect(new URL(tab.page.url()).pathname).to.equal(`/c/${team}`);
+    expect(tab.errors).to.deep.equal([]);
+
+    // No tab open: a window opens at the chat's address.
+    await tab.page.close();
+    expect(await sw.click({ chat_id: team, message_id: 1 })).to.deep.equal({
+      opened: [`/c/${team}`],
+      focused: 0,
+    });
+    // A notification without a chat (the generic one) opens the app.
+    expect(await sw.click({})).to.deep.equal({ opened: ["/"], focused: 0 });
   });
 });

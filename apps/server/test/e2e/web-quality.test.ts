@@ -12,6 +12,7 @@ import request from "supertest";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
 import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
 import { eventually, sleep } from "../support/wait.ts";
+import { readUpTo } from "../rest/helpers/calls.ts";
 import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage } from "./web-pages.ts";
 
@@ -27,7 +28,7 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
   let w: WebWorld;
   let y: NodeProcess;
   let alice: TestUser, bob: TestUser, carol: TestUser;
-  let team: number, history: number;
+  let team: number, history: number, backlog: number;
   const pages: ChatPage[] = [];
   const open = async (url: string, opts: Parameters<WebWorld["browser"]["newContext"]>[0] = {}) => {
     const ctx = await w.browser.newContext({ baseURL: url, viewport: { width: 1100, height: 720 }, ...opts });
@@ -62,6 +63,12 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     history = await createGroup(y.url, bob, [alice], "History");
     // Written by Alice: nothing unread, so opening it does not jump to a first unread.
     for (let i = 1; i <= 130; i++) await say(y.url, alice, history, `history #${i}`);
+    // Bob's 150, of which Alice has read 50: her first unread lies beyond the first page (40).
+    backlog = await createGroup(y.url, bob, [alice], "Backlog");
+    for (let i = 1; i <= 150; i++) {
+      const sent = await say(y.url, bob, backlog, `backlog #${i}`);
+      if (i === 50) await readUpTo(y.url, alice, sent.body.message);
+    }
     await say(y.url, bob, team, "see https://example.org/a."); // Team on top of the list again
   });
   after(async function () {
@@ -98,6 +105,30 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     // One sender within minutes: one name for the group (the unread line starts a new group).
     expect(await a.page.locator("ol.messages li.msg:not([data-grouped]) .sender").count()).to.equal(1);
     expect(await a.page.locator("ol.messages li.msg[data-grouped]").count()).to.equal(3);
+  });
+
+  it("the first unread beyond the first page: the chat opens on it, and “↑ First unread” goes back to it", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    await a.openChat("Backlog");
+    const sep = a.page.locator("li.unread-sep", { hasText: "New messages" });
+    await sep.waitFor();
+    // Older pages were loaded down to it, and it is scrolled into view with the first unread.
+    expect(await a.page.locator("ol.messages li.msg").count()).to.be.greaterThan(40);
+    expect(await a.page.locator("li.unread-sep + li.msg p.text").textContent()).to.equal("backlog #51");
+    await eventually(async () => expect(await a.inView(sep), "separator in view").to.equal(true));
+    const jump = a.page.getByRole("button", { name: "↑ First unread" });
+    expect(await jump.isVisible()).to.equal(false);
+
+    // Read on to the newest: the button offers the way back.
+    await a.page.locator(".scroller").evaluate((sc) => (sc.scrollTop = sc.scrollHeight));
+    await a.bubble("backlog #150").waitFor();
+    await eventually(async () => expect(await a.inView(a.bubble("backlog #150"))).to.equal(true));
+    expect(await a.inView(sep)).to.equal(false);
+    await jump.waitFor();
+    await jump.click();
+    await eventually(async () => expect(await a.inView(sep), "separator in view again").to.equal(true));
+    await jump.waitFor({ state: "hidden" });
   });
 
   it("Up edits my last message, a long text is refused with the reason or sent in parts, drafts survive switches and reloads, an empty chat says so", async () => {
@@ -152,10 +183,10 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     await a.composer.fill("");
   });
 
-  it("times follow the browser's locale: no leading zero in 12-hour en-US, 24-hour ru-RU", async () => {
-    for (const [locale, shape] of [
-      ["en-US", /^[1-9]\d?:\d\d\s?[AP]M$/],
-      ["ru-RU", /^\d\d:\d\d$/],
+  it("times and days follow the browser's locale: no leading zero in 12-hour en-US, 24-hour ru-RU, «Сегодня»", async () => {
+    for (const [locale, shape, today] of [
+      ["en-US", /^[1-9]\d?:\d\d\s?[AP]M$/, "Today"],
+      ["ru-RU", /^\d\d:\d\d$/, "Сегодня"],
     ] as const) {
       const a = await open(w.nginx.url, { locale });
       await a.login(alice.email);
@@ -163,6 +194,7 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
       const times = await a.page.locator("ol.messages li.msg .foot time").allTextContents();
       expect(times.length).to.be.greaterThan(0);
       for (const t of times) expect(t.replace(/\u202f/g, " "), locale).to.match(shape);
+      expect(await a.page.locator("li.day-sep").allTextContents(), locale).to.deep.equal([today]);
     }
   });
 
@@ -236,7 +268,6 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
   it("a slow login refusal does not appear on the Register tab", async () => {
     const a = await open(w.nginx.url);
     await a.page.route("**/api/v1/token", async (route) => {
-      await sleep(1500);
       await route.fulfill({
         status: 401,
         contentType: "application/json",

@@ -111,7 +111,7 @@ describe("web: search, replies and reactions in Chromium across 2 nodes", functi
     await ru.waitFor();
     expect(aroundAsked(anna)).to.have.length(1);
     expect(await ru.getAttribute("data-highlight")).to.equal("");
-    await eventually(async () => expect(await inView(anna, ru)).to.equal(true));
+    await eventually(async () => expect(await anna.inView(ru)).to.equal(true));
     // The newest messages stay loaded below; the hole between shows a row that loads it.
     await anna.page.locator("li.gap").waitFor();
     expect(await anna.bubble(`newer message ${NEWER}`).count()).to.equal(1);
@@ -128,7 +128,7 @@ describe("web: search, replies and reactions in Chromium across 2 nodes", functi
     await enHits.first().getByRole("button").click();
     await boris.bubble(EN).waitFor();
     expect(aroundAsked(boris)).to.have.length(1);
-    await eventually(async () => expect(await inView(boris, boris.bubble(EN))).to.equal(true));
+    await eventually(async () => expect(await boris.inView(boris.bubble(EN))).to.equal(true));
     await boris.screenshot("search");
 
     // Scrolling down into the hole fills it: the conversation is whole again.
@@ -220,7 +220,7 @@ describe("web: search, replies and reactions in Chromium across 2 nodes", functi
     await boris.bubble(RU).waitFor();
     expect(aroundAsked(boris).length).to.equal(before + 1);
     expect(await boris.bubble(RU).getAttribute("data-highlight")).to.equal("");
-    await eventually(async () => expect(await inView(boris, boris.bubble(RU))).to.equal(true));
+    await eventually(async () => expect(await boris.inView(boris.bubble(RU))).to.equal(true));
   });
 
   it("reactions toggle and show live to the other user and to the same user's tab on the other node", async () => {
@@ -280,10 +280,3 @@ describe("web: search, replies and reactions in Chromium across 2 nodes", functi
     await expectReaction(anna2, "🦄", 1, true, "You");
   });
 });
-
-/** The element lies inside the conversation's visible area. */
-async function inView(p: ChatPage, el: ReturnType<ChatPage["bubble"]>): Promise<boolean> {
-  const box = await el.boundingBox();
-  const sc = await p.page.locator(".scroller").boundingBox();
-  return !!box && !!sc && box.y >= sc.y - 1 && box.y + box.height <= sc.y + sc.height + 1;
-}

@@ -1,7 +1,9 @@
 /**
  * Dark mode (issue 18, item 7) in Chromium: follows prefers-color-scheme, a Settings choice wins
  * and is kept across reloads (applied before the first paint), and both themes pass WCAG AA colour
- * contrast by axe-core on the login page, the chat list with an open conversation, and Settings.
+ * contrast by axe-core on the login page, the chat list with an open conversation (replies mine and
+ * theirs, reactions mine and theirs, @mentions in both bubbles, search results with highlights,
+ * the offline banner), the touch menu open, and Settings.
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -10,6 +12,8 @@ import path from "node:path";
 import { expect } from "chai";
 import request from "supertest";
 import { createGroup, createUser, uniqueEmail, type TestUser } from "../support/users.ts";
+import { sendText } from "../rest/helpers/calls.ts";
+import { eventually } from "../support/wait.ts";
 import { ROOT_DIR } from "../support/node.ts";
 import { startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage } from "./web-pages.ts";
@@ -39,6 +43,20 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
   let w: WebWorld;
   let alice: TestUser, bob: TestUser;
   const pages: ChatPage[] = [];
+  /** A page at the app's start in a context of its own (axe-core injected past the CSP). */
+  const open = async (opts: Parameters<WebWorld["browser"]["newContext"]>[0]) => {
+    const ctx = await w.browser.newContext({
+      baseURL: w.nginx.url,
+      viewport: { width: 1100, height: 720 },
+      bypassCSP: true, // to inject axe-core
+      ...opts,
+    });
+    ctx.setDefaultTimeout(12_000);
+    const p = new ChatPage(await ctx.newPage());
+    pages.push(p);
+    await p.page.goto("/");
+    return p;
+  };
 
   before(async function () {
     this.timeout(120_000);
@@ -46,16 +64,31 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
     alice = await createUser(w.nodes[0].url, "Alice", { email: uniqueEmail("alice") });
     bob = await createUser(w.nodes[0].url, "Bob", { email: uniqueEmail("bob") });
     const g = await createGroup(w.nodes[0].url, bob, [alice], "Team");
-    for (const [u, text] of [
-      [bob, "Morning! Notes are at https://example.org/notes"],
-      [alice, "Thanks, reading them now"],
-      [bob, "See you at ten"],
-    ] as const)
-      await request(w.nodes[0].url)
-        .post(`/api/v1/chats/${g}/messages`)
+    const say = async (u: TestUser, text: string, reply_to?: number) =>
+      (
+        await request(w.nodes[0].url)
+          .post(`/api/v1/chats/${g}/messages`)
+          .set(u.auth)
+          .send({ client_id: crypto.randomUUID(), text, reply_to })
+          .expect(201)
+      ).body.message as { id: number };
+    const react = (u: TestUser, m: { id: number }, emoji: string) =>
+      request(w.nodes[0].url)
+        .post(`/api/v1/chats/${g}/messages/${m.id}/reactions`)
         .set(u.auth)
-        .send({ client_id: crypto.randomUUID(), text })
-        .expect(201);
+        .send({ emoji })
+        .expect(200);
+    // Seen by Alice: a reply of hers and one of Bob's, a reaction of hers and one of Bob's, an
+    // @mention in her bubble and one of her in Bob's.
+    const notes = await say(bob, "Morning! Notes are at https://example.org/notes");
+    const thanks = await say(alice, "Thanks, reading them now");
+    await say(bob, "Tell me what you think", thanks.id);
+    await say(alice, "Which section first?", notes.id);
+    await say(alice, "@Bob the slides are ready");
+    await say(bob, "@Alice bring them along");
+    await react(alice, notes, "👍");
+    await react(bob, thanks, "🎉");
+    await sendText(w.nodes[0].url, bob, g, "See you at ten");
   });
   after(async function () {
     this.timeout(30_000);
@@ -67,41 +100,60 @@ describe("dark mode and contrast in Chromium (issue 18: item 7)", function () {
 
   for (const scheme of ["light", "dark"] as const) {
     it(`follows the system's ${scheme} scheme and passes WCAG AA contrast on every page`, async () => {
-      const ctx = await w.browser.newContext({
-        baseURL: w.nginx.url,
-        viewport: { width: 1100, height: 720 },
-        colorScheme: scheme,
-        bypassCSP: true, // to inject axe-core
-      });
-      ctx.setDefaultTimeout(12_000);
-      const p = new ChatPage(await ctx.newPage());
-      pages.push(p);
-      await p.page.goto("/");
+      const p = await open({ colorScheme: scheme });
       expect(await p.page.evaluate(() => document.documentElement.dataset.theme)).to.equal(scheme);
       const seen: Record<string, string[]> = {};
       seen.login = await contrastViolations(p);
       await p.login(alice.email);
       await p.openChat("Team");
       await p.bubble("See you at ten").waitFor();
+      for (const q of ["quote-sender", "quote-text", "mention", "reaction"])
+        await eventually(async () =>
+          expect(await p.page.locator(`ol.messages .${q}`).count(), q).to.be.greaterThan(1),
+        );
       seen.conversation = await contrastViolations(p);
+      // Search results with their highlights beside the conversation.
+      await p.page.getByRole("searchbox", { name: "Search messages" }).fill("notes");
+      await p.page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
+      await p.page.locator(".msg-results .hit-snippet mark").first().waitFor();
+      seen.search = await contrastViolations(p);
+      // The offline banner.
+      await p.page.evaluate(() => window.dispatchEvent(new Event("offline")));
+      await p.page.locator(".banner", { hasText: "You are offline" }).waitFor();
+      seen.offline = await contrastViolations(p);
+      await p.page.evaluate(() => window.dispatchEvent(new Event("online")));
       await p.page.getByRole("button", { name: "Settings" }).click();
       await p.page.getByRole("heading", { name: "Settings" }).waitFor();
       seen.settings = await contrastViolations(p);
-      expect(seen).to.deep.equal({ login: [], conversation: [], settings: [] });
+
+      // A touch screen: the message menu open on my message and on Bob's.
+      const t = await open({
+        colorScheme: scheme,
+        viewport: { width: 390, height: 800 },
+        hasTouch: true,
+        isMobile: true,
+      });
+      await t.login(alice.email);
+      await t.openChat("Team");
+      for (const text of ["@Bob the slides are ready", "See you at ten"]) {
+        const m = t.bubble(text);
+        await m.getByRole("button", { name: "Message actions" }).click();
+        await m.getByRole("button", { name: "Add a reaction" }).waitFor({ state: "visible" });
+      }
+      seen.touchMenu = await contrastViolations(t);
+      expect(seen).to.deep.equal({
+        login: [],
+        conversation: [],
+        search: [],
+        offline: [],
+        settings: [],
+        touchMenu: [],
+      });
     });
   }
 
   it("the Settings choice wins over the system, is kept across a reload and applied before the first paint", async () => {
-    const ctx = await w.browser.newContext({
-      baseURL: w.nginx.url,
-      viewport: { width: 1100, height: 720 },
-      colorScheme: "light",
-      bypassCSP: true,
-    });
-    ctx.setDefaultTimeout(12_000);
-    const p = new ChatPage(await ctx.newPage());
-    pages.push(p);
-    await p.page.goto("/");
+    const p = await open({ colorScheme: "light" });
     await p.login(alice.email);
     await p.page.getByRole("button", { name: "Settings" }).click();
     await p.page.getByRole("radio", { name: "Dark" }).check();

@@ -1,7 +1,8 @@
 /**
  * Issue 12, items 4 and 12(a): edits and deletes spend the sender's send budget
  * (RATE_LIMIT_SENDS_PER_USER_PER_10S), on sockets and REST; a retry of a client_id already stored
- * costs nothing and is answered as a duplicate, even when the budget is spent.
+ * costs nothing and is answered as a duplicate, even when the budget is spent. Issue 18: reaction
+ * toggles spend it too.
  */
 import crypto from "node:crypto";
 import { expect } from "chai";
@@ -79,6 +80,33 @@ describe("send budget: edits, deletes and retries", function () {
     expect(edit.body.error.code).to.equal("rate_limited");
     expect(edit.body.error.details.retry_after).to.be.a("number");
     expect((await api.del(chatId, ids[2])).status).to.equal(429);
+  });
+
+  it("a burst of reaction toggles (socket and REST) past the budget is refused rate_limited, nothing changed", async () => {
+    const { who, chatId, s } = await setup();
+    const { message } = await send(s, chatId); // 1 spent
+    const toggle = (emoji: string) =>
+      s.request("reaction:toggle", { chat_id: chatId, message_id: message.id, emoji });
+    const viaRest = (emoji: string) =>
+      request(node.url)
+        .post(`/api/v1/chats/${chatId}/messages/${message.id}/reactions`)
+        .set(who.auth)
+        .send({ emoji });
+    const codes: string[] = [];
+    for (const emoji of ["👍", "🎉", "👍"]) codes.push(await ackCode(toggle(emoji)));
+    expect((await viaRest("🦄")).status).to.equal(200); // 5 spent
+    codes.push(await ackCode(toggle("🔥")));
+    expect(codes).to.deep.equal(["ok", "ok", "ok", "rate_limited"]);
+    const refused = await viaRest("🔥");
+    expect(refused.status, refused.text).to.equal(429);
+    expect(refused.body.error.code).to.equal("rate_limited");
+    expect(refused.body.error.details.retry_after).to.be.a("number");
+    // What the refusals would have added is not there: 🎉 and 🦄 only.
+    const page = await request(node.url).get(`/api/v1/chats/${chatId}/messages`).set(who.auth).expect(200);
+    const m = (page.body.messages as { id: number; reactions?: { emoji: string }[] }[]).find(
+      (x) => x.id === message.id,
+    );
+    expect(m?.reactions?.map((r) => r.emoji)).to.deep.equal(["🎉", "🦄"]);
   });
 
   it("with the budget spent, retries of stored client_ids are answered as duplicates (socket and REST)", async () => {

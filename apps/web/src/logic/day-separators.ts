@@ -1,23 +1,29 @@
-/** Day separators of a conversation: "Today", "Yesterday", or a date in the reader's locale. */
+/**
+ * Day separators of a conversation: "Today", "Yesterday" (Intl.RelativeTimeFormat: "Сегодня",
+ * "Вчера" in Russian), or a date, all in the reader's locale.
+ */
 
 /** A local calendar day as a key ("2026-11-25"), to compare days without time zones creeping in. */
 export function dayKey(d: Date): string {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
 
+/** The first letter in upper case, as the locale writes it ("today" → "Today", "сегодня" → "Сегодня"). */
+const capitalized = (s: string, locale?: string) => s.charAt(0).toLocaleUpperCase(locale) + s.slice(1);
+
 /**
- * "Today", "Yesterday", else the date: weekday and day/month this year, with the year before.
- * `locale`: undefined is the browser's.
+ * "Today", "Yesterday" (in the locale's words), else the date: weekday and day/month this year,
+ * with the year before. `locale`: undefined is the browser's.
  */
 export function dayLabel(iso: string, now = new Date(), locale?: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  const today = dayKey(now);
   const y = new Date(now);
   y.setDate(y.getDate() - 1);
   const key = dayKey(d);
-  if (key === today) return "Today";
-  if (key === dayKey(y)) return "Yesterday";
+  const ago = key === dayKey(now) ? 0 : key === dayKey(y) ? -1 : undefined;
+  if (ago !== undefined)
+    return capitalized(new Intl.RelativeTimeFormat(locale, { numeric: "auto" }).format(ago, "day"), locale);
   return new Intl.DateTimeFormat(locale, {
     weekday: "long",
     day: "numeric",

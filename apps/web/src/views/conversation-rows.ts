@@ -9,6 +9,7 @@ import { daySeparators, dayKey } from "../logic/day-separators.ts";
 import { groupFlags } from "../logic/grouping.ts";
 import { withGaps, type GapItem } from "../logic/gaps.ts";
 import type { TimelineItem } from "../logic/timeline.ts";
+import { unreadLineAt } from "../logic/unread-line.ts";
 import { gapKey } from "./message-context.ts";
 
 export type Row =
@@ -25,14 +26,14 @@ const senderOf = (it: TimelineItem, me: number) =>
       ? undefined
       : it.message.sender_id;
 
-export function conversationRows(items: readonly TimelineItem[], me: number, firstUnread?: number): Row[] {
+export function conversationRows(
+  items: readonly TimelineItem[],
+  me: number,
+  firstUnread: number | undefined,
+  hasOlder: boolean,
+): Row[] {
   const days = daySeparators(items.map(timeOf));
-  const unreadAt =
-    firstUnread === undefined
-      ? -1
-      : items.findIndex(
-          (it) => it.kind === "message" && it.message.seq >= firstUnread && it.message.sender_id !== me,
-        );
+  const unreadAt = unreadLineAt(items, me, firstUnread, hasOlder);
   const grouped = groupFlags(
     items.map((it, i) => ({ sender: senderOf(it, me), at: timeOf(it), newDay: !!days[i] || i === unreadAt })),
   );

@@ -249,7 +249,8 @@ export class Conversation {
       ),
       this.safetySlot,
       this.members.el,
-      this.unreadBtn,
+      // A slot of no height: the button floats over the log instead of shrinking it when it shows.
+      h("div", { class: "jump-unread-slot" }, this.unreadBtn),
       this.scroller,
       this.typingLine,
       this.limit.el,
@@ -397,7 +398,7 @@ export class Conversation {
     const anchor = this.list.querySelector<HTMLElement>(":scope > li.msg");
     const anchorTop = anchor?.offsetTop ?? 0;
     const items = tl.items();
-    const rows = conversationRows(items, s.me.id, e.firstUnread);
+    const rows = conversationRows(items, s.me.id, e.firstUnread, tl.hasOlder);
     reconcile(
       this.list,
       rows,

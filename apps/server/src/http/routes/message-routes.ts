@@ -4,7 +4,6 @@ import { deleteMessage, editMessage, listMessages, sendMessage } from "../../dom
 import { markRead } from "../../domain/receipts.ts";
 import { searchMessages } from "../../domain/search.ts";
 import { toggleReaction } from "../../domain/reactions.ts";
-import { enforce } from "../../cluster/rate-limit.ts";
 import { bind } from "../bind.ts";
 
 export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router {
@@ -27,10 +26,7 @@ export function messageRoutes(ctx: DomainContext, auth: RequestHandler): Router 
     deleteMessage(ctx, user.id, params.chat_id, params.message_id),
   );
 
-  bind(r, "searchMessages", [auth], async ({ user, query }) => {
-    await enforce(ctx.limiter, [[ctx.limits.messageSearchesPerUser, String(user.id)]]);
-    return searchMessages(ctx, user.id, query);
-  });
+  bind(r, "searchMessages", [auth], ({ user, query }) => searchMessages(ctx, user.id, query));
 
   bind(r, "toggleReaction", [auth], async ({ user, params, body }) =>
     toggleReaction(ctx, user.id, { ...params, emoji: body.emoji }),

@@ -10,6 +10,7 @@ import { on } from "./validated-event.ts";
 import { syncGateOf } from "./sync-gate.ts";
 import { pendingWelcomes } from "../../domain/mls-delivery.ts";
 import { toggleReaction } from "../../domain/reactions.ts";
+import { searchMessages } from "../../domain/search.ts";
 
 /** Welcomes a device's sync answer carries at most. */
 const WELCOMES_PER_SYNC = 10;
@@ -37,6 +38,7 @@ export function messageHandlers(socket: Socket, ctx: DomainContext, log: Logger)
   on(socket, "message:edit", log, (p) => editMessage(ctx, me(), p.chat_id, p.message_id, p.text));
   on(socket, "message:delete", log, (p) => deleteMessage(ctx, me(), p.chat_id, p.message_id));
   on(socket, "reaction:toggle", log, (p) => toggleReaction(ctx, me(), p));
+  on(socket, "search", log, (p) => searchMessages(ctx, me(), p));
 
   // A sync answer is up to ANSWER_MAX_BYTES. A socket may have only a few syncs in flight (one
   // more is refused, not queued: a flood costs the node nothing); this node builds only a few

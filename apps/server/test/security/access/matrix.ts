@@ -368,6 +368,7 @@ export const eventMatrix: Record<ClientEventName, EventRow> = {
     expect: ackMembersOnly,
   },
   "presence:viewing": { payload: (w) => ({ chat_id: w.groupId }), expect: ackMembersOnly },
+  search: { payload: (w) => ({ q: "matrix", chat_id: w.groupId }), expect: ackMembersOnly },
   sync: { payload: (w) => ({ chats: [{ chat_id: w.groupId, after_seq: 0 }] }), expect: ackMembersOnly },
   // The matrix's sockets speak for no device: MLS needs one (encryption tests cover the rest).
   "mls:send": {

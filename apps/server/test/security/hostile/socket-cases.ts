@@ -42,6 +42,8 @@ function baseline(event: ClientEventName, w: SocketWorld): Record<string, unknow
       return { chat_id: w.chatId, is_typing: true };
     case "reaction:toggle":
       return { chat_id: w.chatId, message_id: w.messageId, emoji: "👍" };
+    case "search":
+      return { q: "hello", chat_id: w.chatId, limit: 5 };
     case "sync":
       return { chats: [{ chat_id: w.chatId, after_seq: 0 }], limit: 10 };
     case "auth:renew":
