@@ -7,6 +7,7 @@ import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
 import type { ReadText } from "./encryption/idb-key-store.ts";
 import type { SafetyView } from "./encryption/safety.ts";
+import type { GroupAlert } from "./encryption/group-alerts.ts";
 import type { UploadItem } from "./logic/uploads.ts";
 import { emptySearch, type ReplyDraft } from "./logic/search-results.ts";
 
@@ -69,6 +70,8 @@ export class Store {
   readonly e2eJoined = new Set<number>();
   /** The epoch from which this device can read each encrypted chat. */
   readonly e2eJoinedAt = new Map<number, number>();
+  /** What each encrypted chat warns about above its messages (a new array on every change). */
+  readonly e2eAlerts = new Map<number, readonly GroupAlert[]>();
   /** Files on their way into each chat's next message (controller/uploads.ts). */
   readonly uploads = new Map<number, UploadItem[]>();
   /** A message written while its files were still uploading: sent once they all are. */
