@@ -3,7 +3,7 @@ import { mergeSummary } from "./logic/chat-list.ts";
 import { ReadCursors } from "./logic/receipts.ts";
 import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
-import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
+import type { ChatSummary, EncryptionDevice, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
 import type { ReadText } from "./encryption/idb-key-store.ts";
 import type { SafetyView } from "./encryption/safety.ts";
@@ -58,6 +58,8 @@ export class Store {
   page: Page = "chats";
   /** My sessions (the Devices page), loaded when it opens. */
   sessions: SessionInfo[] | undefined;
+  /** My encryption (MLS) devices (the Devices page), loaded when it opens. */
+  encryptionDevices: EncryptionDevice[] | undefined;
   membersOpen = false;
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
