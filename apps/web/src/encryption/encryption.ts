@@ -220,12 +220,12 @@ export class Encryption {
     s.e2eJoined.add(chatId);
     // Devices that changed while this page was closed.
     const users = new Set((await mls.groupDevices(chatId)).map((d) => d.userId));
-    await this.checkKeys(mls, chatId, [...users]);
+    await this.checkKeys(mls, chatId, [...users], false);
   }
 
   /** A group's devices changed, or a commit was refused: checked, and shown in the chat. */
   private async groupEvent(mls: EncryptedChats, e: GroupEvent) {
-    if (e.kind === "devices") return this.checkKeys(mls, e.chatId, e.users);
+    if (e.kind === "devices") return this.checkKeys(mls, e.chatId, e.users, true);
     const { userId, reason } = e.refusal;
     const name = userId === undefined ? undefined : this.p.store.nameOf(userId);
     this.alert(e.chatId, { kind: "refused", reason, ...(userId !== undefined && { userId, name }) });
@@ -234,11 +234,13 @@ export class Encryption {
   /**
    * Compares each user's listed devices with the ones this device saw first (trust on first use:
    * the first sight is kept); a change is shown in the chat until someone compares the number.
+   * `fresh`: the lists are fetched again (after a commit changed these users' devices); else a list
+   * this page fetched already serves (opening a big group costs one fetch per member once).
    */
-  private async checkKeys(mls: EncryptedChats, chatId: number, userIds: number[]) {
+  private async checkKeys(mls: EncryptedChats, chatId: number, userIds: number[], fresh: boolean) {
     for (const userId of userIds) {
       if (userId === this.p.store.me.id) continue;
-      const listed = [...(await mls.check.deviceKeys(userId, true)).values()];
+      const listed = [...(await mls.check.deviceKeys(userId, fresh)).values()];
       const change = keyChange(await this.keys!.knownKeys(userId), listed);
       if (change.status === "first_seen") await this.keys!.saveKnownKeys(userId, listed);
       else if (change.status === "changed")
