@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { takeOverSignals } from "@chat/server/launcher/cluster";
 import { exitWithLauncher } from "@chat/server/launcher/exit-with-launcher";
-import { compareEncrypted, comparisonMarkdown } from "./encrypted-compare.ts";
+import { runEncryptedComparison } from "./encrypted-compare.ts";
 import { parseOptions, USAGE, type BenchOptions } from "./options.ts";
 import type { BenchResult } from "./result.ts";
 import { runBench } from "./run.ts";
@@ -146,19 +146,16 @@ if (options.scenario === "manychats") await runManyChatsCli(options, argv);
 
 if (options.encrypted) {
   try {
-    const runs: Record<"plain" | "encrypted", BenchResult[]> = { plain: [], encrypted: [] };
-    let ok = true;
-    for (let i = 0; i < options.pairs; i++) {
-      for (const encrypted of [false, true]) {
-        log(`pair ${i + 1}/${options.pairs}: ${encrypted ? "encrypted" : "plain"} chats`);
-        const { result } = await runAndWrite({ ...options, encrypted }, () => ({}));
-        runs[encrypted ? "encrypted" : "plain"].push(result);
-        ok &&= result.loss.ok;
+    const { markdown: md, ok } = await runEncryptedComparison(
+      options,
+      async (o) => {
+        const { result } = await runAndWrite(o, () => ({}));
         console.log("");
-      }
-    }
-    const argvLine = ["pnpm bench", ...argv].join(" ");
-    const md = comparisonMarkdown(compareEncrypted(runs.plain, runs.encrypted), argvLine);
+        return result;
+      },
+      ["pnpm bench", ...argv].join(" "),
+      log,
+    );
     fs.mkdirSync(outDir, { recursive: true });
     const file = path.join(outDir, `${stamp()}-encrypted-vs-plain.md`);
     fs.writeFileSync(file, `${md}\n`);

@@ -39,6 +39,10 @@ export async function connectDevices(
 }
 
 function placement(o: BenchOptions, t: Topology): Placement {
+  if (o.via === "chat" && t.nginxUrl) {
+    // User u is in chat floor(u / chatSize) (setup.ts): its members share a node, even at one node.
+    return { target: (u) => ({ url: t.nodes[Math.floor(u / o.chatSize) % t.nodes.length].url }) };
+  }
   if (t.nodes.length === 1 || !t.nginxUrl) return { target: () => ({ url: t.url }) };
   if (o.via === "direct") {
     return { target: (u, d) => ({ url: t.nodes[(u + d) % t.nodes.length].url }) };

@@ -3,6 +3,7 @@
  * then their medians side by side: delivered/s, node CPU per delivery, delivery p50/p99, and what
  * the clients spent in ts-mls.
  */
+import type { BenchOptions } from "./options.ts";
 import type { BenchResult } from "./result.ts";
 
 const median = (xs: number[]) => {
@@ -27,7 +28,7 @@ interface EncryptedComparison {
   ratio: { deliveredPerSec: number; nodeCpuMicrosPerDelivery: number };
 }
 
-export function compareEncrypted(plain: BenchResult[], encrypted: BenchResult[]): EncryptedComparison {
+function compareEncrypted(plain: BenchResult[], encrypted: BenchResult[]): EncryptedComparison {
   const side = (rs: BenchResult[]) => ({
     deliveredPerSec: median(rs.map((r) => r.deliveredPerSec)),
     nodeCpuMicrosPerDelivery: median(rs.map((r) => r.nodeCpuMicrosPerDelivery ?? NaN)),
@@ -58,7 +59,7 @@ export function compareEncrypted(plain: BenchResult[], encrypted: BenchResult[])
 }
 
 /** A markdown table (also printed on the console). */
-export function comparisonMarkdown(c: EncryptedComparison, command: string): string {
+function comparisonMarkdown(c: EncryptedComparison, command: string): string {
   const { plain: p, encrypted: e } = c;
   return [
     `## Encrypted vs plain chats (medians of ${c.pairs} alternating pair(s))`,
@@ -73,4 +74,28 @@ export function comparisonMarkdown(c: EncryptedComparison, command: string): str
     `| client CPU per delivery (µs, the load generator) | ${fmt(p.clientCpuMicrosPerDelivery)} | ${fmt(e.clientCpuMicrosPerDelivery)} | ${fmt(e.clientCpuMicrosPerDelivery / p.clientCpuMicrosPerDelivery, 2)} |`,
     `| client encrypt / decrypt, one at a time (ms) | – | ${fmt(e.encryptMs, 2)} / ${fmt(e.decryptMs, 2)} | |`,
   ].join("\n");
+}
+
+/**
+ * `--pairs` alternating pairs (plain, then encrypted) through `run` (cli.ts writes each run's
+ * report), then the comparison. `ok`: every run lost nothing.
+ */
+export async function runEncryptedComparison(
+  options: BenchOptions,
+  run: (o: BenchOptions) => Promise<BenchResult>,
+  command: string,
+  log: (line: string) => void,
+): Promise<{ comparison: EncryptedComparison; markdown: string; ok: boolean }> {
+  const runs: Record<"plain" | "encrypted", BenchResult[]> = { plain: [], encrypted: [] };
+  let ok = true;
+  for (let i = 0; i < options.pairs; i++) {
+    for (const encrypted of [false, true]) {
+      log(`pair ${i + 1}/${options.pairs}: ${encrypted ? "encrypted" : "plain"} chats`);
+      const result = await run({ ...options, encrypted });
+      runs[encrypted ? "encrypted" : "plain"].push(result);
+      ok &&= result.loss.ok;
+    }
+  }
+  const comparison = compareEncrypted(runs.plain, runs.encrypted);
+  return { comparison, markdown: comparisonMarkdown(comparison, command), ok };
 }

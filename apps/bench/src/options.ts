@@ -39,8 +39,12 @@ export interface BenchOptions {
   messageSize: number;
   /** Connections per user, spread over the nodes. @default 1 */
   devices: number;
-  /** `nginx`: every device through nginx (sticky by source address, so devices use 127.0.0.x); `direct`: device d of user u on node (u + d) mod N. */
-  via: "nginx" | "direct";
+  /**
+   * `nginx`: every device through nginx (sticky by source address, so devices use 127.0.0.x); `direct`:
+   * device d of user u on node (u + d) mod N (a chat's members spread over the nodes); `chat`: every
+   * device of a chat's members on one node, chat c on node c mod N (no message crosses nodes).
+   */
+  via: "nginx" | "direct" | "chat";
   /** Run the minimal fan-out server (socket.io only, no database, no Redis) instead of ours. */
   baseline: boolean;
   /** Write `node --cpu-prof` profiles of every node into the result folder. */
@@ -105,7 +109,8 @@ export const USAGE = `Usage: pnpm bench [closed|open|idle|read|manychats] [optio
   --rate R[,R2…]     offered messages/s: open (one step per rate; default 2000) and idle (default users/100)
   --message-size B   bytes of text per message (default 64)
   --devices N        connections per user, spread over the nodes (default 1)
-  --via nginx|direct how devices reach several nodes (default nginx)
+  --via nginx|direct|chat  how devices reach several nodes (default nginx): nginx by source address,
+                     direct = a chat's members spread over the nodes, chat = a chat's members on one node
   --baseline         the same clients against a minimal socket.io fan-out server (no DB, no Redis),
                      then ours with the same options, and the ratio
   --cpu-prof         node --cpu-prof on every node; profiles land in the result folder
@@ -156,7 +161,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     return n;
   };
   const via = values.via ?? DEFAULTS.via;
-  if (via !== "nginx" && via !== "direct") throw new Error("--via must be nginx or direct");
+  if (via !== "nginx" && via !== "direct" && via !== "chat")
+    throw new Error("--via must be nginx, direct or chat");
   const nodeEnv: Record<string, string> = {};
   for (const kv of values.env ?? []) {
     const i = kv.indexOf("=");

@@ -25,7 +25,7 @@ export interface BenchResult {
   topology: {
     kind: Topology["kind"];
     nodes: number;
-    via: "nginx" | "direct" | "single";
+    via: "nginx" | "direct" | "chat" | "single";
     redis: boolean;
     nginx: boolean;
     database: Topology["database"];

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { benchDatabase } from "./support/database.ts";
-import { DEFAULTS, type BenchOptions } from "../src/options.ts";
+import { DEFAULTS, parseOptions, type BenchOptions } from "../src/options.ts";
 import type { BenchResult } from "../src/result.ts";
 import { runBench } from "../src/run.ts";
 import { checkTargets } from "../src/targets.ts";
@@ -58,6 +58,14 @@ describe("pnpm bench (smoke)", function () {
     expect(r.loss.fullyReadDoubled).to.equal(0);
     expect(r.read!.readsAcked).to.equal(r.read!.readsSent);
     expect(r.processes.map((p) => p.kind)).to.include.members(["node", "redis", "nginx", "postgres"]);
+  });
+
+  it("closed loop over 2 nodes with each chat's members on one node (--via chat): zero loss", async () => {
+    expect(parseOptions(["closed", "--via", "chat"]).via).to.equal("chat");
+    expect(() => parseOptions(["closed", "--via", "random"])).to.throw(/--via/);
+    const r = await run({ scenario: "closed", nodes: 2, via: "chat" });
+    expectZeroLoss(r);
+    expect(r.topology).to.include({ nodes: 2, via: "chat" });
   });
 
   it("upload: files through 2 nodes reach every other member once, with MB/s, p99 and node RSS", async () => {

@@ -1,7 +1,9 @@
 /**
  * The server suite as mocha groups: the tests that start node processes and clusters (`nodes`, then
  * the cluster tests again on a Redis Cluster: `redis-cluster`) beside everything else (`main`, then
- * the S3 rerun of the attachment suites: `s3`), then the browser tests alone (`e2e`). Each group is its own mocha process with its own PostgreSQL template,
+ * the S3 rerun of the attachment suites: `s3`) beside the long-token browser test (`e2e-sessions`: two
+ * minutes of mostly waiting), then the other browser tests alone (`e2e`). Each group is its own mocha
+ * process with its own PostgreSQL template,
  * private redis-servers and ports (the suite never shares state across processes). Output is
  * streamed line by line with the group's name in front; the exit code is non-zero if any group
  * failed. A failed group's failing files run once more: a pass then is reported as FLAKY (with the
@@ -64,6 +66,9 @@ const REDIS_CLUSTER: Group = {
  */
 const NODE_DIRS = ["cluster", "faults", "ops", "monitoring", "encryption", "contract"];
 
+/** The browser test that mostly waits (20-s access tokens renewed over two minutes): it runs beside the server lanes. */
+const SESSIONS_E2E = "web-sessions.test.ts";
+
 /** Lanes: the groups of one lane run one after the other. */
 const LANES: Record<string, Group[]> = {
   nodes: [{ name: "nodes", args: NODE_DIRS.map((d) => `test/${d}/**/*.test.ts`) }, REDIS_CLUSTER],
@@ -84,17 +89,20 @@ const LANES: Record<string, Group[]> = {
       env: { TEST_STORAGE: "s3" },
     },
   ],
-  browser: [{ name: "e2e", args: ["test/e2e/*.test.ts"] }],
+  browser: [
+    { name: "e2e", args: ["test/e2e/*.test.ts", "--ignore", `test/e2e/${SESSIONS_E2E}`] },
+    { name: "e2e-sessions", args: [`test/e2e/${SESSIONS_E2E}`] },
+  ],
   /** The Redis Cluster group alone (`pnpm test:scale`); CI runs it in the `nodes` lane. */
   scale: [REDIS_CLUSTER],
 };
 /**
  * What `pnpm test` runs, phase after phase: the two server lanes side by side (mostly waiting on their
- * servers), then the browser tests alone. TEST_LANES=serial runs every group one after the other (a
+ * servers) and beside them the browser test that mostly waits, then the other browser tests alone. TEST_LANES=serial runs every group one after the other (a
  * timing test, "logout drops the sockets on all three nodes within a second", failed once side by side
  * under other load on this 2-core machine: a failed file runs once more, see runGroup).
  */
-const DEFAULT_PHASES = [["nodes", "server"], ["browser"]];
+const DEFAULT_PHASES = [["nodes", "server", "e2e-sessions"], ["e2e"]];
 
 interface Failure {
   file: string;

@@ -259,6 +259,7 @@ export async function startNode(config: Config, log: Logger): Promise<RunningNod
     sockets: originSockets,
     log,
     maxBufferedBytes: config.SOCKET_MAX_BUFFERED_BYTES,
+    admission,
   });
   // With Redis, rooms can miss a socketsJoin/socketsLeave: reconcile them from the database.
   const stopMembershipSync = redis

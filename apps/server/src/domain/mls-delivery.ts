@@ -28,7 +28,14 @@ import { MESSAGE_COLUMNS, messageColumnsOf, type MessageRow } from "../store/mes
 import { attachmentsOf } from "../store/attachment-row.ts";
 import { linkUploads, lockEncryptedUploads } from "./mls-attachments.ts";
 import type { Tx, LockedChat } from "../store/group-commit.ts";
-import { decodeMls, framingOf, readGroupInfo, type ReadGroupInfo } from "../mls/framing.ts";
+import {
+  decodeMls,
+  framingOf,
+  listsExternalSender,
+  readGroupInfo,
+  removedLeafOf,
+  type ReadGroupInfo,
+} from "../mls/framing.ts";
 import { serverKey, serverRemoveProposal } from "../mls/server-key.ts";
 import { requireMember } from "./access.ts";
 
@@ -47,7 +54,13 @@ interface Checked {
 }
 
 /** What can be checked before the chat's lock: the bytes themselves. */
-async function checkBytes(chatId: number, userId: number, deviceId: string, p: MlsSend): Promise<Checked> {
+async function checkBytes(
+  ctx: DomainContext,
+  userId: number,
+  deviceId: string,
+  p: MlsSend,
+): Promise<Checked> {
+  const chatId = p.chat_id;
   const f = framingOf(decodeMls(p.data));
   if (f.groupId !== mlsGroupId(chatId))
     throw new AppError("mls_rejected", "The message is for another group");
@@ -88,6 +101,11 @@ async function checkBytes(chatId: number, userId: number, deviceId: string, p: M
     throw new AppError("mls_rejected", "The GroupInfo must be signed by the committing device");
   if (f.senderType === "member" && f.leafIndex !== gi.signer.leafIndex)
     throw new AppError("mls_rejected", "The commit's sender is not the GroupInfo's signer");
+  if (!listsExternalSender(gi.groupInfo, (await serverKey(ctx.db.pool)).publicKey))
+    throw new AppError(
+      "mls_rejected",
+      "The group must list the server as an external sender (GET /api/v1/mls/external-sender)",
+    );
   const inTree = new Set(gi.members.map((m) => m.deviceId));
   if (inTree.size !== gi.members.length)
     throw new AppError("mls_rejected", "A device appears twice in the tree");
@@ -119,70 +137,91 @@ export async function sendMls(
 ): Promise<{ message: WireMessage; duplicate: boolean }> {
   if (!deviceId) throw new AppError("device_required");
   await enforce(ctx.limiter, [[ctx.limits.sendsPerUser, String(userId)]]);
-  const checked = await checkBytes(p.chat_id, userId, deviceId, p);
-  const out = await ctx.commits.messages.runOne(p.chat_id, async (tx, locked) => {
-    const chat = (
-      await tx.query<ChatState>(
-        `SELECT encrypted, mls_epoch, mls_epoch_at > now() - make_interval(secs => $2) AS fresh_epoch, last_seq
+  const checked = await checkBytes(ctx, userId, deviceId, p);
+  const out = await ctx.commits.messages
+    .runOne(p.chat_id, async (tx, locked) => {
+      const chat = (
+        await tx.query<ChatState>(
+          `SELECT encrypted, mls_epoch, mls_epoch_at > now() - make_interval(secs => $2) AS fresh_epoch, last_seq
            FROM chats WHERE id = $1`,
-        [p.chat_id, EPOCH_GRACE_MS / 1000],
-      )
-    ).rows[0];
-    if (!chat) throw new AppError("chat_not_found");
-    if (!chat.encrypted) throw new AppError("conflict", "This chat is not end-to-end encrypted");
-    const facts = (
-      await tx.query<{ member: boolean; in_group: boolean; group_size: number; live_device: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2) AS member,
+          [p.chat_id, EPOCH_GRACE_MS / 1000],
+        )
+      ).rows[0];
+      if (!chat) throw new AppError("chat_not_found");
+      if (!chat.encrypted) throw new AppError("conflict", "This chat is not end-to-end encrypted");
+      const facts = (
+        await tx.query<{
+          member: boolean;
+          in_group: boolean;
+          group_size: number;
+          live_device: boolean;
+          stale: string[];
+        }>(
+          `SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1 AND user_id = $2) AS member,
+                ARRAY(SELECT m.device_id::text FROM ${STALE_MEMBERS} ORDER BY m.leaf_index) AS stale,
                 EXISTS (SELECT 1 FROM mls_members WHERE chat_id = $1 AND device_id = $3) AS in_group,
                 (SELECT count(*)::int FROM mls_members WHERE chat_id = $1) AS group_size,
                 EXISTS (SELECT 1 FROM devices WHERE id = $3 AND user_id = $2 AND removed_at IS NULL) AS live_device`,
-        [p.chat_id, userId, deviceId],
-      )
-    ).rows[0];
-    if (!facts.member) throw new AppError("not_a_member");
-    const stored = await tx.query<MessageRow>(
-      `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}
+          [p.chat_id, userId, deviceId],
+        )
+      ).rows[0];
+      if (!facts.member) throw new AppError("not_a_member");
+      const stored = await tx.query<MessageRow>(
+        `SELECT ${messageColumnsOf("m")}, ${attachmentsOf("m")}
          FROM messages m WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3`,
-      [p.chat_id, userId, p.client_id],
-    );
-    if (stored.rows[0])
-      return {
-        row: stored.rows[0],
-        duplicate: true,
-        membersVersion: locked.get(p.chat_id)!.membersVersion,
-        welcomes: [],
-      };
-    if (!facts.live_device) throw new AppError("device_required", "This device was removed");
-    const epoch = BigInt(chat.mls_epoch);
-    let files: Awaited<ReturnType<typeof lockEncryptedUploads>> = [];
-    if (checked.kind === "mls_app") {
-      if (!facts.in_group) throw new AppError("forbidden", "This device is not in the chat's MLS group");
-      const current = checked.epoch === epoch || (checked.epoch + 1n === epoch && chat.fresh_epoch);
-      if (checked.epoch > epoch)
-        throw new AppError("mls_rejected", "The message is of an epoch not reached yet");
-      if (!current) throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
-      if (p.refers_to !== undefined) await requireOwnApplicationMessage(tx, p.chat_id, userId, p.refers_to);
-      files = await lockEncryptedUploads(tx, userId, p.attachment_ids ?? []);
-    } else {
-      // The group's first commit (epoch 0, nobody known yet) may come from any member's device;
-      // later ones from a device in the group, or one joining by external commit.
-      if (checked.senderType === "member" && !facts.in_group && facts.group_size > 0)
-        throw new AppError("forbidden", "This device is not in the chat's MLS group");
-      if (checked.epoch !== epoch) throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
-      await requireConsistentTree(tx, p.chat_id, checked.groupInfo!);
-    }
-    const out = await insert(tx, locked.get(p.chat_id)!, chat, userId, deviceId, p, checked);
-    if (files.length > 0) {
-      await linkUploads(
-        tx,
-        out.row.id,
-        p.chat_id,
-        files.map((f) => f.id),
+        [p.chat_id, userId, p.client_id],
       );
-      out.row.attachments = files;
-    }
-    return out;
-  });
+      if (stored.rows[0])
+        return {
+          row: stored.rows[0],
+          duplicate: true,
+          membersVersion: locked.get(p.chat_id)!.membersVersion,
+          welcomes: [],
+        };
+      if (!facts.live_device) throw new AppError("device_required", "This device was removed");
+      const epoch = BigInt(chat.mls_epoch);
+      let files: Awaited<ReturnType<typeof lockEncryptedUploads>> = [];
+      if (checked.kind === "mls_app") {
+        if (!facts.in_group) throw new AppError("forbidden", "This device is not in the chat's MLS group");
+        const current = checked.epoch === epoch || (checked.epoch + 1n === epoch && chat.fresh_epoch);
+        if (checked.epoch > epoch)
+          throw new AppError("mls_rejected", "The message is of an epoch not reached yet");
+        if (!current) throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
+        // Nothing is said to a group that still holds devices that should be gone: they would read it.
+        if (facts.stale.length > 0) throw new StaleMembers(epoch, facts.stale);
+        if (p.refers_to !== undefined) await requireOwnApplicationMessage(tx, p.chat_id, userId, p.refers_to);
+        files = await lockEncryptedUploads(tx, userId, p.attachment_ids ?? []);
+      } else {
+        // The group's first commit (epoch 0, nobody known yet) may come from any member's device;
+        // later ones from a device in the group, or one joining by external commit.
+        if (checked.senderType === "member" && !facts.in_group && facts.group_size > 0)
+          throw new AppError("forbidden", "This device is not in the chat's MLS group");
+        if (checked.epoch !== epoch)
+          throw new AppError("epoch_conflict", undefined, { epoch: Number(epoch) });
+        await requireConsistentTree(tx, p.chat_id, checked.groupInfo!);
+      }
+      const out = await insert(tx, locked.get(p.chat_id)!, chat, userId, deviceId, p, checked);
+      if (files.length > 0) {
+        await linkUploads(
+          tx,
+          out.row.id,
+          p.chat_id,
+          files.map((f) => f.id),
+        );
+        out.row.attachments = files;
+      }
+      return out;
+    })
+    .catch(async (err: unknown) => {
+      if (!(err instanceof StaleMembers)) throw err;
+      // The Remove proposals may never have been made (best effort) or be of an older epoch:
+      // make sure they are in the seq before the sender catches up, commits them and sends again.
+      await proposeDeviceRemovals(ctx, p.chat_id, userId);
+      throw new AppError("epoch_conflict", "Devices that left the chat must be removed first", {
+        epoch: Number(err.epoch),
+        remove_devices: err.devices,
+      });
+    });
   const message = toMessage(out.row);
   if (!out.duplicate) {
     ctx.bus.toChat(p.chat_id, "message:new", message, { membersVersion: out.membersVersion });
@@ -192,6 +231,24 @@ export async function sendMls(
   }
   return { message, duplicate: out.duplicate };
 }
+
+/** An application message met leaves that should be gone: answered once their removal is proposed. */
+class StaleMembers extends Error {
+  constructor(
+    readonly epoch: bigint,
+    readonly devices: string[],
+  ) {
+    super("stale MLS members");
+  }
+}
+
+/**
+ * The group's leaves (`mls_members m`) that no longer belong: a removed or unknown device, or a
+ * user who is no longer a member of the chat ($1).
+ */
+const STALE_MEMBERS = `mls_members m LEFT JOIN devices d ON d.id = m.device_id
+  WHERE m.chat_id = $1 AND (d.removed_at IS NOT NULL OR d.id IS NULL
+        OR NOT EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = m.user_id))`;
 
 async function requireOwnApplicationMessage(tx: Tx, chatId: number, userId: number, messageId: number) {
   const { rows } = await tx.query<{ sender_id: number; kind: string; deleted: boolean }>(
@@ -402,17 +459,23 @@ export async function proposeDeviceRemovals(
       ).rows[0];
       if (!chat?.encrypted || !chat.mls_group_info) return [];
       const stale = await tx.query<{ leaf_index: number }>(
-        `SELECT m.leaf_index FROM mls_members m LEFT JOIN devices d ON d.id = m.device_id
-          WHERE m.chat_id = $1 AND (d.removed_at IS NOT NULL OR d.id IS NULL
-                OR NOT EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = m.user_id))
-          ORDER BY m.leaf_index`,
+        `SELECT m.leaf_index FROM ${STALE_MEMBERS} ORDER BY m.leaf_index`,
         [chatId],
       );
       if (stale.rows.length === 0) return [];
+      // A leaf whose removal this epoch already holds is not proposed twice (a commit may not
+      // remove a leaf twice): sends keep asking for them until somebody commits.
+      const proposed = await tx.query<{ text: string }>(
+        "SELECT text FROM messages WHERE chat_id = $1 AND kind = 'mls_proposal' AND epoch = $2 AND text IS NOT NULL",
+        [chatId, chat.mls_epoch],
+      );
+      const done = new Set(proposed.rows.map((r) => removedLeafOf(r.text)));
+      const leaves = stale.rows.map((r) => r.leaf_index).filter((l) => !done.has(l));
+      if (leaves.length === 0) return [];
       // Every proposal is made before the first write (a job may refuse only before it writes).
       const gi = (await readGroupInfo(chat.mls_group_info)).groupInfo;
       const proposals: string[] = [];
-      for (const s of stale.rows) proposals.push(await serverRemoveProposal(key, gi, s.leaf_index));
+      for (const leaf of leaves) proposals.push(await serverRemoveProposal(key, gi, leaf));
       const rows: MessageRow[] = [];
       for (const data of proposals) {
         const seq = Math.max(locked.get(chatId)!.lastSeq, chat.last_seq, ...rows.map((r) => r.seq)) + 1;

@@ -6,6 +6,7 @@
  */
 import { AppError, MLS_CIPHERSUITE, parseMlsIdentity } from "@chat/protocol";
 import {
+  decodeExternalSender,
   decodeMlsMessage,
   getCiphersuiteFromName,
   getCiphersuiteImpl,
@@ -86,6 +87,15 @@ export function framingOf(m: MLSMessage): Framing {
   return reject(`a ${m.wireformat} is not a group message`);
 }
 
+/** The leaf a stored Remove proposal (a PublicMessage) removes; undefined for anything else. */
+export function removedLeafOf(b64: string): number | undefined {
+  const m = decodeMls(b64);
+  if (m.wireformat !== "mls_public_message") return undefined;
+  const c = m.publicMessage.content;
+  if (c.contentType !== "proposal" || c.proposal.proposalType !== "remove") return undefined;
+  return c.proposal.remove.removed;
+}
+
 export interface TreeMember {
   leafIndex: number;
   userId: number;
@@ -143,6 +153,24 @@ export async function readGroupInfo(b64: string): Promise<ReadGroupInfo> {
     return reject("group id is not UTF-8");
   }
   return { groupInfo: gi, groupId, epoch: gi.groupContext.epoch, members, signer };
+}
+
+/**
+ * Whether the GroupInfo's group context lists `signatureKey` in an `external_senders` extension
+ * (ts-mls reads each such extension as one ExternalSender): without it the group refuses the
+ * server's Remove proposals.
+ */
+export function listsExternalSender(gi: GroupInfo, signatureKey: Uint8Array): boolean {
+  const want = b64Of(signatureKey);
+  return gi.groupContext.extensions.some((e) => {
+    if (e.extensionType !== "external_senders") return false;
+    try {
+      const d = decodeExternalSender(e.extensionData, 0);
+      return d !== undefined && b64Of(d[0].signaturePublicKey) === want;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function identityOf(c: { credentialType: string; identity?: Uint8Array }): {

@@ -6,7 +6,9 @@
  * - not a session that has a socket showing this chat right now (`presence:viewing`, on any node);
  * - not a member who muted the chat, unless the message @mentions them (plain chats only: the
  *   server cannot read an encrypted chat's messages).
- * The work runs in a bounded queue after the send was acknowledged; nothing here slows a send.
+ * The work runs in a bounded queue after the send was acknowledged; nothing here slows a send. The
+ * messages stored in one tick are decided together: one query finds the subscriptions of all their
+ * chats (a query per message made PostgreSQL do a join per message sent even when nobody subscribed).
  */
 import type { Logger } from "pino";
 import type { PushPayload } from "@chat/protocol";
@@ -20,6 +22,8 @@ import { mentions } from "./mentions.ts";
 /** Characters of a plain message's text in the push. */
 export const PREVIEW_CHARS = 120;
 export const ENCRYPTED_PREVIEW = "New encrypted message";
+/** Messages decided with one read of their chats' push subscriptions. */
+const DECIDE_BATCH = 200;
 
 /** The sessions showing a chat now, on every node. */
 export type ViewingSessions = (chatId: number) => Promise<Set<string>>;
@@ -41,23 +45,56 @@ export function messagePush(deps: {
   // Each job reads the database once or twice: a few at a time.
   const jobs = new BoundedQueue({
     concurrency: 4,
-    maxQueued: 10_000,
-    onDrop: () => log.warn("push decision queue full: a message was not pushed"),
+    // Jobs of up to DECIDE_BATCH messages: at most ~20,000 messages wait.
+    maxQueued: 100,
+    onDrop: () => log.warn("push decision queue full: messages were not pushed"),
   });
+  /** Messages stored this tick, decided together: one read of the candidates for all of them. */
+  let pending: WireMessage[] = [];
 
-  async function decide(m: WireMessage): Promise<void> {
-    const { rows } = await db.pool.query<Candidate>(
-      `SELECT ps.id::text AS id, ps.endpoint, ps.p256dh, ps.auth, ps.session_id::text AS session_id,
+  function takePending(): void {
+    const ms = pending;
+    pending = [];
+    for (let i = 0; i < ms.length; i += DECIDE_BATCH) {
+      const batch = ms.slice(i, i + DECIDE_BATCH);
+      jobs.push(() =>
+        decideAll(batch).catch((err: unknown) =>
+          log.warn({ err, messages: batch.length }, "push decision failed"),
+        ),
+      );
+    }
+  }
+
+  /** Every member's live subscriptions in the messages' chats, in one query; then each message. */
+  async function decideAll(ms: WireMessage[]): Promise<void> {
+    const { rows } = await db.pool.query<Candidate & { chat_id: number }>(
+      `SELECT cm.chat_id, ps.id::text AS id, ps.endpoint, ps.p256dh, ps.auth, ps.session_id::text AS session_id,
               cm.user_id, u.name AS user_name,
               COALESCE(cm.muted_until > now(), false) AS muted
          FROM chat_members cm
          JOIN push_subscriptions ps ON ps.user_id = cm.user_id
          JOIN sessions s ON s.id = ps.session_id AND s.revoked_at IS NULL
          JOIN users u ON u.id = cm.user_id
-        WHERE cm.chat_id = $1 AND cm.user_id <> $2`,
-      [m.chat_id, m.sender_id],
+        WHERE cm.chat_id = ANY($1::int[])`,
+      [[...new Set(ms.map((m) => m.chat_id))]],
     );
     if (rows.length === 0) return;
+    const byChat = new Map<number, Candidate[]>();
+    for (const r of rows) {
+      const list = byChat.get(r.chat_id);
+      if (list) list.push(r);
+      else byChat.set(r.chat_id, [r]);
+    }
+    for (const m of ms) {
+      const candidates = (byChat.get(m.chat_id) ?? []).filter((r) => r.user_id !== m.sender_id);
+      if (candidates.length === 0) continue;
+      await decide(m, candidates).catch((err: unknown) =>
+        log.warn({ err, chatId: m.chat_id }, "push decision failed"),
+      );
+    }
+  }
+
+  async function decide(m: WireMessage, rows: Candidate[]): Promise<void> {
     const encrypted = m.mls !== undefined;
     const text = encrypted ? "" : m.text;
     const mentioned = mentions(
@@ -102,11 +139,12 @@ export function messagePush(deps: {
 
   return {
     stored(m) {
-      jobs.push(() =>
-        decide(m).catch((err: unknown) => log.warn({ err, chatId: m.chat_id }, "push decision failed")),
-      );
+      if (pending.length === 0) setImmediate(takePending);
+      pending.push(m);
     },
     async idle() {
+      // What was stored this tick is queued on the next: wait for that before the queue.
+      await new Promise((r) => setImmediate(r));
       await jobs.idle();
       await sender.idle();
     },

@@ -2,16 +2,23 @@
  * Encrypted chats on the 3-node cluster (issue 17): 3 users × 2 devices, each user's devices on
  * different nodes (child processes, Redis, one PostgreSQL). Create, talk, add a member (reads what
  * follows, not what came before), an account deleted (the server's Remove proposal; the next
- * commit removes its devices, which read nothing after), receipts on metadata.
+ * commit removes its devices, which read nothing after), receipts on metadata; two commits at
+ * once, a new device by external commit, a device offline for several epochs, an admin removal
+ * and a leave; a node SIGKILLed between storing a commit and answering it.
  */
 import { expect } from "chai";
+import pg from "pg";
 import request from "supertest";
 import { spawnExtraNode, useCluster } from "./cluster-fixture.ts";
 import { createUser } from "../support/users.ts";
+import { startStallProxy } from "../support/stall-proxy.ts";
 import { eventually } from "../support/wait.ts";
 import {
   atEpoch as atEpochWithin,
+  conflictsIn,
   encryptedChat,
+  raceNextSends,
+  recordSends,
   startGroup,
   textsOf,
   useDevices as useMlsDevices,
@@ -25,7 +32,7 @@ const atEpoch = (devices: MlsDevice[], chatId: number, epoch: bigint) =>
 describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function () {
   this.timeout(120_000);
   const c = useCluster();
-  const { device } = useMlsDevices();
+  const { device, reconnect } = useMlsDevices();
 
   it("create, talk, add a member, delete an account: every device reads what it should, and only that", async () => {
     const [n1, n2, n3] = c.urls;
@@ -96,20 +103,96 @@ describe("cluster: encrypted chats, 3 users × 2 devices over 3 nodes", function
         expect(n.logs.join("\n")).to.not.include(secret);
   });
 
-  it("the node taking a commit is SIGKILLed: the device resends the same commit on another node, the group does not fork", async () => {
+  it("two commits at once, a new device by external commit, a device offline for epochs, an admin removal and a leave", async () => {
+    const [n1, n2, n3] = c.urls;
+    const alice = await createUser(n1, "Alice");
+    const bob = await createUser(n2, "Bob");
+    const carol = await createUser(n3, "Carol");
+    const chatId = await encryptedChat(n1, alice, [bob, carol]);
+    const a1 = await device(n1, alice, "a1");
+    const a2 = await device(n2, alice, "a2");
+    const b1 = await device(n2, bob, "b1");
+    const c1 = await device(n3, carol, "c1");
+    const c2 = await device(n1, carol, "c2");
+    await startGroup(a1, chatId, [bob, carol], [a2, b1, c1, c2], 15_000);
+
+    // Alice's phone (node 2) and Carol's laptop (node 3) commit at the same moment from epoch 1.
+    const sends = raceNextSends([a2, c1]);
+    await Promise.all([a2.mls.commitPending(chatId), c1.mls.commitPending(chatId)]);
+    expect(conflictsIn(sends), "one of them rebased").to.equal(1);
+    await atEpoch([a1, a2, b1, c1, c2], chatId, 3n);
+
+    // Carol's phone goes offline; meanwhile Bob's new tablet joins by external commit (epoch 4)
+    // and Alice commits once more (epoch 5), with messages in between.
+    c2.socket.close();
+    const b2 = await device(n3, bob, "b2", 0);
+    await b2.mls.joinExternally(chatId);
+    await a1.mls.send(chatId, "bob has a tablet");
+    await a1.mls.commitPending(chatId);
+    await b2.mls.send(chatId, "hello from the tablet");
+    const online = [a1, a2, b1, b2, c1];
+    await atEpoch(online, chatId, 5n);
+    for (const d of online)
+      await eventually(() => expect(textsOf(d, chatId).at(-1), d.name).to.equal("hello from the tablet"));
+    const back = await reconnect(c2, n2);
+    await back.mls.catchUp(chatId);
+    expect(back.mls.epoch(chatId)).to.equal(5n);
+    expect(textsOf(back, chatId).slice(-2)).to.deep.equal(["bob has a tablet", "hello from the tablet"]);
+
+    // Alice (the admin) removes Bob; the next sender commits the server's Remove proposals first.
+    await request(n3).delete(`/api/v1/chats/${chatId}/members/${bob.id}`).set(alice.auth).expect(200);
+    await a2.mls.send(chatId, "bob was removed");
+    const left = [a1, a2, c1, back];
+    for (const d of left)
+      await eventually(() => expect(textsOf(d, chatId).at(-1), d.name).to.equal("bob was removed"));
+    for (const d of left) expect(d.mls.members(chatId), d.name).to.have.length(4);
+    // Carol leaves on her own; Alice's next message is for Alice's devices only.
+    await request(n1).delete(`/api/v1/chats/${chatId}/members/${carol.id}`).set(carol.auth).expect(200);
+    await a1.mls.send(chatId, "alone at last");
+    await eventually(() => expect(textsOf(a2, chatId).at(-1)).to.equal("alone at last"));
+    expect(a1.mls.members(chatId)).to.have.members([a1.mls.me.deviceId, a2.mls.me.deviceId]);
+    for (const d of [b1, b2]) expect(textsOf(d, chatId)).to.not.include("bob was removed");
+    for (const d of [b1, b2, c1, back]) expect(textsOf(d, chatId)).to.not.include("alone at last");
+  });
+
+  it("the node taking a commit is SIGKILLed after storing it, before its answer: the resend on another node is a duplicate, the group does not fork", async () => {
     const [n1, n2] = c.urls;
     const doomed = await spawnExtraNode(c, "e2e-kill");
+    // Alice's device reaches the doomed node through a proxy that can hold the node's answers.
+    const proxy = await startStallProxy("127.0.0.1", Number(new URL(doomed.url).port));
     const alice = await createUser(n1, "Alice");
     const bob = await createUser(n2, "Bob");
     const chatId = await encryptedChat(n1, alice, [bob]);
-    const a1 = await device([doomed.url, n1], alice, "a1");
+    const a1 = await device([`http://127.0.0.1:${proxy.port}`, n1], alice, "a1");
     const b1 = await device(n2, bob, "b1");
     const b2 = await device(n1, bob, "b2");
     await startGroup(a1, chatId, [bob], [b1, b2], 15_000);
-    // The commit goes to the doomed node, which dies at once (before or after storing it).
-    const committing = a1.mls.commitPending(chatId);
-    await doomed.kill("SIGKILL");
-    await committing;
+    const sends = recordSends(a1);
+    const db = new pg.Client({ connectionString: c.databaseUrl });
+    await db.connect();
+    try {
+      proxy.holdAnswers();
+      const committing = a1.mls.commitPending(chatId);
+      // The doomed node stores the commit (its answer waits in the proxy), then dies.
+      await eventually(async () => {
+        const { rows } = await db.query(
+          "SELECT 1 FROM messages WHERE chat_id = $1 AND kind = 'mls_commit' AND epoch = 1",
+          [chatId],
+        );
+        expect(rows).to.have.length(1);
+      }, 15_000);
+      await doomed.kill("SIGKILL");
+      await proxy.close();
+      await committing;
+    } finally {
+      await db.end();
+      await proxy.close();
+    }
+    // The same commit (same client_id) went again, to node 1, and was answered as a duplicate.
+    const answered = sends.filter((r) => r.duplicate !== undefined);
+    expect(answered, JSON.stringify(sends)).to.have.length(1);
+    expect(answered[0].duplicate).to.equal(true);
+    expect(new Set(sends.map((r) => r.client_id)).size).to.equal(1);
     await atEpoch([a1, b1, b2], chatId, 2n);
     const page = await request(n1)
       .get(`/api/v1/chats/${chatId}/messages?after_seq=0&limit=100`)

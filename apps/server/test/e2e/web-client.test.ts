@@ -1,6 +1,8 @@
 import crypto from "node:crypto";
 import { expect } from "chai";
+import pg from "pg";
 import type { NodeProcess } from "../../src/launcher/node-process.ts";
+import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
 import { nodeBehindNginx, startWebWorld, type WebWorld } from "./web-fixture.ts";
 import { ChatPage, PASSWORD } from "./web-pages.ts";
@@ -333,6 +335,46 @@ describe("web client in Chromium: 2 nodes behind nginx", function () {
     await stale.page.reload();
     await stale.page.getByRole("alert").filter({ hasText: "Your session has ended" }).waitFor();
     await stale.page.getByRole("button", { name: "Log in", exact: true }).waitFor();
+  });
+
+  it("a user in 1,200 chats sees every one of them: the list's later pages follow the first", async function () {
+    this.timeout(60_000);
+    const many = await createUser(w.nginx.url, "Many", { email: email("many") });
+    const db = new pg.Client({ connectionString: w.databaseUrl });
+    await db.connect();
+    try {
+      // Straight into the database (1,200 chats through the API would be the test): names with
+      // their number, each with one message, the oldest activity last.
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO chats (type, name, owner_id, last_seq, activity_at)
+         SELECT 'group', 'Crowd ' || g, $1, 1, now() - g * interval '1 second' FROM generate_series(1, 1200) g
+         RETURNING id`,
+        [many.id],
+      );
+      const ids = rows.map((r) => r.id);
+      await db.query(
+        `INSERT INTO chat_members (chat_id, user_id, role) SELECT c, $2, 'owner' FROM unnest($1::int[]) c`,
+        [ids, many.id],
+      );
+      await db.query(
+        `INSERT INTO messages (chat_id, seq, sender_id, client_id, text)
+         SELECT c, 1, $2, gen_random_uuid(), 'one of many' FROM unnest($1::int[]) c`,
+        [ids, many.id],
+      );
+    } finally {
+      await db.end();
+    }
+    const page = await open(y.url);
+    await page.login(email("many"));
+    await page.chatItem("Crowd 1").waitFor();
+    // The first page is about 500 chats (the answer budget); the oldest is on the third.
+    await eventually(
+      async () => expect(await page.page.locator(".chat-list > li").count()).to.equal(1200),
+      20_000,
+    );
+    await page.chatItem("Crowd 1200").waitFor();
+    await page.openChat("Crowd 1200");
+    await page.bubble("one of many").waitFor();
   });
 
   it("recovers when its node is SIGKILLed mid-conversation: every message once, in order", async function () {

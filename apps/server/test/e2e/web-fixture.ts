@@ -16,6 +16,8 @@ import { ROOT_DIR, spawnTestNode } from "../support/node.ts";
 import { launchChromium, type Browser } from "../../../web/test/browser.ts";
 
 export interface WebWorld {
+  /** The nodes' database (tests that set up in bulk write to it directly). */
+  databaseUrl: string;
   redis: RedisProcess;
   nodes: NodeProcess[];
   nginx: NginxProcess;
@@ -77,7 +79,7 @@ export async function startWebWorld(env: Record<string, string> = {}): Promise<W
     nodes.push(n2);
     browser = br;
     nginx = await startNginx(nodes.map((n) => n.port));
-    return { redis, nodes, nginx, browser, stop };
+    return { databaseUrl: nodeEnv.DATABASE_URL, redis, nodes, nginx, browser, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,9 +5,17 @@
  */
 import { expect } from "chai";
 import request from "supertest";
-import { createCommit, createGroupInfoWithExternalPubAndRatchetTree, encodeMlsMessage } from "ts-mls";
+import {
+  createCommit,
+  createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
+  defaultCapabilities,
+  defaultLifetime,
+  encodeMlsMessage,
+  generateKeyPackageWithKey,
+} from "ts-mls";
 import { AckError, mlsSuite } from "@chat/client";
-import { MLS_MAX_B64 } from "@chat/protocol";
+import { MLS_MAX_B64, mlsGroupId, mlsIdentity } from "@chat/protocol";
 import { useNode } from "../support/node.ts";
 import { createUser } from "../support/users.ts";
 import { claimKeyPackages, encryptedChat, startGroup, useDevices, type MlsDevice } from "./mls-fixture.ts";
@@ -168,5 +176,52 @@ describe("encrypted chats: hostile MLS input", function () {
     expect(secondTry).to.deep.equal({ message: firstTry.message, duplicate: true });
     // A commit of an epoch already taken: epoch_conflict (retryable: catch up and commit again).
     expect(await refusal(a1, { ...withOld, group_info: giBytes })).to.equal("epoch_conflict");
+  });
+
+  it("a group that does not list the server as its external sender is refused at its first commit", async () => {
+    const alice = await createUser(node.url, "Alice");
+    const bob = await createUser(node.url, "Bob");
+    const chatId = await encryptedChat(node.url, alice, [bob]);
+    const a1 = await device(node.url, alice, "a1");
+    // A hostile (or outdated) client makes the group itself, without the external_senders
+    // extension: the server's Remove proposals would be refused by every member.
+    const cs = await mlsSuite();
+    const me = a1.mls.me;
+    const kp = await generateKeyPackageWithKey(
+      { credentialType: "basic", identity: new TextEncoder().encode(mlsIdentity(me.userId, me.deviceId)) },
+      defaultCapabilities(),
+      defaultLifetime,
+      [],
+      { signKey: me.signaturePrivateKey, publicKey: me.signaturePublicKey },
+      cs,
+    );
+    const state = await createGroup(
+      new TextEncoder().encode(mlsGroupId(chatId)),
+      kp.publicPackage,
+      kp.privatePackage,
+      [],
+      cs,
+    );
+    const commit = await createCommit(
+      { state, cipherSuite: cs },
+      { wireAsPublicMessage: true, ratchetTreeExtension: true },
+    );
+    const gi = await createGroupInfoWithExternalPubAndRatchetTree(commit.newState, [], cs);
+    const err = await a1.socket
+      .request("mls:send", {
+        chat_id: chatId,
+        client_id: crypto.randomUUID(),
+        data: b64(encodeMlsMessage(commit.commit)),
+        group_info: b64(encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo: gi })),
+      })
+      .catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AckError);
+    expect((err as AckError).code).to.equal("mls_rejected");
+    expect((err as AckError).message).to.match(/external sender/);
+    const chat = (await request(node.url).get(`/api/v1/chats/${chatId}`).set(alice.auth).expect(200)).body;
+    expect(chat.last_seq, "nothing stored").to.equal(0);
+    // The client's own group (made with the server's key) goes through.
+    const b1 = await device(node.url, bob, "b1");
+    await startGroup(a1, chatId, [bob], [b1]);
   });
 });

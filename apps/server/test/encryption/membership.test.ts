@@ -10,7 +10,15 @@ import { AckError } from "@chat/client";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
-import { atEpoch, encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
+import {
+  atEpoch,
+  conflictsIn,
+  encryptedChat,
+  raceNextSends,
+  startGroup,
+  textsOf,
+  useDevices,
+} from "./mls-fixture.ts";
 
 describe("encrypted chats: membership changes, conflicts and catch-up", function () {
   this.timeout(90_000);
@@ -97,9 +105,13 @@ describe("encrypted chats: membership changes, conflicts and catch-up", function
     const c1 = await device(a.url, carol, "c1");
     const d1 = await device(b.url, dave, "d1");
     await startGroup(a1, chatId, [bob], [b1]);
-    // Alice adds Carol while Bob adds Dave, both from epoch 1.
+    // Alice adds Carol while Bob adds Dave, both from epoch 1 (each commit is held until both are built).
+    const sends = raceNextSends([a1, b1]);
     await Promise.all([a1.mls.addUsers(chatId, [carol.id]), b1.mls.addUsers(chatId, [dave.id])]);
     await atEpoch([a1, b1, c1, d1], chatId, 3n);
+    // One was refused (epoch_conflict) and made again from epoch 2; one commit per epoch.
+    expect(conflictsIn(sends)).to.equal(1);
+    expect(sends.flat().filter((r) => r.duplicate === false)).to.have.length(2);
     for (const d of [a1, b1, c1, d1])
       expect(d.mls.members(chatId), d.name).to.have.members([a1, b1, c1, d1].map((x) => x.mls.me.deviceId));
     await d1.mls.send(chatId, "no fork");

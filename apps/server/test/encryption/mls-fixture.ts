@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import {
+  AckError,
   ApiClient,
   ChatSocket,
   EncryptedChats,
@@ -146,3 +147,61 @@ export async function claimKeyPackages(
     .expect(200);
   return res.body;
 }
+
+/** One `mls:send` of a device and its answer: a test's window on the client's retries. */
+export interface SendRecord {
+  client_id: string;
+  duplicate?: boolean;
+  /** The error ack's code, or "timeout". */
+  code?: string;
+}
+
+/**
+ * Records every `mls:send` of `d` from now on; `beforeFirst` is awaited before the first one
+ * leaves (e.g. a barrier shared with other devices).
+ */
+export function recordSends(d: MlsDevice, beforeFirst?: () => Promise<void>): SendRecord[] {
+  const log: SendRecord[] = [];
+  const request = d.socket.request.bind(d.socket);
+  let first = true;
+  d.socket.request = (async (event: string, payload: { client_id: string }, timeout?: number) => {
+    if (event !== "mls:send") return request(event as never, payload as never, timeout);
+    if (first && beforeFirst) {
+      first = false;
+      await beforeFirst();
+    }
+    const rec: SendRecord = { client_id: payload.client_id };
+    log.push(rec);
+    try {
+      const out = await request("mls:send", payload as never, timeout);
+      rec.duplicate = out.duplicate;
+      return out;
+    } catch (err) {
+      rec.code = err instanceof AckError ? err.code : "timeout";
+      throw err;
+    }
+  }) as typeof d.socket.request;
+  return log;
+}
+
+/**
+ * Holds each device's next `mls:send` until all of them have built theirs, then lets them go
+ * together: commits made at once from the same epoch, whatever the timing of the machine (one
+ * wins, each other one is refused with epoch_conflict and rebased).
+ * @returns the records of each device's sends (`recordSends`)
+ */
+export function raceNextSends(devices: MlsDevice[]): SendRecord[][] {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((r) => (release = r));
+  return devices.map((d) =>
+    recordSends(d, async () => {
+      if (++arrived === devices.length) release();
+      await all;
+    }),
+  );
+}
+
+/** How many of the records were refused with epoch_conflict. */
+export const conflictsIn = (records: SendRecord[][]) =>
+  records.flat().filter((r) => r.code === "epoch_conflict").length;

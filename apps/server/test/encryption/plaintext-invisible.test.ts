@@ -19,6 +19,27 @@ import { eventually, sleep } from "../support/wait.ts";
 import { memoryLogger } from "../rest/helpers/logs.ts";
 import { encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
+/**
+ * A text as a Redis MONITOR line shows it (Redis's sdscatrepr, then ioredis, which undoes only
+ * `\"`): printable ASCII as it is, a backslash doubled, every other byte (all of UTF-8's
+ * non-ASCII, so Cyrillic and emoji) as `\xNN`.
+ */
+const asMonitorShows = (s: string) =>
+  [...Buffer.from(s, "utf8")]
+    .map((b) => {
+      const named: Record<number, string> = {
+        0x5c: "\\\\",
+        0x0a: "\\n",
+        0x0d: "\\r",
+        0x09: "\\t",
+        0x07: "\\a",
+        0x08: "\\b",
+      };
+      if (named[b]) return named[b];
+      return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+    })
+    .join("");
+
 describe("encrypted chats: the plaintext never reaches the server", function () {
   this.timeout(60_000);
   const logs = [memoryLogger("debug"), memoryLogger("debug")];
@@ -109,6 +130,8 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
 
     // A control: a text in a plain chat is found by the same search (the captures do capture).
     const CANARY = "plain-canary-text-4411";
+    // …and one in Cyrillic, which Redis MONITOR shows only as escaped bytes.
+    const CANARY_RU = "контрольная-канарейка-4411";
     const plainChat = (
       await request(a.url)
         .post("/api/v1/chats")
@@ -116,6 +139,7 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
         .send({ chat_type: "private", member_ids: [bob.id] })
     ).body.chat_id as number;
     await a1.socket.send(plainChat, CANARY);
+    await a1.socket.send(plainChat, CANARY_RU);
 
     // Now search everything the server had.
     const needles = secrets.flatMap((s) => [s, ...s.split(" ").filter((w) => w.length >= 6)]);
@@ -141,14 +165,22 @@ describe("encrypted chats: the plaintext never reaches the server", function () 
       await db.end();
     }
     expect(redisTraffic.length).to.be.greaterThan(20);
-    await eventually(() =>
+    await eventually(() => {
       expect(
         redisTraffic.some((l) => l.includes(CANARY)),
         "the control in Redis",
-      ).to.equal(true),
+      ).to.equal(true);
+      expect(
+        redisTraffic.some((l) => l.includes(asMonitorShows(CANARY_RU))),
+        "the Cyrillic control in Redis, escaped",
+      ).to.equal(true);
+    });
+    const inRedis = [...new Set(needles.flatMap((n) => [n, asMonitorShows(n)]))];
+    expect(inRedis.length, "the non-ASCII secrets are searched escaped too").to.be.greaterThan(
+      needles.length,
     );
     for (const line of redisTraffic)
-      for (const n of needles) expect(line, "a Redis command").to.not.include(n);
+      for (const n of inRedis) expect(line, "a Redis command").to.not.include(n);
     const logged = [...logs[0].raw, ...logs[1].raw];
     expect(logged.length).to.be.greaterThan(5);
     for (const line of logged) for (const n of needles) expect(line, "a node log line").to.not.include(n);

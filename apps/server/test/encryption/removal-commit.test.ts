@@ -5,6 +5,7 @@
  * commit wins and the others find nothing left to commit.
  */
 import { expect } from "chai";
+import pg from "pg";
 import request from "supertest";
 import { useTwoNodes } from "../support/two-nodes.ts";
 import { createUser } from "../support/users.ts";
@@ -74,5 +75,26 @@ describe("encrypted chats: the server's Remove proposal is committed by the memb
     await eventually(() => expect(textsOf(c1, chatId)).to.include("sent with bob's removal pending"));
     expect(a1.mls.members(chatId)).to.have.members([a1.mls.me.deviceId, c1.mls.me.deviceId]);
     expect(textsOf(b1, chatId)).to.not.include("sent with bob's removal pending");
+  });
+
+  it("while the group holds a device that should be gone, a send is refused until its removal is proposed and committed", async () => {
+    const { a, bob, chatId, a1, b1, c1 } = await threeInAGroup(scripted);
+    // Bob leaves the chat but the server's Remove proposal is lost (it is best effort): the
+    // database changes behind the Delivery Service's back, no proposal in the seq.
+    const db = new pg.Client({ connectionString: a.databaseUrl });
+    await db.connect();
+    try {
+      await db.query("DELETE FROM chat_members WHERE chat_id = $1 AND user_id = $2", [chatId, bob.id]);
+    } finally {
+      await db.end();
+    }
+    // Alice's send meets epoch_conflict; the server proposes the removal again, her client
+    // catches up, commits it, and sends in the new epoch.
+    const sent = await a1.mls.send(chatId, "not for bob");
+    expect(sent.mls!.epoch).to.equal(2);
+    expect(a1.mls.members(chatId)).to.have.members([a1.mls.me.deviceId, c1.mls.me.deviceId]);
+    await eventually(() => expect(textsOf(c1, chatId)).to.include("not for bob"));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(textsOf(b1, chatId)).to.not.include("not for bob");
   });
 });

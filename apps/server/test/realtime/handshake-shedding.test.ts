@@ -2,7 +2,8 @@
  * Issue 20, item 3: a node flooded with handshakes sheds the excess at once with a retryable
  * `unavailable` and a `retry_after_ms` instead of queueing it, and ChatSocket (packages/client)
  * backs off and gets in once the node can take it. The handshakes are held by a stalled
- * PostgreSQL (a TCP proxy that stops forwarding), so two fill HANDSHAKE_MAX_IN_FLIGHT=2.
+ * PostgreSQL (a TCP proxy that stops forwarding), so two fill HANDSHAKE_MAX_IN_FLIGHT=2. The
+ * origin's plain WebSocket (/ws/…) shares the same slots.
  */
 import { expect } from "chai";
 import { io, type Socket } from "socket.io-client";
@@ -13,6 +14,7 @@ import { startTestNode, type TestNode } from "../support/node.ts";
 import { startStallProxy, type StallProxy } from "../support/stall-proxy.ts";
 import { createUser, type TestUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import { useOriginClients } from "../origin-ws/origin-client.ts";
 
 /** A raw socket.io client without retries: its one handshake's outcome and how long it took. */
 function handshake(
@@ -46,6 +48,7 @@ describe("handshake admission: a flood is shed at once, clients back off and get
   let user: TestUser;
   const sockets: Socket[] = [];
   const chatSockets: ChatSocket[] = [];
+  const origin = useOriginClients();
 
   before(async () => {
     const direct = new URL(await freshDatabase());
@@ -119,6 +122,24 @@ describe("handshake admission: a flood is shed at once, clients back off and get
     expect(chat.socket.connected).to.equal(true);
     // The stalled ones got through too.
     for (const h of stalled) expect((await h.outcome).data).to.equal(undefined);
+  });
+
+  it("the origin's plain WebSocket takes a slot too: with 2 handshakes stalled it is closed 1013 (try again later) at once", async () => {
+    const { admitted: before, shed } = await handshakeCounts(node.url);
+    proxy.stall();
+    const stalled = [handshake(node.url, user.token), handshake(node.url, user.token)];
+    sockets.push(...stalled.map((h) => h.socket));
+    await eventually(async () => expect((await handshakeCounts(node.url)).admitted).to.equal(before + 2));
+    const started = Date.now();
+    const refused = origin.create(node.url, user.id, 1, user.token);
+    expect(await refused.closeCode()).to.equal(1013);
+    expect(Date.now() - started).to.be.below(1000);
+    expect(refused.closed!.reason).to.match(/^this node is busy: retry in \d+ ms$/);
+    expect((await handshakeCounts(node.url)).shed).to.equal(shed + 1);
+    proxy.resume();
+    await Promise.all(stalled.map((h) => h.outcome));
+    // Slots free again: the origin's socket gets as far as the membership check.
+    expect(await origin.create(node.url, user.id, 2_000_000, user.token).closeCode()).to.equal(1008);
   });
 
   it("close() stops the retries of a refused ChatSocket", async () => {

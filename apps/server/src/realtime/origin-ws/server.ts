@@ -22,6 +22,7 @@ import { sendMessage } from "../../domain/messages.ts";
 import { enforce } from "../../cluster/rate-limit.ts";
 import { clientIp } from "../../security/client-ip.ts";
 import { toAppError } from "../../edge/errors.ts";
+import type { HandshakeAdmission, Release } from "../handshake-admission.ts";
 import { MAX_PAYLOAD_BYTES } from "../gateway.ts";
 import { errorFrame, frameText, sentFrame } from "./frames.ts";
 import type { OriginSocket, OriginSockets } from "./registry.ts";
@@ -50,6 +51,8 @@ export interface OriginWsOptions {
   log: Logger;
   /** SOCKET_MAX_BUFFERED_BYTES: a socket whose unsent backlog passes it is dropped. */
   maxBufferedBytes: number;
+  /** The node's handshake admission, shared with Socket.IO's (handshake-admission.ts). */
+  admission?: HandshakeAdmission;
 }
 
 export interface OriginWs {
@@ -94,7 +97,7 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
     // still completes the upgrade and then closes, as the origin's clients expect (code 1008).
     const [, rawUser, rawChat] = PATH.exec(path)!;
     // admit() answers every failure itself; a bug there must still not leave the socket hanging.
-    const outcome = admit(req, rawUser, rawChat).catch((err: unknown): Admitted => {
+    const outcome = admitWithSlot(req, rawUser, rawChat).catch((err: unknown): Admitted => {
       o.log.error({ err }, "origin websocket handshake failed");
       return { refused: 1011, reason: "internal error" };
     });
@@ -115,6 +118,33 @@ export function attachOriginWs(server: http.Server, o: OriginWsOptions): OriginW
   type Admitted =
     | { userId: number; chatId: number; sid?: string; expiresAt: number; release: () => void }
     | { refused: number; reason: string };
+
+  /**
+   * A slot of the node's handshake admission first, as Socket.IO handshakes take one (a dead node's
+   * origin clients arriving at once are shed, not queued): refused with 1013 "try again later",
+   * the wait in the reason. The slot goes back once the checks are done.
+   */
+  async function admitWithSlot(
+    req: http.IncomingMessage,
+    rawUser: string,
+    rawChat: string,
+  ): Promise<Admitted> {
+    let release: Release = () => undefined;
+    if (o.admission) {
+      try {
+        release = await o.admission.enter();
+      } catch (err) {
+        const ms =
+          (toAppError(err)?.details as { retry_after_ms?: number } | undefined)?.retry_after_ms ?? 1000;
+        return { refused: 1013, reason: `this node is busy: retry in ${ms} ms` };
+      }
+    }
+    try {
+      return await admit(req, rawUser, rawChat);
+    } finally {
+      release();
+    }
+  }
 
   /** The checks of the handshake: the token's user is the path's, and a member of the chat. */
   async function admit(req: http.IncomingMessage, rawUser: string, rawChat: string): Promise<Admitted> {
