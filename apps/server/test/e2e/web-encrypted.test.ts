@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { eventually } from "../support/wait.ts";
-import { useEncryptedWorld } from "./web-encrypted-world.ts";
+import { openEncryptedPrivateChat, useEncryptedWorld } from "./web-encrypted-world.ts";
 import type { ChatPage } from "./web-pages.ts";
 
 /**
@@ -113,5 +113,42 @@ describe("web client in Chromium: encrypted chats", function () {
     await row.getByRole("button", { name: "I compared it" }).click();
     await eventually(async () => expect(await row.getByRole("alert").count()).to.equal(0));
     await eventually(async () => expect(await banner.count()).to.equal(0));
+  });
+
+  it("a device the server keeps out of Alice's lists joins the group: her browser refuses the commit and says so", async () => {
+    const alice = await open(world.w.nginx.url);
+    const bob = await open(world.y.url);
+    await alice.register("Alice", email("alice2"));
+    await bob.register("Bob", email("bob2"));
+    await openEncryptedPrivateChat(alice, bob, email("bob2"));
+    // A lying server: from now on Alice's browser hears of Bob's devices as they are now only.
+    const listed = await request(world.x.url)
+      .get("/api/v1/devices")
+      .set(await world.auth("bob2"))
+      .expect(200);
+    const bobs = listed.body.devices as { id: string; user_id: number }[];
+    const known = new Set(bobs.map((d) => d.id));
+    await alice.page.route(/\/api\/v1\/users\/\d+\/devices$/, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { devices: { id: string; user_id: number }[] };
+      const devices = body.devices.filter((d) => d.user_id !== bobs[0]!.user_id || known.has(d.id));
+      await route.fulfill({ response: res, json: { ...body, devices } });
+    });
+
+    const hidden = await open(world.x.url);
+    await hidden.page.getByLabel("Email").waitFor();
+    await hidden.login(email("bob2"));
+    await hidden.openChat("Alice");
+    await hidden.page.locator('[data-e2e="joined"]').waitFor({ timeout: 20_000 });
+    const alert = alice.page.locator(".group-alert", {
+      hasText: "This device refused a change to this chat",
+    });
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).to.include("a device of Bob that is not in Bob's device list");
+    await alice.screenshot("group-change-refused");
+    // What the hidden device sends is not read by Alice's browser.
+    await hidden.send("Alice must not read this");
+    await bob.bubble("Alice must not read this").waitFor();
+    expect(await alice.texts()).to.not.include("Alice must not read this");
   });
 });
