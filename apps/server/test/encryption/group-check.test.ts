@@ -10,6 +10,7 @@ import type { ApiClient, GroupEvent, RestCaller } from "@chat/client";
 import { useNode } from "../support/node.ts";
 import { createUser } from "../support/users.ts";
 import { eventually } from "../support/wait.ts";
+import request from "supertest";
 import { atEpoch, encryptedChat, startGroup, textsOf, useDevices } from "./mls-fixture.ts";
 
 /** The server's answers with some devices and members left out of the lists. */
@@ -33,7 +34,7 @@ function hiding(hidden: { devices: Set<string>; users: Set<number> }) {
 describe("encrypted chats: a device checks who is in the group", function () {
   this.timeout(60_000);
   const node = useNode();
-  const { device } = useDevices();
+  const { device, reconnect } = useDevices();
 
   it("a device joining by external commit that its user's list does not have is refused, and flagged", async () => {
     const alice = await createUser(node.url, "Alice");
@@ -98,5 +99,39 @@ describe("encrypted chats: a device checks who is in the group", function () {
       bob.id,
       carol.id,
     ]);
+  });
+
+  it("a device offline while a member came and went refuses the old commit, then rejoins the group as it is now: no alarm, it reads and writes", async () => {
+    const [alice, bob, carol] = await Promise.all(
+      ["Alice", "Bob", "Carol"].map((n) => createUser(node.url, n)),
+    );
+    const chatId = await encryptedChat(node.url, alice, [bob, carol]);
+    const a1 = await device(node.url, alice, "a1");
+    const b1 = await device(node.url, bob, "b1");
+    const c1 = await device(node.url, carol, "c1");
+    await startGroup(a1, chatId, [bob], [b1]);
+    b1.socket.close();
+    // While Bob's device is away, Carol's device is added (epoch 2), and she leaves (epoch 3).
+    await a1.mls.addUsers(chatId, [carol.id]);
+    await atEpoch([a1, c1], chatId, 2n);
+    await request(node.url).delete(`/api/v1/chats/${chatId}/members/${carol.id}`).set(carol.auth).expect(200);
+    await eventually(async () => {
+      await a1.mls.commitPending(chatId);
+      expect(a1.mls.epoch(chatId)).to.equal(3n);
+    });
+    // Back: the commit that added Carol names someone who is no longer a member (refused), but
+    // the group as it is now holds only listed devices: it rejoins it by external commit.
+    const back = await reconnect(b1, node.url);
+    await back.mls.catchUp(chatId);
+    await atEpoch([a1, back], chatId, 4n);
+    expect(back.mls.refusals.get(chatId)).to.equal(undefined);
+    expect((await back.mls.groupDevices(chatId)).map((d) => d.deviceId)).to.have.members([
+      a1.mls.me.deviceId,
+      b1.mls.me.deviceId,
+    ]);
+    await a1.mls.send(chatId, "welcome back");
+    await eventually(() => expect(textsOf(back, chatId)).to.include("welcome back"));
+    await back.mls.send(chatId, "glad to be");
+    await eventually(() => expect(textsOf(a1, chatId)).to.include("glad to be"));
   });
 });

@@ -140,6 +140,8 @@ export class EncryptedChats {
   readonly refusals = new Map<number, Refusal[]>();
   private readonly off: (() => void)[] = [];
   private readonly welcomed = new Set<number>();
+  /** Chats this device is joining again after a refused commit. */
+  private readonly rejoining = new Set<number>();
   /** Chats with an automatic commit of pending proposals scheduled. */
   private readonly autoCommits = new Map<number, ReturnType<typeof setTimeout>>();
   private closed = false;
@@ -429,9 +431,11 @@ export class EncryptedChats {
 
   /**
    * Joins the group of a chat I am a member of from its latest GroupInfo (a new device of a
-   * member): an external commit, retried from a fresh GroupInfo on conflict.
+   * member): an external commit, retried from a fresh GroupInfo on conflict. `resync`: this device
+   * is in the group already (in an older epoch it cannot leave): its old leaf is removed in the
+   * same commit, and the chat is not read again from its start.
    */
-  async joinExternally(chatId: number): Promise<void> {
+  async joinExternally(chatId: number, resync = false): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const cs = await mlsSuite();
       const { group_info } = await this.api.call("groupInfo", { params: { chat_id: chatId } });
@@ -450,14 +454,14 @@ export class EncryptedChats {
         m.groupInfo,
         kp.publicPackage,
         kp.privatePackage,
-        false,
+        resync,
         cs,
         undefined,
         this.config(chatId),
       );
       const gi = await createGroupInfoWithExternalPubAndRatchetTree(newState, [], cs);
       // From the chat's start (before our commit echoes back): what came before shows as unreadable.
-      this.socket.track(chatId, 0);
+      if (!resync) this.socket.track(chatId, 0);
       try {
         await this.deliver({
           chat_id: chatId,
@@ -541,6 +545,25 @@ export class EncryptedChats {
     if (users.length > 0) this.emit({ kind: "devices", chatId, devices, users });
   }
 
+  /**
+   * After a refused commit or Welcome: the device that was let in may have left since (this device
+   * was offline while a member came and went). The group as it is now is joined again by external
+   * commit, which checks every leaf of it: if one is still not in the chat's lists, that is refused
+   * too, and the first refusal is told (this device stays out). Once per chat at a time.
+   */
+  private async rejoin(chatId: number, refusal: Refusal, inGroup: boolean, seq?: number) {
+    if (this.rejoining.has(chatId) || this.closed) return;
+    this.rejoining.add(chatId);
+    try {
+      await this.joinExternally(chatId, inGroup);
+    } catch {
+      this.check.takeRefusal(chatId);
+      this.emit({ kind: "refused", chatId, refusal, ...(seq !== undefined && { seq }) });
+    } finally {
+      this.rejoining.delete(chatId);
+    }
+  }
+
   private emit(e: GroupEvent) {
     if (e.kind === "refused") {
       const list = this.refusals.get(e.chatId) ?? [];
@@ -584,10 +607,10 @@ export class EncryptedChats {
           undefined,
           this.config(w.chat_id),
         ).catch((err: unknown) => {
-          // A group with a device the chat's lists do not have: not joined (loudly).
+          // A group with a device the chat's lists do not have: not joined from this Welcome.
           const refusal = this.check.takeRefusal(w.chat_id);
           if (!refusal) throw err;
-          this.emit({ kind: "refused", chatId: w.chat_id, refusal });
+          void this.rejoin(w.chat_id, refusal, false);
           return undefined;
         });
         if (!state) return;
@@ -675,7 +698,7 @@ export class EncryptedChats {
       // A handshake this device cannot apply (e.g. it was removed): nothing after it decrypts.
       // One that brings in a device the chat's lists do not have is refused, and said so.
       const refusal = this.check.takeRefusal(m.chat_id);
-      if (refusal) this.emit({ kind: "refused", chatId: m.chat_id, refusal, seq: m.seq });
+      if (refusal) void this.rejoin(m.chat_id, refusal, true, m.seq);
     }
   }
 }
