@@ -29,6 +29,7 @@ import { TypingRelay } from "./controller/typing-relay.ts";
 import { Uploads } from "./controller/uploads.ts";
 import { FileLinks } from "./controller/file-links.ts";
 import { Account } from "./controller/account.ts";
+import { EncryptionDevices } from "./controller/encryption-devices.ts";
 import { Notifications } from "./controller/notifications.ts";
 import { PushSubscriptions } from "./controller/push-subscription.ts";
 import { toggleMute } from "./controller/mute.ts";
@@ -64,6 +65,7 @@ export class ChatApp implements Actions, Parts {
   private readonly messages = new MessageActions(this);
   private readonly newChats = new NewChats(this);
   readonly account = new Account(this);
+  readonly encryptionDevices = new EncryptionDevices(this);
   private readonly context = new MessageContext(this);
   private readonly search = new Search(this, this.context);
   private readonly reactions = new Reactions(this);
@@ -237,6 +239,14 @@ export class ChatApp implements Actions, Parts {
 
   endOtherSessions(): Promise<void> {
     return this.account.endOthers();
+  }
+
+  renameEncryptionDevice(id: string, name: string): Promise<string | undefined> {
+    return this.encryptionDevices.rename(id, name);
+  }
+
+  removeEncryptionDevice(id: string): Promise<void> {
+    return this.encryptionDevices.remove(id);
   }
 
   rename(name: string): Promise<string | undefined> {

@@ -3,10 +3,11 @@ import { mergeSummary } from "./logic/chat-list.ts";
 import { ReadCursors } from "./logic/receipts.ts";
 import { Timeline } from "./logic/timeline.ts";
 import { TypingState } from "./logic/typing.ts";
-import type { ChatSummary, Me, Member, SessionInfo } from "./logic/types.ts";
+import type { ChatSummary, EncryptionDevice, Me, Member, SessionInfo } from "./logic/types.ts";
 import type { Drafts } from "./logic/drafts.ts";
 import type { ReadText } from "./encryption/idb-key-store.ts";
 import type { SafetyView } from "./encryption/safety.ts";
+import type { GroupAlert } from "./encryption/group-alerts.ts";
 import type { UploadItem } from "./logic/uploads.ts";
 import { emptySearch, type ReplyDraft } from "./logic/search-results.ts";
 
@@ -57,6 +58,8 @@ export class Store {
   page: Page = "chats";
   /** My sessions (the Devices page), loaded when it opens. */
   sessions: SessionInfo[] | undefined;
+  /** My encryption (MLS) devices (the Devices page), loaded when it opens. */
+  encryptionDevices: EncryptionDevice[] | undefined;
   membersOpen = false;
   notice: string | undefined;
   /** Set when I send, so the conversation scrolls to my message even if I had scrolled up. */
@@ -69,6 +72,8 @@ export class Store {
   readonly e2eJoined = new Set<number>();
   /** The epoch from which this device can read each encrypted chat. */
   readonly e2eJoinedAt = new Map<number, number>();
+  /** What each encrypted chat warns about above its messages (a new array on every change). */
+  readonly e2eAlerts = new Map<number, readonly GroupAlert[]>();
   /** Files on their way into each chat's next message (controller/uploads.ts). */
   readonly uploads = new Map<number, UploadItem[]>();
   /** A message written while its files were still uploading: sent once they all are. */

@@ -8,3 +8,4 @@ export * from "./reconnect-backoff.ts";
 export * from "./uuid.ts";
 export * from "./mls/safety-number.ts";
 export * from "./mls/application-crypto.ts";
+export * from "./mls/group-check.ts";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import request from "supertest";
 import { eventually } from "../support/wait.ts";
-import { useEncryptedWorld } from "./web-encrypted-world.ts";
+import { openEncryptedPrivateChat, useEncryptedWorld } from "./web-encrypted-world.ts";
 import type { ChatPage } from "./web-pages.ts";
 
 /**
@@ -9,8 +9,8 @@ import type { ChatPage } from "./web-pages.ts";
  * nginx, Bob on the other node) each register their device (IndexedDB), Alice starts an encrypted
  * private chat, they exchange messages the server only relays as MLS, receipts still work, and
  * both see the same safety number. Bob's second profile (a new device, on the other node) joins by
- * external commit, cannot read what came before it (and says so), and Alice's safety-number view
- * warns loudly that Bob's devices changed.
+ * external commit, cannot read what came before it (and says so), and Alice's conversation and
+ * safety-number view warn loudly that Bob's devices changed, without her opening anything first.
  */
 describe("web client in Chromium: encrypted chats", function () {
   this.timeout(120_000);
@@ -26,7 +26,7 @@ describe("web client in Chromium: encrypted chats", function () {
     return page.body.messages as { text: string; mls?: { kind: string } }[];
   };
 
-  it("two profiles talk in an encrypted chat, with receipts and equal safety numbers; a new device is a loud key change", async () => {
+  it("two profiles talk in an encrypted chat, with receipts and equal safety numbers; a new device is a loud key change, shown unasked", async () => {
     const alice = await open(world.w.nginx.url);
     const bob = await open(world.y.url);
     await alice.register("Alice", email("alice"));
@@ -94,8 +94,13 @@ describe("web client in Chromium: encrypted chats", function () {
     await bob2.bubble("Bob has a new device").waitFor();
     await bob.bubble("Bob has a new device").waitFor();
 
+    // Without opening anything, Alice's conversation says that Bob's devices changed.
+    const banner = alice.page.locator(".group-alert", {
+      hasText: "Bob's devices changed — compare safety numbers.",
+    });
+    await banner.waitFor();
     // Alice's view of Bob's safety number changed, loudly.
-    await alice.page.getByRole("button", { name: "Safety numbers" }).click();
+    await banner.getByRole("button", { name: "Compare" }).click();
     const row = alice.page.locator(".safety-row", { hasText: "Bob" });
     await row.getByRole("alert").waitFor();
     expect(await row.getByRole("alert").textContent()).to.include(
@@ -107,5 +112,43 @@ describe("web client in Chromium: encrypted chats", function () {
     await alice.screenshot("safety-number-changed");
     await row.getByRole("button", { name: "I compared it" }).click();
     await eventually(async () => expect(await row.getByRole("alert").count()).to.equal(0));
+    await eventually(async () => expect(await banner.count()).to.equal(0));
+  });
+
+  it("a device the server keeps out of Alice's lists joins the group: her browser refuses the commit and says so", async () => {
+    const alice = await open(world.w.nginx.url);
+    const bob = await open(world.y.url);
+    await alice.register("Alice", email("alice2"));
+    await bob.register("Bob", email("bob2"));
+    await openEncryptedPrivateChat(alice, bob, email("bob2"));
+    // A lying server: from now on Alice's browser hears of Bob's devices as they are now only.
+    const listed = await request(world.x.url)
+      .get("/api/v1/devices")
+      .set(await world.auth("bob2"))
+      .expect(200);
+    const bobs = listed.body.devices as { id: string; user_id: number }[];
+    const known = new Set(bobs.map((d) => d.id));
+    await alice.page.route(/\/api\/v1\/users\/\d+\/devices$/, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { devices: { id: string; user_id: number }[] };
+      const devices = body.devices.filter((d) => d.user_id !== bobs[0]!.user_id || known.has(d.id));
+      await route.fulfill({ response: res, json: { ...body, devices } });
+    });
+
+    const hidden = await open(world.x.url);
+    await hidden.page.getByLabel("Email").waitFor();
+    await hidden.login(email("bob2"));
+    await hidden.openChat("Alice");
+    await hidden.page.locator('[data-e2e="joined"]').waitFor({ timeout: 20_000 });
+    const alert = alice.page.locator(".group-alert", {
+      hasText: "This device refused a change to this chat",
+    });
+    await alert.waitFor({ timeout: 15_000 });
+    expect(await alert.textContent()).to.include("a device of Bob that is not in Bob's device list");
+    await alice.screenshot("group-change-refused");
+    // What the hidden device sends is not read by Alice's browser.
+    await hidden.send("Alice must not read this");
+    await bob.bubble("Alice must not read this").waitFor();
+    expect(await alice.texts()).to.not.include("Alice must not read this");
   });
 });

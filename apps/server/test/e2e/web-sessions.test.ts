@@ -166,7 +166,7 @@ describe("web sessions in Chromium: 20 s access tokens, devices, settings", func
     await sleep(300);
 
     await laptop.page.getByRole("button", { name: "Devices" }).click();
-    await laptop.page.getByRole("heading", { name: "Devices" }).waitFor();
+    await laptop.page.getByRole("heading", { name: "Devices", exact: true }).waitFor();
     const items = laptop.page.locator("ul.devices > li");
     await eventually(async () => expect(await items.count()).to.be.at.least(3)); // tab(s) of test 1, laptop, phone
     await expect(await laptop.page.locator('li[data-current="true"] .tag').textContent()).to.equal(

@@ -12,6 +12,7 @@ import {
   EncryptedChats,
   MemoryKeyStore,
   registerDevice,
+  type RestCaller,
 } from "@chat/client";
 import type { ClaimKeyPackagesResponse } from "@chat/protocol";
 import type { z } from "zod";
@@ -41,7 +42,8 @@ export function useDevices() {
   return {
     /**
      * A new device of `user` on `url` (a list: its socket fails over along it, REST goes to the
-     * last), with `keyPackages` one-time KeyPackages uploaded.
+     * last), with `keyPackages` one-time KeyPackages uploaded. `server`: what its encryption half
+     * hears from the server's REST side (a lying server's view of the real one).
      */
     async device(
       url: string | string[],
@@ -49,6 +51,7 @@ export function useDevices() {
       name: string,
       keyPackages = 5,
       options: Options = scripted,
+      server: (api: ApiClient) => RestCaller = (api) => api,
     ): Promise<MlsDevice> {
       const api = new ApiClient(typeof url === "string" ? url : url.at(-1)!, { token: user.token });
       const store = new MemoryKeyStore();
@@ -59,7 +62,7 @@ export function useDevices() {
         transports: ["websocket"],
       });
       await socket.ready();
-      const mls = new EncryptedChats(api, socket, store, me, options);
+      const mls = new EncryptedChats(server(api), socket, store, me, options);
       if (keyPackages > 0) await mls.uploadKeyPackages(keyPackages);
       const d = { user, name, api, socket, mls };
       open.push(d);

@@ -21,7 +21,10 @@ export class Account {
 
   /** An account page became visible: what it shows is asked afresh. */
   opened(): void {
-    if (this.p.store.page === "devices") void this.loadSessions();
+    if (this.p.store.page === "devices") {
+      void this.loadSessions();
+      void this.p.encryptionDevices.load();
+    }
     this.p.screen.render();
   }
 

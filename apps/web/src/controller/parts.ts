@@ -7,6 +7,7 @@ import type { ChatSocket } from "@chat/client/core";
 import type { Api } from "../api.ts";
 import type { Credentials } from "../credentials.ts";
 import type { Account } from "./account.ts";
+import type { EncryptionDevices } from "./encryption-devices.ts";
 import type { Sends } from "../sends.ts";
 import type { Store } from "../store.ts";
 import type { ChatList } from "./chat-list.ts";
@@ -29,6 +30,7 @@ export interface Parts {
   readonly api: Api;
   readonly credentials: Credentials;
   readonly account: Account;
+  readonly encryptionDevices: EncryptionDevices;
   readonly socket: ChatSocket;
   readonly sends: Sends;
   readonly screen: Screen;

@@ -7,10 +7,11 @@
  * once: a reload cannot decrypt again) and put in `store.decrypted` for the views.
  */
 import {
-  deviceKeysOf,
   EncryptedChats,
   type EncryptedFileRef,
   formatSafetyNumber,
+  groupKeysOf,
+  type GroupEvent,
   keyChange,
   registerDevice,
   safetyNumber,
@@ -22,6 +23,7 @@ import { errorText } from "../controller/error-text.ts";
 import { saveDeviceHint } from "./device-hint.ts";
 import { IdbKeyStore } from "./idb-key-store.ts";
 import type { SafetyRow } from "./safety.ts";
+import type { GroupAlert } from "./group-alerts.ts";
 import { EncryptedFiles } from "./encrypted-files.ts";
 
 /**
@@ -84,6 +86,7 @@ export class Encryption {
       if (d.refers_to !== undefined) void this.edited(d.chat_id, d.refers_to, d.sender_id, d.text);
       void this.read(d.id, d.text, d.reason, d.files);
     });
+    mls.onGroupEvent((e) => void this.groupEvent(mls, e).catch(() => undefined));
     socket.on(
       "key_packages:low",
       () => void mls.uploadKeyPackages(KEY_PACKAGES, false).catch(() => undefined),
@@ -215,6 +218,43 @@ export class Encryption {
     }
     s.e2eJoinedAt.set(chatId, at);
     s.e2eJoined.add(chatId);
+    // Devices that changed while this page was closed.
+    const users = new Set((await mls.groupDevices(chatId)).map((d) => d.userId));
+    await this.checkKeys(mls, chatId, [...users], false);
+  }
+
+  /** A group's devices changed, or a commit was refused: checked, and shown in the chat. */
+  private async groupEvent(mls: EncryptedChats, e: GroupEvent) {
+    if (e.kind === "devices") return this.checkKeys(mls, e.chatId, e.users, true);
+    const { userId, reason } = e.refusal;
+    const name = userId === undefined ? undefined : this.p.store.nameOf(userId);
+    this.alert(e.chatId, { kind: "refused", reason, ...(userId !== undefined && { userId, name }) });
+  }
+
+  /**
+   * Compares each user's listed devices with the ones this device saw first (trust on first use:
+   * the first sight is kept); a change is shown in the chat until someone compares the number.
+   * `fresh`: the lists are fetched again (after a commit changed these users' devices); else a list
+   * this page fetched already serves (opening a big group costs one fetch per member once).
+   */
+  private async checkKeys(mls: EncryptedChats, chatId: number, userIds: number[], fresh: boolean) {
+    for (const userId of userIds) {
+      if (userId === this.p.store.me.id) continue;
+      const listed = [...(await mls.check.deviceKeys(userId, fresh)).values()];
+      const change = keyChange(await this.keys!.knownKeys(userId), listed);
+      if (change.status === "first_seen") await this.keys!.saveKnownKeys(userId, listed);
+      else if (change.status === "changed")
+        this.alert(chatId, { kind: "devices_changed", userId, name: this.p.store.nameOf(userId) });
+    }
+  }
+
+  /** Shows an alert above a chat's messages (once: the same one again is not repeated). */
+  private alert(chatId: number, a: GroupAlert) {
+    const alerts = this.p.store.e2eAlerts;
+    const have = alerts.get(chatId) ?? [];
+    if (have.some((x) => x.kind === a.kind && x.userId === a.userId)) return;
+    alerts.set(chatId, [...have, a]);
+    this.p.screen.render();
   }
 
   private async hasGroup(mls: EncryptedChats, chatId: number): Promise<boolean> {
@@ -249,28 +289,36 @@ export class Encryption {
   }
 
   /**
-   * The safety number with each other member of the chat, and whether their devices changed since
-   * this device last looked (the first look is remembered: trust on first use, then loud changes).
+   * The safety number with each other member of the chat, made from the devices in its MLS group
+   * (who can really read it), and whether their devices changed since this device first saw them
+   * (trust on first use, then loud changes); where the group and the server's lists differ, the
+   * row says so.
    */
   async safetyNumbers(e: ChatEntry): Promise<void> {
     const s = this.p.store;
-    await this.ready();
-    const members =
-      e.members ?? (await this.p.api.call("listMembers", { params: { chat_id: e.summary.id } })).members;
-    const mine = await deviceKeysOf(this.p.api, s.me.id);
+    const mls = await this.ready();
+    const chatId = e.summary.id;
+    const members = await mls.check.memberIds(chatId, true);
+    const names = new Map((e.members ?? []).map((m) => [m.id, m.name]));
+    const inGroup = await mls.groupDevices(chatId);
+    const mine = groupKeysOf(inGroup, s.me.id);
     const rows: SafetyRow[] = [];
-    for (const m of members) {
-      if (m.id === s.me.id) continue;
-      const theirs = await deviceKeysOf(this.p.api, m.id);
-      const change = keyChange(await this.keys!.knownKeys(m.id), theirs.keys);
-      if (change.status === "first_seen") await this.keys!.saveKnownKeys(m.id, theirs.keys);
+    for (const userId of new Set([...members, ...inGroup.map((d) => d.userId)])) {
+      if (userId === s.me.id) continue;
+      const theirs = groupKeysOf(inGroup, userId);
+      const listed = [...(await mls.check.deviceKeys(userId, true)).values()];
+      const change = keyChange(await this.keys!.knownKeys(userId), listed);
+      if (change.status === "first_seen") await this.keys!.saveKnownKeys(userId, listed);
       rows.push({
-        userId: m.id,
-        name: m.name,
+        userId,
+        name: names.get(userId) ?? s.nameOf(userId),
         number: formatSafetyNumber(safetyNumber(mine, theirs)),
         devices: theirs.keys.length,
         change,
-        keys: theirs.keys,
+        keys: listed,
+        notMember: !members.has(userId),
+        unlisted: theirs.keys.filter((k) => !listed.includes(k)).length,
+        notJoined: listed.filter((k) => !theirs.keys.includes(k)).length,
       });
     }
     s.safety = { chatId: e.summary.id, rows };
@@ -283,6 +331,10 @@ export class Encryption {
     const row = view?.rows.find((r) => r.userId === userId);
     if (!view || !row) return;
     await this.keys!.saveKnownKeys(userId, row.keys);
+    for (const [chatId, alerts] of this.p.store.e2eAlerts) {
+      const left = alerts.filter((a) => !(a.kind === "devices_changed" && a.userId === userId));
+      if (left.length !== alerts.length) this.p.store.e2eAlerts.set(chatId, left);
+    }
     // A new view object: the conversation redraws the panel when it changes.
     this.p.store.safety = {
       ...view,

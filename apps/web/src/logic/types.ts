@@ -9,3 +9,4 @@ export type Member = RouteResponse<"listMembers">["members"][number];
 export type PublicUser = RouteResponse<"searchUsers">["users"][number];
 export type Me = RouteResponse<"me">;
 export type SessionInfo = RouteResponse<"listSessions">["sessions"][number];
+export type EncryptionDevice = RouteResponse<"listDevices">["devices"][number];

@@ -1,8 +1,11 @@
 /**
  * The account pages: Devices (my sessions: which device, last active, from where, this one
- * marked; sign one out, or all others) and Settings (name, password, deleting the account).
+ * marked; sign one out, or all others; then my encryption devices) and Settings (name, password,
+ * deleting the account).
  */
 import { NotifySettings } from "./notify-settings.ts";
+import { EncryptionDevicesView } from "./encryption-devices-view.ts";
+import { deviceHint } from "../encryption/device-hint.ts";
 import { h, reconcile, setText } from "../dom.ts";
 import { formatTime } from "../logic/format.ts";
 import { themePicker } from "./theme-picker.ts";
@@ -75,6 +78,7 @@ export class AccountView {
   private readonly othersBtn: HTMLButtonElement;
   private readonly nameInput: HTMLInputElement;
   private readonly notify: NotifySettings;
+  private readonly e2eDevices: EncryptionDevicesView;
 
   constructor(
     private readonly store: Store,
@@ -90,6 +94,7 @@ export class AccountView {
       { type: "button", class: "danger", onclick: () => void actions.endOtherSessions() },
       "Sign out all other devices",
     );
+    this.e2eDevices = new EncryptionDevicesView(store, actions, () => deviceHint(store.me.id));
     this.devices = h(
       "section",
       { class: "account-page", "aria-labelledby": "devices-title", hidden: true },
@@ -98,6 +103,7 @@ export class AccountView {
       this.loading,
       this.list,
       this.othersBtn,
+      this.e2eDevices.el,
     );
 
     const name = field("settings-name", "Name", { maxlength: 100, autocomplete: "name", required: true });
@@ -188,6 +194,7 @@ export class AccountView {
     const sessions = s.sessions ?? [];
     this.loading.hidden = s.sessions !== undefined;
     this.othersBtn.hidden = !sessions.some((x) => !x.current);
+    this.e2eDevices.update();
     reconcile(
       this.list,
       sessions,

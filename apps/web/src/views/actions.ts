@@ -46,6 +46,9 @@ export interface Actions {
   showPage(page: Page): void;
   endSession(id: string): Promise<void>;
   endOtherSessions(): Promise<void>;
+  /** My encryption devices: rename (an error text, or undefined when done) and remove. */
+  renameEncryptionDevice(id: string, name: string): Promise<string | undefined>;
+  removeEncryptionDevice(id: string): Promise<void>;
   /** Account changes answer an error text for their form, or undefined when done. */
   rename(name: string): Promise<string | undefined>;
   changePassword(current: string, next: string): Promise<string | undefined>;

@@ -6,6 +6,7 @@
  */
 import { lockIcon, setLockedText } from "./lock-icon.ts";
 import { safetyPanel, type SafetyView } from "../encryption/safety.ts";
+import { groupAlerts, type GroupAlert } from "../encryption/group-alerts.ts";
 import { h, reconcile, setAttr, setText } from "../dom.ts";
 import { chatTitle } from "../logic/chat-list.ts";
 import { typingLabel } from "../logic/typing.ts";
@@ -42,6 +43,7 @@ export class Conversation {
   private readonly presenceLine: PresenceLine;
   private readonly mentionPicker: MentionPicker;
   private readonly safetySlot = h("div", { class: "safety-slot" });
+  private readonly alertSlot = h("div", { class: "group-alerts" });
   private readonly scroller: HTMLElement;
   private readonly list = h("ol", { class: "messages" });
   private readonly olderBtn: HTMLButtonElement;
@@ -76,6 +78,7 @@ export class Conversation {
   private readonly body: HTMLElement;
   private shownChat: number | undefined;
   private shownSafety: SafetyView | undefined;
+  private shownAlerts: readonly GroupAlert[] | undefined;
   private readonly ui: ItemUi;
   private readonly emptyNote = h("p", { class: "empty-chat muted" }, "No messages here yet. Say hello!");
   private readonly unreadBtn = h("button", { type: "button", class: "small jump-unread" }, "↑ First unread");
@@ -247,6 +250,7 @@ export class Conversation {
         this.muteBtn,
         this.membersBtn,
       ),
+      this.alertSlot,
       this.safetySlot,
       this.members.el,
       // A slot of no height: the button floats over the log instead of shrinking it when it shows.
@@ -363,6 +367,11 @@ export class Conversation {
     if (safety !== this.shownSafety) {
       this.shownSafety = safety;
       this.safetySlot.replaceChildren(...(safety ? [safetyPanel(safety, this.actions)] : []));
+    }
+    const alerts = s.e2eAlerts.get(c.id);
+    if (alerts !== this.shownAlerts) {
+      this.shownAlerts = alerts;
+      this.alertSlot.replaceChildren(...groupAlerts(alerts ?? [], this.actions));
     }
     const peerOnline = c.peer ? s.presence.get(c.peer.id) === true : false;
     this.presenceDot.hidden = c.type !== "private" || !c.peer;

@@ -24,11 +24,13 @@ import {
   processPrivateMessage,
   processPublicMessage,
   type CiphersuiteImpl,
+  type ClientConfig,
   type ClientState,
   type MLSMessage,
   type Proposal,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { defaultClientConfig } from "ts-mls/clientConfig.js";
 import {
   MLS_CIPHERSUITE,
   mlsGroupId,
@@ -44,6 +46,7 @@ import { AckError, type ChatSocket, type Message } from "../socket.ts";
 import type { DeviceIdentity, KeyStore } from "./key-store.ts";
 import { blobIdsOf, decodePayload, encodePayload, type EncryptedFileRef } from "./file-crypto.ts";
 import { uuid } from "../uuid.ts";
+import { GroupCheck, groupDeviceKeys, type GroupDevice, type Refusal } from "./group-check.ts";
 
 /** One message of an encrypted chat as this device reads it. */
 interface DecryptedMessage {
@@ -60,6 +63,16 @@ interface DecryptedMessage {
   reason?: "before_join" | "undecryptable";
   refers_to?: number;
 }
+
+/**
+ * A change of a chat's group as this device sees it: its devices changed (a commit added or
+ * removed some, or this device joined; `users`: whose devices changed), or a commit was refused
+ * because it brought in a device the chat's member and device lists do not have (`refusal`); this
+ * device stays in the epoch before.
+ */
+export type GroupEvent =
+  | { kind: "devices"; chatId: number; devices: GroupDevice[]; users: number[] }
+  | { kind: "refused"; chatId: number; refusal: Refusal; seq?: number };
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -120,8 +133,15 @@ export class EncryptedChats {
   private readonly waiting = new Map<number, Message[]>();
   readonly messages = new Map<number, DecryptedMessage[]>();
   private readonly listeners = new Set<(m: DecryptedMessage) => void>();
+  private readonly groupListeners = new Set<(e: GroupEvent) => void>();
+  /** Who may be in each group: the chat's members and their registered device keys. */
+  readonly check: GroupCheck;
+  /** Commits this device refused, per chat (newest last). */
+  readonly refusals = new Map<number, Refusal[]>();
   private readonly off: (() => void)[] = [];
   private readonly welcomed = new Set<number>();
+  /** Chats this device is joining again after a refused commit. */
+  private readonly rejoining = new Set<number>();
   /** Chats with an automatic commit of pending proposals scheduled. */
   private readonly autoCommits = new Map<number, ReturnType<typeof setTimeout>>();
   private closed = false;
@@ -133,6 +153,7 @@ export class EncryptedChats {
     readonly me: DeviceIdentity,
     private readonly opts: EncryptedChatsOptions = {},
   ) {
+    this.check = new GroupCheck(api);
     this.off.push(
       socket.on("message", (m) => {
         if (m.mls) void this.inChat(m.chat_id, () => this.process(m));
@@ -152,6 +173,18 @@ export class EncryptedChats {
   onMessage(fn: (m: DecryptedMessage) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
+  }
+
+  /** Changes of a group's devices, and commits refused (see GroupEvent). */
+  onGroupEvent(fn: (e: GroupEvent) => void): () => void {
+    this.groupListeners.add(fn);
+    return () => this.groupListeners.delete(fn);
+  }
+
+  /** The devices (user, device id, signature key) in my view of a chat's group: its leaves. */
+  async groupDevices(chatId: number): Promise<GroupDevice[]> {
+    const s = await this.group(chatId);
+    return s ? groupDeviceKeys(s) : [];
   }
 
   epoch(chatId: number): bigint | undefined {
@@ -217,6 +250,7 @@ export class EncryptedChats {
       kp.privatePackage,
       [{ extensionType: "external_senders", extensionData: unb64(external_sender) }],
       cs,
+      this.config(chatId),
     );
     await this.setGroup(chatId, state, 0n);
     this.socket.track(chatId, 0);
@@ -397,9 +431,11 @@ export class EncryptedChats {
 
   /**
    * Joins the group of a chat I am a member of from its latest GroupInfo (a new device of a
-   * member): an external commit, retried from a fresh GroupInfo on conflict.
+   * member): an external commit, retried from a fresh GroupInfo on conflict. `resync`: this device
+   * is in the group already (in an older epoch it cannot leave): its old leaf is removed in the
+   * same commit, and the chat is not read again from its start.
    */
-  async joinExternally(chatId: number): Promise<void> {
+  async joinExternally(chatId: number, resync = false): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const cs = await mlsSuite();
       const { group_info } = await this.api.call("groupInfo", { params: { chat_id: chatId } });
@@ -418,12 +454,14 @@ export class EncryptedChats {
         m.groupInfo,
         kp.publicPackage,
         kp.privatePackage,
-        false,
+        resync,
         cs,
+        undefined,
+        this.config(chatId),
       );
       const gi = await createGroupInfoWithExternalPubAndRatchetTree(newState, [], cs);
       // From the chat's start (before our commit echoes back): what came before shows as unreadable.
-      this.socket.track(chatId, 0);
+      if (!resync) this.socket.track(chatId, 0);
       try {
         await this.deliver({
           chat_id: chatId,
@@ -474,12 +512,18 @@ export class EncryptedChats {
     else await Promise.all([...this.chains.keys()].map((c) => this.inChat(c, async () => undefined)));
   }
 
+  /** ts-mls's settings for a chat's group: its defaults, with this device's credential check. */
+  private config(chatId: number): ClientConfig {
+    return { ...defaultClientConfig, authService: this.check.serviceFor(chatId) };
+  }
+
   /** The chat's group: from memory, or from the key store (a device that restarted). */
   private async group(chatId: number): Promise<ClientState | undefined> {
     let s = this.groups.get(chatId);
     if (!s) {
       s = await this.store.loadGroup(chatId);
-      if (s) this.groups.set(chatId, s);
+      // A stored state comes back with ts-mls's default config: the check is put back.
+      if (s) this.groups.set(chatId, (s = { ...s, clientConfig: this.config(chatId) }));
     }
     return s;
   }
@@ -491,9 +535,42 @@ export class EncryptedChats {
   }
 
   private async setGroup(chatId: number, state: ClientState, joined?: bigint) {
+    const before = this.groups.get(chatId);
     this.groups.set(chatId, state);
     if (joined !== undefined) this.joinedAt.set(chatId, joined);
     await this.store.saveGroup(chatId, state);
+    if (before?.groupContext.epoch === state.groupContext.epoch) return;
+    const devices = groupDeviceKeys(state);
+    const users = changedUsers(before ? groupDeviceKeys(before) : [], devices);
+    if (users.length > 0) this.emit({ kind: "devices", chatId, devices, users });
+  }
+
+  /**
+   * After a refused commit or Welcome: the device that was let in may have left since (this device
+   * was offline while a member came and went). The group as it is now is joined again by external
+   * commit, which checks every leaf of it: if one is still not in the chat's lists, that is refused
+   * too, and the first refusal is told (this device stays out). Once per chat at a time.
+   */
+  private async rejoin(chatId: number, refusal: Refusal, inGroup: boolean, seq?: number) {
+    if (this.rejoining.has(chatId) || this.closed) return;
+    this.rejoining.add(chatId);
+    try {
+      await this.joinExternally(chatId, inGroup);
+    } catch {
+      this.check.takeRefusal(chatId);
+      this.emit({ kind: "refused", chatId, refusal, ...(seq !== undefined && { seq }) });
+    } finally {
+      this.rejoining.delete(chatId);
+    }
+  }
+
+  private emit(e: GroupEvent) {
+    if (e.kind === "refused") {
+      const list = this.refusals.get(e.chatId) ?? [];
+      list.push(e.refusal);
+      this.refusals.set(e.chatId, list);
+    }
+    for (const fn of this.groupListeners) fn(e);
   }
 
   /** Runs `fn` after everything queued for the chat: one thing at a time touches its group. */
@@ -517,9 +594,26 @@ export class EncryptedChats {
       const m = decode(w.data);
       if (m.wireformat !== "mls_welcome") return;
       const refs = new Set(m.welcome.secrets.map((s) => b64(s.newMember)));
+      this.check.takeRefusal(w.chat_id);
       for (const [ref, kp] of await this.store.keyPackages()) {
         if (!refs.has(ref)) continue;
-        const state = await joinGroup(m.welcome, kp.publicPackage, kp.privatePackage, emptyPskIndex, cs);
+        const state = await joinGroup(
+          m.welcome,
+          kp.publicPackage,
+          kp.privatePackage,
+          emptyPskIndex,
+          cs,
+          undefined,
+          undefined,
+          this.config(w.chat_id),
+        ).catch((err: unknown) => {
+          // A group with a device the chat's lists do not have: not joined from this Welcome.
+          const refusal = this.check.takeRefusal(w.chat_id);
+          if (!refusal) throw err;
+          void this.rejoin(w.chat_id, refusal, false);
+          return undefined;
+        });
+        if (!state) return;
         if (dec.decode(state.groupContext.groupId) !== mlsGroupId(w.chat_id)) return;
         if (!kp.lastResort) await this.store.deleteKeyPackage(ref);
         await this.setGroup(w.chat_id, state, state.groupContext.epoch);
@@ -593,6 +687,7 @@ export class EncryptedChats {
     if (epoch !== current) return;
     const pm = decode(part.data);
     if (pm.wireformat !== "mls_public_message") return;
+    this.check.takeRefusal(m.chat_id); // what an earlier failed step left
     try {
       const res = await processPublicMessage(state, pm.publicMessage, emptyPskIndex, cs);
       await this.setGroup(m.chat_id, res.newState);
@@ -601,8 +696,22 @@ export class EncryptedChats {
         this.scheduleAutoCommit(m.chat_id);
     } catch {
       // A handshake this device cannot apply (e.g. it was removed): nothing after it decrypts.
+      // One that brings in a device the chat's lists do not have is refused, and said so.
+      const refusal = this.check.takeRefusal(m.chat_id);
+      if (refusal) void this.rejoin(m.chat_id, refusal, true, m.seq);
     }
   }
+}
+
+/** The users whose devices (id and key) differ between two views of a group. */
+function changedUsers(before: GroupDevice[], after: GroupDevice[]): number[] {
+  const key = (d: GroupDevice) => `${d.userId}/${d.deviceId}/${d.key}`;
+  const was = new Set(before.map(key));
+  const now = new Set(after.map(key));
+  const users = new Set<number>();
+  for (const d of after) if (!was.has(key(d))) users.add(d.userId);
+  for (const d of before) if (!now.has(key(d))) users.add(d.userId);
+  return [...users];
 }
 
 /** A send found proposals pending (the server's Remove): they are committed, then it is sent. */

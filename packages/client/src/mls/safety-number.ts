@@ -3,11 +3,14 @@
  * server lists for each of them are really theirs. Built like Signal's numeric fingerprint
  * (SHA-512 iterated 5,200 times over a version, the keys and the user id; 30 bytes shown as six
  * 5-digit groups per user), with the user's key being every live device's Ed25519 signature key,
- * sorted, so adding, removing or replacing a device changes the number. Only a standard hash
+ * sorted, so adding, removing or replacing a device changes the number. In a chat the keys are
+ * those of the user's devices in its MLS group (its leaves: who can really read it), not the
+ * server's lists. Only a standard hash
  * (`@noble/hashes`); the two halves are put in user-id order, so both sides see the same 60 digits.
  */
 import { sha512 } from "@noble/hashes/sha2.js";
 import type { RestCaller } from "./encrypted-chats.ts";
+import type { GroupDevice } from "./group-check.ts";
 
 /** One user's side: the user and the signature public keys of their live devices. */
 export interface DeviceKeys {
@@ -87,4 +90,9 @@ export function keyChange(known: string[] | undefined, current: string[]): KeyCh
 export async function deviceKeysOf(api: RestCaller, userId: number): Promise<DeviceKeys> {
   const { devices } = await api.call("userDevices", { params: { user_id: userId } });
   return { userId, keys: devices.map((d) => d.signature_key) };
+}
+
+/** A user's device keys in a chat's group (its leaves), as `safetyNumber` takes them. */
+export function groupKeysOf(devices: GroupDevice[], userId: number): DeviceKeys {
+  return { userId, keys: devices.filter((d) => d.userId === userId).map((d) => d.key) };
 }
