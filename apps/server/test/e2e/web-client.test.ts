@@ -261,6 +261,20 @@ describe("web client in Chromium: 2 nodes behind nginx", function () {
     await eventually(async () =>
       expect(await bob.chatItem("Carol").locator(".badge").textContent()).to.equal("99+"),
     );
+    // Read on another device of Bob's: the chat opens at its newest page (with unread messages
+    // beyond the first page it would open at the first unread instead: web-quality.test.ts).
+    const { access_token: bobToken } = await api("/api/v1/token", {
+      username: email("bob"),
+      password: PASSWORD,
+    });
+    const read = await fetch(`${y.url}/api/v1/chats/${chatId}/read`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${bobToken}` },
+      body: JSON.stringify({ seq: all.length }),
+    });
+    expect(read.status).to.equal(200);
+    await bob.page.reload();
+    await bob.chatItem("Carol").waitFor();
     await bob.openChat("Carol");
     await bob.bubble("history 130").waitFor();
     const first = await bob.texts();
