@@ -28,7 +28,7 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
   let w: WebWorld;
   let y: NodeProcess;
   let alice: TestUser, bob: TestUser, carol: TestUser;
-  let team: number, history: number, backlog: number;
+  let team: number, history: number, backlog: number, far: number;
   const pages: ChatPage[] = [];
   const open = async (url: string, opts: Parameters<WebWorld["browser"]["newContext"]>[0] = {}) => {
     const ctx = await w.browser.newContext({ baseURL: url, viewport: { width: 1100, height: 720 }, ...opts });
@@ -68,6 +68,12 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     for (let i = 1; i <= 150; i++) {
       const sent = await say(y.url, bob, backlog, `backlog #${i}`);
       if (i === 50) await readUpTo(y.url, alice, sent.body.message);
+    }
+    // 200, of which Alice has read 10: her first unread is 150 messages above the newest page.
+    far = await createGroup(y.url, bob, [alice], "Far backlog");
+    for (let i = 1; i <= 200; i++) {
+      const sent = await say(y.url, bob, far, `far #${i}`);
+      if (i === 10) await readUpTo(y.url, alice, sent.body.message);
     }
     await say(y.url, bob, team, "see https://example.org/a."); // Team on top of the list again
   });
@@ -129,6 +135,28 @@ describe("web app quality in Chromium (issue 18: items 6 and 8)", function () {
     await jump.click();
     await eventually(async () => expect(await a.inView(sep), "separator in view again").to.equal(true));
     await jump.waitFor({ state: "hidden" });
+  });
+
+  it("a first unread far above the newest page opens in its context, not by loading every page between", async () => {
+    const a = await open(w.nginx.url);
+    await a.login(alice.email);
+    await a.openChat("Far backlog");
+    const sep = a.page.locator("li.unread-sep", { hasText: "New messages" });
+    await sep.waitFor();
+    expect(await a.page.locator("li.unread-sep + li.msg p.text").textContent()).to.equal("far #11");
+    await eventually(async () => expect(await a.inView(sep), "separator in view").to.equal(true));
+    // The newest page and a window around the first unread: far from all 200.
+    expect(await a.page.locator("ol.messages li.msg").count()).to.be.below(120);
+    // Reading on down fills the hole (its row loads as it scrolls into view), up to the newest.
+    await eventually(
+      async () => {
+        const gap = a.page.locator("li.gap");
+        if ((await gap.count()) > 0) await gap.first().scrollIntoViewIfNeeded();
+        expect(await a.page.locator("ol.messages li.msg").count()).to.equal(200);
+      },
+      20_000,
+      300,
+    );
   });
 
   it("Up edits my last message, a long text is refused with the reason or sent in parts, drafts survive switches and reloads, an empty chat says so", async () => {

@@ -24,6 +24,9 @@ import { ComposerLimit } from "./composer-limit.ts";
 import { createGap, showJumpTarget, updateGap } from "./message-context.ts";
 import { ReplyBar } from "./reply-quote.ts";
 
+/** A first unread more messages than this above the oldest loaded one is opened in its context. */
+const FAR_UNREAD = 80;
+
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 120;
 
@@ -431,7 +434,13 @@ export class Conversation {
         s.scrollToEnd = false;
         sc.scrollTop = Math.max(0, unreadRow.offsetTop - 8);
       } else if (tl.hasOlder && !e.loadingOlder) {
-        queueMicrotask(() => this.actions.loadOlder());
+        const firstUnread = e.firstUnread;
+        // Far above the loaded pages: open it in its context (a window around it, the hole
+        // between filling as one scrolls) instead of loading every page on the way down.
+        if ((tl.oldestSeq ?? firstUnread) - firstUnread > FAR_UNREAD) {
+          this.jumpPending = false;
+          queueMicrotask(() => this.actions.openMessage(c.id, firstUnread));
+        } else queueMicrotask(() => this.actions.loadOlder());
       } else if (!tl.hasOlder) this.jumpPending = false;
     } else if (switched || s.scrollToEnd || wasAtBottom) {
       sc.scrollTop = sc.scrollHeight;
